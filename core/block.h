@@ -1,0 +1,61 @@
+/*
+ * Raw image back end for disks, CD-ROMs and floppies, with live media change.
+ *
+ * A blockdev is a drive; it may hold a medium (an open image) or be empty.
+ * Devices read and write through it; the monitor ejects and changes media
+ * through it; the device is told of media changes through on_change.
+ */
+#ifndef VMST_BLOCK_H
+#define VMST_BLOCK_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+enum block_kind { BLK_DISK, BLK_CDROM, BLK_FLOPPY };
+
+struct blockdev {
+	char qname[16];      /* QEMU name: ide0-hd0, ide1-cd0, floppy0 */
+	char cname[8];       /* config name: hda, hdc, fda */
+	enum block_kind kind;
+	bool removable;
+
+	pthread_mutex_t lock;    /* guards the fields below */
+	int fd;                  /* -1 when empty */
+	char *path;              /* current medium or NULL */
+	bool readonly;
+	uint64_t size;           /* bytes */
+	bool tray_open;
+	bool locked;             /* guest PREVENT MEDIUM REMOVAL */
+	bool eject_requested;    /* monitor asked while locked */
+
+	/* Device callback (under no lock) when the medium changes or an eject is requested. */
+	void (*on_change)(void *opaque, bool eject_request);
+	void *opaque;
+
+	_Atomic uint64_t rd_bytes, wr_bytes, rd_ops, wr_ops, flush_ops;
+};
+
+struct blockdev *block_new(enum block_kind kind, const char *qname, const char *cname);
+void block_free(struct blockdev *bd);
+
+/* Open an image: 0, or -1 with a clear message in err (missing, directory, permission). */
+int block_insert(struct blockdev *bd, const char *path, bool readonly, char *err, size_t errlen);
+/*
+ * Eject: 0 on success; -1 with QEMU's message in err ("Device 'ide1-cd0' is
+ * locked and force was not specified, wait for tray to open and try again")
+ * when locked and !force, in which case the device is asked to release it.
+ */
+int block_eject(struct blockdev *bd, bool force, char *err, size_t errlen);
+/* change: eject (forced) then insert; on failure the current medium stays. */
+int block_change(struct blockdev *bd, const char *path, bool readonly, char *err, size_t errlen);
+
+/* I/O on the current medium. -1 (errno EIO/ENOMEDIUM/EROFS) on failure or out of range. */
+ssize_t block_read(struct blockdev *bd, uint64_t off, void *buf, size_t len);
+ssize_t block_write(struct blockdev *bd, uint64_t off, const void *buf, size_t len);
+int block_flush(struct blockdev *bd); /* fdatasync */
+bool block_has_medium(struct blockdev *bd);
+uint64_t block_size(struct blockdev *bd);
+
+#endif

@@ -1,0 +1,209 @@
+/*
+ * One virtual machine: KVM fds, guest memory, vCPU threads, I/O buses, its
+ * event loop, its devices and its run state.
+ *
+ * State machine: CREATED -> RUNNING <-> PAUSED -> STOPPED | CRASHED.
+ * Other threads (monitor, panel, windows) change state only through
+ * vm_request_*(), which the VM carries out safely while vCPUs run.
+ */
+#ifndef VMST_VM_H
+#define VMST_VM_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "evloop.h"
+#include "iobus.h"
+#include "vmconfig.h"
+
+struct vm;
+struct vcpu;
+struct kvm_run;
+
+enum vm_state { VM_CREATED, VM_RUNNING, VM_PAUSED, VM_STOPPED, VM_CRASHED };
+const char *vm_state_name(enum vm_state s);
+
+/* Why the guest stopped running, reported by vm_wait(). */
+enum vm_exit_reason { VMX_NONE, VMX_POWEROFF, VMX_REBOOT, VMX_CRASH, VMX_QUIT };
+
+/* Guest physical layout (PC). RAM above PCI_HOLE_START is placed at 4 GiB. */
+#define PCI_HOLE_START 0xE0000000ull   /* 3.5 GiB */
+#define HIGH_RAM_START 0x100000000ull
+#define KVM_IDENTITY_MAP_ADDR 0xFEFFC000ull
+#define KVM_TSS_ADDR 0xFEFFD000ull
+
+#define VM_MAX_VCPUS 64
+#define VM_MAX_MEMSLOTS 32
+
+struct mem_slot {
+	bool used;
+	uint32_t slot;
+	uint64_t gpa, size;
+	void *hva;
+	uint32_t flags;   /* KVM_MEM_* */
+};
+
+/* Reset/cleanup hooks registered by devices, called in registration order. */
+struct vm_hook {
+	void (*fn)(void *opaque);
+	void *opaque;
+};
+
+/* A device's lifecycle: created by the machine table, reset, freed. */
+struct device_ops {
+	const char *name;
+	int order; /* lower is created first */
+	/* Create the device for this VM; 0 = ok, <0 = fatal (message printed). */
+	int (*create)(struct vm *vm);
+};
+
+/*
+ * Registers a device type with the machine table at start-up. One line at the
+ * bottom of each device file: DEVICE_TYPE(serial, 30, serial_create);
+ */
+void device_type_register(const struct device_ops *ops);
+#define DEVICE_TYPE(id, ord, createfn)                                     \
+	static const struct device_ops id##_device_ops = {                  \
+		.name = #id, .order = (ord), .create = (createfn) };         \
+	__attribute__((constructor)) static void id##_device_register(void) \
+	{ device_type_register(&id##_device_ops); }
+
+struct vm_stats {
+	_Atomic uint64_t exits, pio_exits, mmio_exits, halts;
+	_Atomic uint64_t disk_rd_bytes, disk_wr_bytes, net_rx_bytes, net_tx_bytes;
+};
+
+/* Named slots where devices publish themselves to UIs and the monitor. */
+struct display;     /* ui/display.h */
+struct audio_mixer; /* ui/audio.h */
+struct input_sinks; /* ui/input.h: keyboard/pointer targets */
+struct blockdev;    /* core/block.h */
+struct chardev;     /* core/chardev.h */
+struct pci_bus;     /* devices/pci.h */
+
+#define VM_MAX_BLOCK 8
+
+struct vm {
+	struct vm_config *cfg;
+	char *name;
+
+	int kvm_fd, vm_fd;
+	int vcpu_mmap_size;
+	struct kvm_cpuid2 *cpuid; /* what KVM supports, trimmed by cpuid= */
+
+	/* guest RAM */
+	uint8_t *ram;          /* host mapping of all guest RAM (low then high) */
+	uint64_t ram_size;     /* bytes */
+	uint64_t low_ram;      /* bytes mapped at 0 (below the PCI hole) */
+	uint64_t high_ram;     /* bytes mapped at 4 GiB */
+	struct mem_slot slots[VM_MAX_MEMSLOTS];
+	pthread_mutex_t slot_lock;
+
+	struct iobus pio, mmio;
+	struct evloop *loop;   /* this VM's io thread */
+
+	unsigned n_vcpus;
+	struct vcpu *vcpus[VM_MAX_VCPUS];
+
+	/* run state, guarded by state_lock */
+	pthread_mutex_t state_lock;
+	pthread_cond_t state_cond;
+	enum vm_state state;
+	enum vm_exit_reason exit_reason;
+	unsigned vcpus_paused;   /* vCPUs parked in the pause barrier */
+	bool pause_req, reset_req, quit_req;
+	uint64_t start_ns;       /* when it last started running */
+
+	struct vm_hook reset_hooks[64]; unsigned n_reset_hooks;
+	struct vm_hook free_hooks[64];  unsigned n_free_hooks;
+
+	struct vm_stats stats;
+
+	/* what devices publish */
+	struct pci_bus *pci;
+	struct blockdev *blocks[VM_MAX_BLOCK]; unsigned n_blocks;
+	struct chardev *serial_chr[VM_MAX_SERIAL];
+	struct display *display;
+	struct audio_mixer *audio;
+	struct input_sinks *input;
+	void *fwcfg;             /* firmware/fw_cfg.h */
+	void *acpi;              /* ACPI power button, if any */
+	void (*powerdown)(struct vm *vm); /* ACPI power button press */
+	struct { const char *name; void *obj; } published[32]; unsigned n_published;
+
+	/* Called on the io thread when the state changes (panel, windows). */
+	void (*on_state_change)(struct vm *vm, void *opaque);
+	void *on_state_change_opaque;
+};
+
+/* Create the VM from a config: KVM, memory, devices, firmware. NULL on error. */
+struct vm *vm_create(struct vm_config *cfg);
+/* Start the vCPUs and io thread. */
+int vm_start(struct vm *vm);
+/* Block until the guest has stopped for good; returns why. */
+enum vm_exit_reason vm_wait(struct vm *vm);
+/* Stop everything and free the VM (the config stays the caller's). */
+void vm_destroy(struct vm *vm);
+
+/* Requests, safe from any thread. pause waits until every vCPU is parked. */
+void vm_pause(struct vm *vm);
+void vm_resume(struct vm *vm);
+void vm_request_reset(struct vm *vm);      /* like pressing the reset button */
+void vm_request_poweroff(struct vm *vm);   /* the guest asked to power off */
+void vm_request_quit(struct vm *vm);       /* force off, no guest involvement */
+void vm_request_crash(struct vm *vm, const char *why);
+enum vm_state vm_get_state(struct vm *vm);
+
+/* Device hooks. */
+void vm_add_reset_hook(struct vm *vm, void (*fn)(void *), void *opaque);
+void vm_add_free_hook(struct vm *vm, void (*fn)(void *), void *opaque);
+
+/* Interrupt line (GSI 0-23) through the in-kernel PIC/IOAPIC. */
+void vm_set_irq(struct vm *vm, unsigned gsi, int level);
+static inline void vm_pulse_irq(struct vm *vm, unsigned gsi)
+{
+	vm_set_irq(vm, gsi, 1);
+	vm_set_irq(vm, gsi, 0);
+}
+
+/*
+ * Guest memory. gpa_to_hva returns a host pointer only if the whole range
+ * [gpa, gpa+len) lies inside guest RAM, else NULL: every guest-supplied DMA
+ * address goes through this (or vm_read/write_guest).
+ */
+void *vm_gpa_to_hva(struct vm *vm, uint64_t gpa, uint64_t len);
+int vm_read_guest(struct vm *vm, uint64_t gpa, void *buf, uint64_t len);
+int vm_write_guest(struct vm *vm, uint64_t gpa, const void *buf, uint64_t len);
+
+/* Extra memory slots (BIOS ROM, video RAM BARs). Returns slot index or -1. */
+int vm_map_memory(struct vm *vm, uint64_t gpa, uint64_t size, void *hva,
+		  bool readonly, bool log_dirty);
+void vm_unmap_memory(struct vm *vm, int slot);
+/* Fetch and clear the dirty bitmap of a slot (one bit per 4 KiB page). */
+int vm_get_dirty_log(struct vm *vm, int slot, uint64_t *bitmap);
+
+/* Port I/O / MMIO registration (thin wrappers over iobus). */
+int vm_register_pio(struct vm *vm, uint16_t base, uint16_t len,
+		    const struct io_ops *ops, void *opaque, const char *name);
+int vm_register_mmio(struct vm *vm, uint64_t base, uint64_t len,
+		     const struct io_ops *ops, void *opaque, const char *name);
+
+/* Per-VM log: "<log_dir>/vmstation.log", also on stderr when verbose. */
+void vm_log(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Block devices, by QEMU name (ide1-cd0) or config name (hdc). */
+struct blockdev *vm_find_block(struct vm *vm, const char *name);
+void vm_add_block(struct vm *vm, struct blockdev *bd);
+
+/*
+ * Named per-VM objects so one device can find another ("isadma", "i8042",
+ * "vga", ...). Publish at create time; lookups are for create time too.
+ */
+void vm_publish(struct vm *vm, const char *name, void *obj);
+void *vm_lookup(struct vm *vm, const char *name);
+
+/* Run fn(opaque) with all vCPUs paused (for state that must not change under a running guest). */
+void vm_run_paused(struct vm *vm, void (*fn)(void *), void *opaque);
+
+#endif

@@ -1,0 +1,109 @@
+/*
+ * The typed configuration of one VM, built from an xl-style .cfg file.
+ *
+ * One table of known keys (core/vmconfig.c) drives parsing, defaults,
+ * validation and `vmstation check`, which prints every key back in xl syntax.
+ */
+#ifndef VMST_VMCONFIG_H
+#define VMST_VMCONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <stdio.h>
+
+#include "config.h"
+
+enum vm_action { ACT_DESTROY, ACT_RESTART, ACT_PRESERVE, ACT_RENAME_RESTART,
+		 ACT_COREDUMP_DESTROY, ACT_COREDUMP_RESTART, ACT_SOFT_RESET };
+
+enum disk_kind { DISK_HD, DISK_CDROM };
+
+#define VM_MAX_DISKS 4   /* hda hdb hdc hdd */
+#define VM_MAX_SERIAL 4  /* COM1..COM4 */
+#define VM_MAX_USBDEV 8
+#define VM_MAX_SOUND 4
+
+struct disk_spec {
+	bool present;
+	char *path;        /* NULL or "" = empty drive (CD only) */
+	int index;         /* 0 hda, 1 hdb, 2 hdc, 3 hdd */
+	enum disk_kind kind;
+	bool readonly;
+	bool phy;          /* phy: prefix (block device) */
+	char *format;      /* "raw" */
+	int line, col;     /* where it was configured, for errors */
+};
+
+struct floppy_spec {
+	char *path;        /* NULL = no drive; "" = empty drive */
+	bool readonly;
+	int line, col;
+};
+
+struct vm_config {
+	char *file;        /* the .cfg path, or NULL */
+	char *name;
+	uint64_t memory_mib;
+	unsigned vcpus;
+	char *firmware;    /* bios.bin path */
+	char *vgabios;     /* VGA option ROM path */
+
+	/* direct Linux boot */
+	char *kernel, *ramdisk, *cmdline;
+
+	char *cpuid;       /* xl cpuid= string, e.g. "host,cx16=0" */
+	bool acpi, apic, pae, hpet, localtime;
+	long long rtc_timeoffset;
+
+	enum vm_action on_poweroff, on_reboot, on_crash;
+
+	struct disk_spec disks[VM_MAX_DISKS];
+	struct floppy_spec fd[2];
+	char *boot;        /* "cd", "d", "a", ... */
+	bool boot_menu;
+
+	char *serial[VM_MAX_SERIAL]; unsigned n_serial; /* specs: pty stdio file:P unix:P,server null none */
+	char *debugcon;    /* chardev spec; default file in the VM's log dir */
+	char *monitor_path; /* unix socket for the monitor, or NULL */
+	bool monitor;      /* monitor=1: console allowed inside VNC/SDL windows */
+
+	/* display */
+	char *vga;         /* "stdvga", "cirrus", "none" */
+	unsigned videoram_mib;
+	bool sdl, vnc, vncconsole, vncunused, nographic, full_screen;
+	int vncdisplay;
+	char *vnclisten, *vncpasswd, *keymap;
+
+	/* input */
+	bool usb;
+	char *usbdevice[VM_MAX_USBDEV]; unsigned n_usbdevice;
+
+	/* sound */
+	char *soundhw[VM_MAX_SOUND]; unsigned n_soundhw;
+	unsigned sb16_port, sb16_irq, sb16_dma, sb16_hdma;
+	char *audio;       /* backend: "pulse", "sdl", "wav:/path", "none", or NULL = default */
+
+	char *log_dir;     /* where this VM's logs go */
+};
+
+/*
+ * Build a vm_config from a parsed file. Returns 0, or -1 with one or more
+ * "file:line:col: message" lines written to stderr. Unknown keys and keys that
+ * are accepted but not acted on are warned on stderr with their line.
+ */
+int vmconfig_from_cfg(struct vm_config *vc, struct cfg *cfg);
+/* Parse and build in one go. */
+int vmconfig_load(struct vm_config *vc, const char *path);
+void vmconfig_free(struct vm_config *vc);
+/* Defaults for every key (what an empty file gives). */
+void vmconfig_defaults(struct vm_config *vc);
+/* Every key with its effective value, one "key = value" line each, xl syntax. */
+void vmconfig_print(const struct vm_config *vc, FILE *out);
+
+/* "hda".."hdd" -> 0..3; -1 otherwise. */
+int disk_index_from_name(const char *name);
+const char *action_name(enum vm_action a);
+
+#endif

@@ -1,0 +1,52 @@
+# Shared helpers for integration tests (sourced by tests/integration/*.sh).
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+VMST="$TOP/vmstation"
+T="$TOP/build/tmp/$(basename "$0" .sh)"
+GUESTS="$TOP/build/guests"
+CACHE="$TOP/build/cache"
+rm -rf "$T"; mkdir -p "$T" "$GUESTS" "$CACHE"
+NFAIL=0
+
+pass() { echo "PASS: $(basename "$0" .sh): $*"; }
+fail() { echo "FAIL: $(basename "$0" .sh): $*"; NFAIL=$((NFAIL + 1)); }
+# check COND-COMMAND... -- description: pass or fail by the command's status
+check() { desc=$1; shift; if "$@"; then pass "$desc"; else fail "$desc"; fi; }
+finish() { exit $((NFAIL > 0)); }
+
+# Assemble tests/guests/NAME.asm into $GUESTS/NAME.elf (a PVH ELF) once.
+guest() {
+	src="$TOP/tests/guests/$1.asm"
+	out="$GUESTS/$1.elf"
+	if [ ! -f "$out" ] || [ "$src" -nt "$out" ] || [ "$TOP/tests/guests/pvh.inc" -nt "$out" ]; then
+		nasm -f bin -I "$TOP/tests/guests/" -o "$out.tmp" "$src" || return 1
+		mv "$out.tmp" "$out"
+	fi
+	echo "$out"
+}
+
+# wait_for FILE REGEX SECONDS: poll until the file has a matching line.
+wait_for() {
+	i=0
+	while [ $i -lt $(($3 * 10)) ]; do
+		grep -qaE "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1; i=$((i + 1))
+	done
+	return 1
+}
+
+# Start vmstation in the background: vm_bg NAME ARGS...; sets VM_PID.
+vm_bg() {
+	name=$1; shift
+	"$VMST" "$@" > "$T/$name.out" 2>&1 &
+	VM_PID=$!
+}
+
+# Wait up to N seconds for pid to exit; echo its status, or kill it and echo 124.
+wait_pid() {
+	i=0
+	while kill -0 "$1" 2>/dev/null; do
+		[ $i -ge $(($2 * 10)) ] && { kill -9 "$1" 2>/dev/null; wait "$1" 2>/dev/null; echo 124; return; }
+		sleep 0.1; i=$((i + 1))
+	done
+	wait "$1"; echo $?
+}
