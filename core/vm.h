@@ -132,10 +132,23 @@ struct vm {
 	void (*powerdown)(struct vm *vm); /* ACPI power button press */
 	struct { const char *name; void *obj; } published[32]; unsigned n_published;
 
+	/* Unit tests without KVM: interrupts go here instead of KVM_IRQ_LINE. */
+	void (*irq_hook)(struct vm *vm, unsigned gsi, int level);
+	void *test_opaque;
+
 	/* Called on the io thread when the state changes (panel, windows). */
 	void (*on_state_change)(struct vm *vm, void *opaque);
 	void *on_state_change_opaque;
 };
+
+/*
+ * A VM without KVM for unit tests: guest RAM (malloc'd, mapped at 0), the
+ * I/O buses, an event loop (not started) and no devices. Interrupts go to
+ * irq_hook. Free with vm_destroy. Device create functions work on it.
+ */
+struct vm *vm_new_test(uint64_t ram_mib, struct vm_config *cfg);
+/* Create one device type by name ("serial", "isadma", ...) on any VM; 0 or -1. */
+int vm_create_device(struct vm *vm, const char *name);
 
 /* Create the VM from a config: KVM, memory, devices, firmware. NULL on error. */
 struct vm *vm_create(struct vm_config *cfg);
