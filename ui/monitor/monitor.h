@@ -1,0 +1,101 @@
+/*
+ * The monitor: QEMU-style HMP commands in one table, shared by every front end
+ * (terminal with readline, unix socket, ctrl-alt-2 console in SDL/VNC windows,
+ * the manager panel's monitor pane).
+ *
+ * A front end creates a session per user (per socket client, per window),
+ * feeds it complete lines and prints what comes out of its out() callback.
+ * Commands run on the caller's thread; they never block it for long (`stop`
+ * returns once every vCPU is parked, `sendkey` waits for its hold time).
+ */
+#ifndef VMST_MONITOR_H
+#define VMST_MONITOR_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+struct vm;
+struct monitor_session;
+
+/* Output of a session: called on the thread that ran the command. */
+typedef void (*monitor_out_fn)(void *opaque, const char *s, size_t n);
+
+/* Session flags. */
+#define MONITOR_F_BANNER 1u  /* print the banner when the session starts */
+#define MONITOR_F_PROMPT 2u  /* print the prompt after the banner and after each reply */
+#define MONITOR_F_WINDOW 4u  /* inside a display window: refused unless cfg->monitor */
+
+struct monitor_session *monitor_session_new(struct vm *vm, monitor_out_fn out,
+					    void *opaque, unsigned flags);
+void monitor_session_free(struct monitor_session *s);
+/* Run one command line (no newline needed); output goes to out(). */
+void monitor_session_line(struct monitor_session *s, const char *line);
+/* Feed raw bytes (a socket, a window's keyboard): complete lines are run. */
+void monitor_session_input(struct monitor_session *s, const char *buf, size_t n);
+/* True once `quit` ran in this session (the front end may close it). */
+bool monitor_session_quit(const struct monitor_session *s);
+
+/* "(vmstation) " */
+const char *monitor_prompt(void);
+/* "vmstation X.Y monitor - type 'help' for more information" (no newline). */
+const char *monitor_banner(void);
+
+/*
+ * Completion for readline and the panel: the candidates for the word that
+ * ends at byte offset point of line (commands, `info` items, device names,
+ * file names, key names). A malloc'd NULL-terminated array of malloc'd
+ * strings (free with monitor_free_completions), or NULL when none.
+ */
+char **monitor_complete(struct vm *vm, const char *line, int point);
+void monitor_free_completions(char **list);
+
+/*
+ * Front ends opened from the command line or the VM file:
+ *   "stdio"       readline on the terminal (history in state_dir()/monitor_history)
+ *   "unix:PATH"   a listening socket, mode 0600, several clients at once
+ * 0, or -1 with a message on stderr. monitor_stop_all closes every front end
+ * of this VM (called before vm_destroy).
+ */
+int monitor_start(struct vm *vm, const char *spec);
+void monitor_stop_all(struct vm *vm);
+
+/* --- for command files (ui/monitor/cmd_*.c) ------------------------------ */
+
+/* Parsed arguments of one command line, split on blanks; quotes group words. */
+#define MONITOR_MAX_ARGS 16
+struct monitor_cmd;
+struct monitor_args {
+	const struct monitor_cmd *cmd; /* the command being run */
+	int argc;
+	char *argv[MONITOR_MAX_ARGS]; /* argv[0] is the command (or `info` item) */
+};
+
+struct monitor_cmd {
+	const char *name;     /* "eject"; aliases: "cont|c" */
+	const char *params;   /* "[-f] device" as printed by help */
+	const char *help;     /* one line */
+	/* What each argument completes as: a string of letters, one per position
+	 * after the name: 'd' device, 'f' file, 'k' key, 'i' info item, '-' none. */
+	const char *complete;
+	int min_args, max_args; /* counted after the name; max -1 = any */
+	void (*run)(struct monitor_session *s, struct monitor_args *a);
+};
+
+/* Register a table of commands (or of `info` items when info is true). */
+void monitor_register(const struct monitor_cmd *cmds, size_t n, bool info);
+#define MONITOR_COMMANDS(id, table, is_info)                                   \
+	__attribute__((constructor)) static void id##_monitor_register(void)   \
+	{ monitor_register(table, sizeof(table) / sizeof((table)[0]), is_info); }
+
+struct vm *monitor_vm(struct monitor_session *s);
+void monitor_printf(struct monitor_session *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void monitor_vprintf(struct monitor_session *s, const char *fmt, va_list ap);
+void monitor_write(struct monitor_session *s, const char *buf, size_t n);
+/* Prints the command's usage line: "usage: eject [-f] device". */
+void monitor_usage(struct monitor_session *s, const struct monitor_cmd *c);
+/* Looks up a command or info item by name or alias; NULL if unknown. */
+const struct monitor_cmd *monitor_find(const char *name, bool info);
+
+#endif
