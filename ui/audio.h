@@ -1,0 +1,97 @@
+/*
+ * Guest sound: voices, the per-VM mixer and its back ends.
+ *
+ * A device owns one or more voices. A voice has its own sample rate and
+ * format; the device either pushes samples into the voice's ring buffer
+ * (Sound Blaster DMA, paced by the device's own audio-clock timer) or lets
+ * the mixer pull them from a generator callback (OPL3 FM, PC speaker). The
+ * mixer resamples every voice to the output rate, applies the voice gains
+ * and the VM's volume/mute, and a back end plays the result:
+ *   "pulse" (default)  PulseAudio through libpulse, on its own thread
+ *   "sdl"              SDL2 audio
+ *   "wav:/path"        a RIFF WAVE file, paced by the host clock (tests)
+ *   "none"             silence; devices still run at the programmed rate
+ * If the back end cannot start (no sound server) one warning is printed and
+ * the VM runs silent.
+ */
+#ifndef VMST_AUDIO_H
+#define VMST_AUDIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct vm;
+struct audio_mixer;
+struct audio_voice;
+
+/* Sample formats a voice accepts from its device (little-endian). */
+enum audio_fmt { AUDIO_U8, AUDIO_S8, AUDIO_S16, AUDIO_U16 };
+
+#define AUDIO_OUT_RATE 44100      /* mixer output: S16LE stereo */
+#define AUDIO_GAIN_UNITY 65536    /* gains are 16.16 fixed point */
+
+/* ---- for devices ------------------------------------------------------ */
+
+/*
+ * The VM's mixer, created on first use from vm->cfg->audio (and published
+ * as vm->audio). Never NULL; with audio="none" it just discards.
+ */
+struct audio_mixer *audio_of(struct vm *vm);
+
+/* A pushed voice (ring buffer). name shows in `info audio`. */
+struct audio_voice *audio_voice_new(struct audio_mixer *m, const char *name);
+/*
+ * A pulled voice: fn fills frames of interleaved S16 stereo at rate, called
+ * on the audio thread (the device takes its own lock inside).
+ */
+typedef void (*audio_gen_fn)(void *opaque, int16_t *stereo, unsigned frames);
+struct audio_voice *audio_voice_new_generator(struct audio_mixer *m, const char *name,
+					      unsigned rate, audio_gen_fn fn, void *opaque);
+
+/* Format of the samples the device will push; flushes the ring if it changes. */
+void audio_voice_set_format(struct audio_voice *v, unsigned rate, unsigned channels,
+			    enum audio_fmt fmt);
+/*
+ * Playing state. A playing pushed voice that runs dry counts an underrun;
+ * stopping lets what is queued play out. A generator voice is only called
+ * while active.
+ */
+void audio_voice_set_active(struct audio_voice *v, bool active);
+/* Push raw samples in the voice's format; returns bytes accepted (drops when full). */
+size_t audio_voice_write(struct audio_voice *v, const void *buf, size_t bytes);
+/* Queued audio in the voice's ring, in nanoseconds of playback. */
+uint64_t audio_voice_queued_ns(struct audio_voice *v);
+/* Device-side gain (SB16 mixer registers), 16.16 per channel. */
+void audio_voice_set_gain(struct audio_voice *v, uint32_t left, uint32_t right);
+
+/* ---- for the monitor and the panel ------------------------------------ */
+
+/* `info audio`: back end, volume, each voice with rate, format, underruns, latency. */
+void audio_info(struct vm *vm, FILE *out);
+/* Per-VM volume in percent (0-100) and mute, safe while playing, any thread. */
+void audio_set_volume(struct vm *vm, unsigned percent);
+unsigned audio_get_volume(struct vm *vm);
+void audio_set_mute(struct vm *vm, bool mute);
+bool audio_get_mute(struct vm *vm);
+/* Total underruns over all voices (for the panel). */
+uint64_t audio_underruns(struct vm *vm);
+
+/* ---- for back ends (ui/audio_*.c) -------------------------------------- */
+
+/* Mix frames of S16 stereo at AUDIO_OUT_RATE into out (any thread). */
+void audio_mixer_render(struct audio_mixer *m, int16_t *out, unsigned frames);
+
+struct audio_backend {
+	const char *name;
+	/* Start playing, pulling from audio_mixer_render. arg: text after "name:". */
+	int (*open)(struct audio_mixer *m, const char *arg, void **state);
+	void (*close)(void *state);
+	/* Delay from handing samples over to hearing them, if known (else 0). */
+	uint64_t (*latency_ns)(void *state);
+};
+extern const struct audio_backend audio_backend_pulse, audio_backend_sdl,
+	audio_backend_wav;
+
+#endif
