@@ -27,7 +27,7 @@ struct audio_mixer;
 struct audio_voice;
 
 /* Sample formats a voice accepts from its device (little-endian). */
-enum audio_fmt { AUDIO_U8, AUDIO_S8, AUDIO_S16, AUDIO_U16 };
+enum audio_fmt { AFMT_U8, AFMT_S8, AFMT_S16, AFMT_U16 };
 
 #define AUDIO_OUT_RATE 44100      /* mixer output: S16LE stereo */
 #define AUDIO_GAIN_UNITY 65536    /* gains are 16.16 fixed point */

@@ -1,0 +1,103 @@
+/*
+ * PulseAudio back end: a thread renders 5 ms periods from the mixer and hands
+ * them to a pa_simple playback stream whose target buffer is ~20 ms, so the
+ * blocking write paces the thread by the sound card's clock.
+ * pa_simple connects with PA_STREAM_ADJUST_LATENCY, so tlength is honoured.
+ */
+#include <pthread.h>
+#include <pulse/error.h>
+#include <pulse/simple.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* <pulse/sample.h> pulls in <sys/param.h> and its MIN/MAX */
+#undef MIN
+#undef MAX
+#include "audio.h"
+#include "util.h"
+
+#define PERIOD_FRAMES (AUDIO_OUT_RATE / 200)   /* 5 ms */
+#define TARGET_NS 20000000ull                  /* server-side buffer */
+
+struct pulse_out {
+	struct audio_mixer *m;
+	pa_simple *s;
+	pthread_t thread;
+	_Atomic bool stop;
+	_Atomic uint64_t latency_ns;
+	uint64_t failures;
+};
+
+static void *pulse_thread(void *opaque)
+{
+	struct pulse_out *p = opaque;
+	int16_t buf[PERIOD_FRAMES * 2];
+	unsigned n = 0;
+	while (!atomic_load(&p->stop)) {
+		audio_mixer_render(p->m, buf, PERIOD_FRAMES);
+		int err;
+		if (pa_simple_write(p->s, buf, sizeof(buf), &err) < 0) {
+			if (p->failures++ == 0)
+				msg_warn("audio: pulse: %s; the VM runs silent", pa_strerror(err));
+			break;
+		}
+		if ((n++ & 15) == 0) {
+			pa_usec_t us = pa_simple_get_latency(p->s, &err);
+			if (us != (pa_usec_t)-1)
+				atomic_store(&p->latency_ns, us * 1000ull);
+		}
+	}
+	return NULL;
+}
+
+static int pulse_open(struct audio_mixer *m, const char *arg, void **state)
+{
+	pa_sample_spec ss = { .format = PA_SAMPLE_S16LE, .rate = AUDIO_OUT_RATE, .channels = 2 };
+	uint32_t bpms = AUDIO_OUT_RATE * 4 / 1000;
+	pa_buffer_attr attr = {
+		.maxlength = (uint32_t)-1,
+		.tlength = (uint32_t)(TARGET_NS / 1000000 * bpms),
+		.prebuf = (uint32_t)-1,
+		.minreq = PERIOD_FRAMES * 4,
+		.fragsize = (uint32_t)-1,
+	};
+	int err;
+	pa_simple *s = pa_simple_new(NULL, "vmstation", PA_STREAM_PLAYBACK,
+				     *arg ? arg : NULL, "guest sound", &ss, NULL, &attr, &err);
+	if (!s) {
+		msg_warn("audio: no PulseAudio server (%s); the VM runs silent", pa_strerror(err));
+		return -1;
+	}
+	struct pulse_out *p = xzalloc(sizeof(*p));
+	p->m = m;
+	p->s = s;
+	if (pthread_create(&p->thread, NULL, pulse_thread, p)) {
+		pa_simple_free(s);
+		free(p);
+		msg_warn("audio: pulse: cannot start its thread; the VM runs silent");
+		return -1;
+	}
+	pthread_setname_np(p->thread, "audio-pulse");
+	*state = p;
+	return 0;
+}
+
+static void pulse_close(void *state)
+{
+	struct pulse_out *p = state;
+	atomic_store(&p->stop, true);
+	pthread_join(p->thread, NULL);
+	pa_simple_free(p->s);
+	free(p);
+}
+
+static uint64_t pulse_latency(void *state)
+{
+	struct pulse_out *p = state;
+	return atomic_load(&p->latency_ns);
+}
+
+const struct audio_backend audio_backend_pulse = {
+	.name = "pulse", .open = pulse_open, .close = pulse_close, .latency_ns = pulse_latency,
+};

@@ -1,0 +1,64 @@
+/*
+ * SDL2 audio back end: SDL's audio thread calls back for 512-frame periods
+ * (~12 ms) and the mixer renders straight into its buffer.
+ */
+#include <SDL.h>
+#include <stdlib.h>
+
+#include "audio.h"
+#include "util.h"
+
+struct sdl_out {
+	struct audio_mixer *m;
+	SDL_AudioDeviceID dev;
+	unsigned period_frames;
+};
+
+static void sdl_callback(void *opaque, Uint8 *stream, int len)
+{
+	struct sdl_out *o = opaque;
+	audio_mixer_render(o->m, (int16_t *)stream, (unsigned)len / 4);
+}
+
+static int sdl_open(struct audio_mixer *m, const char *arg, void **state)
+{
+	if (SDL_InitSubSystem(SDL_INIT_AUDIO) < 0) {
+		msg_warn("audio: sdl: %s; the VM runs silent", SDL_GetError());
+		return -1;
+	}
+	struct sdl_out *o = xzalloc(sizeof(*o));
+	o->m = m;
+	SDL_AudioSpec want = { .freq = AUDIO_OUT_RATE, .format = AUDIO_S16LSB, .channels = 2,
+			       .samples = 512, .callback = sdl_callback, .userdata = o };
+	SDL_AudioSpec have;
+	o->dev = SDL_OpenAudioDevice(*arg ? arg : NULL, 0, &want, &have, 0);
+	if (!o->dev) {
+		msg_warn("audio: sdl: %s; the VM runs silent", SDL_GetError());
+		SDL_QuitSubSystem(SDL_INIT_AUDIO);
+		free(o);
+		return -1;
+	}
+	o->period_frames = have.samples;
+	SDL_PauseAudioDevice(o->dev, 0);
+	*state = o;
+	return 0;
+}
+
+static void sdl_close(void *state)
+{
+	struct sdl_out *o = state;
+	SDL_CloseAudioDevice(o->dev);
+	SDL_QuitSubSystem(SDL_INIT_AUDIO);
+	free(o);
+}
+
+static uint64_t sdl_latency(void *state)
+{
+	struct sdl_out *o = state;
+	/* SDL keeps about two periods between us and the device */
+	return 2ull * o->period_frames * 1000000000ull / AUDIO_OUT_RATE;
+}
+
+const struct audio_backend audio_backend_sdl = {
+	.name = "sdl", .open = sdl_open, .close = sdl_close, .latency_ns = sdl_latency,
+};
