@@ -88,6 +88,21 @@ void monitor_register(const struct monitor_cmd *cmds, size_t n, bool info);
 	__attribute__((constructor)) static void id##_monitor_register(void)   \
 	{ monitor_register(table, sizeof(table) / sizeof((table)[0]), is_info); }
 
+/* A session; front ends treat it as opaque. */
+#define MONITOR_LINE_MAX 4096
+struct monitor_session {
+	struct vm *vm;
+	monitor_out_fn out;
+	void *opaque;
+	unsigned flags;
+	bool quit;             /* `quit` ran here */
+	bool refused;          /* a window console without monitor=1 */
+	char line[MONITOR_LINE_MAX]; size_t len; bool overflow; bool last_cr;
+	/* x / xp remember the last format and unit size, as QEMU does */
+	char mem_fmt; unsigned mem_size;
+	unsigned cpu;          /* `cpu N`: the vCPU info registers shows */
+};
+
 struct vm *monitor_vm(struct monitor_session *s);
 void monitor_printf(struct monitor_session *s, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -97,5 +112,9 @@ void monitor_write(struct monitor_session *s, const char *buf, size_t n);
 void monitor_usage(struct monitor_session *s, const struct monitor_cmd *c);
 /* Looks up a command or info item by name or alias; NULL if unknown. */
 const struct monitor_cmd *monitor_find(const char *name, bool info);
+/* Every command (or info item), sorted by name, into out; returns the count. */
+size_t monitor_list(const struct monitor_cmd **out, size_t max, bool info);
+/* Parse and run one line in s without printing a prompt afterwards. */
+void monitor_run_line(struct monitor_session *s, const char *line);
 
 #endif
