@@ -58,4 +58,23 @@ int block_flush(struct blockdev *bd); /* fdatasync */
 bool block_has_medium(struct blockdev *bd);
 uint64_t block_size(struct blockdev *bd);
 
+/*
+ * Guest-driven tray (ATAPI START STOP UNIT): open keeps the image attached but
+ * unreadable until closed again. 0, or -1 when the guest has locked it.
+ */
+int block_set_tray(struct blockdev *bd, bool open);
+
+/*
+ * Each drive has one worker thread for transfers that should not run on a
+ * vCPU thread (bus-master DMA). A job lives in the device's state (no
+ * allocation); jobs run one at a time, in submission order.
+ */
+struct block_job {
+	void (*fn)(struct block_job *job);
+	struct block_job *next;
+};
+void block_submit(struct blockdev *bd, struct block_job *job);
+/* Wait until every submitted job has finished. */
+void block_drain(struct blockdev *bd);
+
 #endif

@@ -36,5 +36,11 @@ size_t isadma_transfer(struct isadma *dma, int chan, void *buf, size_t len,
 		       bool to_memory, bool *tc);
 /* The device's DREQ line (status register "request" bits). */
 void isadma_set_dreq(struct isadma *dma, int chan, bool level);
+/*
+ * Optional: kick(opaque) is called (on the vCPU thread, without the DMA
+ * lock) when the guest unmasks the channel while the device holds DREQ, so a
+ * device that found the channel masked can move its data then.
+ */
+void isadma_set_kick(struct isadma *dma, int chan, void (*kick)(void *opaque), void *opaque);
 
 #endif

@@ -1,0 +1,379 @@
+/*
+ * Raw image back end: open/eject/change of media, bounded reads and writes,
+ * flush, and one worker thread per drive for transfers that should not run
+ * on a vCPU thread.
+ *
+ * bd->lock guards the medium (fd, path, size, tray) and is held across each
+ * pread/pwrite, so an eject from the monitor waits for the chunk in flight
+ * and the next access sees "no medium" instead of a closed descriptor.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "block.h"
+#include "util.h"
+
+struct block_worker {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct block_job *head, *tail;
+	bool busy, stop;
+};
+
+/* The worker is kept beside the public struct in one allocation. */
+struct blockdev_full {
+	struct blockdev bd;
+	struct block_worker w;
+};
+
+static struct block_worker *worker_of(struct blockdev *bd)
+{
+	return &container_of(bd, struct blockdev_full, bd)->w;
+}
+
+static void *worker_main(void *opaque)
+{
+	struct block_worker *w = opaque;
+	pthread_mutex_lock(&w->lock);
+	for (;;) {
+		while (!w->head && !w->stop)
+			pthread_cond_wait(&w->cond, &w->lock);
+		if (!w->head)
+			break;
+		struct block_job *job = w->head;
+		w->head = job->next;
+		if (!w->head)
+			w->tail = NULL;
+		w->busy = true;
+		pthread_mutex_unlock(&w->lock);
+		job->fn(job);
+		pthread_mutex_lock(&w->lock);
+		w->busy = false;
+		pthread_cond_broadcast(&w->cond);
+	}
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+struct blockdev *block_new(enum block_kind kind, const char *qname, const char *cname)
+{
+	struct blockdev_full *f = xzalloc(sizeof(*f));
+	struct blockdev *bd = &f->bd;
+	snprintf(bd->qname, sizeof(bd->qname), "%s", qname);
+	snprintf(bd->cname, sizeof(bd->cname), "%s", cname);
+	bd->kind = kind;
+	bd->removable = kind != BLK_DISK;
+	bd->fd = -1;
+	pthread_mutex_init(&bd->lock, NULL);
+	pthread_mutex_init(&f->w.lock, NULL);
+	pthread_cond_init(&f->w.cond, NULL);
+	if (pthread_create(&f->w.thread, NULL, worker_main, &f->w))
+		die("cannot start the block worker for %s", qname);
+	char tname[16];
+	snprintf(tname, sizeof(tname), "blk-%s", cname);
+	pthread_setname_np(f->w.thread, tname);
+	return bd;
+}
+
+void block_free(struct blockdev *bd)
+{
+	if (!bd)
+		return;
+	struct block_worker *w = worker_of(bd);
+	pthread_mutex_lock(&w->lock);
+	w->stop = true;
+	pthread_cond_broadcast(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+	pthread_join(w->thread, NULL);
+	if (bd->fd >= 0)
+		close(bd->fd);
+	free(bd->path);
+	pthread_mutex_destroy(&bd->lock);
+	pthread_mutex_destroy(&w->lock);
+	pthread_cond_destroy(&w->cond);
+	free(container_of(bd, struct blockdev_full, bd));
+}
+
+void block_submit(struct blockdev *bd, struct block_job *job)
+{
+	struct block_worker *w = worker_of(bd);
+	job->next = NULL;
+	pthread_mutex_lock(&w->lock);
+	if (w->tail)
+		w->tail->next = job;
+	else
+		w->head = job;
+	w->tail = job;
+	pthread_cond_broadcast(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+}
+
+void block_drain(struct blockdev *bd)
+{
+	struct block_worker *w = worker_of(bd);
+	pthread_mutex_lock(&w->lock);
+	while (w->head || w->busy)
+		pthread_cond_wait(&w->cond, &w->lock);
+	pthread_mutex_unlock(&w->lock);
+}
+
+/*
+ * Open an image for a drive: a regular file or a block device. Fills *fd and
+ * *size, or writes a message for the person who configured it.
+ */
+static int open_image(const char *path, bool readonly, int *fd, uint64_t *size,
+		      char *err, size_t errlen)
+{
+	struct stat st;
+	if (!path || !*path) {
+		snprintf(err, errlen, "no image file given");
+		return -1;
+	}
+	if (stat(path, &st) < 0) {
+		snprintf(err, errlen, "Could not open '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "Could not open '%s': it is a directory, not a disk image", path);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
+		snprintf(err, errlen, "Could not open '%s': not a regular file or block device", path);
+		return -1;
+	}
+	int f = open(path, (readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+	if (f < 0) {
+		int e = errno;
+		if (!readonly && (e == EACCES || e == EPERM || e == EROFS) &&
+		    access(path, R_OK) == 0)
+			snprintf(err, errlen, "Could not open '%s' for writing: %s "
+				 "(give the disk access 'r' to use it read-only)", path, strerror(e));
+		else
+			snprintf(err, errlen, "Could not open '%s': %s", path, strerror(e));
+		return -1;
+	}
+	uint64_t sz = (uint64_t)st.st_size;
+	if (S_ISBLK(st.st_mode) && ioctl(f, BLKGETSIZE64, &sz) < 0) {
+		snprintf(err, errlen, "Could not get the size of '%s': %s", path, strerror(errno));
+		close(f);
+		return -1;
+	}
+	*fd = f;
+	*size = sz;
+	return 0;
+}
+
+static void notify(struct blockdev *bd, bool eject_request)
+{
+	if (bd->on_change)
+		bd->on_change(bd->opaque, eject_request);
+}
+
+int block_insert(struct blockdev *bd, const char *path, bool readonly, char *err, size_t errlen)
+{
+	int fd;
+	uint64_t size;
+	if (open_image(path, readonly, &fd, &size, err, errlen) < 0)
+		return -1;
+	pthread_mutex_lock(&bd->lock);
+	int old = bd->fd;
+	free(bd->path);
+	bd->fd = fd;
+	bd->path = xstrdup(path);
+	bd->readonly = readonly;
+	bd->size = size;
+	bd->tray_open = false;
+	bd->eject_requested = false;
+	pthread_mutex_unlock(&bd->lock);
+	if (old >= 0)
+		close(old);
+	notify(bd, false);
+	return 0;
+}
+
+int block_eject(struct blockdev *bd, bool force, char *err, size_t errlen)
+{
+	if (!bd->removable) {
+		snprintf(err, errlen, "Device '%s' is not removable", bd->qname);
+		return -1;
+	}
+	pthread_mutex_lock(&bd->lock);
+	if (bd->locked && !force) {
+		bd->eject_requested = true;
+		pthread_mutex_unlock(&bd->lock);
+		snprintf(err, errlen, "Device '%s' is locked and force was not specified, "
+			 "wait for tray to open and try again", bd->qname);
+		notify(bd, true);
+		return -1;
+	}
+	int old = bd->fd;
+	bd->fd = -1;
+	free(bd->path);
+	bd->path = NULL;
+	bd->size = 0;
+	bd->tray_open = true;
+	bd->locked = false;
+	bd->eject_requested = false;
+	pthread_mutex_unlock(&bd->lock);
+	if (old >= 0)
+		close(old);
+	notify(bd, false);
+	return 0;
+}
+
+int block_change(struct blockdev *bd, const char *path, bool readonly, char *err, size_t errlen)
+{
+	if (!bd->removable) {
+		snprintf(err, errlen, "Device '%s' is not removable", bd->qname);
+		return -1;
+	}
+	int fd;
+	uint64_t size;
+	if (open_image(path, readonly, &fd, &size, err, errlen) < 0)
+		return -1;
+	pthread_mutex_lock(&bd->lock);
+	int old = bd->fd;
+	free(bd->path);
+	bd->fd = fd;
+	bd->path = xstrdup(path);
+	bd->readonly = readonly;
+	bd->size = size;
+	bd->tray_open = false;
+	bd->locked = false;
+	bd->eject_requested = false;
+	pthread_mutex_unlock(&bd->lock);
+	if (old >= 0)
+		close(old);
+	notify(bd, false);
+	return 0;
+}
+
+int block_set_tray(struct blockdev *bd, bool open)
+{
+	pthread_mutex_lock(&bd->lock);
+	if (open && bd->locked) {
+		pthread_mutex_unlock(&bd->lock);
+		return -1;
+	}
+	bd->tray_open = open;
+	pthread_mutex_unlock(&bd->lock);
+	return 0;
+}
+
+/* Caller holds bd->lock. */
+static bool usable(struct blockdev *bd)
+{
+	return bd->fd >= 0 && !bd->tray_open;
+}
+
+ssize_t block_read(struct blockdev *bd, uint64_t off, void *buf, size_t len)
+{
+	pthread_mutex_lock(&bd->lock);
+	if (!usable(bd)) {
+		pthread_mutex_unlock(&bd->lock);
+		errno = ENOMEDIUM;
+		return -1;
+	}
+	if (off > bd->size || len > bd->size - off) {
+		pthread_mutex_unlock(&bd->lock);
+		errno = EIO;
+		return -1;
+	}
+	size_t done = 0;
+	while (done < len) {
+		ssize_t n = pread(bd->fd, (char *)buf + done, len - done, (off_t)(off + done));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			pthread_mutex_unlock(&bd->lock);
+			errno = EIO;
+			return -1;
+		}
+		if (n == 0) { /* file shrank under us: the rest reads as zeros */
+			memset((char *)buf + done, 0, len - done);
+			break;
+		}
+		done += (size_t)n;
+	}
+	pthread_mutex_unlock(&bd->lock);
+	bd->rd_bytes += len;
+	bd->rd_ops++;
+	return (ssize_t)len;
+}
+
+ssize_t block_write(struct blockdev *bd, uint64_t off, const void *buf, size_t len)
+{
+	pthread_mutex_lock(&bd->lock);
+	if (!usable(bd)) {
+		pthread_mutex_unlock(&bd->lock);
+		errno = ENOMEDIUM;
+		return -1;
+	}
+	if (bd->readonly) {
+		pthread_mutex_unlock(&bd->lock);
+		errno = EROFS;
+		return -1;
+	}
+	if (off > bd->size || len > bd->size - off) {
+		pthread_mutex_unlock(&bd->lock);
+		errno = EIO;
+		return -1;
+	}
+	size_t done = 0;
+	while (done < len) {
+		ssize_t n = pwrite(bd->fd, (const char *)buf + done, len - done,
+				   (off_t)(off + done));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			pthread_mutex_unlock(&bd->lock);
+			errno = EIO;
+			return -1;
+		}
+		done += (size_t)n;
+	}
+	pthread_mutex_unlock(&bd->lock);
+	bd->wr_bytes += len;
+	bd->wr_ops++;
+	return (ssize_t)len;
+}
+
+int block_flush(struct blockdev *bd)
+{
+	pthread_mutex_lock(&bd->lock);
+	if (!usable(bd)) {
+		pthread_mutex_unlock(&bd->lock);
+		errno = ENOMEDIUM;
+		return -1;
+	}
+	int r = bd->readonly ? 0 : fdatasync(bd->fd);
+	pthread_mutex_unlock(&bd->lock);
+	bd->flush_ops++;
+	if (r < 0)
+		errno = EIO;
+	return r;
+}
+
+bool block_has_medium(struct blockdev *bd)
+{
+	pthread_mutex_lock(&bd->lock);
+	bool r = usable(bd);
+	pthread_mutex_unlock(&bd->lock);
+	return r;
+}
+
+uint64_t block_size(struct blockdev *bd)
+{
+	pthread_mutex_lock(&bd->lock);
+	uint64_t r = usable(bd) ? bd->size : 0;
+	pthread_mutex_unlock(&bd->lock);
+	return r;
+}
