@@ -176,10 +176,10 @@ static const struct monitor_cmd block_cmds[] = {
 	  "change a removable medium; read-only-mode is retain, read-only or read-write",
 	  "dffff", 2, 5, do_change },
 };
-MONITOR_COMMANDS(block, block_cmds, false)
+MONITOR_COMMANDS(block, block_cmds, false);
 
 static const struct monitor_cmd block_info[] = {
 	{ "block", "[-n] [-v] [device]", "show info of one block device or all block devices",
 	  "d", 0, 3, info_block },
 };
-MONITOR_COMMANDS(block_info, block_info, true)
+MONITOR_COMMANDS(block_info, block_info, true);

@@ -243,11 +243,11 @@ static void do_cpu(struct monitor_session *s, struct monitor_args *a)
 static const struct monitor_cmd cpu_cmds[] = {
 	{ "cpu", "index", "set the default CPU", "-", 1, 1, do_cpu },
 };
-MONITOR_COMMANDS(cpu, cpu_cmds, false)
+MONITOR_COMMANDS(cpu, cpu_cmds, false);
 
 static const struct monitor_cmd cpu_info[] = {
 	{ "cpus", "", "show infos for each CPU", "", 0, 0, info_cpus },
 	{ "registers", "[-a]", "show the cpu registers (-a: all CPUs)", "-", 0, 1,
 	  info_registers },
 };
-MONITOR_COMMANDS(cpu_info, cpu_info, true)
+MONITOR_COMMANDS(cpu_info, cpu_info, true);

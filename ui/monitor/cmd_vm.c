@@ -103,11 +103,11 @@ static const struct monitor_cmd vm_cmds[] = {
 	  do_system_powerdown },
 	{ "quit|q", "", "quit the emulator", "", 0, 0, do_quit },
 };
-MONITOR_COMMANDS(vm, vm_cmds, false)
+MONITOR_COMMANDS(vm, vm_cmds, false);
 
 static const struct monitor_cmd vm_info[] = {
 	{ "status", "", "show the current VM status (running|paused)", "", 0, 0, info_status },
 	{ "name", "", "show the current VM name", "", 0, 0, info_name },
 	{ "version", "", "show the version of vmstation", "", 0, 0, info_version },
 };
-MONITOR_COMMANDS(vm_info, vm_info, true)
+MONITOR_COMMANDS(vm_info, vm_info, true);

@@ -18,22 +18,54 @@
 
 #include "monitor.h"
 
-#define MAX_TABLES 32
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
-struct cmd_table {
-	const struct monitor_cmd *cmds;
-	size_t n;
-	bool info;
+/* Every command group of ui/monitor/. */
+extern const struct monitor_group monitor_group_core, monitor_group_vm,
+	monitor_group_vm_info, monitor_group_block, monitor_group_block_info,
+	monitor_group_cpu, monitor_group_cpu_info, monitor_group_machine_info,
+	monitor_group_memory;
+static const struct monitor_group *const builtin[] = {
+	&monitor_group_core, &monitor_group_vm, &monitor_group_vm_info,
+	&monitor_group_block, &monitor_group_block_info, &monitor_group_cpu,
+	&monitor_group_cpu_info, &monitor_group_machine_info, &monitor_group_memory,
 };
 
-/* Filled by constructors before main() runs; read-only afterwards. */
-static struct cmd_table tables[MAX_TABLES];
-static unsigned n_tables;
+#define MAX_TABLES 48
 
-void monitor_register(const struct monitor_cmd *cmds, size_t n, bool info)
+/* Built on first use; monitor_register runs from constructors before main(). */
+static const struct monitor_group *tables[MAX_TABLES];
+static unsigned n_tables;
+static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
+static const struct monitor_group *extra[8];
+static unsigned n_extra;
+
+void monitor_register(const struct monitor_group *g)
 {
-	if (n_tables < MAX_TABLES)
-		tables[n_tables++] = (struct cmd_table){ cmds, n, info };
+	if (n_extra < ARRAY_LEN(extra))
+		extra[n_extra++] = g;
+}
+
+static void build_tables(void)
+{
+	for (size_t i = 0; i < ARRAY_LEN(builtin) && n_tables < MAX_TABLES; i++)
+		tables[n_tables++] = builtin[i];
+	for (unsigned i = 0; i < n_extra && n_tables < MAX_TABLES; i++)
+		tables[n_tables++] = extra[i];
+}
+
+static void init_tables(void)
+{
+	pthread_once(&tables_once, build_tables);
+}
+
+monitor_completer_fn monitor_completer(char letter)
+{
+	init_tables();
+	for (unsigned t = 0; t < n_tables; t++)
+		if (tables[t]->completer && tables[t]->complete_letter == letter)
+			return tables[t]->completer;
+	return NULL;
 }
 
 /* Does name match one of the '|'-separated names in names? */
@@ -54,12 +86,13 @@ static bool name_matches(const char *names, const char *name, size_t len)
 
 static const struct monitor_cmd *find_len(const char *name, size_t len, bool info)
 {
+	init_tables();
 	for (unsigned t = 0; t < n_tables; t++) {
-		if (tables[t].info != info)
+		if (tables[t]->info != info)
 			continue;
-		for (size_t i = 0; i < tables[t].n; i++)
-			if (name_matches(tables[t].cmds[i].name, name, len))
-				return &tables[t].cmds[i];
+		for (size_t i = 0; i < tables[t]->n; i++)
+			if (name_matches(tables[t]->cmds[i].name, name, len))
+				return &tables[t]->cmds[i];
 	}
 	return NULL;
 }
@@ -80,11 +113,12 @@ static int cmp_cmd(const void *a, const void *b)
 size_t monitor_list(const struct monitor_cmd **out, size_t max, bool info)
 {
 	size_t n = 0;
+	init_tables();
 	for (unsigned t = 0; t < n_tables; t++) {
-		if (tables[t].info != info)
+		if (tables[t]->info != info)
 			continue;
-		for (size_t i = 0; i < tables[t].n && n < max; i++)
-			out[n++] = &tables[t].cmds[i];
+		for (size_t i = 0; i < tables[t]->n && n < max; i++)
+			out[n++] = &tables[t]->cmds[i];
 	}
 	qsort(out, n, sizeof(*out), cmp_cmd);
 	return n;
@@ -159,8 +193,8 @@ void monitor_usage(struct monitor_session *s, const struct monitor_cmd *c)
 {
 	bool info = false;
 	for (unsigned t = 0; t < n_tables; t++)
-		if (c >= tables[t].cmds && c < tables[t].cmds + tables[t].n)
-			info = tables[t].info;
+		if (c >= tables[t]->cmds && c < tables[t]->cmds + tables[t]->n)
+			info = tables[t]->info;
 	const char *bar = strchr(c->name, '|');
 	int len = bar ? (int)(bar - c->name) : (int)strlen(c->name);
 	monitor_printf(s, "usage: %s%.*s%s%s\n", info ? "info " : "", len, c->name,
@@ -272,4 +306,4 @@ static const struct monitor_cmd core_cmds[] = {
 	{ "info", "[subcommand]", "show various information about the system state",
 	  "i", 0, 0, do_info },
 };
-MONITOR_COMMANDS(core, core_cmds, false)
+MONITOR_COMMANDS(core, core_cmds, false);

@@ -82,11 +82,39 @@ struct monitor_cmd {
 	void (*run)(struct monitor_session *s, struct monitor_args *a);
 };
 
-/* Register a table of commands (or of `info` items when info is true). */
-void monitor_register(const struct monitor_cmd *cmds, size_t n, bool info);
+/*
+ * Completion of one kind of argument (the letter in monitor_cmd.complete):
+ * calls monitor_cands_add for the candidates (those not starting with the
+ * prefix are dropped there).
+ */
+struct monitor_cands;
+void monitor_cands_add(struct monitor_cands *c, const char *cand);
+typedef void (*monitor_completer_fn)(struct vm *vm, const char *prefix,
+				     struct monitor_cands *c);
+
+/*
+ * A group of commands (or of `info` items), defined by a command file with
+ * MONITOR_COMMANDS(id, table, is_info) and listed in monitor.c, so that
+ * linking the monitor links every group (static archives drop files that
+ * nothing refers to). A group may bring a completer for one letter.
+ */
+struct monitor_group {
+	const struct monitor_cmd *cmds;
+	size_t n;
+	bool info;
+	char complete_letter;
+	monitor_completer_fn completer;
+};
 #define MONITOR_COMMANDS(id, table, is_info)                                   \
-	__attribute__((constructor)) static void id##_monitor_register(void)   \
-	{ monitor_register(table, sizeof(table) / sizeof((table)[0]), is_info); }
+	const struct monitor_group monitor_group_##id = {                      \
+		table, sizeof(table) / sizeof((table)[0]), is_info, 0, NULL }
+#define MONITOR_COMMANDS_COMPLETER(id, table, is_info, letter, fn)            \
+	const struct monitor_group monitor_group_##id = {                      \
+		table, sizeof(table) / sizeof((table)[0]), is_info, letter, fn }
+/* Other parts of vmstation may add a group at start-up (from a constructor). */
+void monitor_register(const struct monitor_group *g);
+/* The completer for a letter, or NULL. */
+monitor_completer_fn monitor_completer(char letter);
 
 /* A session; front ends treat it as opaque. */
 #define MONITOR_LINE_MAX 4096
@@ -100,7 +128,7 @@ struct monitor_session {
 	char line[MONITOR_LINE_MAX]; size_t len; bool overflow; bool last_cr;
 	/* x / xp remember the last format and unit size, as QEMU does */
 	char mem_fmt; unsigned mem_size;
-	unsigned cpu;          /* `cpu N`: the vCPU info registers shows */
+	unsigned cpu;          /* `cpu N`: the vCPU info registers and x use */
 };
 
 struct vm *monitor_vm(struct monitor_session *s);
@@ -116,5 +144,22 @@ const struct monitor_cmd *monitor_find(const char *name, bool info);
 size_t monitor_list(const struct monitor_cmd **out, size_t max, bool info);
 /* Parse and run one line in s without printing a prompt afterwards. */
 void monitor_run_line(struct monitor_session *s, const char *line);
+
+/* --- front ends (ui/monitor/frontend.c, socket.c, term_readline.c) ------ */
+
+struct monitor_frontend {
+	char desc[160];   /* for `info chardev`: "unix:/path,server=on", "stdio" */
+	/* Stop its thread, close its fds and sessions, free it. */
+	void (*stop)(struct monitor_frontend *fe);
+};
+/* A listening socket at path (mode 0600); NULL with a message in err. */
+struct monitor_frontend *monitor_socket_open(struct vm *vm, const char *path,
+					     char *err, size_t errlen);
+/* The terminal: readline when stdin is a tty, plain lines otherwise. */
+struct monitor_frontend *monitor_term_open(struct vm *vm, char *err, size_t errlen);
+/* Calls fn for each open front end of vm (for `info chardev`). */
+void monitor_for_each_frontend(struct vm *vm,
+			       void (*fn)(void *opaque, unsigned idx, const char *desc),
+			       void *opaque);
 
 #endif
