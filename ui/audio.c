@@ -394,6 +394,22 @@ struct audio_mixer *audio_of(struct vm *vm)
 	return m;
 }
 
+bool audio_soundhw_has(const struct vm_config *cfg, const char *card)
+{
+	size_t clen = strlen(card);
+	for (unsigned i = 0; i < cfg->n_soundhw && i < VM_MAX_SOUND; i++) {
+		const char *p = cfg->soundhw[i];
+		while (p && *p) {
+			size_t n = strcspn(p, ", ");
+			if ((n == clen && !strncmp(p, card, n)) || (n == 3 && !strncmp(p, "all", 3)))
+				return true;
+			p += n;
+			p += strspn(p, ", ");
+		}
+	}
+	return false;
+}
+
 /* ---- monitor ------------------------------------------------------------ */
 
 static const char *fmt_name(enum audio_fmt f)
