@@ -1,0 +1,224 @@
+/*
+ * Hand-built ACPI tables for direct kernel boot (ACPI 2.0 layout: RSDP
+ * revision 2 with RSDT and XSDT, FADT revision 3). Table layouts follow the
+ * ACPI specification, chapter 5.2; the AML in the DSDT is assembled by hand
+ * (chapter 20, "AML Specification").
+ */
+#include "acpi_tables.h"
+
+#include <string.h>
+
+#include "util.h"
+#include "vm.h"
+
+#define OEM_ID "VMSTN "       /* 6 bytes */
+#define OEM_TABLE_ID "VMSTATN "  /* 8 bytes */
+#define CREATOR_ID "VMST"
+
+#define FADT_LEN 244
+#define FACS_LEN 64
+#define SDT_HDR_LEN 36
+
+/* FADT fixed-feature flags (ACPI 5.2.9, table "Fixed ACPI Description Table Flags") */
+#define FADT_F_WBINVD        (1u << 0)
+#define FADT_F_PROC_C1       (1u << 2)
+#define FADT_F_SLP_BUTTON    (1u << 5)  /* no fixed-feature sleep button */
+#define FADT_F_RTC_S4        (1u << 7)
+#define FADT_F_RESET_REG_SUP (1u << 10)
+/* IA-PC boot architecture flags */
+#define IAPC_LEGACY_DEVICES  (1u << 0)
+#define IAPC_8042            (1u << 1)  /* Linux probes the i8042 only when this is set */
+
+/* The PIIX3 reset control register (0xCF9); writing 6 resets the machine. */
+#define RESET_PORT  0xCF9
+#define RESET_VALUE 0x06
+
+uint8_t acpi_checksum(const uint8_t *p, uint64_t len)
+{
+	uint8_t s = 0;
+	for (uint64_t i = 0; i < len; i++)
+		s += p[i];
+	return s;
+}
+
+static void sdt_header(uint8_t *t, const char *sig, uint32_t len, uint8_t rev)
+{
+	memcpy(t, sig, 4);
+	st32(t + 4, len);
+	t[8] = rev;
+	memcpy(t + 10, OEM_ID, 6);
+	memcpy(t + 16, OEM_TABLE_ID, 8);
+	st32(t + 24, 1);             /* OEM revision */
+	memcpy(t + 28, CREATOR_ID, 4);
+	st32(t + 32, 1);             /* creator revision */
+}
+
+static void sdt_finish(uint8_t *t)
+{
+	t[9] = 0;
+	t[9] = (uint8_t)-acpi_checksum(t, ld32(t + 4));
+}
+
+/* Generic Address Structure (ACPI 5.2.3.2) in system I/O space. */
+static void gas_io(uint8_t *g, unsigned bits, uint64_t port)
+{
+	g[0] = 1;        /* system I/O */
+	g[1] = bits;
+	g[2] = 0;        /* bit offset */
+	g[3] = 0;        /* access size: undefined (legacy reasons) */
+	st64(g + 4, port);
+}
+
+/*
+ * DSDT body: Name (\_S5, Package (2) { Zero, Zero }).
+ * SLP_TYP 0 is what the PIIX4 takes for soft-off (the value the PC's own
+ * DSDT uses); pvh.inc's poweroff writes the same.
+ */
+static const uint8_t dsdt_aml[] = {
+	0x08,                         /* NameOp */
+	'\\', '_', 'S', '5', '_',     /* \_S5_ */
+	0x12, 0x04, 0x02,             /* PackageOp, PkgLength 4, NumElements 2 */
+	0x00, 0x00,                   /* ZeroOp, ZeroOp */
+};
+
+static uint32_t build_fadt(uint8_t *t, uint32_t facs, uint32_t dsdt)
+{
+	sdt_header(t, "FACP", FADT_LEN, 3);
+	st32(t + 36, facs);
+	st32(t + 40, dsdt);
+	t[45] = 0;                    /* preferred PM profile: unspecified */
+	st16(t + 46, ACPI_SCI_IRQ);
+	st32(t + 48, 0);              /* SMI_CMD 0: ACPI mode is always on */
+	st32(t + 56, ACPI_PM1A_EVT);
+	st32(t + 64, ACPI_PM1A_CNT);
+	st32(t + 76, ACPI_PM_TMR);
+	t[88] = 4;                    /* PM1_EVT_LEN */
+	t[89] = 2;                    /* PM1_CNT_LEN */
+	t[91] = 4;                    /* PM_TMR_LEN */
+	st16(t + 96, 0x0FFF);         /* P_LVL2_LAT > 100: no C2 */
+	st16(t + 98, 0x0FFF);         /* P_LVL3_LAT > 1000: no C3 */
+	t[108] = 0x32;                /* CENTURY: CMOS index of the century byte */
+	st16(t + 109, IAPC_LEGACY_DEVICES | IAPC_8042);
+	st32(t + 112, FADT_F_WBINVD | FADT_F_PROC_C1 | FADT_F_SLP_BUTTON |
+		      FADT_F_RTC_S4 | FADT_F_RESET_REG_SUP);
+	gas_io(t + 116, 8, RESET_PORT);
+	t[128] = RESET_VALUE;
+	st64(t + 132, facs);          /* X_FIRMWARE_CTRL (same value as the 32-bit one) */
+	st64(t + 140, dsdt);          /* X_DSDT */
+	gas_io(t + 148, 32, ACPI_PM1A_EVT);
+	gas_io(t + 172, 16, ACPI_PM1A_CNT);
+	gas_io(t + 208, 32, ACPI_PM_TMR);
+	sdt_finish(t);
+	return FADT_LEN;
+}
+
+static uint32_t build_madt(uint8_t *t, unsigned n_cpus)
+{
+	uint32_t o = 44;
+	st32(t + 36, ACPI_LAPIC_ADDR);
+	st32(t + 40, 1);              /* PCAT_COMPAT: there are 8259s too */
+	for (unsigned i = 0; i < n_cpus; i++) {
+		t[o] = 0;             /* processor local APIC */
+		t[o + 1] = 8;
+		t[o + 2] = i;         /* ACPI processor UID */
+		t[o + 3] = i;         /* APIC ID: KVM numbers vCPUs from 0 */
+		st32(t + o + 4, 1);   /* enabled */
+		o += 8;
+	}
+	t[o] = 1;                     /* I/O APIC */
+	t[o + 1] = 12;
+	t[o + 2] = 0;                 /* ID 0: KVM's IOAPIC resets its ID register to 0 */
+	t[o + 3] = 0;
+	st32(t + o + 4, ACPI_IOAPIC_ADDR);
+	st32(t + o + 8, 0);           /* GSI base */
+	o += 12;
+	/* ISA IRQ 0 (PIT) arrives on IOAPIC pin 2, as on every PC */
+	t[o] = 2; t[o + 1] = 10; t[o + 2] = 0; t[o + 3] = 0;
+	st32(t + o + 4, 2);
+	st16(t + o + 8, 0);           /* bus default: edge, active high */
+	o += 10;
+	/* SCI: level-triggered, active high (polarity 01, trigger mode 11) */
+	t[o] = 2; t[o + 1] = 10; t[o + 2] = 0; t[o + 3] = ACPI_SCI_IRQ;
+	st32(t + o + 4, ACPI_SCI_IRQ);
+	st16(t + o + 8, 0x0D);
+	o += 10;
+	/* LINT1 of every processor is the NMI input */
+	t[o] = 4; t[o + 1] = 6; t[o + 2] = 0xFF;
+	st16(t + o + 3, 0);
+	t[o + 5] = 1;
+	o += 6;
+	sdt_header(t, "APIC", o, 1);
+	sdt_finish(t);
+	return o;
+}
+
+static uint32_t align_up(uint32_t v, uint32_t a)
+{
+	return (v + a - 1) & ~(a - 1);
+}
+
+int acpi_build_tables(struct vm *vm, uint64_t base, uint64_t size, unsigned n_cpus)
+{
+	uint8_t buf[4096];
+	if (n_cpus == 0)
+		n_cpus = 1;
+	if (n_cpus > 255 || (base & 15))
+		return -1;
+	/* the MADT alone is 44 + 8 per CPU + 32 bytes */
+	if (44 + 8 * n_cpus + 32 + 1024 > sizeof(buf))
+		return -1;
+	memset(buf, 0, sizeof(buf));
+
+	uint32_t rsdp = 0;
+	uint32_t facs = align_up(rsdp + 36, 64);
+	uint32_t dsdt = align_up(facs + FACS_LEN, 16);
+	uint32_t dsdt_len = SDT_HDR_LEN + sizeof(dsdt_aml);
+	uint32_t fadt = align_up(dsdt + dsdt_len, 16);
+	uint32_t madt = align_up(fadt + FADT_LEN, 16);
+	uint32_t madt_len = build_madt(buf + madt, n_cpus);
+	uint32_t rsdt = align_up(madt + madt_len, 16);
+	uint32_t rsdt_len = SDT_HDR_LEN + 2 * 4;
+	uint32_t xsdt = align_up(rsdt + rsdt_len, 16);
+	uint32_t xsdt_len = SDT_HDR_LEN + 2 * 8;
+	uint32_t total = xsdt + xsdt_len;
+	if (total > size || total > sizeof(buf))
+		return -1;
+	uint8_t *hva = vm_gpa_to_hva(vm, base, total);
+	if (!hva || base + total > 0xFFFFFFFFull)
+		return -1;
+	uint32_t b = (uint32_t)base;
+
+	/* FACS: no checksum; the waking vector stays 0 (no S3) */
+	memcpy(buf + facs, "FACS", 4);
+	st32(buf + facs + 4, FACS_LEN);
+	buf[facs + 32] = 1;           /* version */
+
+	sdt_header(buf + dsdt, "DSDT", dsdt_len, 1);
+	memcpy(buf + dsdt + SDT_HDR_LEN, dsdt_aml, sizeof(dsdt_aml));
+	sdt_finish(buf + dsdt);
+
+	build_fadt(buf + fadt, b + facs, b + dsdt);
+
+	sdt_header(buf + rsdt, "RSDT", rsdt_len, 1);
+	st32(buf + rsdt + 36, b + fadt);
+	st32(buf + rsdt + 40, b + madt);
+	sdt_finish(buf + rsdt);
+
+	sdt_header(buf + xsdt, "XSDT", xsdt_len, 1);
+	st64(buf + xsdt + 36, b + fadt);
+	st64(buf + xsdt + 44, b + madt);
+	sdt_finish(buf + xsdt);
+
+	uint8_t *r = buf + rsdp;
+	memcpy(r, "RSD PTR ", 8);
+	memcpy(r + 9, OEM_ID, 6);
+	r[15] = 2;                    /* revision: ACPI 2.0+, XSDT present */
+	st32(r + 16, b + rsdt);
+	st32(r + 20, 36);
+	st64(r + 24, b + xsdt);
+	r[8] = (uint8_t)-acpi_checksum(r, 20);
+	r[32] = (uint8_t)-acpi_checksum(r, 36);
+
+	memcpy(hva, buf, total);
+	return (int)total;
+}

@@ -1,0 +1,60 @@
+/*
+ * bzImage setup-header parsing. The fields and their protocol versions are
+ * from the kernel's boot protocol document (Documentation/arch/x86/boot.rst).
+ */
+#include "bzimage.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "util.h"
+
+int bzimage_parse(const uint8_t *img, size_t len, struct bzimage_info *bi,
+		  char *err, size_t errlen)
+{
+	memset(bi, 0, sizeof(*bi));
+	if (len < HDR_MAGIC + 4 || ld16(img + HDR_BOOT_FLAG) != 0xAA55 ||
+	    memcmp(img + HDR_MAGIC, "HdrS", 4))
+		return 0;
+	if (len < HDR_VERSION + 2) {
+		snprintf(err, errlen, "bzImage header truncated");
+		return -1;
+	}
+	bi->version = ld16(img + HDR_VERSION);
+	if (bi->version < 0x0208) {
+		/* payload_offset/length appeared in 2.08 (Linux 2.6.26) */
+		snprintf(err, errlen, "boot protocol %u.%02u is too old (2.08 or newer needed)",
+			 bi->version >> 8, bi->version & 0xff);
+		return -1;
+	}
+	/* The header runs from 0x1f1 to the target of the short jump at 0x200. */
+	bi->hdr_end = HDR_JUMP + 2 + img[HDR_JUMP + 1];
+	if (bi->hdr_end > SETUP_HDR_MAX_END)
+		bi->hdr_end = SETUP_HDR_MAX_END;
+	if (bi->hdr_end < HDR_PAYLOAD_LENGTH + 4 || len < bi->hdr_end) {
+		snprintf(err, errlen, "bzImage header truncated");
+		return -1;
+	}
+	unsigned sects = img[HDR_SETUP_SECTS];
+	if (sects == 0)
+		sects = 4; /* "if this field is 0, the real value is 4" */
+	bi->setup_size = (sects + 1) * 512;
+	bi->payload_off = (uint64_t)bi->setup_size + ld32(img + HDR_PAYLOAD_OFFSET);
+	bi->payload_len = ld32(img + HDR_PAYLOAD_LENGTH);
+	if (bi->payload_len == 0 || bi->payload_off > len ||
+	    bi->payload_len > len - bi->payload_off) {
+		snprintf(err, errlen, "bzImage payload (offset %llu, %u bytes) lies outside "
+			 "the %zu-byte file", (unsigned long long)bi->payload_off,
+			 bi->payload_len, len);
+		return -1;
+	}
+	bi->initrd_addr_max = ld32(img + HDR_INITRD_ADDR_MAX);
+	bi->cmdline_size = ld32(img + HDR_CMDLINE_SIZE);
+	if (bi->cmdline_size == 0)
+		bi->cmdline_size = 256;
+	if (bi->hdr_end >= HDR_PREF_ADDRESS + 8)
+		bi->pref_address = ld64(img + HDR_PREF_ADDRESS);
+	if (bi->hdr_end >= HDR_INIT_SIZE + 4)
+		bi->init_size = ld32(img + HDR_INIT_SIZE);
+	return 1;
+}

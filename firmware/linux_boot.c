@@ -1,0 +1,432 @@
+/*
+ * Direct kernel boot: bzImage / vmlinux / PVH ELF into guest RAM, with the
+ * boot_params "zero page" (Documentation/arch/x86/zero-page.rst and boot.rst)
+ * or a Xen hvm_start_info (xen/include/public/arch-x86/hvm/start_info.h),
+ * an e820 map, a command line, an initrd and ACPI tables.
+ */
+#include "linux_boot.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "acpi_tables.h"
+#include "boot_cpu.h"
+#include "bzimage.h"
+#include "decompress.h"
+#include "elf_load.h"
+#include "util.h"
+#include "vcpu.h"
+#include "vm.h"
+
+#define MIB (1024ull * 1024)
+#define MAX_KERNEL_ELF (1024 * MIB)   /* decompressed vmlinux size cap */
+#define BIOS_AREA_SIZE 0x40000ull     /* reserved below 4 GiB, as SeaBIOS does */
+
+/* boot_params offsets (zero-page.rst) */
+#define BP_EXT_MEM_K        0x002   /* screen_info.ext_mem_k */
+#define BP_ACPI_RSDP        0x070
+#define BP_EXT_RAMDISK_IMAGE 0x0c0
+#define BP_EXT_RAMDISK_SIZE 0x0c4
+#define BP_EXT_CMD_LINE_PTR 0x0c8
+#define BP_ALT_MEM_K        0x1e0
+#define BP_E820_ENTRIES     0x1e8
+#define BP_SENTINEL         0x1ef
+#define BP_E820_TABLE       0x2d0
+#define BP_E820_MAX         128
+
+/* hvm_start_info (version 1) */
+#define HVM_START_MAGIC 0x336ec578
+#define SI_LEN 56
+#define SI_MODLIST (LB_START_INFO_ADDR + 0x40)
+#define SI_MEMMAP  (LB_START_INFO_ADDR + 0x80)
+#define SI_MEMMAP_MAX 16
+
+/* What the VM keeps for the log and for reloading on reset. */
+struct lb_state {
+	struct vm *vm;
+	bool have_power_on;
+	struct kvm_sregs power_on;   /* vCPU 0's KVM reset state, read once at set-up */
+	char desc[400];
+};
+
+unsigned linux_boot_e820(struct vm *vm, struct e820_entry *e, unsigned max)
+{
+	struct e820_entry t[8];
+	unsigned n = 0;
+	t[n++] = (struct e820_entry){ 0, MIN(vm->low_ram, 0x9FC00), E820_RAM };
+	t[n++] = (struct e820_entry){ 0x9FC00, 0x400, E820_RESERVED };   /* EBDA */
+	t[n++] = (struct e820_entry){ 0xF0000, 0x10000, E820_RESERVED }; /* ACPI tables, BIOS */
+	if (vm->low_ram > MIB)
+		t[n++] = (struct e820_entry){ MIB, vm->low_ram - MIB, E820_RAM };
+	t[n++] = (struct e820_entry){ KVM_IDENTITY_MAP_ADDR, 0x4000, E820_RESERVED };
+	t[n++] = (struct e820_entry){ HIGH_RAM_START - BIOS_AREA_SIZE, BIOS_AREA_SIZE, E820_RESERVED };
+	if (vm->high_ram)
+		t[n++] = (struct e820_entry){ HIGH_RAM_START, vm->high_ram, E820_RAM };
+	n = MIN(n, max);
+	memcpy(e, t, n * sizeof(*e));
+	return n;
+}
+
+/* The ELF inside a bzImage: a pointer into img or a malloc'd decompressed copy. */
+static int bzimage_payload(const uint8_t *img, const struct bzimage_info *bi,
+			   const uint8_t **elf, size_t *elf_len, uint8_t **owned,
+			   char *what, size_t whatlen, char *err, size_t errlen)
+{
+	const uint8_t *pl = img + bi->payload_off;
+	size_t pl_len = bi->payload_len;
+	enum compression c = compression_detect(pl, pl_len);
+
+	*owned = NULL;
+	if (c == COMP_NONE && elf_is_elf(pl, pl_len)) {
+		*elf = pl;
+		*elf_len = pl_len;
+		snprintf(what, whatlen, "uncompressed payload");
+		return 0;
+	}
+	/* the build appends the uncompressed size as 32-bit LE (gzip: ISIZE) */
+	size_t hint = pl_len >= 4 ? ld32(pl + pl_len - 4) : 0;
+	if (hint > MAX_KERNEL_ELF)
+		hint = 0;
+	char derr[200];
+	uint64_t t0 = clock_ns();
+	if (decompress_buffer(c, pl, pl_len, hint, MAX_KERNEL_ELF, owned, elf_len,
+			      derr, sizeof(derr)) < 0) {
+		snprintf(err, errlen, "bzImage payload: %s", derr);
+		return -1;
+	}
+	*elf = *owned;
+	snprintf(what, whatlen, "%s payload %.1f MiB -> %.1f MiB in %.2f s",
+		 compression_name(c), pl_len / (double)MIB, *elf_len / (double)MIB,
+		 (clock_ns() - t0) / 1e9);
+	return 0;
+}
+
+static void write_zero_page(struct vm *vm, uint8_t *bp, const uint8_t *img,
+			    const struct bzimage_info *bi, uint64_t cmdline,
+			    const struct lb_result *r)
+{
+	memset(bp, 0, 4096);
+	if (bi) {
+		/* the file's setup header, as a boot loader would copy it */
+		memcpy(bp + SETUP_HDR_START, img + SETUP_HDR_START, bi->hdr_end - SETUP_HDR_START);
+	} else {
+		/* a vmlinux has no header: make the fields the kernel reads */
+		st16(bp + HDR_BOOT_FLAG, 0xAA55);
+		memcpy(bp + HDR_MAGIC, "HdrS", 4);
+		st16(bp + HDR_VERSION, 0x020f);
+		st32(bp + HDR_INITRD_ADDR_MAX, 0x7fffffff);
+		st32(bp + HDR_KERNEL_ALIGNMENT, 0x200000);
+		st32(bp + HDR_CMDLINE_SIZE, LB_CMDLINE_MAX - 1);
+	}
+	bp[HDR_TYPE_OF_LOADER] = 0xff;          /* "undefined" boot loader */
+	bp[HDR_LOADFLAGS] |= LOADFLAG_LOADED_HIGH;
+	bp[HDR_LOADFLAGS] &= ~LOADFLAG_CAN_USE_HEAP; /* no real-mode setup code runs */
+	st16(bp + HDR_HEAP_END_PTR, 0);
+	st16(bp + 0x1fa, 0xFFFF);              /* vid_mode: normal */
+	st32(bp + HDR_CMD_LINE_PTR, (uint32_t)cmdline);
+	st32(bp + HDR_RAMDISK_IMAGE, (uint32_t)r->initrd_addr);
+	st32(bp + HDR_RAMDISK_SIZE, (uint32_t)r->initrd_size);
+	st32(bp + HDR_HW_SUBARCH, 0);          /* X86_SUBARCH_PC */
+	st64(bp + HDR_SETUP_DATA, 0);
+	st32(bp + BP_EXT_RAMDISK_IMAGE, (uint32_t)(r->initrd_addr >> 32));
+	st32(bp + BP_EXT_RAMDISK_SIZE, (uint32_t)(r->initrd_size >> 32));
+	st32(bp + BP_EXT_CMD_LINE_PTR, 0);
+	st64(bp + BP_ACPI_RSDP, r->rsdp);
+	uint64_t ext_k = vm->low_ram > MIB ? (vm->low_ram - MIB) / 1024 : 0;
+	st16(bp + BP_EXT_MEM_K, (uint16_t)MIN(ext_k, 0xFFFFu));
+	st32(bp + BP_ALT_MEM_K, (uint32_t)MIN(ext_k, 0xFFFFFFFFu));
+	struct e820_entry e[BP_E820_MAX];
+	unsigned n = linux_boot_e820(vm, e, BP_E820_MAX);
+	bp[BP_E820_ENTRIES] = n;
+	for (unsigned i = 0; i < n; i++) {
+		uint8_t *p = bp + BP_E820_TABLE + 20 * i;
+		st64(p, e[i].addr);
+		st64(p + 8, e[i].size);
+		st32(p + 16, e[i].type);
+	}
+	bp[BP_SENTINEL] = 0;
+}
+
+static int write_start_info(struct vm *vm, uint64_t cmdline, const struct lb_result *r)
+{
+	uint8_t *si = vm_gpa_to_hva(vm, LB_START_INFO_ADDR, SI_MEMMAP + 24 * SI_MEMMAP_MAX -
+				    LB_START_INFO_ADDR);
+	if (!si)
+		return -1;
+	memset(si, 0, SI_MEMMAP + 24 * SI_MEMMAP_MAX - LB_START_INFO_ADDR);
+	st32(si + 0, HVM_START_MAGIC);
+	st32(si + 4, 1);                       /* version */
+	st32(si + 8, 0);                       /* flags */
+	if (r->initrd_size) {
+		uint8_t *m = si + (SI_MODLIST - LB_START_INFO_ADDR);
+		st64(m, r->initrd_addr);
+		st64(m + 8, r->initrd_size);
+		st32(si + 12, 1);
+		st64(si + 16, SI_MODLIST);
+	}
+	st64(si + 24, cmdline);
+	st64(si + 32, r->rsdp);
+	struct e820_entry e[SI_MEMMAP_MAX];
+	unsigned n = linux_boot_e820(vm, e, SI_MEMMAP_MAX);
+	for (unsigned i = 0; i < n; i++) {
+		uint8_t *p = si + (SI_MEMMAP - LB_START_INFO_ADDR) + 24 * i;
+		st64(p, e[i].addr);
+		st64(p + 8, e[i].size);
+		st32(p + 16, e[i].type);
+	}
+	st64(si + 40, SI_MEMMAP);
+	st32(si + 48, n);
+	return 0;
+}
+
+/* Which entry path: Linux kernels get boot_params, other PVH ELFs the PVH entry. */
+static enum lb_path choose_path(const struct elf_image *ei, bool from_bzimage)
+{
+	const char *force = getenv("VMST_BOOT_ENTRY");
+	if (force && !strcmp(force, "pvh") && ei->has_pvh)
+		return LB_PATH_PVH;
+	bool force_bp = force && !strcmp(force, "bootparams");
+	if (ei->has_pvh && !from_bzimage && !ei->is_linux && !force_bp)
+		return LB_PATH_PVH;
+	return ei->bits == 64 ? LB_PATH_LINUX64 : LB_PATH_LINUX32;
+}
+
+static const char *path_name(enum lb_path p)
+{
+	switch (p) {
+	case LB_PATH_PVH: return "PVH entry (32-bit, EBX=hvm_start_info)";
+	case LB_PATH_LINUX64: return "64-bit boot protocol (long mode, RSI=boot_params)";
+	case LB_PATH_LINUX32: return "32-bit boot protocol (protected mode, ESI=boot_params)";
+	}
+	return "?";
+}
+
+int linux_boot_load_image(struct vm *vm, const uint8_t *img, size_t len,
+			  const uint8_t *initrd, size_t initrd_len,
+			  const struct kvm_sregs *power_on, struct lb_result *r,
+			  char *err, size_t errlen)
+{
+	struct bzimage_info bi;
+	const uint8_t *elf = img;
+	size_t elf_len = len;
+	uint8_t *owned = NULL;
+	char what[160] = "ELF";
+	int rc = -1;
+
+	memset(r, 0, sizeof(*r));
+	if (vm->low_ram < 2 * MIB) {
+		snprintf(err, errlen, "direct kernel boot needs at least 2 MiB of RAM");
+		return -1;
+	}
+	bool from_bz = false;
+	if (!elf_is_elf(img, len)) {
+		int b = bzimage_parse(img, len, &bi, err, errlen);
+		if (b < 0)
+			return -1;
+		if (b == 0) {
+			snprintf(err, errlen, "not a kernel: neither an ELF image nor a bzImage "
+				 "(no \"HdrS\" setup header)");
+			return -1;
+		}
+		from_bz = true;
+		char pw[120];
+		if (bzimage_payload(img, &bi, &elf, &elf_len, &owned, pw, sizeof(pw),
+				    err, errlen) < 0)
+			return -1;
+		snprintf(what, sizeof(what), "bzImage (protocol %u.%02u, %s)",
+			 bi.version >> 8, bi.version & 0xff, pw);
+	}
+
+	struct elf_image ei;
+	char eerr[200];
+	if (elf_parse(elf, elf_len, &ei, eerr, sizeof(eerr)) < 0) {
+		snprintf(err, errlen, "%s%s", from_bz ? "bzImage payload: " : "", eerr);
+		goto out;
+	}
+	r->path = choose_path(&ei, from_bz);
+	if (elf_load(vm, elf, elf_len, LB_KERNEL_MIN, eerr, sizeof(eerr)) < 0) {
+		snprintf(err, errlen, "%s", eerr);
+		goto out;
+	}
+	r->kernel_lo = ei.lo;
+	r->kernel_hi = ei.hi;
+	r->entry = r->path == LB_PATH_PVH ? ei.pvh_entry : ei.entry;
+
+	/* command line */
+	const char *cmdline = vm->cfg && vm->cfg->cmdline ? vm->cfg->cmdline : "";
+	size_t cl_len = strlen(cmdline);
+	size_t cl_max = from_bz ? MIN(bi.cmdline_size, LB_CMDLINE_MAX - 1) : LB_CMDLINE_MAX - 1;
+	if (cl_len > cl_max) {
+		snprintf(err, errlen, "kernel command line is %zu bytes; this kernel takes at most %zu",
+			 cl_len, cl_max);
+		goto out;
+	}
+	if (vm_write_guest(vm, LB_CMDLINE_ADDR, cmdline, cl_len + 1) < 0) {
+		snprintf(err, errlen, "no room for the command line");
+		goto out;
+	}
+
+	/* initrd: page-aligned, as high as allowed, above the kernel */
+	if (initrd && initrd_len) {
+		uint64_t top = vm->low_ram;
+		uint64_t max_addr = from_bz ? bi.initrd_addr_max : 0x7fffffff;
+		if (r->path == LB_PATH_PVH)
+			max_addr = UINT32_MAX;
+		top = MIN(top, max_addr + 1);
+		uint64_t kend = ei.hi;
+		if (from_bz && bi.init_size)
+			kend = MAX(kend, ei.lo + bi.init_size);
+		kend = MAX(kend, (uint64_t)LB_KERNEL_MIN);
+		kend = (kend + 0xFFF) & ~0xFFFull;
+		if (initrd_len > top || ((top - initrd_len) & ~0xFFFull) < kend) {
+			snprintf(err, errlen, "initrd of %.1f MiB does not fit between the kernel "
+				 "(ends at %#llx) and %#llx: give the VM more memory",
+				 initrd_len / (double)MIB, (unsigned long long)kend,
+				 (unsigned long long)top);
+			goto out;
+		}
+		r->initrd_addr = (top - initrd_len) & ~0xFFFull;
+		r->initrd_size = initrd_len;
+		if (vm_write_guest(vm, r->initrd_addr, initrd, initrd_len) < 0) {
+			snprintf(err, errlen, "initrd: cannot write guest memory");
+			goto out;
+		}
+	}
+
+	/* BIOS data area: EBDA segment and base memory size, which Linux reads */
+	uint8_t *bda = vm_gpa_to_hva(vm, 0x400, 0x100);
+	st16(bda + 0x0E, 0x9FC0);
+	st16(bda + 0x13, 639);
+
+	bool acpi = !vm->cfg || vm->cfg->acpi;
+	if (acpi) {
+		unsigned ncpu = vm->n_vcpus ? vm->n_vcpus : vm->cfg && vm->cfg->vcpus ? vm->cfg->vcpus : 1;
+		if (acpi_build_tables(vm, LB_ACPI_ADDR, LB_ACPI_SIZE, ncpu) < 0) {
+			snprintf(err, errlen, "cannot build ACPI tables for %u vCPUs", ncpu);
+			goto out;
+		}
+		r->rsdp = LB_ACPI_ADDR;
+	}
+
+	enum boot_cpu_mode mode = r->path == LB_PATH_LINUX64 ? BOOT_LONG64 : BOOT_PROT32;
+	if (boot_cpu_setup(vm, mode, r->entry, power_on, &r->regs, &r->sregs) < 0) {
+		snprintf(err, errlen, "cannot write the boot GDT/page tables");
+		goto out;
+	}
+	if (r->path == LB_PATH_PVH) {
+		if (write_start_info(vm, LB_CMDLINE_ADDR, r) < 0)
+			goto out;
+		r->regs.rbx = LB_START_INFO_ADDR;
+	} else {
+		write_zero_page(vm, vm_gpa_to_hva(vm, LB_ZERO_PAGE_ADDR, 4096),
+				img, from_bz ? &bi : NULL, LB_CMDLINE_ADDR, r);
+		r->regs.rsi = LB_ZERO_PAGE_ADDR;
+	}
+
+	char ird[80] = "";
+	if (r->initrd_size)
+		snprintf(ird, sizeof(ird), ", initrd %.1f MiB at %#llx", r->initrd_size / (double)MIB,
+			 (unsigned long long)r->initrd_addr);
+	snprintf(r->desc, sizeof(r->desc), "%s, ELF%d%s [%#llx-%#llx), %s, entry %#llx%s%s",
+		 what, ei.bits, ei.is_linux ? " Linux" : ei.has_pvh ? " PVH" : "",
+		 (unsigned long long)ei.lo, (unsigned long long)ei.hi, path_name(r->path),
+		 (unsigned long long)r->entry, ird, acpi ? ", ACPI RSDP at 0xf0000" : ", no ACPI");
+	rc = 0;
+out:
+	free(owned);
+	return rc;
+}
+
+int linux_boot_load(struct vm *vm, const struct kvm_sregs *power_on,
+		    struct lb_result *res, char *err, size_t errlen)
+{
+	const char *kpath = vm->cfg ? vm->cfg->kernel : NULL;
+	const char *rpath = vm->cfg ? vm->cfg->ramdisk : NULL;
+	size_t klen = 0, rlen = 0;
+	uint8_t *img, *initrd = NULL;
+
+	if (!kpath || !*kpath) {
+		snprintf(err, errlen, "no kernel= given");
+		return -1;
+	}
+	img = read_file(kpath, &klen);
+	if (!img) {
+		snprintf(err, errlen, "kernel '%s': %s", kpath, strerror(errno));
+		return -1;
+	}
+	if (rpath && *rpath) {
+		initrd = read_file(rpath, &rlen);
+		if (!initrd) {
+			snprintf(err, errlen, "ramdisk '%s': %s", rpath, strerror(errno));
+			free(img);
+			return -1;
+		}
+	}
+	char e2[300];
+	int rc = linux_boot_load_image(vm, img, klen, initrd, rlen, power_on, res, e2, sizeof(e2));
+	if (rc < 0)
+		snprintf(err, errlen, "kernel '%s': %s", kpath, e2);
+	free(img);
+	free(initrd);
+	return rc;
+}
+
+/* Fill vCPU 0's boot state from a fresh load. */
+static int load_into_vcpu(struct vm *vm, struct lb_state *st)
+{
+	struct vcpu *v = vm->vcpus[0];
+	struct lb_result *r = xzalloc(sizeof(*r));
+	char err[400];
+	int rc = -1;
+
+	if (!v) {
+		msg_error("direct kernel boot: vCPU 0 does not exist yet");
+		goto out;
+	}
+	if (linux_boot_load(vm, st->have_power_on ? &st->power_on : NULL, r, err, sizeof(err)) < 0) {
+		msg_error("%s", err);
+		goto out;
+	}
+	v->boot_regs = r->regs;
+	v->boot_sregs = r->sregs;
+	v->has_boot_regs = true;
+	snprintf(st->desc, sizeof(st->desc), "%s", r->desc);
+	rc = 0;
+out:
+	free(r);
+	return rc;
+}
+
+/* A reset (reboot) must not restart a kernel whose data the last run changed. */
+static void lb_reset(void *opaque)
+{
+	struct lb_state *st = opaque;
+	if (load_into_vcpu(st->vm, st) < 0)
+		msg_error("direct kernel boot: reloading the kernel on reset failed");
+}
+
+int linux_boot_setup(struct vm *vm)
+{
+	struct lb_state *st = xzalloc(sizeof(*st));
+	st->vm = vm;
+	/* before the first run the vCPU holds KVM's reset state: keep it for reloads */
+	if (vm->vcpus[0])
+		st->have_power_on = ioctl(vm->vcpus[0]->fd, KVM_GET_SREGS, &st->power_on) == 0;
+	if (load_into_vcpu(vm, st) < 0) {
+		free(st);
+		return -1;
+	}
+	vm_publish(vm, "linux_boot", st);
+	vm_add_reset_hook(vm, lb_reset, st);
+	vm_add_free_hook(vm, free, st);
+	return 0;
+}
+
+void linux_boot_describe(struct vm *vm, char *buf, size_t n)
+{
+	struct lb_state *st = vm_lookup(vm, "linux_boot");
+	snprintf(buf, n, "%s", st ? st->desc : "no direct kernel boot");
+}
