@@ -95,6 +95,14 @@ __attribute__((constructor)) static void build_xlate(void)
 			used1[s1] = set2[s2] = true;
 		}
 	}
+	/* Set-2 codes used only after E0 translate to their E0 set-1 partner. */
+	for (int s1 = 0; s1 < 128; s1++) {
+		uint8_t s2 = set1e0_to_set2e0[s1];
+		if (s2 && s2 < 0x80 && !set2[s2] && !used1[s1]) {
+			xlate[s2] = s1;
+			used1[s1] = set2[s2] = true;
+		}
+	}
 	/* Codes the real table fixes outside the key map: the F0 00 reply
 	 * "set 2" (0x02 -> 0x41, as F7) and 0x00 (overrun) -> 0xFF. */
 	xlate[0x02] = 0x41; set2[0x02] = true;
@@ -106,7 +114,7 @@ __attribute__((constructor)) static void build_xlate(void)
 	used1[0x54] = true;
 	/* The remaining set-2 codes (no key) take the remaining set-1 codes in
 	 * order, keeping the table one-to-one over 0..0x7F. */
-	int next = 1;
+	int next = 0;
 	for (int s2 = 0; s2 < 128; s2++) {
 		if (set2[s2])
 			continue;
