@@ -5,6 +5,8 @@
 #include <linux/kvm.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 struct vm;
 
@@ -16,6 +18,14 @@ struct vcpu {
 	pthread_t thread;
 	bool thread_started;
 	_Atomic bool kick;        /* set before signalling the thread out of KVM_RUN */
+	/* power-on state, read at creation and re-applied on reset */
+	struct kvm_regs reset_regs;
+	struct kvm_sregs reset_sregs;
+	struct kvm_fpu reset_fpu;
+	struct kvm_lapic_state reset_lapic;
+	struct kvm_mp_state reset_mp;
+	/* exit counters, written only by this vCPU's thread */
+	uint64_t exits, pio_exits, mmio_exits, halts;
 	/* boot state applied before the first KVM_RUN (direct kernel boot) */
 	bool has_boot_regs;
 	struct kvm_regs boot_regs;
@@ -31,5 +41,8 @@ void vcpu_kick(struct vcpu *vcpu);
 int vcpu_reset(struct vcpu *vcpu);
 /* Registers for the monitor; 0 or -1. Safe only while the vCPU is paused. */
 int vcpu_get_regs(struct vcpu *vcpu, struct kvm_regs *regs, struct kvm_sregs *sregs);
+
+/* QEMU `info registers` style dump into buf; returns the length. */
+int vcpu_format_regs(struct vcpu *vcpu, char *buf, size_t n);
 
 #endif

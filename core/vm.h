@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "evloop.h"
 #include "iobus.h"
@@ -111,8 +112,17 @@ struct vm {
 	pthread_cond_t state_cond;
 	enum vm_state state;
 	enum vm_exit_reason exit_reason;
-	unsigned vcpus_paused;   /* vCPUs parked in the pause barrier */
-	bool pause_req, reset_req, quit_req;
+	unsigned vcpus_parked;   /* vCPUs waiting in the pause barrier */
+	unsigned vcpus_running;  /* vCPU threads started and not exited */
+	unsigned pause_count;    /* pause holders (user pause, reset, ...) */
+	bool user_paused, quit, finished;
+	_Atomic int requests;    /* non-zero: vCPUs must look at the fields above */
+	struct kvm_clock_data *paused_clock;
+	struct vm_kvm_reset *kvm_reset; /* irqchip/PIT power-on state */
+	char crash_reason[128];
+	unsigned resets;         /* how many resets so far */
+	FILE *log;               /* <log_dir>/vmstation.log */
+	bool verbose;            /* also print vm_log lines on stderr */
 	uint64_t start_ns;       /* when it last started running */
 
 	struct vm_hook reset_hooks[64]; unsigned n_reset_hooks;
@@ -162,8 +172,9 @@ void vm_destroy(struct vm *vm);
 /* Requests, safe from any thread. pause waits until every vCPU is parked. */
 void vm_pause(struct vm *vm);
 void vm_resume(struct vm *vm);
-void vm_request_reset(struct vm *vm);      /* like pressing the reset button */
-void vm_request_poweroff(struct vm *vm);   /* the guest asked to power off */
+void vm_request_reset(struct vm *vm);      /* the reset button: always resets */
+void vm_request_reboot(struct vm *vm);     /* the guest reset itself: on_reboot decides */
+void vm_request_poweroff(struct vm *vm);   /* the guest powered off: on_poweroff decides */
 void vm_request_quit(struct vm *vm);       /* force off, no guest involvement */
 void vm_request_crash(struct vm *vm, const char *why);
 enum vm_state vm_get_state(struct vm *vm);

@@ -73,6 +73,9 @@ int pci_register(struct vm *vm, struct pci_dev *d, unsigned devfn);
 /* INTx (pin from config[0x3d]) through the PIIX3 PIRQ routing. */
 void pci_set_irq(struct pci_dev *d, int level);
 
+/* The ISA bridge (PIIX3 0x60-0x63) changed where PIRQ n goes (bit 7 = off). */
+void pci_set_pirq_route(struct pci_bus *bus, unsigned pirq, uint8_t route);
+
 /* For `info pci` and tests. */
 struct pci_bus *pci_bus_of(struct vm *vm);
 
