@@ -162,7 +162,7 @@ static void test_memory(struct monitor_session *s, struct vm *vm)
 	CHECK_STR(run(s, "xp /2x 0x1000"), "0000000000001000: 0x44332211 0xff0a6948\n",
 		  "xp remembers the unit size");
 	CHECK_STR(run(s, "xp /1xg 0x1000"), "0000000000001000: 0xff0a694844332211\n", "xp /1xg");
-	CHECK_STR(run(s, "xp /3cb 0x1004"), "0000000000001004: Hi\\n\n", "xp /c");
+	CHECK_STR(run(s, "xp /3cb 0x1004"), "0000000000001004: H i \\n\n", "xp /c (a blank before each unit, as QEMU)");
 	CHECK_STR(run(s, "xp /1dw 0x1008"), "0000000000001008: -2147483647\n", "xp /d signed");
 	CHECK_STR(run(s, "xp /1uh 0x1008"), "0000000000001008:     1\n", "xp /u");
 	const char *r = run(s, "xp /20xb 0x1000");
@@ -228,6 +228,7 @@ static void test_complete(struct vm *vm)
 
 static void test_input(struct vm *vm)
 {
+	out_len = 0;
 	struct monitor_session *s = monitor_session_new(vm, collect, NULL,
 						       MONITOR_F_BANNER | MONITOR_F_PROMPT);
 	CHECK(has(out, "vmstation 0.1 monitor - type 'help' for more information\n(vmstation) "),
