@@ -213,7 +213,7 @@ int linux_boot_load_image(struct vm *vm, const uint8_t *img, size_t len,
 	const uint8_t *elf = img;
 	size_t elf_len = len;
 	uint8_t *owned = NULL;
-	char what[160] = "ELF";
+	char what[160] = "ELF file";
 	int rc = -1;
 
 	memset(r, 0, sizeof(*r));
@@ -400,17 +400,17 @@ out:
 	return rc;
 }
 
-/* A reset (reboot) must not restart a kernel whose data the last run changed. */
-static void lb_reset(void *opaque)
-{
-	struct lb_state *st = opaque;
-	if (load_into_vcpu(st->vm, st) < 0)
-		msg_error("direct kernel boot: reloading the kernel on reset failed");
-}
-
+/*
+ * Called by vm_create and again by every system reset (vm.c reloads the
+ * kernel so a reboot does not restart a kernel whose data the last run
+ * changed): the first call sets up the state, later ones reuse it.
+ */
 int linux_boot_setup(struct vm *vm)
 {
-	struct lb_state *st = xzalloc(sizeof(*st));
+	struct lb_state *st = vm_lookup(vm, "linux_boot");
+	if (st)
+		return load_into_vcpu(vm, st);
+	st = xzalloc(sizeof(*st));
 	st->vm = vm;
 	/* before the first run the vCPU holds KVM's reset state: keep it for reloads */
 	if (vm->vcpus[0])
@@ -420,7 +420,6 @@ int linux_boot_setup(struct vm *vm)
 		return -1;
 	}
 	vm_publish(vm, "linux_boot", st);
-	vm_add_reset_hook(vm, lb_reset, st);
 	vm_add_free_hook(vm, free, st);
 	return 0;
 }
