@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "block.h"
@@ -344,6 +345,83 @@ ssize_t block_write(struct blockdev *bd, uint64_t off, const void *buf, size_t l
 	bd->wr_bytes += len;
 	bd->wr_ops++;
 	return (ssize_t)len;
+}
+
+/* preadv/pwritev until the whole vector is done; caller holds bd->lock. */
+static int rw_vec(struct blockdev *bd, bool write, uint64_t off, const struct iovec *in,
+		  int n, size_t total)
+{
+	struct iovec iov[64];
+	if (n > 64)
+		return -1;
+	memcpy(iov, in, sizeof(*iov) * (size_t)n);
+	struct iovec *v = iov;
+	size_t done = 0;
+	while (done < total && n > 0) {
+		ssize_t r = write ? pwritev(bd->fd, v, n, (off_t)(off + done))
+				  : preadv(bd->fd, v, n, (off_t)(off + done));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 || (r == 0 && write))
+			return -1;
+		if (r == 0) {          /* file shrank: the rest reads as zeros */
+			for (int i = 0; i < n; i++)
+				memset(v[i].iov_base, 0, v[i].iov_len);
+			return 0;
+		}
+		done += (size_t)r;
+		while (n > 0 && (size_t)r >= v->iov_len) {
+			r -= (ssize_t)v->iov_len;
+			v++;
+			n--;
+		}
+		if (n > 0) {
+			v->iov_base = (char *)v->iov_base + r;
+			v->iov_len -= (size_t)r;
+		}
+	}
+	return 0;
+}
+
+static ssize_t block_rwv(struct blockdev *bd, bool write, uint64_t off,
+			 const struct iovec *iov, int n)
+{
+	size_t total = 0;
+	for (int i = 0; i < n; i++)
+		total += iov[i].iov_len;
+	pthread_mutex_lock(&bd->lock);
+	int e = 0;
+	if (!usable(bd))
+		e = ENOMEDIUM;
+	else if (write && bd->readonly)
+		e = EROFS;
+	else if (off > bd->size || total > bd->size - off)
+		e = EIO;
+	else if (rw_vec(bd, write, off, iov, n, total) < 0)
+		e = EIO;
+	pthread_mutex_unlock(&bd->lock);
+	if (e) {
+		errno = e;
+		return -1;
+	}
+	if (write) {
+		bd->wr_bytes += total;
+		bd->wr_ops++;
+	} else {
+		bd->rd_bytes += total;
+		bd->rd_ops++;
+	}
+	return (ssize_t)total;
+}
+
+ssize_t block_readv(struct blockdev *bd, uint64_t off, const struct iovec *iov, int n)
+{
+	return block_rwv(bd, false, off, iov, n);
+}
+
+ssize_t block_writev(struct blockdev *bd, uint64_t off, const struct iovec *iov, int n)
+{
+	return block_rwv(bd, true, off, iov, n);
 }
 
 int block_flush(struct blockdev *bd)

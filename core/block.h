@@ -55,6 +55,10 @@ int block_change(struct blockdev *bd, const char *path, bool readonly, char *err
 ssize_t block_read(struct blockdev *bd, uint64_t off, void *buf, size_t len);
 ssize_t block_write(struct blockdev *bd, uint64_t off, const void *buf, size_t len);
 int block_flush(struct blockdev *bd); /* fdatasync */
+/* Scatter/gather forms (DMA into guest memory): same rules, total length of iov. */
+struct iovec;
+ssize_t block_readv(struct blockdev *bd, uint64_t off, const struct iovec *iov, int n);
+ssize_t block_writev(struct blockdev *bd, uint64_t off, const struct iovec *iov, int n);
 bool block_has_medium(struct blockdev *bd);
 uint64_t block_size(struct blockdev *bd);
 
