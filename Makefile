@@ -33,7 +33,8 @@ $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-# Unit and fuzz tests are built with AddressSanitizer and UBSan.
+# Unit and fuzz tests are built with AddressSanitizer and UBSan, linked with
+# every object so that all device types register themselves.
 $(B)/asan/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SAN) -c -o $@ $<
@@ -43,11 +44,11 @@ $(B)/libvmst-asan.a: $(ASANOBJS)
 
 $(B)/tests/test_%: tests/unit/test_%.c tests/unit/unit.h $(B)/libvmst-asan.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(SAN) -Itests/unit -o $@ $< $(B)/libvmst-asan.a $(LDLIBS)
+	$(CC) $(CFLAGS) $(SAN) -Itests/unit -o $@ $< -Wl,--whole-archive $(B)/libvmst-asan.a -Wl,--no-whole-archive $(LDLIBS)
 
 $(B)/tests/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/driver.c $(B)/libvmst-asan.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(SAN) -o $@ $< tests/fuzz/driver.c $(B)/libvmst-asan.a $(LDLIBS)
+	$(CC) $(CFLAGS) $(SAN) -o $@ $< tests/fuzz/driver.c -Wl,--whole-archive $(B)/libvmst-asan.a -Wl,--no-whole-archive $(LDLIBS)
 
 tests: vmstation $(UNITS) $(FUZZERS)
 

@@ -157,6 +157,8 @@ struct vm {
  * irq_hook. Free with vm_destroy. Device create functions work on it.
  */
 struct vm *vm_new_test(uint64_t ram_mib, struct vm_config *cfg);
+/* The i-th registered device type's name (creation order), or NULL past the end. */
+const char *device_type_name(unsigned i);
 /* Create one device type by name ("serial", "isadma", ...) on any VM; 0 or -1. */
 int vm_create_device(struct vm *vm, const char *name);
 

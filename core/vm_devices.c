@@ -25,6 +25,11 @@ void device_type_register(const struct device_ops *ops)
 	device_types[i] = ops;
 }
 
+const char *device_type_name(unsigned i)
+{
+	return i < n_device_types ? device_types[i]->name : NULL;
+}
+
 int vm_create_device(struct vm *vm, const char *name)
 {
 	for (unsigned i = 0; i < n_device_types; i++)

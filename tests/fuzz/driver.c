@@ -69,6 +69,9 @@ int main(int argc, char **argv)
 		}
 		LLVMFuzzerTestOneInput(buf, n);
 	}
+	free(buf);
+	for (int i = 0; i < n_seeds; i++)
+		free(seeds[i]);
 	printf("PASS: %s: %ld inputs without a sanitizer finding\n", argv[0], iters + n_seeds);
 	return 0;
 }
