@@ -19,6 +19,7 @@
 #include "audio.h"
 #include "evloop.h"
 #include "isadma.h"
+#include "opl3.h"
 #include "sb16.h"
 #include "util.h"
 #include "vm.h"
@@ -408,6 +409,7 @@ static int sb16_create(struct vm *vm)
 	struct audio_mixer *m = audio_of(vm);
 	s->voice = audio_voice_new(m, "sb16");
 	s->dac_voice = audio_voice_new(m, "sb16-dac");
+	s->fm_voice = opl3_voice(vm_lookup(vm, "opl3"));
 	audio_voice_set_format(s->dac_voice, SB16_DAC_RATE, 1, AFMT_U8);
 	if (vm->loop)
 		s->timer = evtimer_new(vm->loop, sb16_timer, s);
