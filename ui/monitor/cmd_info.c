@@ -94,6 +94,9 @@ static void info_chardev(struct monitor_session *s, struct monitor_args *a)
 		if (vm->serial_chr[i])
 			monitor_printf(s, "serial%u: filename=%s\n", i,
 				       chardev_describe(vm->serial_chr[i]));
+	struct chardev *dbg = vm_lookup(vm, "debugcon");   /* devices/debugcon.c */
+	if (dbg)
+		monitor_printf(s, "debugcon: filename=%s\n", chardev_describe(dbg));
 	monitor_for_each_frontend(vm, chardev_fe, s);
 }
 

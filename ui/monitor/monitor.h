@@ -129,6 +129,7 @@ struct monitor_session {
 	/* x / xp remember the last format and unit size, as QEMU does */
 	char mem_fmt; unsigned mem_size;
 	unsigned cpu;          /* `cpu N`: the vCPU info registers and x use */
+	unsigned mouse_buttons; /* held by mouse_button, sent with mouse_move */
 };
 
 struct vm *monitor_vm(struct monitor_session *s);
