@@ -363,6 +363,7 @@ static const struct { const char *name; unsigned key; } key_names[] = {
 	{ "sleep", E0(0x5F) }, { "wake", E0(0x63) }, { "ac_bookmarks", E0(0x66) },
 	{ "ac_refresh", E0(0x67) }, { "ac_forward", E0(0x69) }, { "ac_back", E0(0x6A) },
 	{ "computer", E0(0x6B) }, { "mail", E0(0x6C) }, { "mediaselect", E0(0x6D) },
+	{ "stop", E0(0x68) }, { "ac_search", E0(0x65) },
 	{ "pause", INPUT_KEY_PAUSE },
 };
 
