@@ -31,17 +31,20 @@ static const char *pci_class_name(unsigned cls)
 	return NULL;
 }
 
-static void print_bar(struct monitor_session *s, int i, const struct pci_bar *b)
+static void print_bar(struct monitor_session *s, const struct pci_dev *d, int i,
+		      const struct pci_bar *b)
 {
+	/* QEMU prints an unassigned BAR at all ones, ending at size - 2 */
 	uint64_t addr = b->mapped ? b->addr : ~0ull;
-	uint64_t last = b->mapped ? b->addr + b->size - 1 : b->size - 2; /* QEMU prints size-2 when unmapped */
+	uint64_t last = b->mapped ? b->addr + b->size - 1 : b->size - 2;
+	/* memory type from the BAR register itself: bits 2:1 = 10b is 64-bit */
+	bool wide = i < 6 && !b->io && (d->config[0x10 + 4 * i] & 0x6) == 0x4;
 	if (b->io)
 		monitor_printf(s, "      BAR%d: I/O at 0x%04llx [0x%04llx].\n", i,
 			       (unsigned long long)addr, (unsigned long long)last);
 	else
 		monitor_printf(s, "      BAR%d: %s bit %smemory at 0x%08llx [0x%08llx].\n", i,
-			       b->size > 0xffffffffull || addr > 0xffffffffull ? "64" : "32",
-			       b->prefetch ? "prefetchable " : "",
+			       wide ? "64" : "32", b->prefetch ? "prefetchable " : "",
 			       (unsigned long long)addr, (unsigned long long)last);
 }
 
@@ -75,7 +78,7 @@ static void info_pci(struct monitor_session *s, struct monitor_args *a)
 				       'A' + (c[0x3d] - 1) % 4);
 		for (int i = 0; i < 7; i++)
 			if (d->bars[i].size)
-				print_bar(s, i, &d->bars[i]);
+				print_bar(s, d, i, &d->bars[i]);
 		monitor_printf(s, "      id \"%s\"\n", d->name ? d->name : "");
 	}
 	pthread_mutex_unlock(&bus->lock);
