@@ -11,6 +11,7 @@
 #include "vm.h"
 #include "vmconfig.h"
 #include "../ui/monitor/monitor.h"
+#include "../ui/viewer.h"
 
 #define VMSTATION_VERSION "0.1.0"
 
@@ -23,6 +24,7 @@ static void usage(FILE *out)
 		"  vmstation [--config FILE]      open the manager panel on vmstation.conf\n"
 		"  vmstation run FILE.cfg [opts]  run one VM (xl.cfg syntax) without the panel\n"
 		"  vmstation check FILE.cfg       validate a VM file and print its effective configuration\n"
+		"  vmstation view HOST:DISPLAY    open a VNC server's screen in a window\n"
 		"  vmstation --help | --version\n"
 		"\n"
 		"Run `vmstation run --help` for the options of run.\n");
@@ -182,6 +184,8 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (argc >= 2 && !strcmp(argv[1], "check"))
 		return cmd_check(argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "view"))
+		return viewer_main(argc - 1, argv + 1);
 	if (argc >= 2 && argv[1][0] != '-') {
 		fprintf(stderr, "vmstation: unknown command '%s'\n\n", argv[1]);
 		usage(stderr);
