@@ -132,6 +132,7 @@ static void opl3_reset(void *opaque)
 static void opl3_free(void *opaque)
 {
 	struct opl3 *o = opaque;
+	audio_voice_release(o->voice);
 	opl3_chip_free(o->chip);
 	pthread_mutex_destroy(&o->lock);
 	free(o);

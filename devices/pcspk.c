@@ -219,6 +219,8 @@ static void spk_reset(void *opaque)
 static void spk_free(void *opaque)
 {
 	struct pcspk *p = opaque;
+	if (p->voice)
+		audio_voice_release(p->voice);
 	pthread_mutex_destroy(&p->lock);
 	free(p);
 }

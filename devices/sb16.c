@@ -15,6 +15,9 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
 
 #include "audio.h"
 #include "evloop.h"
@@ -59,9 +62,19 @@ static uint64_t ns_for_bytes(const struct sb16 *s, uint64_t bytes)
 	return s->bytes_per_sec ? bytes * 1000000000ull / s->bytes_per_sec : 0;
 }
 
+static void timer_arm(struct sb16 *s, uint64_t when)
+{
+	struct itimerspec its = { 0 };
+	if (when) {
+		its.it_value.tv_sec = (time_t)(when / 1000000000ull);
+		its.it_value.tv_nsec = (long)(when % 1000000000ull);
+	}
+	timerfd_settime(s->timer_fd, TFD_TIMER_ABSTIME, &its, NULL);
+}
+
 static void arm_next(struct sb16 *s, uint64_t now)
 {
-	if (!s->timer)
+	if (s->timer_fd < 0)
 		return;
 	uint64_t next = UINT64_MAX;
 	if (s->xfer != XFER_NONE && !s->paused) {
@@ -74,15 +87,12 @@ static void arm_next(struct sb16 *s, uint64_t now)
 	}
 	if (s->dac_on)
 		next = MIN(next, now + SB16_TICK_NS);
-	if (next != UINT64_MAX)
-		evtimer_arm_at(s->timer, next);
-	else
-		evtimer_cancel(s->timer);
+	timer_arm(s, next != UINT64_MAX ? next : 0);
 }
 
 void sb16_dma_start(struct sb16 *s)
 {
-	uint64_t now = clock_ns();
+	uint64_t now = s->clock();
 	s->chan = s->dma_16 && s->dma16 >= 0 ? s->dma16 : s->dma8;
 	unsigned rate = s->rate ? s->rate : 11025;
 	unsigned frame_rate = rate;
@@ -125,14 +135,14 @@ void sb16_dma_stop(struct sb16 *s)
 	s->paused = false;
 	s->highspeed = false;
 	audio_voice_set_active(s->voice, false);
-	arm_next(s, clock_ns());
+	arm_next(s, s->clock());
 }
 
 void sb16_dma_pause(struct sb16 *s, bool pause)
 {
 	if (s->xfer == XFER_NONE || s->paused == pause)
 		return;
-	uint64_t now = clock_ns();
+	uint64_t now = s->clock();
 	s->paused = pause;
 	if (!pause) {
 		s->anchor_ns = now;
@@ -231,11 +241,15 @@ void sb16_tick(struct sb16 *s, uint64_t now)
 	arm_next(s, now);
 }
 
-static void sb16_timer(void *opaque)
+static void sb16_timer(void *opaque, uint32_t events)
 {
 	struct sb16 *s = opaque;
+	uint64_t n;
+	(void)events;
+	if (read(s->timer_fd, &n, sizeof(n)) != sizeof(n))
+		return; /* re-armed meanwhile */
 	pthread_mutex_lock(&s->lock);
-	sb16_tick(s, clock_ns());
+	sb16_tick(s, s->clock());
 	pthread_mutex_unlock(&s->lock);
 }
 
@@ -364,8 +378,14 @@ static void sb16_reset(void *opaque)
 static void sb16_free(void *opaque)
 {
 	struct sb16 *s = opaque;
-	if (s->timer)
-		evtimer_free(s->timer);
+	if (s->timer_fd >= 0) {
+		/* vm_destroy may already have freed the loop with its watches */
+		if (s->vm->loop)
+			evloop_del_fd(s->vm->loop, s->timer_fd);
+		close(s->timer_fd);
+	}
+	audio_voice_release(s->voice);
+	audio_voice_release(s->dac_voice);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
 }
@@ -411,13 +431,20 @@ static int sb16_create(struct vm *vm)
 	s->dac_voice = audio_voice_new(m, "sb16-dac");
 	s->fm_voice = opl3_voice(vm_lookup(vm, "opl3"));
 	audio_voice_set_format(s->dac_voice, SB16_DAC_RATE, 1, AFMT_U8);
-	if (vm->loop)
-		s->timer = evtimer_new(vm->loop, sb16_timer, s);
+	s->clock = clock_ns;
+	s->timer_fd = -1;
+	if (vm->loop) {
+		s->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+		if (s->timer_fd >= 0)
+			evloop_add_fd(vm->loop, s->timer_fd, EPOLLIN, sb16_timer, s);
+	}
 	if (vm_register_pio(vm, (uint16_t)(s->port + 4), 4, &sb16_lo_ops, s, "sb16") < 0 ||
 	    vm_register_pio(vm, (uint16_t)(s->port + 0xA), 6, &sb16_hi_ops, s, "sb16")) {
 		msg_error("sb16: ports 0x%x-0x%x are taken", s->port, s->port + 0xF);
-		if (s->timer)
-			evtimer_free(s->timer);
+		if (s->timer_fd >= 0) {
+			evloop_del_fd(vm->loop, s->timer_fd);
+			close(s->timer_fd);
+		}
 		free(s);
 		return -1;
 	}

@@ -13,7 +13,6 @@
 
 struct vm;
 struct isadma;
-struct evtimer;
 struct audio_voice;
 
 /* What the DSP's DMA engine is doing. */
@@ -30,7 +29,8 @@ struct sb16 {
 	struct audio_voice *voice;     /* DMA playback */
 	struct audio_voice *dac_voice; /* direct DAC (command 0x10) */
 	struct audio_voice *fm_voice;  /* the OPL3's, for the mixer's FM volume */
-	struct evtimer *timer;
+	int timer_fd;              /* timerfd on the VM's io loop, or -1 */
+	uint64_t (*clock)(void);   /* CLOCK_MONOTONIC ns; unit tests substitute theirs */
 
 	/* DSP: command collection, read queue */
 	bool reset_high;

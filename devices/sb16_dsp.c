@@ -211,7 +211,7 @@ static void execute(struct sb16 *s)
 	switch (c) {
 	case 0x03: sb16_dsp_push(s, 0x00); break;        /* no CSP chip */
 	case 0x0F: sb16_dsp_push(s, 0x00); break;        /* CSP register read */
-	case 0x10: sb16_dac_write(s, p[0], clock_ns()); break;
+	case 0x10: sb16_dac_write(s, p[0], s->clock()); break;
 	case 0x14: s->adpcm = ADPCM_NONE; start_8bit_legacy(s, XFER_DAC, false, len16); break;
 	case 0x1C: s->adpcm = ADPCM_NONE; start_8bit_legacy(s, XFER_DAC, true, s->block_len); break;
 	case 0x16: start_adpcm(s, ADPCM_2, false, false, len16); break;

@@ -47,6 +47,7 @@ struct audio_voice {
 	uint64_t wpos, rpos;
 	bool primed;
 	_Atomic bool active;
+	bool released;             /* under the mixer's render_lock */
 
 	/* resampler state (render thread only) */
 	uint64_t frac;             /* 32.32 position between cur and next */
@@ -166,6 +167,15 @@ void audio_voice_set_format(struct audio_voice *v, unsigned rate, unsigned chann
 void audio_voice_set_active(struct audio_voice *v, bool active)
 {
 	atomic_store(&v->active, active);
+}
+
+void audio_voice_release(struct audio_voice *v)
+{
+	pthread_mutex_lock(&v->m->render_lock);
+	v->released = true;
+	v->gen = NULL;
+	atomic_store(&v->active, false);
+	pthread_mutex_unlock(&v->m->render_lock);
 }
 
 void audio_voice_set_gain(struct audio_voice *v, uint32_t left, uint32_t right)
@@ -318,7 +328,8 @@ void audio_mixer_render(struct audio_mixer *m, int16_t *out, unsigned frames)
 	uint64_t be_lat = m->be && m->be->latency_ns ? m->be->latency_ns(m->be_state) : 0;
 	unsigned n = atomic_load(&m->n_voices);
 	for (unsigned i = 0; i < n; i++)
-		mix_voice(m, m->voices[i], frames, be_lat);
+		if (!m->voices[i]->released)
+			mix_voice(m, m->voices[i], frames, be_lat);
 	/* volume: percent mapped to a gentle curve (x^2) like most desktop sliders */
 	unsigned vol = atomic_load(&m->volume);
 	int64_t g = atomic_load(&m->mute) ? 0 : (int64_t)vol * vol * 65536 / 10000;

@@ -63,6 +63,11 @@ void audio_voice_set_active(struct audio_voice *v, bool active);
 size_t audio_voice_write(struct audio_voice *v, const void *buf, size_t bytes);
 /* Queued audio in the voice's ring, in nanoseconds of playback. */
 uint64_t audio_voice_queued_ns(struct audio_voice *v);
+/*
+ * The device is going away: after this returns the mixer never calls the
+ * voice's generator again and ignores the voice (it is freed with the mixer).
+ */
+void audio_voice_release(struct audio_voice *v);
 /* Device-side gain (SB16 mixer registers), 16.16 per channel. */
 void audio_voice_set_gain(struct audio_voice *v, uint32_t left, uint32_t right);
 
