@@ -1,0 +1,87 @@
+#!/bin/sh
+# `vmstation check` on the sample VM files in tests/configs:
+#  good-*.cfg  exit 0; every "# expect: L:C: text" line of the file appears on
+#              stderr as "FILE:L:C: text"; the printed configuration is one
+#              `key = value` line per key, and checking the printed text again
+#              prints exactly the same (it parses back to the same config).
+#  bad-*.cfg   exit 1 with each "# expect: L:C: text" on stderr as "FILE:L:C: text",
+#              and nothing on stdout.
+. "$(dirname "$0")/../lib.sh"
+CFGS="$TOP/tests/configs"
+
+# expectations FILE: the "L:C: text" parts of its "# expect: " lines
+expectations() { sed -n 's/^# expect: //p' "$1"; }
+
+# has_all FILE STDERR: every expectation of FILE is on STDERR with FILE's path
+has_all() {
+	expectations "$1" > "$T/exp"
+	[ -s "$T/exp" ] || return 0
+	while IFS= read -r e; do
+		grep -qF -- "$1:$e" "$2" || { echo "missing on stderr: $1:$e"; return 1; }
+	done < "$T/exp"
+}
+
+for f in "$CFGS"/good-*.cfg; do
+	n=$(basename "$f" .cfg)
+	"$VMST" check "$f" > "$T/$n.out" 2> "$T/$n.err"
+	rc=$?
+	check "$n: exit 0 (got $rc)" [ "$rc" -eq 0 ]
+	check "$n: expected warnings on stderr" has_all "$f" "$T/$n.err"
+	check "$n: no error lines on stderr" \
+		sh -c "! grep -vE ': (warning|note): ' '$T/$n.err'"
+	check "$n: every output line is 'key = value'" \
+		sh -c "[ -s '$T/$n.out' ] && ! grep -vE '^[a-z0-9_]+ = ' '$T/$n.out'"
+	check "$n: each key printed once" \
+		sh -c "[ \"\$(cut -d' ' -f1 '$T/$n.out' | sort | uniq -d)\" = '' ]"
+	cp "$T/$n.out" "$T/$n.printed.cfg"
+	"$VMST" check "$T/$n.printed.cfg" > "$T/$n.out2" 2> "$T/$n.err2"
+	rc=$?
+	check "$n: printed configuration checks again (exit $rc)" [ "$rc" -eq 0 ]
+	check "$n: printed configuration reads back the same" cmp -s "$T/$n.out" "$T/$n.out2"
+	check "$n: re-check has no unknown keys" sh -c "! grep -q 'unknown key' '$T/$n.err2'"
+done
+
+for f in "$CFGS"/bad-*.cfg; do
+	n=$(basename "$f" .cfg)
+	"$VMST" check "$f" > "$T/$n.out" 2> "$T/$n.err"
+	rc=$?
+	check "$n: exit 1 (got $rc)" [ "$rc" -eq 1 ]
+	check "$n: has expectations" [ -n "$(expectations "$f")" ]
+	check "$n: error at the expected file:line:col" has_all "$f" "$T/$n.err"
+	check "$n: nothing printed on stdout" [ ! -s "$T/$n.out" ]
+done
+
+# The Windows XP file of the issue: what it becomes.
+o="$T/good-winxp.out"; e="$T/good-winxp.err"; w="$CFGS/good-winxp.cfg"
+check "winxp: hvmloader is noted, not booted as a kernel" \
+	sh -c "grep -qF \"$w:1:10: note: kernel='hvmloader'\" '$e' && grep -qx \"kernel = ''\" '$o'"
+for k in vif cpus pae device_model; do
+	check "winxp: '$k' warned with its line" grep -qE "^$w:[0-9]+:[0-9]+: warning: '$k' accepted but not acted on" "$e"
+done
+check "winxp: stdvga=0 noted" grep -qF "$w:23:8: note: stdvga=0" "$e"
+check "winxp: disks in canonical form" grep -qxF \
+	"disk = ['file:/root/xenimages/winXP128.img,hda,w', 'file:/root/xenimages/en_winxp_pro_with_sp2.iso,hdc:cdrom,r']" "$o"
+for kv in "memory = 512" "name = 'winxp'" "boot = 'd'" "vga = 'stdvga'" "serial = ['pty']" \
+	  "on_reboot = 'destroy'" "vnc = 1" "sdl = 0" "acpi = 0" "vcpus = 1"; do
+	check "winxp: $kv" grep -qxF "$kv" "$o"
+done
+
+# Other files: a few effective values.
+check "linux: cmdline= printed as extra" grep -qxF "extra = 'console=ttyS0 root=/dev/sda1 quiet'" "$T/good-linux.out"
+check "linux: xl disk forms canonical" grep -qxF \
+	"disk = ['file:/srv/debian.img,hda,w', 'file:/srv/netinst.iso,hdc:cdrom,r']" "$T/good-linux.out"
+check "dos: floppy and empty drive" sh -c "grep -qxF \"fda = '/srv/dos/disk1.img'\" '$T/good-dos.out' && grep -qxF \"fdb = ''\" '$T/good-dos.out'"
+check "dos: sb16 resources" sh -c "grep -qxF 'sb16_port = 0x240' '$T/good-dos.out' && grep -qxF \"soundhw = ['sb16', 'adlib']\" '$T/good-dos.out'"
+check "dos: usbdevice turns usb on" grep -qxF "usbdevice = ['tablet']" "$T/good-dos.out"
+check "minimal: defaults" sh -c "grep -qxF 'memory = 64' '$T/good-minimal.out' && grep -qxF 'vcpus = 1' '$T/good-minimal.out' && grep -qxF \"name = 'good-minimal'\" '$T/good-minimal.out' && grep -qxF \"boot = 'cd'\" '$T/good-minimal.out'"
+check "lists: += and tap:aio:" grep -qxF \
+	"disk = ['phy:/dev/vg0/lists,hda,w', 'file:/srv/data.img,hdb,r']" "$T/good-listsyntax.out"
+check "lists: escapes and root= kept" grep -qxF \
+	"extra = 'root=/dev/sda1 a \\'quoted\\' word\\tand a tab'" "$T/good-listsyntax.out"
+
+# A file that is not there, and a usage error.
+"$VMST" check "$T/nonexistent.cfg" > /dev/null 2> "$T/missing.err"
+rc=$?
+check "missing file: exit 1 (got $rc)" [ "$rc" -eq 1 ]
+check "missing file: says so" grep -qF "$T/nonexistent.cfg: cannot read" "$T/missing.err"
+finish
