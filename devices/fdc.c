@@ -659,7 +659,7 @@ static int add_drive(struct fdc *f, int i, const struct floppy_spec *fs)
 	struct fdrive *dr = &f->drv[i];
 	const char *file = f->vm->cfg->file ? f->vm->cfg->file : "config";
 	char qname[16], cname[8];
-	snprintf(qname, sizeof(qname), "floppy%d", i);
+	snprintf(qname, sizeof(qname), "floppy%d", i & 1);
 	snprintf(cname, sizeof(cname), "fd%c", 'a' + i);
 	dr->fdc = f;
 	dr->bd = block_new(BLK_FLOPPY, qname, cname);
