@@ -473,6 +473,8 @@ struct cfg *cfg_parse_string(const char *name, const char *text, size_t len,
 	cfg->file = xstrdup(ps.name);
 	if (err && errlen)
 		err[0] = 0;
+	if (len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3))
+		ps.p += 3; /* a UTF-8 byte-order mark from a Windows editor */
 	for (;;) {
 		skip_blanks(&ps, false);
 		int c = peek(&ps);

@@ -159,29 +159,38 @@ static void set_str(char **dst, const char *s)
 	*dst = s ? xstrdup(s) : NULL;
 }
 
+/* Integer fields of 1 (bool), 4 (unsigned, int, enum) or 8 bytes, copied bytewise. */
 static void store_num(void *base, const struct key *k, long long n)
 {
 	void *p = (char *)base + k->off;
+	bool b = n != 0;
+	uint32_t u32 = (uint32_t)n;
+	uint64_t u64 = (uint64_t)n;
+
 	switch (k->size) {
-	case 1: *(bool *)p = n != 0; break;
-	case 4: *(uint32_t *)p = (uint32_t)n; break;
-	default: *(uint64_t *)p = (uint64_t)n; break;
+	case 1: memcpy(p, &b, 1); break;
+	case 4: memcpy(p, &u32, 4); break;
+	default: memcpy(p, &u64, 8); break;
 	}
 }
 
 static long long load_num(const void *base, const struct key *k)
 {
 	const void *p = (const char *)base + k->off;
+	bool b;
+	uint32_t u32;
+	uint64_t u64;
+
 	switch (k->size) {
-	case 1: return *(const bool *)p;
+	case 1:
+		memcpy(&b, p, 1);
+		return b;
 	case 4:
-		if (k->min < 0)
-			return *(const int32_t *)p;
-		return *(const uint32_t *)p;
+		memcpy(&u32, p, 4);
+		return k->min < 0 ? (long long)(int32_t)u32 : (long long)u32;
 	default:
-		if (k->min < 0)
-			return *(const int64_t *)p;
-		return (long long)*(const uint64_t *)p;
+		memcpy(&u64, p, 8);
+		return (long long)u64;
 	}
 }
 
@@ -782,6 +791,9 @@ static int parse_boot(struct ctx *c, const struct key *k UNUSED, struct cfg_entr
 			return 0;
 		}
 	}
+	if (strchr(s, 'n'))
+		vwarn(c, e->val, "boot 'n': there is no network card (networking is not implemented); "
+			     "the BIOS skips it");
 	set_str(&c->vc->boot, s);
 	return 0;
 }

@@ -92,6 +92,10 @@ struct vm_config {
  * Build a vm_config from a parsed file. Returns 0, or -1 with one or more
  * "file:line:col: message" lines written to stderr. Unknown keys and keys that
  * are accepted but not acted on are warned on stderr with their line.
+ * vc need not be initialised (it is overwritten); on -1 it is left freed and
+ * zeroed, so vmconfig_free(vc) is safe either way.
+ * Strings given as '' mean "unset" (NULL) except fda/fdb, where '' is an empty
+ * drive and 'none' no drive at all.
  */
 int vmconfig_from_cfg(struct vm_config *vc, struct cfg *cfg);
 /* Parse and build in one go. */
