@@ -228,12 +228,18 @@ uint64_t audio_voice_queued_ns(struct audio_voice *v)
 	return q;
 }
 
+/* Frames of a duration at the voice's rate, rounded up. */
+static uint64_t frames_for(const struct audio_voice *v, uint64_t ns)
+{
+	return (ns * v->rate + 999999999ull) / 1000000000ull;
+}
+
 /* Next source frame of a ring voice; silence (and maybe an underrun) when dry. */
 static void ring_pop(struct audio_voice *v, int16_t out[2])
 {
 	uint64_t queued = v->wpos - v->rpos;
 	if (!v->primed) {
-		if (queued * 1000000000ull >= PREFILL_NS * v->rate ||
+		if (queued >= frames_for(v, PREFILL_NS) ||
 		    (queued && !atomic_load(&v->active)))
 			v->primed = true;
 	}
@@ -282,9 +288,8 @@ static void mix_voice(struct audio_mixer *m, struct audio_voice *v, unsigned fra
 		}
 		/* the device ran ahead of the output clock: catch up */
 		uint64_t queued = v->wpos - v->rpos;
-		uint64_t limit = MAX_QUEUE_NS * v->rate / 1000000000ull;
-		if (queued > limit) {
-			uint64_t skip = queued - PREFILL_NS * v->rate / 1000000000ull;
+		if (queued > frames_for(v, MAX_QUEUE_NS)) {
+			uint64_t skip = queued - frames_for(v, PREFILL_NS);
 			v->rpos += skip;
 			v->dropped_frames += skip;
 		}
