@@ -1,0 +1,86 @@
+/*
+ * Boot order and floppy drive types for SeaBIOS, after the IDE and floppy
+ * controllers exist.
+ *
+ * boot='dca' (a floppy, c hard disk, d CD-ROM) becomes the fw_cfg file
+ * "bootorder": one OpenFirmware device path a line, in the form SeaBIOS's
+ * src/boot.c matches (bootprio_find_ata_device / bootprio_find_fdc_device):
+ *   /pci@i0cf8/ide@1,1/drive@<channel>/disk@<unit>
+ *   /pci@i0cf8/isa@1/fdc@03f0/floppy@<drive>
+ * Devices not listed still boot after the listed ones. CMOS 0x10 gets the
+ * floppy drive types (high nibble A:, low nibble B:) and 0x14 the floppy
+ * bits of the equipment byte (bit 0 present, bits 7-6 count - 1).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmos.h"
+#include "fdc.h"
+#include "fw_cfg.h"
+#include "util.h"
+#include "vm.h"
+
+static size_t add_line(char *buf, size_t len, size_t cap, const char *line)
+{
+	int n = snprintf(buf + len, cap - len, "%s\n", line);
+	return n > 0 && (size_t)n < cap - len ? len + (size_t)n : len;
+}
+
+/* The bootorder text for a config; exposed for the unit test through the file. */
+static size_t build_bootorder(const struct vm_config *cfg, char *buf, size_t cap)
+{
+	const char *boot = cfg->boot && *cfg->boot ? cfg->boot : "cd";
+	size_t len = 0;
+	buf[0] = 0;
+	for (const char *p = boot; *p; p++) {
+		char line[80];
+		switch (*p) {
+		case 'a':
+			for (int i = 0; i < 2; i++) {
+				if (!cfg->fd[i].path)
+					continue;
+				snprintf(line, sizeof(line), "/pci@i0cf8/isa@1/fdc@03f0/floppy@%d", i);
+				len = add_line(buf, len, cap, line);
+			}
+			break;
+		case 'c':
+		case 'd':
+			for (int i = 0; i < VM_MAX_DISKS; i++) {
+				const struct disk_spec *d = &cfg->disks[i];
+				if (!d->present || (d->kind == DISK_CDROM) != (*p == 'd'))
+					continue;
+				snprintf(line, sizeof(line), "/pci@i0cf8/ide@1,1/drive@%d/disk@%d",
+					 d->index >> 1, d->index & 1);
+				len = add_line(buf, len, cap, line);
+			}
+			break;
+		default:
+			break;      /* 'n': no network boot ROM */
+		}
+	}
+	return len;
+}
+
+static int bootorder_create(struct vm *vm)
+{
+	if (!vm->cfg)
+		return 0;
+	char buf[1024];
+	size_t len = build_bootorder(vm->cfg, buf, sizeof(buf));
+	if (len)
+		fwcfg_add_file(vm, "bootorder", buf, len + 1);   /* SeaBIOS wants the NUL */
+	if (vm_lookup(vm, "cmos")) {
+		int a = fdc_cmos_type(vm, 0), b = fdc_cmos_type(vm, 1);
+		int n = (vm->cfg->fd[0].path != NULL) + (vm->cfg->fd[1].path != NULL);
+		cmos_set(vm, 0x10, (uint8_t)((a & 0xF) << 4 | (b & 0xF)));
+		uint8_t eq = cmos_get(vm, 0x14) & 0x3E;
+		if (n)
+			eq |= (uint8_t)(0x01 | (n - 1) << 6);
+		cmos_set(vm, 0x14, eq);
+	}
+	if (len)
+		vm_log(vm, "boot order:\n%s", buf);
+	return 0;
+}
+
+DEVICE_TYPE(bootorder, 90, bootorder_create);
