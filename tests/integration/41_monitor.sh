@@ -1,0 +1,112 @@
+#!/bin/sh
+# The monitor socket against running guests: banner, prompt, mode 0600,
+# several clients, info status across stop/cont with a COM1 counter that
+# stops and resumes, errors, memory dumps, registers, system_reset running
+# SeaBIOS again, and quit ending the process with exit 0.
+. "$(dirname "$0")/../lib.sh"
+MC="$TOP/tests/tools/monitor-client"
+# mon CMD: the reply through $SOCK, without the banner and the prompts
+mon() {
+	"$MC" "$SOCK" "$1" 2>/dev/null | sed -e "/^vmstation [0-9.]* monitor - type 'help'/d" \
+		-e 's/(vmstation) //g' | sed -e '/^$/d'
+}
+wait_sock() { "$MC" --wait "$1" "$2"; }
+# reply_has CMD REGEX: the reply to CMD has a line matching REGEX
+reply_has() { mon "$1" | grep -q "$2"; }
+# last_count FILE: the number of the last complete "count=" line
+last_count() { grep -a '^count=[0-9a-f]\{8\}$' "$1" | tail -1 | cut -d= -f2; }
+G=$(guest counter) || { fail "assemble counter.asm"; finish; }
+
+cat > "$T/counter.cfg" <<CFG
+name = "counter"
+memory = 32
+kernel = '$G'
+serial = 'file:$T/com1.log'
+vga = 'none'
+log_dir = '$T/logs'
+monitor_path = '$T/cfg.sock'
+CFG
+vm_bg counter run "$T/counter.cfg" --monitor "unix:$T/mon.sock"
+SOCK="$T/mon.sock"
+check "the counter guest runs" wait_for "$T/com1.log" "count=00000003" 60
+check "socket created" wait_sock "$SOCK" 10
+check "socket mode is 0600 (got $(stat -c %a "$SOCK"))" [ "$(stat -c %a "$SOCK")" = 600 ]
+
+raw=$(printf 'info status\n' | socat -t 20 - "UNIX-CONNECT:$SOCK")
+check "banner as QEMU's" sh -c "printf '%s' \"\$1\" | head -1 | grep -qx \"vmstation [0-9.]* monitor - type 'help' for more information\"" - "$raw"
+check "prompt after the banner and after the reply" [ "$(printf '%s' "$raw" | grep -o '(vmstation) ' | wc -l)" = 2 ]
+check "info status: running" [ "$(mon 'info status')" = "VM status: running" ]
+check "monitor_path= in the VM file opens a socket too" [ "$(SOCK=$T/cfg.sock mon 'info name')" = "counter" ]
+
+# stop: all vCPUs parked before the reply; the counter must not move.
+check "stop prints nothing" [ -z "$(mon stop)" ]
+check "info status: paused" [ "$(mon 'info status')" = "VM status: paused" ]
+c1=$(last_count "$T/com1.log")
+sleep 2
+c2=$(last_count "$T/com1.log")
+check "COM1 counter stopped while paused ($c1 -> $c2)" [ -n "$c1" ] && [ "$c1" = "$c2" ]
+check "stop twice is harmless" [ -z "$(mon s)" ]
+check "cont prints nothing" [ -z "$(mon c)" ]
+check "info status: running again" [ "$(mon 'info status')" = "VM status: running" ]
+i=0
+while [ $i -lt 100 ] && [ "$(last_count "$T/com1.log")" = "$c2" ]; do sleep 0.1; i=$((i + 1)); done
+c3=$(last_count "$T/com1.log")
+check "COM1 counter resumed after cont ($c2 -> $c3)" [ "$c3" != "$c2" ]
+# the guest clock stays sane: it goes on from where it stopped, no jump
+check "counter goes on by small steps after cont" sh -c "[ \$((0x$c3 - 0x$c2)) -le 5 ]"
+
+check "unknown command" [ "$(mon foo)" = "unknown command: 'foo'" ]
+check "unknown info item" [ "$(mon 'info foo')" = "unknown command: 'info foo'" ]
+out=$(mon eject)
+check "eject without a device prints usage" sh -c "printf '%s' \"\$1\" | grep -q '^usage: eject \[-f\] device'" - "$out"
+check "eject of a missing device" [ "$(mon 'eject floppy0')" = "Device 'floppy0' not found" ]
+check "help lists sendkey" reply_has help '^sendkey keys \[hold_ms\] -- '
+check "xp reads the guest's ELF header at 1 MiB" \
+	[ "$(mon 'xp /4xb 0x100000')" = "0000000000100000: 0x7f 0x45 0x4c 0x46" ]
+check "x through the vCPU's view of memory" \
+	[ "$(mon 'x /1xw 0x100000')" = "0000000000100000: 0x464c457f" ]
+eip=$(mon 'info registers' | sed -n 's/^EIP=\([0-9a-f]*\) .*/\1/p')
+check "info registers: EIP inside the guest program ($eip)" sh -c "[ \$((0x$eip)) -ge $((0x100000)) ] && [ \$((0x$eip)) -lt $((0x101000)) ]"
+check "info registers: segment lines" reply_has 'info registers' '^CS =0'
+check "info cpus" reply_has 'info cpus' '^\* CPU #0: thread_id=[0-9]'
+ch=$(mon 'info chardev')
+check "info chardev: COM1 file" sh -c "printf '%s' \"\$1\" | grep -q '^serial0: filename=file:$T/com1.log'" - "$ch"
+check "info chardev: the monitor sockets" sh -c "printf '%s' \"\$1\" | grep -q 'filename=unix:$T/mon.sock'" - "$ch"
+
+# several clients at once: one stays connected while others come and go
+(sleep 3; printf 'info name\n') | socat -t 10 - "UNIX-CONNECT:$SOCK" > "$T/bg.out" 2>&1 &
+bg=$!
+sleep 1
+check "a second client is served while the first is connected" [ "$(mon 'info status')" = "VM status: running" ]
+wait $bg
+check "the first client got its reply" grep -q "^(vmstation) counter" "$T/bg.out"
+
+# quit: the process ends with exit 0 and the sockets go away
+mon quit > /dev/null
+rc=$(wait_pid "$VM_PID" 20)
+check "quit ends vmstation with exit 0 (got $rc)" [ "$rc" = 0 ]
+check "socket file removed" [ ! -e "$SOCK" ]
+
+# system_reset with real firmware: SeaBIOS runs again
+cat > "$T/bios.cfg" <<CFG
+name = "bios"
+memory = 32
+boot = 'c'
+vga = 'none'
+serial = 'none'
+debugcon = 'file:$T/debugcon.log'
+log_dir = '$T/bios-logs'
+CFG
+vm_bg bios run "$T/bios.cfg" --monitor "unix:$T/bios.sock"
+SOCK="$T/bios.sock"
+check "SeaBIOS runs" wait_for "$T/debugcon.log" "^SeaBIOS \(version" 60
+wait_sock "$SOCK" 10
+check "system_reset prints nothing" [ -z "$(mon system_reset)" ]
+i=0
+while [ $i -lt 600 ] && [ "$(grep -ac '^SeaBIOS (version' "$T/debugcon.log")" -lt 2 ]; do sleep 0.1; i=$((i + 1)); done
+check "system_reset: SeaBIOS ran again" [ "$(grep -ac '^SeaBIOS (version' "$T/debugcon.log")" -ge 2 ]
+check "still running after the reset" [ "$(mon 'info status')" = "VM status: running" ]
+mon q > /dev/null
+rc=$(wait_pid "$VM_PID" 20)
+check "q ends vmstation with exit 0 (got $rc)" [ "$rc" = 0 ]
+finish
