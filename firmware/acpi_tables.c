@@ -103,7 +103,7 @@ static uint32_t build_fadt(uint8_t *t, uint32_t facs, uint32_t dsdt)
 		      FADT_F_RTC_S4 | FADT_F_RESET_REG_SUP);
 	gas_io(t + 116, 8, RESET_PORT);
 	t[128] = RESET_VALUE;
-	st64(t + 132, facs);          /* X_FIRMWARE_CTRL (same value as the 32-bit one) */
+	/* X_FIRMWARE_CTRL stays 0: with both set, Linux lists (and reserves) the FACS twice */
 	st64(t + 140, dsdt);          /* X_DSDT */
 	gas_io(t + 148, 32, ACPI_PM1A_EVT);
 	gas_io(t + 172, 16, ACPI_PM1A_CNT);

@@ -394,6 +394,7 @@ static int load_into_vcpu(struct vm *vm, struct lb_state *st)
 	v->boot_sregs = r->sregs;
 	v->has_boot_regs = true;
 	snprintf(st->desc, sizeof(st->desc), "%s", r->desc);
+	vm_log(vm, "direct kernel boot: %s", r->desc);
 	rc = 0;
 out:
 	free(r);
