@@ -505,7 +505,7 @@ struct vnc_server *vnc_server_start(struct vm *vm, char *err, size_t errlen)
 	sc->httpPort = 0;
 	sc->alwaysShared = TRUE;
 	sc->deferUpdateTime = 0;
-	sc->handleEventsEagerly = TRUE;
+	sc->handleEventsEagerly = FALSE; /* one select per call: our wake fd must not spin it */
 	sc->kbdAddEvent = on_key;
 	sc->ptrAddEvent = on_pointer;
 	sc->newClientHook = new_client;
