@@ -1,0 +1,196 @@
+; serial_irq: interrupt-driven output on COM1 through the legacy 8259 PIC.
+;
+; Sets up an IDT, remaps the PIC to vectors 0x20-0x2F with only IRQ4
+; unmasked, enables the UART's THRE interrupt (IER bit 1) with OUT2 set, and
+; lets the interrupt handler send "VMSTATION-SERIAL-OK" one byte per
+; interrupt. Then it reports (polled) how many interrupts it took and the
+; first IIR it read, and powers off -- or resets, if the command line
+; (hvm_start_info.cmdline_paddr) contains "reset".
+;
+;
+; The handler does not return with IRET: on this test machine guest kernel
+; code is run by KVM's instruction emulator, which cannot execute IRET (nor
+; INT n) in protected mode ("KVM internal error ... emulation failure", seen
+; under qemu-system-x86_64 -enable-kvm too). Interrupts can only arrive while
+; the main loop sleeps in `sti; hlt` (or right after the OUT that enables
+; them), so the handler drops its frame and jumps back to that loop.
+;
+; Output:  serial_irq: start
+;          VMSTATION-SERIAL-OK
+;          irqs=00000014 iir=000000c2
+%include "pvh.inc"
+
+IDT_VECTORS equ 256
+IRQ4_VECTOR equ 0x24
+LAPIC       equ 0xFEE00000
+
+_start:
+	cli
+	mov esp, stack_top
+	mov [start_info], ebx
+	call serial_init
+	mov esi, msg_start
+	call puts
+
+	; --- IDT: every vector to `unexpected`, 0x24 to the COM1 handler ---
+	mov ecx, 0
+.gate:	mov eax, unexpected
+	cmp ecx, IRQ4_VECTOR
+	jne .set
+	mov eax, com1_isr
+.set:	lea edi, [idt + ecx * 8]
+	mov [edi], ax                 ; offset 15:0
+	mov dx, cs
+	mov [edi + 2], dx             ; selector: the flat code segment we run in
+	mov word [edi + 4], 0x8E00    ; present, DPL 0, 32-bit interrupt gate
+	shr eax, 16
+	mov [edi + 6], ax             ; offset 31:16
+	inc ecx
+	cmp ecx, IDT_VECTORS
+	jne .gate
+	lidt [idt_desc]
+
+	; --- 8259 pair: ICW1 edge/cascade/ICW4, ICW2 vectors, ICW3 wiring, ICW4 8086 ---
+	mov al, 0x11
+	out 0x20, al
+	out 0xA0, al
+	mov al, 0x20
+	out 0x21, al                  ; master: IRQ0-7 -> 0x20-0x27
+	mov al, 0x28
+	out 0xA1, al                  ; slave: IRQ8-15 -> 0x28-0x2F
+	mov al, 0x04
+	out 0x21, al                  ; slave on IRQ2
+	mov al, 0x02
+	out 0xA1, al                  ; slave's cascade identity
+	mov al, 0x01
+	out 0x21, al
+	out 0xA1, al
+	mov al, 0xEF
+	out 0x21, al                  ; OCW1: only IRQ4 unmasked
+	mov al, 0xFF
+	out 0xA1, al
+
+	; --- local APIC in virtual-wire mode: firmware normally leaves LINT0 as
+	; ExtINT so PIC interrupts reach the CPU; PVH entry promises nothing.
+	; LVT writes are ignored while the APIC is software-disabled, so SVR first.
+	mov dword [LAPIC + 0xF0], 0x1FF    ; SVR: enabled, spurious vector 0xFF
+	mov dword [LAPIC + 0x350], 0x700   ; LVT0: ExtINT, unmasked
+	mov dword [LAPIC + 0x360], 0x400   ; LVT1: NMI
+
+	; --- UART: DTR|RTS|OUT2 (OUT2 gates the IRQ on a PC), then THRE interrupt ---
+	mov dword [next], marker
+	mov dx, COM1 + 4
+	mov al, 0x0B
+	out dx, al
+	sti
+	mov dx, COM1 + 1
+	mov al, 0x02
+	out dx, al                    ; IER = ETBEI: THR is empty, so IRQ4 fires now
+
+wait_loop:
+	cli                           ; check and sleep without losing a wake-up:
+	cmp byte [done], 0            ; sti only takes effect after hlt starts
+	jne .finished
+	sti
+	hlt
+	jmp wait_loop
+
+.finished:
+	mov esi, msg_irqs
+	call puts
+	mov eax, [irq_count]
+	call puthex
+	mov esi, msg_iir
+	call puts
+	movzx eax, byte [first_iir]
+	call puthex
+	mov esi, crlf
+	call puts
+	call wants_reset
+	jc reset
+	jmp poweroff
+
+; CF set if the PVH command line contains "reset".
+wants_reset:
+	mov ebx, [start_info]
+	test ebx, ebx
+	jz .no
+	mov esi, [ebx + 24]           ; cmdline_paddr (low half; it lies below 4 GiB)
+	test esi, esi
+	jz .no
+.scan:	cmp byte [esi], 0
+	je .no
+	mov edi, word_reset
+	push esi
+	mov ecx, 5
+	repe cmpsb
+	pop esi
+	je .yes
+	inc esi
+	jmp .scan
+.yes:	stc
+	ret
+.no:	clc
+	ret
+
+; IRQ4: one byte per THRE interrupt; at the end of the string, ETBEI off.
+com1_isr:
+	inc dword [irq_count]
+	mov dx, COM1 + 2
+	in al, dx                     ; IIR (reading it clears a THRE indication)
+	cmp dword [irq_count], 1
+	jne .not_first
+	mov [first_iir], al
+.not_first:
+	and al, 0x0F
+	cmp al, 0x02                  ; THRE?
+	jne .eoi
+	mov esi, [next]
+	lodsb
+	test al, al
+	jz .last
+	mov dx, COM1
+	out dx, al
+	mov [next], esi
+	jmp .eoi
+.last:	mov dx, COM1 + 1
+	xor al, al
+	out dx, al                    ; IER = 0
+	mov byte [done], 1
+.eoi:	mov al, 0x20
+	out 0x20, al                  ; non-specific EOI to the master
+	add esp, 12                   ; drop EIP, CS, EFLAGS (no IRET: see the top)
+	jmp wait_loop
+
+unexpected:
+	cli
+	mov esi, msg_unexpected
+	call puts
+	jmp poweroff
+
+msg_start:      db "serial_irq: start", 13, 10, 0
+marker:         db "VMSTATION-SERIAL-OK", 0
+msg_irqs:       db 13, 10, "irqs=", 0
+msg_iir:        db " iir=", 0
+crlf:           db 13, 10, 0
+msg_unexpected: db 13, 10, "serial_irq: unexpected interrupt or exception", 13, 10, 0
+word_reset:     db "reset"
+
+align 8
+idt_desc:
+	dw IDT_VECTORS * 8 - 1
+	dd idt
+
+align 4
+start_info: dd 0
+next:       dd 0
+irq_count:  dd 0
+first_iir:  db 0
+done:       db 0
+
+align 16
+idt:        times IDT_VECTORS * 8 db 0
+	    times 4096 db 0
+stack_top:
+
+PVH_END
