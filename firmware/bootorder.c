@@ -67,8 +67,10 @@ static int bootorder_create(struct vm *vm)
 		return 0;
 	char buf[1024];
 	size_t len = build_bootorder(vm->cfg, buf, sizeof(buf));
-	if (len)
-		fwcfg_add_file(vm, "bootorder", buf, len + 1);   /* SeaBIOS wants the NUL */
+	if (len) {
+		buf[--len] = 0;     /* entries are separated, not terminated, by newlines */
+		fwcfg_add_file(vm, "bootorder", buf, len + 1);   /* with the NUL, as QEMU */
+	}
 	if (vm_lookup(vm, "cmos")) {
 		int a = fdc_cmos_type(vm, 0), b = fdc_cmos_type(vm, 1);
 		int n = (vm->cfg->fd[0].path != NULL) + (vm->cfg->fd[1].path != NULL);
@@ -79,7 +81,7 @@ static int bootorder_create(struct vm *vm)
 		cmos_set(vm, 0x14, eq);
 	}
 	if (len)
-		vm_log(vm, "boot order:\n%s", buf);
+		vm_log(vm, "boot order:\n%s\n", buf);
 	return 0;
 }
 
