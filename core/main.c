@@ -11,6 +11,7 @@
 #include "vm.h"
 #include "vmconfig.h"
 #include "../ui/monitor/monitor.h"
+#include "../ui/sdl_window.h"
 #include "../ui/viewer.h"
 
 #define VMSTATION_VERSION "0.1.0"
@@ -141,6 +142,10 @@ static int cmd_run(int argc, char **argv)
 		vmconfig_free(&cfg);
 		return 1;
 	}
+	/* SDL must run on the main thread: the window returns when the VM stops */
+	if (cfg.sdl && vm->display && sdl_ui_run(vm) < 0)
+		msg_warn("%s: no SDL window; the VM keeps running (VNC and the monitor still work)",
+			 vm->name);
 	enum vm_exit_reason why = vm_wait(vm);
 	rc = why == VMX_CRASH ? 2 : 0;
 	vm_log(vm, "exiting (%s)", why == VMX_POWEROFF ? "guest powered off" :

@@ -488,3 +488,73 @@ size_t text_console_text(struct text_console *tc, char *buf, size_t len)
 	free(grid);
 	return n;
 }
+
+/* ---- the VM's serial console ------------------------------------------ */
+
+#include "chardev.h"
+#include "evloop.h"
+#include "vm.h"
+
+struct serial_bytes {
+	struct vm *vm;
+	size_t n;
+	char buf[16];
+};
+
+static void serial_tap(void *opaque, const uint8_t *buf, size_t n)
+{
+	text_console_output(opaque, (const char *)buf, n);
+}
+
+/* Typed bytes reach the UART on the VM's io thread, where its input runs. */
+static void serial_deliver(void *opaque)
+{
+	struct serial_bytes *b = opaque;
+	struct chardev *chr = b->vm->serial_chr[0];
+	struct chardev_handler h;
+	if (chr) {
+		chardev_get_handler(chr, &h);
+		if (h.receive && (!h.can_receive || h.can_receive(h.opaque) >= b->n))
+			h.receive(h.opaque, (const uint8_t *)b->buf, b->n);
+	}
+	free(b);
+}
+
+static void serial_typed(void *opaque, const char *buf, size_t n)
+{
+	struct vm *vm = opaque;
+	while (n) {
+		struct serial_bytes *b = xzalloc(sizeof(*b));
+		b->vm = vm;
+		b->n = MIN(n, sizeof(b->buf));
+		memcpy(b->buf, buf, b->n);
+		evloop_call(vm->loop, serial_deliver, b);
+		buf += b->n;
+		n -= b->n;
+	}
+}
+
+struct text_console *display_serial_console(struct display *d)
+{
+	struct vm *vm = d->vm;
+	if (!vm || !vm->serial_chr[0])
+		return NULL;
+	display_lock(d);
+	if (!d->serial_console) {
+		d->serial_console = text_console_new(80, 30, 2000, false, serial_typed, vm);
+		chardev_set_tap(vm->serial_chr[0], serial_tap, d->serial_console);
+	}
+	struct text_console *tc = d->serial_console;
+	display_unlock(d);
+	return tc;
+}
+
+void display_serial_console_free(struct display *d)
+{
+	if (!d->serial_console)
+		return;
+	if (d->vm && d->vm->serial_chr[0])
+		chardev_set_tap(d->vm->serial_chr[0], NULL, NULL);
+	text_console_free(d->serial_console);
+	d->serial_console = NULL;
+}

@@ -57,3 +57,13 @@ size_t text_console_text(struct text_console *tc, char *buf, size_t len);
 const uint8_t *text_console_font(void);
 
 #endif
+
+/*
+ * The serial console of a VM (ctrl-alt-3), shared by its SDL window and VNC
+ * server: shows what the guest writes to COM1 (through the chardev tap) and
+ * types raw keys into COM1. Created on first use; NULL without a COM1.
+ * Freed with the display (display_free).
+ */
+struct display;
+struct text_console *display_serial_console(struct display *d);
+void display_serial_console_free(struct display *d);

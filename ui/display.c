@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "console_text.h"
 #include "display.h"
 #include "evloop.h"
 #include "util.h"
@@ -71,8 +72,10 @@ void display_free(struct display *d)
 {
 	if (!d)
 		return;
-	if (d->timer)
+	/* vm_destroy frees the loop (and its watches) before the free hooks run */
+	if (d->timer && d->vm && d->vm->loop)
 		evtimer_free(d->timer);
+	display_serial_console_free(d);
 	if (d->vm && d->vm->display == d)
 		d->vm->display = NULL;
 	pthread_mutex_destroy(&d->lock);

@@ -26,6 +26,7 @@
 struct vm;
 struct display;
 struct evtimer;
+struct text_console;
 
 #define DISPLAY_MAX_WIDTH 2560
 #define DISPLAY_MAX_HEIGHT 1600
@@ -85,6 +86,7 @@ struct display {
 	bool need_full;            /* next refresh redraws everything */
 
 	struct evtimer *timer;     /* 60 Hz on vm->loop while listeners exist */
+	struct text_console *serial_console; /* ui/console_text.h, made on first use */
 	_Atomic uint64_t refreshes, frames; /* refresh calls; refreshes that changed pixels */
 };
 

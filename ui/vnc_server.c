@@ -23,10 +23,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "chardev.h"
 #include "console_text.h"
 #include "display.h"
-#include "evloop.h"
 #include "input.h"
 #include "keymap.h"
 #include "monitor/monitor.h"
@@ -218,47 +216,6 @@ static void monitor_in(void *opaque, const char *buf, size_t n)
 	struct vnc_server *s = opaque;
 	if (s->mon)
 		monitor_session_input(s->mon, buf, n);
-}
-
-static void serial_tap(void *opaque, const uint8_t *buf, size_t n)
-{
-	struct vnc_server *s = opaque;
-	text_console_output(s->ser_tc, (const char *)buf, n);
-	wake(s);
-}
-
-struct serial_bytes {
-	struct vm *vm;
-	size_t n;
-	char buf[16];
-};
-
-/* Typed bytes reach the UART on the VM's io thread, where its input runs. */
-static void serial_deliver(void *opaque)
-{
-	struct serial_bytes *b = opaque;
-	struct chardev *chr = b->vm->serial_chr[0];
-	struct chardev_handler h;
-	if (chr) {
-		chardev_get_handler(chr, &h);
-		if (h.receive && (!h.can_receive || h.can_receive(h.opaque) >= b->n))
-			h.receive(h.opaque, (const uint8_t *)b->buf, b->n);
-	}
-	free(b);
-}
-
-static void serial_in(void *opaque, const char *buf, size_t n)
-{
-	struct vnc_server *s = opaque;
-	while (n) {
-		struct serial_bytes *b = xzalloc(sizeof(*b));
-		b->vm = s->vm;
-		b->n = MIN(n, sizeof(b->buf));
-		memcpy(b->buf, buf, b->n);
-		evloop_call(s->vm->loop, serial_deliver, b);
-		buf += b->n;
-		n -= b->n;
-	}
 }
 
 static void switch_console(struct vnc_server *s, int console)
@@ -540,10 +497,7 @@ struct vnc_server *vnc_server_start(struct vm *vm, char *err, size_t errlen)
 		sc->maxFd = s->wake_fd;
 	s->port = 5900 + display_no;
 
-	if (vm->serial_chr[0]) {
-		s->ser_tc = text_console_new(CONSOLE_COLS, CONSOLE_ROWS, 1000, false, serial_in, s);
-		chardev_set_tap(vm->serial_chr[0], serial_tap, s);
-	}
+	s->ser_tc = display_serial_console(d);
 	struct display_listener l = { on_resize, on_update, s };
 	display_add_listener(d, &l);
 	pthread_create(&s->thread, NULL, vnc_thread, s);
@@ -557,8 +511,6 @@ void vnc_server_stop(struct vnc_server *s)
 	if (!s)
 		return;
 	display_remove_listener(s->d, s);
-	if (s->ser_tc && s->vm->serial_chr[0])
-		chardev_set_tap(s->vm->serial_chr[0], NULL, NULL);
 	s->stop = true;
 	wake(s);
 	pthread_join(s->thread, NULL);
@@ -567,7 +519,6 @@ void vnc_server_stop(struct vnc_server *s)
 	if (s->mon)
 		monitor_session_free(s->mon);
 	text_console_free(s->mon_tc);
-	text_console_free(s->ser_tc);
 	keymap_free(s->km);
 	close(s->wake_fd);
 	free(s->passwords[0]);

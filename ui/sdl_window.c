@@ -1,0 +1,547 @@
+/*
+ * SDL2 window of a VM: a streaming texture updated with the display's
+ * changed rectangle and presented only when the guest changed something;
+ * aspect-keeping scaling (SDL logical size; ctrl-alt-i toggles integer
+ * scaling), full screen (full_screen=1, ctrl-alt-f), grab on click and
+ * release with ctrl-alt, ctrl-alt-1/2/3 guest / monitor / serial console.
+ *
+ * The display's refresh (VM io thread) only records the dirty rectangle and
+ * pushes an SDL user event; every SDL call happens on the main thread.
+ */
+#include <SDL.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "console_text.h"
+#include "display.h"
+#include "input.h"
+#include "keymap.h"
+#include "monitor/monitor.h"
+#include "sdl_window.h"
+#include "util.h"
+#include "vm.h"
+
+#define MAX_WINDOWS 16
+
+struct sdl_window {
+	struct vm *vm;
+	struct display *d;
+	SDL_Window *win;
+	SDL_Renderer *ren;
+	SDL_Texture *tex;
+	unsigned tw, th;             /* texture size */
+	bool closed, grabbed, full, integer;
+	int console;                 /* 1 guest, 2 monitor, 3 serial */
+	uint64_t tc_gen;
+	enum vm_state shown_state;
+	bool ctrl_alt_only;          /* ctrl+alt went down with no other key yet */
+	unsigned buttons;
+
+	pthread_mutex_t lock;        /* the fields below, written by the io thread */
+	bool dirty, resized;
+	unsigned x0, y0, x1, y1;
+
+	struct text_console *mon_tc;
+	struct monitor_session *mon;
+	uint64_t presents;
+};
+
+static struct sdl_window *windows[MAX_WINDOWS];
+static Uint32 wake_event = (Uint32)-1;
+static bool sdl_ready;
+
+/* ---- display listener (VM io thread) ---------------------------------- */
+
+static void wake(void)
+{
+	SDL_Event ev = { .type = wake_event };
+	SDL_PushEvent(&ev);
+}
+
+static void on_update(void *opaque, struct display *d, unsigned x, unsigned y,
+		      unsigned w, unsigned h)
+{
+	struct sdl_window *sw = opaque;
+	(void)d;
+	pthread_mutex_lock(&sw->lock);
+	if (!sw->dirty) {
+		sw->x0 = x; sw->y0 = y; sw->x1 = x + w; sw->y1 = y + h;
+	} else {
+		sw->x0 = MIN(sw->x0, x); sw->y0 = MIN(sw->y0, y);
+		sw->x1 = MAX(sw->x1, x + w); sw->y1 = MAX(sw->y1, y + h);
+	}
+	bool was = sw->dirty;
+	sw->dirty = true;
+	pthread_mutex_unlock(&sw->lock);
+	if (!was)
+		wake();
+}
+
+static void on_resize(void *opaque, struct display *d, unsigned w, unsigned h)
+{
+	struct sdl_window *sw = opaque;
+	(void)d; (void)w; (void)h;
+	pthread_mutex_lock(&sw->lock);
+	sw->resized = sw->dirty = true;
+	pthread_mutex_unlock(&sw->lock);
+	wake();
+}
+
+/* ---- drawing (main thread) ---------------------------------------------- */
+
+static void set_title(struct sdl_window *sw)
+{
+	char title[256];
+	enum vm_state st = vm_get_state(sw->vm);
+	const char *con = sw->console == 2 ? " - monitor" : sw->console == 3 ? " - serial" : "";
+	snprintf(title, sizeof(title), "%s [%s]%s%s", sw->vm->name, vm_state_name(st), con,
+		 sw->grabbed ? " - press ctrl-alt to release the grab" : "");
+	SDL_SetWindowTitle(sw->win, title);
+	sw->shown_state = st;
+}
+
+static void ensure_texture(struct sdl_window *sw, unsigned w, unsigned h)
+{
+	if (sw->tex && sw->tw == w && sw->th == h)
+		return;
+	if (sw->tex)
+		SDL_DestroyTexture(sw->tex);
+	sw->tex = SDL_CreateTexture(sw->ren, SDL_PIXELFORMAT_XRGB8888, SDL_TEXTUREACCESS_STREAMING,
+				    (int)w, (int)h);
+	sw->tw = w;
+	sw->th = h;
+	SDL_RenderSetLogicalSize(sw->ren, (int)w, (int)h);
+	SDL_RenderSetIntegerScale(sw->ren, sw->integer ? SDL_TRUE : SDL_FALSE);
+	if (!sw->full) {
+		int ww, wh;
+		SDL_GetWindowSize(sw->win, &ww, &wh);
+		if ((unsigned)ww < w || (unsigned)wh < h || sw->presents == 0)
+			SDL_SetWindowSize(sw->win, (int)w, (int)h);
+	}
+}
+
+static void present(struct sdl_window *sw)
+{
+	SDL_SetRenderDrawColor(sw->ren, 0, 0, 0, 255);
+	SDL_RenderClear(sw->ren);
+	SDL_RenderCopy(sw->ren, sw->tex, NULL, NULL);
+	SDL_RenderPresent(sw->ren);
+	sw->presents++;
+}
+
+static void redraw_guest(struct sdl_window *sw, bool force)
+{
+	pthread_mutex_lock(&sw->lock);
+	bool dirty = sw->dirty || force, resized = sw->resized || force;
+	unsigned x0 = sw->x0, y0 = sw->y0, x1 = sw->x1, y1 = sw->y1;
+	sw->dirty = sw->resized = false;
+	pthread_mutex_unlock(&sw->lock);
+	if (!dirty)
+		return;
+	struct display *d = sw->d;
+	display_lock(d);
+	if (!d->pixels) {
+		display_unlock(d);
+		return;
+	}
+	if (resized || d->width != sw->tw || d->height != sw->th) {
+		ensure_texture(sw, d->width, d->height);
+		x0 = y0 = 0;
+		x1 = d->width;
+		y1 = d->height;
+	}
+	x1 = MIN(x1, d->width);
+	y1 = MIN(y1, d->height);
+	if (x1 > x0 && y1 > y0) {
+		SDL_Rect r = { (int)x0, (int)y0, (int)(x1 - x0), (int)(y1 - y0) };
+		SDL_UpdateTexture(sw->tex, &r, d->pixels + (size_t)y0 * d->width + x0,
+				  (int)d->width * 4);
+	}
+	display_unlock(d);
+	present(sw);
+}
+
+static struct text_console *current_console(struct sdl_window *sw)
+{
+	return sw->console == 2 ? sw->mon_tc : sw->console == 3 ? display_serial_console(sw->d) : NULL;
+}
+
+static void redraw_console(struct sdl_window *sw, bool force)
+{
+	struct text_console *tc = current_console(sw);
+	if (!tc)
+		return;
+	uint64_t gen = text_console_gen(tc);
+	if (!force && gen == sw->tc_gen)
+		return;
+	sw->tc_gen = gen;
+	unsigned w = text_console_width(tc), h = text_console_height(tc);
+	ensure_texture(sw, w, h);
+	void *px;
+	int pitch;
+	if (SDL_LockTexture(sw->tex, NULL, &px, &pitch) == 0) {
+		text_console_render(tc, px, (unsigned)pitch / 4);
+		SDL_UnlockTexture(sw->tex);
+	}
+	present(sw);
+}
+
+/* ---- consoles and grab -------------------------------------------------- */
+
+static void monitor_out(void *opaque, const char *buf, size_t n)
+{
+	struct sdl_window *sw = opaque;
+	text_console_output(sw->mon_tc, buf, n);
+}
+
+static void monitor_in(void *opaque, const char *buf, size_t n)
+{
+	struct sdl_window *sw = opaque;
+	monitor_session_input(sw->mon, buf, n);
+}
+
+static void set_grab(struct sdl_window *sw, bool on)
+{
+	sw->grabbed = on;
+	SDL_SetWindowGrab(sw->win, on ? SDL_TRUE : SDL_FALSE);
+	SDL_SetWindowKeyboardGrab(sw->win, on ? SDL_TRUE : SDL_FALSE);
+	bool rel = on && !input_has_absolute(sw->vm);
+	SDL_SetRelativeMouseMode(rel ? SDL_TRUE : SDL_FALSE);
+	if (!on)
+		input_release_all_keys(sw->vm);
+	set_title(sw);
+}
+
+static void switch_console(struct sdl_window *sw, int console)
+{
+	if (console == 2 && !sw->mon_tc) {
+		sw->mon_tc = text_console_new(80, 30, 1000, true, monitor_in, sw);
+		sw->mon = monitor_session_new(sw->vm, monitor_out, sw,
+					      MONITOR_F_BANNER | MONITOR_F_PROMPT | MONITOR_F_WINDOW);
+	}
+	if (console == 3 && !display_serial_console(sw->d))
+		return;
+	input_release_all_keys(sw->vm);
+	if (console != 1 && sw->grabbed)
+		set_grab(sw, false);
+	sw->console = console;
+	set_title(sw);
+	if (console == 1)
+		redraw_guest(sw, true);
+	else
+		redraw_console(sw, true);
+}
+
+static void console_key(struct sdl_window *sw, const SDL_KeyboardEvent *k)
+{
+	struct text_console *tc = current_console(sw);
+	bool ctrl = k->keysym.mod & KMOD_CTRL, shift = k->keysym.mod & KMOD_SHIFT;
+	if (!tc)
+		return;
+	switch (k->keysym.sym) {
+	case SDLK_RETURN: case SDLK_KP_ENTER: text_console_key(tc, TCK_ENTER, 0); break;
+	case SDLK_BACKSPACE: text_console_key(tc, TCK_BACKSPACE, 0); break;
+	case SDLK_DELETE: text_console_key(tc, TCK_DELETE, 0); break;
+	case SDLK_TAB: text_console_key(tc, TCK_TAB, 0); break;
+	case SDLK_ESCAPE: text_console_key(tc, TCK_ESC, 0); break;
+	case SDLK_LEFT: text_console_key(tc, TCK_LEFT, 0); break;
+	case SDLK_RIGHT: text_console_key(tc, TCK_RIGHT, 0); break;
+	case SDLK_UP: text_console_key(tc, ctrl ? TCK_SCROLL_UP : TCK_UP, 0); break;
+	case SDLK_DOWN: text_console_key(tc, ctrl ? TCK_SCROLL_DOWN : TCK_DOWN, 0); break;
+	case SDLK_HOME: text_console_key(tc, TCK_HOME, 0); break;
+	case SDLK_END: text_console_key(tc, TCK_END, 0); break;
+	case SDLK_PAGEUP: text_console_key(tc, ctrl || shift ? TCK_SCROLL_PGUP : TCK_PGUP, 0); break;
+	case SDLK_PAGEDOWN: text_console_key(tc, ctrl || shift ? TCK_SCROLL_PGDN : TCK_PGDN, 0); break;
+	default:
+		/* printable characters come as SDL_TEXTINPUT; ctrl-letters here */
+		if (ctrl && k->keysym.sym >= 'a' && k->keysym.sym <= 'z')
+			text_console_key(tc, TCK_CTRL, (uint32_t)k->keysym.sym);
+	}
+}
+
+static void console_text_input(struct sdl_window *sw, const char *utf8)
+{
+	struct text_console *tc = current_console(sw);
+	if (!tc)
+		return;
+	const uint8_t *p = (const uint8_t *)utf8;
+	while (*p) {
+		uint32_t cp = *p++;
+		int more = cp >= 0xF0 ? 3 : cp >= 0xE0 ? 2 : cp >= 0xC0 ? 1 : 0;
+		if (more)
+			cp &= 0x3F >> more;
+		while (more-- && (*p & 0xC0) == 0x80)
+			cp = cp << 6 | (*p++ & 0x3F);
+		text_console_key(tc, TCK_CHAR, cp);
+	}
+}
+
+/* ---- events ------------------------------------------------------------- */
+
+static struct sdl_window *window_of(Uint32 id)
+{
+	for (int i = 0; i < MAX_WINDOWS; i++)
+		if (windows[i] && SDL_GetWindowID(windows[i]->win) == id)
+			return windows[i];
+	return NULL;
+}
+
+static bool hotkey(struct sdl_window *sw, SDL_Keycode sym)
+{
+	switch (sym) {
+	case SDLK_1: case SDLK_2: case SDLK_3:
+		switch_console(sw, (int)(sym - SDLK_0));
+		return true;
+	case SDLK_f:
+		sw->full = !sw->full;
+		SDL_SetWindowFullscreen(sw->win, sw->full ? SDL_WINDOW_FULLSCREEN_DESKTOP : 0);
+		return true;
+	case SDLK_i:
+		sw->integer = !sw->integer;
+		SDL_RenderSetIntegerScale(sw->ren, sw->integer ? SDL_TRUE : SDL_FALSE);
+		redraw_guest(sw, true);
+		return true;
+	}
+	return false;
+}
+
+static void key_event(struct sdl_window *sw, const SDL_KeyboardEvent *k)
+{
+	bool down = k->type == SDL_KEYDOWN;
+	SDL_Keymod mod = SDL_GetModState();
+	bool ctrl_alt = (mod & KMOD_CTRL) && (mod & KMOD_ALT);
+	SDL_Keycode sym = k->keysym.sym;
+	bool is_mod = sym == SDLK_LCTRL || sym == SDLK_RCTRL || sym == SDLK_LALT || sym == SDLK_RALT;
+
+	if (down && ctrl_alt && !is_mod && hotkey(sw, sym)) {
+		sw->ctrl_alt_only = false;
+		input_release_all_keys(sw->vm);
+		return;
+	}
+	/* ctrl-alt pressed and released on their own toggles the grab off */
+	if (down && is_mod && ctrl_alt)
+		sw->ctrl_alt_only = true;
+	else if (down && !is_mod)
+		sw->ctrl_alt_only = false;
+	if (!down && is_mod && sw->ctrl_alt_only) {
+		sw->ctrl_alt_only = false;
+		if (sw->grabbed)
+			set_grab(sw, false);
+	}
+	if (sw->console != 1) {
+		if (down)
+			console_key(sw, k);
+		return;
+	}
+	unsigned code = keymap_sdl_to_pc((int)k->keysym.scancode);
+	if (code && !k->repeat)
+		input_key(sw->vm, code, down);
+	else if (code && down)
+		input_key(sw->vm, code, true); /* typematic repeat */
+}
+
+static unsigned sdl_buttons(Uint32 state)
+{
+	unsigned b = 0;
+	if (state & SDL_BUTTON_LMASK) b |= INPUT_BTN_LEFT;
+	if (state & SDL_BUTTON_RMASK) b |= INPUT_BTN_RIGHT;
+	if (state & SDL_BUTTON_MMASK) b |= INPUT_BTN_MIDDLE;
+	if (state & SDL_BUTTON_X1MASK) b |= INPUT_BTN_SIDE;
+	if (state & SDL_BUTTON_X2MASK) b |= INPUT_BTN_EXTRA;
+	return b;
+}
+
+static void pointer(struct sdl_window *sw, int x, int y, int dx, int dy, int dz)
+{
+	if (sw->console != 1)
+		return;
+	unsigned b = sdl_buttons(SDL_GetMouseState(NULL, NULL));
+	if (input_has_absolute(sw->vm))
+		input_pointer_abs(sw->vm, MAX(0, MIN(x, (int)sw->tw - 1)), MAX(0, MIN(y, (int)sw->th - 1)),
+				  (int)sw->tw, (int)sw->th, dz, b);
+	else if (sw->grabbed)
+		input_pointer_rel(sw->vm, dx, dy, dz, b);
+}
+
+static void handle_event(const SDL_Event *ev)
+{
+	if (ev->type == wake_event)
+		return;
+	struct sdl_window *sw = NULL;
+	switch (ev->type) {
+	case SDL_WINDOWEVENT:
+		sw = window_of(ev->window.windowID);
+		if (!sw)
+			return;
+		if (ev->window.event == SDL_WINDOWEVENT_CLOSE)
+			sw->closed = true;
+		else if (ev->window.event == SDL_WINDOWEVENT_FOCUS_LOST) {
+			input_release_all_keys(sw->vm);
+			if (sw->grabbed && !sw->full)
+				set_grab(sw, false);
+		} else if (ev->window.event == SDL_WINDOWEVENT_EXPOSED ||
+			   ev->window.event == SDL_WINDOWEVENT_SIZE_CHANGED) {
+			if (sw->tex)
+				present(sw);
+		}
+		break;
+	case SDL_KEYDOWN:
+	case SDL_KEYUP:
+		if ((sw = window_of(ev->key.windowID)))
+			key_event(sw, &ev->key);
+		break;
+	case SDL_TEXTINPUT:
+		if ((sw = window_of(ev->text.windowID)) && sw->console != 1)
+			console_text_input(sw, ev->text.text);
+		break;
+	case SDL_MOUSEBUTTONDOWN:
+		if (!(sw = window_of(ev->button.windowID)))
+			break;
+		if (!sw->grabbed && sw->console == 1) {
+			set_grab(sw, true);
+			if (!input_has_absolute(sw->vm))
+				break; /* the grabbing click is not the guest's */
+		}
+		pointer(sw, ev->button.x, ev->button.y, 0, 0, 0);
+		break;
+	case SDL_MOUSEBUTTONUP:
+		if ((sw = window_of(ev->button.windowID)))
+			pointer(sw, ev->button.x, ev->button.y, 0, 0, 0);
+		break;
+	case SDL_MOUSEMOTION:
+		if ((sw = window_of(ev->motion.windowID)))
+			pointer(sw, ev->motion.x, ev->motion.y, ev->motion.xrel, ev->motion.yrel, 0);
+		break;
+	case SDL_MOUSEWHEEL:
+		if ((sw = window_of(ev->wheel.windowID))) {
+			int x, y;
+			SDL_GetMouseState(&x, &y);
+			pointer(sw, x, y, 0, 0, -ev->wheel.y);
+		}
+		break;
+	}
+}
+
+/* ---- public ------------------------------------------------------------- */
+
+int sdl_ui_init(void)
+{
+	if (sdl_ready)
+		return 0;
+	SDL_SetHint(SDL_HINT_GRAB_KEYBOARD, "1");
+	SDL_SetHint(SDL_HINT_ALLOW_ALT_TAB_WHILE_GRABBED, "0");
+	SDL_SetHint(SDL_HINT_VIDEO_ALLOW_SCREENSAVER, "1");
+	SDL_SetHint(SDL_HINT_MOUSE_FOCUS_CLICKTHROUGH, "1");
+	if (SDL_InitSubSystem(SDL_INIT_VIDEO) < 0) {
+		msg_error("SDL: %s (is DISPLAY set?)", SDL_GetError());
+		return -1;
+	}
+	wake_event = SDL_RegisterEvents(1);
+	sdl_ready = true;
+	return 0;
+}
+
+struct sdl_window *sdl_window_open(struct vm *vm)
+{
+	if (!vm->display) {
+		msg_error("%s: sdl=1 needs a graphics card (vga='none' removes it)", vm->name);
+		return NULL;
+	}
+	int slot = -1;
+	for (int i = 0; i < MAX_WINDOWS && slot < 0; i++)
+		if (!windows[i])
+			slot = i;
+	if (slot < 0 || sdl_ui_init() < 0)
+		return NULL;
+	struct sdl_window *sw = xzalloc(sizeof(*sw));
+	sw->vm = vm;
+	sw->d = vm->display;
+	sw->console = 1;
+	pthread_mutex_init(&sw->lock, NULL);
+	sw->full = vm->cfg && vm->cfg->full_screen;
+	sw->win = SDL_CreateWindow(vm->name, SDL_WINDOWPOS_UNDEFINED, SDL_WINDOWPOS_UNDEFINED,
+				   640, 480, SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI |
+				   (sw->full ? SDL_WINDOW_FULLSCREEN_DESKTOP : 0));
+	sw->ren = sw->win ? SDL_CreateRenderer(sw->win, -1, SDL_RENDERER_ACCELERATED) : NULL;
+	if (sw->win && !sw->ren)
+		sw->ren = SDL_CreateRenderer(sw->win, -1, SDL_RENDERER_SOFTWARE);
+	if (!sw->ren) {
+		msg_error("SDL window: %s", SDL_GetError());
+		if (sw->win)
+			SDL_DestroyWindow(sw->win);
+		free(sw);
+		return NULL;
+	}
+	SDL_StartTextInput();
+	windows[slot] = sw;
+	set_title(sw);
+	sw->resized = sw->dirty = true;
+	struct display_listener l = { on_resize, on_update, sw };
+	display_add_listener(sw->d, &l);
+	return sw;
+}
+
+void sdl_window_close(struct sdl_window *sw)
+{
+	if (!sw)
+		return;
+	display_remove_listener(sw->d, sw);
+	for (int i = 0; i < MAX_WINDOWS; i++)
+		if (windows[i] == sw)
+			windows[i] = NULL;
+	if (sw->mon)
+		monitor_session_free(sw->mon);
+	text_console_free(sw->mon_tc);
+	if (sw->tex)
+		SDL_DestroyTexture(sw->tex);
+	SDL_DestroyRenderer(sw->ren);
+	SDL_DestroyWindow(sw->win);
+	pthread_mutex_destroy(&sw->lock);
+	free(sw);
+}
+
+bool sdl_window_closed(struct sdl_window *sw)
+{
+	return sw->closed;
+}
+
+void sdl_ui_pump(int timeout_ms)
+{
+	SDL_Event ev;
+	if (SDL_WaitEventTimeout(&ev, timeout_ms)) {
+		handle_event(&ev);
+		while (SDL_PollEvent(&ev))
+			handle_event(&ev);
+	}
+	for (int i = 0; i < MAX_WINDOWS; i++) {
+		struct sdl_window *sw = windows[i];
+		if (!sw)
+			continue;
+		if (vm_get_state(sw->vm) != sw->shown_state)
+			set_title(sw);
+		if (sw->console == 1)
+			redraw_guest(sw, false);
+		else
+			redraw_console(sw, false);
+	}
+}
+
+int sdl_ui_run(struct vm *vm)
+{
+	struct sdl_window *sw = sdl_window_open(vm);
+	if (!sw)
+		return -1;
+	for (;;) {
+		enum vm_state st = vm_get_state(vm);
+		if (st == VM_STOPPED || st == VM_CRASHED)
+			break;
+		if (sw->closed) {
+			vm_request_quit(vm);
+			break;
+		}
+		/* text consoles are polled; the guest screen wakes us with an event */
+		sdl_ui_pump(sw->console == 1 ? 100 : 30);
+	}
+	sdl_window_close(sw);
+	return 0;
+}
