@@ -11,7 +11,9 @@
  * bytes that are due at the programmed sample rate by CLOCK_MONOTONIC, so a
  * block's interrupt comes when the block would have finished playing on the
  * card, however fast or slow the vCPU runs. The bytes go into the "sb16"
- * voice's ring; the mixer resamples them for the back end.
+ * voice's ring; the mixer resamples them for the back end. The mixer also
+ * asks for what is due right before it reads the ring (sb16_refill), so a
+ * late io thread on a busy host cannot starve playback.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -215,9 +217,11 @@ void sb16_tick(struct sb16 *s, uint64_t now)
 	}
 	while (s->bytes_done < due && s->xfer != XFER_NONE) {
 		size_t want = (size_t)MIN(due - s->bytes_done, (uint64_t)s->left_in_block);
-		/* 16-bit DMA moves words */
-		if (s->dma_16 && want > 1)
+		/* 16-bit DMA moves whole words: an odd byte waits for the next tick */
+		if (s->dma_16)
 			want &= ~(size_t)1;
+		if (!want)
+			break;
 		size_t got = move_bytes(s, want);
 		s->bytes_done += got;
 		s->left_in_block -= (unsigned)MIN((size_t)s->left_in_block, got);
@@ -250,6 +254,16 @@ static void sb16_timer(void *opaque, uint32_t events)
 		return; /* re-armed meanwhile */
 	pthread_mutex_lock(&s->lock);
 	sb16_tick(s, s->clock());
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* The mixer is about to read our ring: bring the DMA up to now. */
+static void sb16_refill(void *opaque)
+{
+	struct sb16 *s = opaque;
+	pthread_mutex_lock(&s->lock);
+	if (s->xfer != XFER_NONE && !s->paused)
+		sb16_tick(s, s->clock());
 	pthread_mutex_unlock(&s->lock);
 }
 
@@ -430,6 +444,7 @@ static int sb16_create(struct vm *vm)
 	s->voice = audio_voice_new(m, "sb16");
 	s->dac_voice = audio_voice_new(m, "sb16-dac");
 	s->fm_voice = opl3_voice(vm_lookup(vm, "opl3"));
+	audio_voice_set_refill(s->voice, sb16_refill, s);
 	audio_voice_set_format(s->dac_voice, SB16_DAC_RATE, 1, AFMT_U8);
 	s->clock = clock_ns;
 	s->timer_fd = -1;

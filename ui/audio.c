@@ -21,7 +21,13 @@
 #define MAX_VOICES 16
 #define RING_FRAMES 16384          /* power of two: ~370 ms at 44.1 kHz */
 #define PREFILL_NS 8000000ull      /* queue this much before (re)starting a voice */
-#define MAX_QUEUE_NS 60000000ull   /* beyond this the device runs ahead: drop */
+/*
+ * Beyond this the device has run ahead of the output clock (the host clock
+ * and the sound card's drift apart over minutes): drop back to the prefill.
+ * Large enough that a back end catching up after a scheduling delay renders
+ * its backlog instead of tripping it.
+ */
+#define MAX_QUEUE_NS 150000000ull
 #define GEN_CHUNK 64               /* frames per generator call */
 
 struct audio_voice {
@@ -34,6 +40,9 @@ struct audio_voice {
 	void *gen_opaque;
 	int16_t gen_buf[GEN_CHUNK * 2];
 	unsigned gen_pos, gen_len;
+
+	void (*refill)(void *opaque);
+	void *refill_opaque;
 
 	/* input format */
 	unsigned rate, channels;
@@ -169,11 +178,20 @@ void audio_voice_set_active(struct audio_voice *v, bool active)
 	atomic_store(&v->active, active);
 }
 
+void audio_voice_set_refill(struct audio_voice *v, void (*fn)(void *opaque), void *opaque)
+{
+	pthread_mutex_lock(&v->m->render_lock);
+	v->refill = fn;
+	v->refill_opaque = opaque;
+	pthread_mutex_unlock(&v->m->render_lock);
+}
+
 void audio_voice_release(struct audio_voice *v)
 {
 	pthread_mutex_lock(&v->m->render_lock);
 	v->released = true;
 	v->gen = NULL;
+	v->refill = NULL;
 	atomic_store(&v->active, false);
 	pthread_mutex_unlock(&v->m->render_lock);
 }
@@ -279,6 +297,8 @@ static void mix_voice(struct audio_mixer *m, struct audio_voice *v, unsigned fra
 		if (!atomic_load(&v->active) && v->gen_pos >= v->gen_len)
 			return;
 	} else {
+		if (v->refill)
+			v->refill(v->refill_opaque);
 		pthread_mutex_lock(&v->lock);
 		bool idle = v->wpos == v->rpos && !atomic_load(&v->active);
 		if (idle) {

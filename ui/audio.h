@@ -50,6 +50,13 @@ typedef void (*audio_gen_fn)(void *opaque, int16_t *stereo, unsigned frames);
 struct audio_voice *audio_voice_new_generator(struct audio_mixer *m, const char *name,
 					      unsigned rate, audio_gen_fn fn, void *opaque);
 
+/*
+ * Optional for pushed voices: called on the audio thread just before the
+ * mixer reads the ring, so the device can move what is due by now (the SB16
+ * pulls its DMA here as well as from its own timer). Called without mixer
+ * locks held; the device takes its own.
+ */
+void audio_voice_set_refill(struct audio_voice *v, void (*fn)(void *opaque), void *opaque);
 /* Format of the samples the device will push; flushes the ring if it changes. */
 void audio_voice_set_format(struct audio_voice *v, unsigned rate, unsigned channels,
 			    enum audio_fmt fmt);

@@ -192,9 +192,7 @@ static void test_wav(void)
 		int nonzero = 0;
 		for (size_t i = 44; i + 1 < n; i += 4)
 			nonzero += ld16(w + i) == 1000;
-		/* 100 ms pushed at once is more than the 60 ms a voice may queue: the
-		 * mixer keeps the newest 8 ms, like a card catching up */
-		CHECK(nonzero > 300 && nonzero <= 360, "the voice's newest samples are in it (%d)", nonzero);
+		CHECK(nonzero > 4000 && nonzero <= 4410, "the voice's samples are in it (%d)", nonzero);
 	}
 	free(w);
 	unlink(path);
