@@ -337,7 +337,6 @@ static void on_pointer(int mask, int x, int y, rfbClientPtr cl)
 	x = MAX(0, MIN(x, (int)w - 1));
 	y = MAX(0, MIN(y, (int)h - 1));
 	input_pointer_abs(s->vm, x, y, (int)w, (int)h, dz, buttons);
-	rfbDefaultPtrAddEvent(mask, x, y, cl);
 }
 
 static void client_gone(rfbClientPtr cl)
@@ -466,6 +465,7 @@ struct vnc_server *vnc_server_start(struct vm *vm, char *err, size_t errlen)
 	sc->kbdAddEvent = on_key;
 	sc->ptrAddEvent = on_pointer;
 	sc->newClientHook = new_client;
+	sc->cursor = NULL; /* no cursor drawn into the picture: clients show their own */
 	struct in_addr ia;
 	if (inet_pton(AF_INET, listen, &ia) == 1) {
 		sc->listenInterface = ia.s_addr;
