@@ -77,14 +77,20 @@ void evloop_stop(struct evloop *l)
 	wake(l);
 }
 
+void evloop_join(struct evloop *l)
+{
+	if (l->has_thread) {
+		evloop_stop(l);
+		pthread_join(l->thread, NULL);
+		l->has_thread = false;
+	}
+}
+
 void evloop_free(struct evloop *l)
 {
 	if (!l)
 		return;
-	if (l->has_thread) {
-		evloop_stop(l);
-		pthread_join(l->thread, NULL);
-	}
+	evloop_join(l);
 	struct watch *w = l->watches;
 	while (w) {
 		struct watch *n = w->next;

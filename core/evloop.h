@@ -28,6 +28,8 @@ int evloop_start_thread(struct evloop *loop);
 /* Runs the loop on the calling thread until evloop_stop. */
 void evloop_run(struct evloop *loop);
 void evloop_stop(struct evloop *loop);
+/* Stop the loop's thread and wait for it; the loop stays usable for freeing timers. */
+void evloop_join(struct evloop *loop);
 bool evloop_on_loop_thread(struct evloop *loop);
 
 /* Watch fd for epoll events (EPOLLIN...). One watch per fd. */

@@ -538,10 +538,12 @@ void vm_destroy(struct vm *vm)
 	for (unsigned i = 0; i < vm->n_vcpus; i++)
 		if (vm->vcpus[i] && vm->vcpus[i]->thread_started)
 			pthread_join(vm->vcpus[i]->thread, NULL);
-	evloop_free(vm->loop);
-	vm->loop = NULL;
+	/* stop the io thread first, free the loop after the devices' timers */
+	evloop_join(vm->loop);
 	for (unsigned i = vm->n_free_hooks; i-- > 0;)
 		vm->free_hooks[i].fn(vm->free_hooks[i].opaque);
+	evloop_free(vm->loop);
+	vm->loop = NULL;
 	for (unsigned i = 0; i < vm->n_vcpus; i++)
 		vcpu_free(vm->vcpus[i]);
 	if (vm->ram)

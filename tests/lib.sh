@@ -41,12 +41,20 @@ vm_bg() {
 	VM_PID=$!
 }
 
-# Wait up to N seconds for pid to exit; echo its status, or kill it and echo 124.
+# wait_pid PID SECONDS: wait for a background child; sets RC to its exit
+# status, or kills it and sets RC=124 on time-out. (Not in $(...): a subshell
+# cannot reap the parent's child, and a zombie still answers kill -0.)
 wait_pid() {
-	i=0
-	while kill -0 "$1" 2>/dev/null; do
-		[ $i -ge $(($2 * 10)) ] && { kill -9 "$1" 2>/dev/null; wait "$1" 2>/dev/null; echo 124; return; }
-		sleep 0.1; i=$((i + 1))
+	_i=0
+	while [ "$(ps -o stat= -p "$1" 2>/dev/null | cut -c1)" != "" ] &&
+	      [ "$(ps -o stat= -p "$1" 2>/dev/null | cut -c1)" != "Z" ]; do
+		if [ $_i -ge $(($2 * 10)) ]; then
+			kill -9 "$1" 2>/dev/null
+			wait "$1" 2>/dev/null
+			RC=124
+			return
+		fi
+		sleep 0.1; _i=$((_i + 1))
 	done
-	wait "$1"; echo $?
+	wait "$1"; RC=$?
 }

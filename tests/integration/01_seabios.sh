@@ -13,16 +13,16 @@ log_dir = '$T/logs'
 CFG
 vm_bg run run "$T/bios.cfg"
 check "SeaBIOS prints its banner on the debug port" wait_for "$T/debugcon.log" "^SeaBIOS \(version" 30
-check "fw_cfg found" grep -q "Found QEMU fw_cfg" "$T/debugcon.log"
-check "fw_cfg DMA used" grep -q "QEMU fw_cfg DMA interface supported" "$T/debugcon.log"
-check "i440FX and PIIX found on PCI" grep -q "init bdf=00:01.0 id=8086:7000" "$T/debugcon.log"
-check "RAM size from etc/e820" grep -q "qemu/e820: addr 0x0000000000000000 len 0x0000000004000000 \[RAM\]" "$T/debugcon.log"
-check "ACPI tables built for the PIIX4 PM" grep -q "ACPI DSDT=" "$T/debugcon.log"
+check "fw_cfg found" wait_for "$T/debugcon.log" "Found QEMU fw_cfg" 30
+check "fw_cfg DMA used" wait_for "$T/debugcon.log" "QEMU fw_cfg DMA interface supported" 30
+check "i440FX and PIIX found on PCI" wait_for "$T/debugcon.log" "init bdf=00:01.0 id=8086:7000" 30
+check "RAM size from etc/e820" wait_for "$T/debugcon.log" "qemu/e820: addr 0x0000000000000000 len 0x0000000004000000 \[RAM\]" 30
+check "ACPI tables built for the PIIX4 PM" wait_for "$T/debugcon.log" "ACPI DSDT=" 30
 check "PS/2 keyboard initialised" wait_for "$T/debugcon.log" "PS2 keyboard initialized" 30
 check "POST reaches the boot: Booting from" wait_for "$T/debugcon.log" "Booting from " 60
 check "no bootable device reported" wait_for "$T/debugcon.log" "No bootable device" 60
 kill -TERM "$VM_PID"
-rc=$(wait_pid "$VM_PID" 20)
+wait_pid "$VM_PID" 20; rc=$RC
 check "SIGTERM shuts vmstation down cleanly (exit 0, got $rc)" [ "$rc" = 0 ]
 check "VM log names the firmware" grep -q "firmware /usr/share/seabios/bios.bin" "$T/logs/vmstation.log"
 

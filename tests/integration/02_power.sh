@@ -19,7 +19,7 @@ CFG
 
 mkcfg restart restart
 "$VMST" run "$T/restart.cfg" > "$T/restart.out" 2>&1 &
-rc=$(wait_pid $! 120)
+wait_pid $! 120; rc=$RC
 check "on_reboot=restart: exit 0 after the guest powers off (got $rc)" [ "$rc" = 0 ]
 check "guest booted three times" [ "$(grep -c VMSTATION-BOOT "$T/restart.com1")" = 3 ]
 check "third boot printed 3" grep -q "VMSTATION-BOOT 3" "$T/restart.com1"
@@ -28,7 +28,7 @@ check "log: guest powered off (on_poweroff=destroy)" grep -q "guest powered off 
 
 mkcfg destroy destroy
 "$VMST" run "$T/destroy.cfg" > "$T/destroy.out" 2>&1 &
-rc=$(wait_pid $! 60)
+wait_pid $! 60; rc=$RC
 check "on_reboot=destroy: exit 0 when the guest resets (got $rc)" [ "$rc" = 0 ]
 check "guest booted once" [ "$(grep -c VMSTATION-BOOT "$T/destroy.com1")" = 1 ]
 check "log: guest rebooted (on_reboot=destroy)" grep -q "guest rebooted (on_reboot=destroy)" "$T/destroy-logs/vmstation.log"

@@ -1,0 +1,96 @@
+#!/bin/sh
+# Core figures: SeaBIOS boot time, VMM memory overhead, cost of a port-I/O exit.
+. "$(dirname "$0")/lib.sh"
+BIOS=/usr/share/seabios/bios.bin
+RUNS=${BENCH_RUNS:-3}
+
+# --- SeaBIOS: process start to "Booting from" on the debug port -------------
+boot_vmst() {
+	cat > "$B/bios.cfg" <<CFG
+name = "bench-bios"
+memory = 64
+boot = 'c'
+vga = 'none'
+vnc = 0
+debugcon = 'file:$B/v.dbg'
+log_dir = '$B/logs'
+CFG
+	rm -f "$B/v.dbg"
+	T0=$(now_ms)
+	"$VMST" run -q "$B/bios.cfg" & pid=$!
+	t=$(wait_file "$B/v.dbg" "Booting from" 60)
+	wait_file "$B/v.dbg" "No bootable device" 60 > /dev/null
+	VRSS=$(rss_overhead $pid)
+	kill $pid; wait $pid 2>/dev/null
+	echo "$t"
+}
+boot_qemu() {
+	rm -f "$B/q.dbg"
+	T0=$(now_ms)
+	$QEMU -enable-kvm -machine pc -m 64 -bios $BIOS -nodefaults -display none -boot c \
+		-debugcon file:"$B/q.dbg" -global isa-debugcon.iobase=0x402 & pid=$!
+	t=$(wait_file "$B/q.dbg" "Booting from" 60)
+	wait_file "$B/q.dbg" "No bootable device" 60 > /dev/null
+	QRSS=$(rss_overhead $pid)
+	kill $pid; wait $pid 2>/dev/null
+	echo "$t"
+}
+best() { sort -n | head -1; }
+vt=""; qt=""
+for i in $(seq $RUNS); do
+	vt="$vt $(boot_vmst)"
+	qt="$qt $(boot_qemu)"
+done
+vbest=$(echo $vt | tr ' ' '\n' | best)
+qbest=$(echo $qt | tr ' ' '\n' | best)
+report "SeaBIOS start to 'Booting from' (best of $RUNS)" "$vbest" "$qbest" ms "<= 1.00"
+
+# RSS measured in the last runs (functions ran in subshells: measure once more here)
+T0=$(now_ms)
+cat > "$B/bios.cfg" <<CFG
+name = "bench-bios"
+memory = 64
+boot = 'c'
+vga = 'none'
+vnc = 0
+debugcon = 'file:$B/v.dbg'
+log_dir = '$B/logs'
+CFG
+rm -f "$B/v.dbg" "$B/q.dbg"
+"$VMST" run -q "$B/bios.cfg" & pid=$!
+wait_file "$B/v.dbg" "No bootable device" 60 > /dev/null
+vr=$(rss_overhead $pid); kill $pid; wait $pid 2>/dev/null
+$QEMU -enable-kvm -machine pc -m 64 -bios $BIOS -nodefaults -display none -boot c \
+	-debugcon file:"$B/q.dbg" -global isa-debugcon.iobase=0x402 & pid=$!
+wait_file "$B/q.dbg" "No bootable device" 60 > /dev/null
+qr=$(rss_overhead $pid); kill $pid; wait $pid 2>/dev/null
+report "peak RSS minus guest RAM (SeaBIOS guest, 64 MiB)" "$vr" "$qr" kB "<= 0.25"
+
+# --- one port-I/O exit -------------------------------------------------------
+N=${BENCH_PIO_LOOPS:-100000}
+guest_asm pio_loop "$GUESTS/pio_n.elf" -DLOOPS=$N
+guest_asm pio_loop "$GUESTS/pio_0.elf" -DLOOPS=0
+run_vmst_pio() {
+	cat > "$B/pio.cfg" <<CFG
+name = "bench-pio"
+memory = 32
+kernel = '$1'
+vga = 'none'
+vnc = 0
+log_dir = '$B/logs'
+CFG
+	a=$(now_ms); "$VMST" run -q "$B/pio.cfg"; echo $(( $(now_ms) - a ))
+}
+run_qemu_pio() {
+	a=$(now_ms)
+	$QEMU -enable-kvm -machine pc -m 32 -nodefaults -display none -kernel "$1"
+	echo $(( $(now_ms) - a ))
+}
+vn=$(run_vmst_pio "$GUESTS/pio_n.elf"); v0=$(run_vmst_pio "$GUESTS/pio_0.elf")
+qn=$(run_qemu_pio "$GUESTS/pio_n.elf"); q0=$(run_qemu_pio "$GUESTS/pio_0.elf")
+vns=$(awk -v a=$vn -v b=$v0 -v n=$N 'BEGIN { printf "%.0f", (a - b) * 1e6 / n }')
+qns=$(awk -v a=$qn -v b=$q0 -v n=$N 'BEGIN { printf "%.0f", (a - b) * 1e6 / n }')
+cc -O2 -o "$B/kvm_floor" "$TOP/tests/bench/kvm_floor.c"
+floor=$("$B/kvm_floor" $N)
+report "port-I/O exit, ns (guest loop of $N writes to port 0x80)" "$vns" "$qns" ns "<= 1.1x floor"
+printf 'port-I/O exit floor (bare KVM_RUN loop, same guest loop): %s ns; vmstation/floor %s\n' "$floor" "$(ratio "$vns" "$floor")"
