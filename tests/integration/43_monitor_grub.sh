@@ -1,0 +1,70 @@
+#!/bin/sh
+# The monitor against Debian's GRUB rescue CD: the text screen read back
+# with `screendump -f txt`, `sendkey down` moving GRUB's highlight and
+# `sendkey ret` starting the chosen entry; PPM and PNG dumps of the screen's
+# size (checked with ImageMagick's identify).
+. "$(dirname "$0")/../lib.sh"
+MC="$TOP/tests/tools/monitor-client"
+mon() {
+	"$MC" "$SOCK" "$1" 2>/dev/null | sed -e "/^vmstation [0-9.]* monitor - type 'help'/d" \
+		-e 's/(vmstation) //g' | sed -e '/^$/d'
+}
+ISO=/usr/lib/grub-rescue/grub-rescue-cdrom.iso
+[ -f "$ISO" ] || { fail "$ISO missing (grub-rescue-pc)"; finish; }
+cat > "$T/grub.cfg" <<CFG
+name = "grub"
+memory = 64
+disk = [ '$ISO,raw,hdc:cdrom,r' ]
+boot = 'd'
+serial = 'none'
+vnc = 0
+log_dir = '$T/logs'
+CFG
+SOCK="$T/mon.sock"
+vm_bg grub run "$T/grub.cfg" --monitor "unix:$SOCK"
+"$MC" --wait "$SOCK" 20
+
+# screen_has REGEX SECONDS: poll the text screen until it shows REGEX
+screen_has() {
+	i=0
+	while [ $i -lt $(($2 * 4)) ]; do
+		mon "screendump $T/screen.txt -f txt" > "$T/dump.err"
+		grep -q "$1" "$T/screen.txt" 2>/dev/null && return 0
+		sleep 0.25; i=$((i + 1))
+	done
+	return 1
+}
+
+check "screendump -f txt shows SeaBIOS" screen_has "SeaBIOS (version" 60
+check "GRUB menu on the text screen" screen_has "GNU GRUB  version" 300
+# at once: any key stops GRUB's countdown
+mon "sendkey down" > "$T/sendkey.out"
+check "sendkey prints nothing" [ ! -s "$T/sendkey.out" ]
+check "sendkey down moves the highlight to the second entry" screen_has '^ │\*GNU (aka GNU/Hurd)' 20
+mon "sendkey down"
+check "and down again to the third" screen_has '^ │\*FreeBSD (or GNU/kFreeBSD), direct boot' 20
+mon "sendkey up"
+check "sendkey up comes back" screen_has '^ │\*GNU (aka GNU/Hurd)' 20
+check "the text dump is UTF-8 (box drawing from CP437)" grep -q '┌' "$T/screen.txt"
+
+mon "screendump $T/screen.ppm" > "$T/ppm.out"
+check "screendump (PPM) prints nothing" [ ! -s "$T/ppm.out" ]
+check "PPM header: P6 720x400" [ "$(head -c 15 "$T/screen.ppm" | tr '\n' ' ')" = "P6 720 400 255 " ]
+check "PPM size matches the screen" [ "$(stat -c %s "$T/screen.ppm")" = $((15 + 720 * 400 * 3)) ]
+check "PPM valid for ImageMagick" [ "$(identify -format '%m %w %h' "$T/screen.ppm" 2>/dev/null)" = "PPM 720 400" ]
+mon "screendump $T/shot -f png" > "$T/png.out"
+check "screendump -f png prints nothing" [ ! -s "$T/png.out" ]
+check "PNG valid for ImageMagick, screen size" [ "$(identify -format '%m %w %h' "$T/shot" 2>/dev/null)" = "PNG 720 400" ]
+out=$(mon "screendump $T/x.bmp -f bmp")
+check "screendump with an unknown format is refused ($out)" [ -n "$out" ] && [ ! -e "$T/x.bmp" ]
+out=$(mon "screendump /nonexistent/dir/x.ppm")
+check "screendump to an unwritable path: clear message" sh -c "printf '%s' \"\$1\" | grep -q '/nonexistent/dir/x.ppm'" - "$out"
+out=$(mon "sendkey nosuchkey")
+check "sendkey of an unknown key: QEMU's message" [ "$out" = "invalid parameter: nosuchkey" ]
+
+mon "sendkey ret"
+check "sendkey ret starts the highlighted entry" screen_has "Booting \`GNU (aka GNU/Hurd)'" 30
+mon quit > /dev/null
+wait_pid "$VM_PID" 20 > "$T/rc"; rc=$(cat "$T/rc")
+check "quit: exit 0 (got $rc)" [ "$rc" = 0 ]
+finish
