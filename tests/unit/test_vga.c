@@ -7,6 +7,7 @@
  * nothing changed), screendump in PPM/PNG/text.
  */
 #include <stdlib.h>
+#include <time.h>
 #include <string.h>
 
 #include "display.h"
@@ -150,7 +151,16 @@ static void test_text(void)
 	(void)blue;
 	CHECK_EQ(pixel(18 + 7, 7), grey, "box-drawing char: column 8 lit");
 	CHECK_EQ(pixel(18 + 8, 7), grey, "box-drawing char: 9th column repeats column 8");
-	CHECK_EQ(pixel(5 * 9, 3 * 16 + 14), grey, "cursor drawn on line 14 of its cell");
+	/* the cursor blinks (8 frames on, 8 off): it must show within a blink period */
+	bool cursor_seen = false, cursor_hidden = false;
+	for (int i = 0; i < 40 && !(cursor_seen && cursor_hidden); i++) {
+		display_refresh(d);
+		if (pixel(5 * 9, 3 * 16 + 14) == grey) cursor_seen = true; else cursor_hidden = true;
+		struct timespec ts = { 0, 20 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+	CHECK(cursor_seen && cursor_hidden, "cursor drawn on line 14 of its cell, blinking");
+	CHECK_EQ(pixel(5 * 9, 3 * 16 + 13), 0, "cursor only on its start..end lines");
 
 	char buf[4096];
 	int n = display_text(d, buf, sizeof(buf));
