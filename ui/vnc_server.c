@@ -231,7 +231,7 @@ static void switch_console(struct vnc_server *s, int console)
 						     MONITOR_F_WINDOW);
 		}
 	}
-	if (console == 3 && !s->ser_tc)
+	if (console == 3 && !s->ser_tc && !(s->ser_tc = display_serial_console(s->d)))
 		return;
 	pthread_mutex_lock(&s->lock);
 	s->console = console;
@@ -497,7 +497,7 @@ struct vnc_server *vnc_server_start(struct vm *vm, char *err, size_t errlen)
 		sc->maxFd = s->wake_fd;
 	s->port = 5900 + display_no;
 
-	s->ser_tc = display_serial_console(d);
+	/* the serial console (and its chardev tap) is made when first shown */
 	struct display_listener l = { on_resize, on_update, s };
 	display_add_listener(d, &l);
 	pthread_create(&s->thread, NULL, vnc_thread, s);
