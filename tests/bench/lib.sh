@@ -32,7 +32,9 @@ report() {
 # Peak RSS (kB) of PID minus the resident part of its largest mapping (guest RAM).
 rss_overhead() {
 	hwm=$(awk '/^VmHWM/ { print $2 }' /proc/$1/status)
-	ram=$(awk '/^[0-9a-f]+-[0-9a-f]+ / { split($1, a, "-"); sz = strtonum("0x" a[2]) - strtonum("0x" a[1]) }
+	ram=$(awk 'function hex(s,  i, v) { v = 0; for (i = 1; i <= length(s); i++)
+			v = v * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1; return v }
+		/^[0-9a-f]+-[0-9a-f]+ / { split($1, a, "-"); sz = hex(a[2]) - hex(a[1]) }
 		/^Rss:/ { if (sz > best) { best = sz; rss = $2 } } END { print rss + 0 }' /proc/$1/smaps)
 	echo $((hwm - ram))
 }
