@@ -1,6 +1,6 @@
 # Shared helpers for integration tests (sourced by tests/integration/*.sh).
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
-VMST="$TOP/vmstation"
+VMST="${VMST:-$TOP/vmstation}"
 T="$TOP/build/tmp/$(basename "$0" .sh)"
 GUESTS="$TOP/build/guests"
 CACHE="$TOP/build/cache"

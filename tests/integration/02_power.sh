@@ -32,4 +32,23 @@ wait_pid $! 60; rc=$RC
 check "on_reboot=destroy: exit 0 when the guest resets (got $rc)" [ "$rc" = 0 ]
 check "guest booted once" [ "$(grep -c VMSTATION-BOOT "$T/destroy.com1")" = 1 ]
 check "log: guest rebooted (on_reboot=destroy)" grep -q "guest rebooted (on_reboot=destroy)" "$T/destroy-logs/vmstation.log"
+
+# A triple fault is a crash: on_crash='destroy' ends with exit 2 and the registers in the log.
+TG=$(guest triple) || fail "assemble triple.asm"
+cat > "$T/crash.cfg" <<CFG
+name = "crash"
+memory = 32
+kernel = '$TG'
+serial = 'file:$T/crash.com1'
+log_dir = '$T/crash-logs'
+vga = 'none'
+on_crash = 'destroy'
+CFG
+"$VMST" run "$T/crash.cfg" > "$T/crash.out" 2>&1 &
+wait_pid $! 60; rc=$RC
+check "triple fault: exit 2 (got $rc)" [ "$rc" = 2 ]
+check "triple fault: guest ran first" grep -q VMSTATION-TRIPLE "$T/crash.com1"
+check "triple fault: stderr says the guest crashed" grep -q "guest crashed: " "$T/crash.out"
+check "triple fault: registers in the VM log" grep -q "^RIP=" "$T/crash-logs/vmstation.log"
+check "triple fault: log names on_crash=destroy" grep -q "guest crashed (on_crash=destroy)" "$T/crash-logs/vmstation.log"
 finish
