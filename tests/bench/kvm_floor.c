@@ -1,6 +1,7 @@
 /*
  * The floor for one port-I/O exit on this machine: a bare KVM_RUN loop with
- * no VMM around it. The guest (real mode) writes port 0x80 N times; the host
+ * no VMM around it. The guest runs the same loop as tests/guests/pio_loop.asm
+ * (32-bit flat protected mode, CPL 0: out dx, al; dec ecx; jnz) and the host
  * re-enters at once. Prints ns per exit.
  */
 #include <fcntl.h>
@@ -21,9 +22,9 @@ int main(int argc, char **argv)
 	ioctl(vm, KVM_SET_TSS_ADDR, 0xfffbd000ul);
 	ioctl(vm, KVM_CREATE_IRQCHIP, 0);
 	uint8_t *mem = mmap(NULL, 0x10000, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	/* 0x1000: mov ecx, n; mov dx, 0x80; l: out dx, al; dec ecx; jnz l; out 0x81, al */
-	uint8_t code[] = { 0x66, 0xb9, n, n >> 8, n >> 16, n >> 24, 0xba, 0x80, 0x00,
-			   0xee, 0x66, 0x49, 0x75, 0xfb, 0xe6, 0x81 };
+	/* 0x1000 (32-bit code): mov ecx, n; mov dx, 0x80; l: out dx, al; dec ecx; jnz l; out 0x81, al */
+	uint8_t code[] = { 0xb9, n, n >> 8, n >> 16, n >> 24, 0x66, 0xba, 0x80, 0x00,
+			   0xee, 0x49, 0x75, 0xfc, 0xe6, 0x81 };
 	memcpy(mem + 0x1000, code, sizeof(code));
 	struct kvm_userspace_memory_region r = { .slot = 0, .guest_phys_addr = 0,
 		.memory_size = 0x10000, .userspace_addr = (uintptr_t)mem };
@@ -33,8 +34,13 @@ int main(int argc, char **argv)
 	struct kvm_run *run = mmap(NULL, sz, PROT_READ | PROT_WRITE, MAP_SHARED, cpu, 0);
 	struct kvm_sregs s;
 	ioctl(cpu, KVM_GET_SREGS, &s);
-	s.cs.base = 0;
-	s.cs.selector = 0;
+	struct kvm_segment flat = { .base = 0, .limit = 0xffffffff, .selector = 0x10, .type = 3,
+				    .present = 1, .dpl = 0, .db = 1, .s = 1, .g = 1 };
+	s.ds = s.es = s.fs = s.gs = s.ss = flat;
+	flat.type = 11;
+	flat.selector = 0x08;
+	s.cs = flat;
+	s.cr0 |= 1; /* protected mode, paging off, as a PVH entry */
 	ioctl(cpu, KVM_SET_SREGS, &s);
 	struct kvm_regs regs = { .rip = 0x1000, .rflags = 2 };
 	ioctl(cpu, KVM_SET_REGS, &regs);
