@@ -48,8 +48,7 @@ struct chardev {
 	bool out_is_socket;     /* send(MSG_NOSIGNAL) */
 	bool out_poll;          /* blocking fd we must poll before writing */
 	struct chardev_handler h;
-	void (*tap)(void *, const uint8_t *, size_t);
-	void *tap_opaque;
+	struct { void (*fn)(void *, const uint8_t *, size_t); void *opaque; } taps[4];
 	_Atomic uint64_t dropped;
 
 	/* loop-thread state */
@@ -181,8 +180,9 @@ ssize_t chardev_write(struct chardev *chr, const void *buf, size_t len)
 	if (!chr)
 		return (ssize_t)len;
 	pthread_mutex_lock(&chr->lock);
-	if (chr->tap)
-		chr->tap(chr->tap_opaque, buf, len);
+	for (size_t i = 0; i < sizeof(chr->taps) / sizeof(chr->taps[0]); i++)
+		if (chr->taps[i].fn)
+			chr->taps[i].fn(chr->taps[i].opaque, buf, len);
 	if (chr->out_fd >= 0) {
 		size_t lost = write_some(chr, buf, len);
 		if (lost)
@@ -689,9 +689,18 @@ void chardev_set_tap(struct chardev *chr, void (*fn)(void *, const uint8_t *, si
 {
 	if (!chr)
 		return;
+	const size_t n = sizeof(chr->taps) / sizeof(chr->taps[0]);
 	pthread_mutex_lock(&chr->lock);
-	chr->tap = fn;
-	chr->tap_opaque = opaque;
+	for (size_t i = 0; i < n; i++) /* one tap per opaque: replace or remove it */
+		if (chr->taps[i].fn && (chr->taps[i].opaque == opaque || (!fn && !opaque)))
+			chr->taps[i].fn = NULL;
+	for (size_t i = 0; fn && i < n; i++) {
+		if (!chr->taps[i].fn) {
+			chr->taps[i].fn = fn;
+			chr->taps[i].opaque = opaque;
+			break;
+		}
+	}
 	pthread_mutex_unlock(&chr->lock);
 }
 

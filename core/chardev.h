@@ -33,7 +33,11 @@ void chardev_accept_input(struct chardev *chr);
 ssize_t chardev_write(struct chardev *chr, const void *buf, size_t len);
 /* "pty:/dev/pts/4", "file:/x", "unix:/p,server", ... as QEMU's info chardev. */
 const char *chardev_describe(const struct chardev *chr);
-/* Tap output: also copies everything written to fn (the panel's serial pane). */
+/*
+ * Tap output: also copies everything written to fn (the panel's serial pane,
+ * a window's serial console). Up to four taps, one per opaque; fn NULL
+ * removes the tap of that opaque (all taps if opaque is NULL too).
+ */
 void chardev_set_tap(struct chardev *chr, void (*fn)(void *, const uint8_t *, size_t), void *opaque);
 
 /*

@@ -554,7 +554,7 @@ void display_serial_console_free(struct display *d)
 	if (!d->serial_console)
 		return;
 	if (d->vm && d->vm->serial_chr[0])
-		chardev_set_tap(d->vm->serial_chr[0], NULL, NULL);
+		chardev_set_tap(d->vm->serial_chr[0], NULL, d->serial_console);
 	text_console_free(d->serial_console);
 	d->serial_console = NULL;
 }
