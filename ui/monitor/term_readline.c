@@ -118,6 +118,11 @@ static void rl_line(char *line)
 	}
 	monitor_run_line(t->s, line);
 	free(line);
+	if (monitor_session_quit(t->s)) {
+		/* the VM is going away: no new prompt, terminal back to normal */
+		rl_callback_handler_remove();
+		t->eof = true;
+	}
 }
 
 static void *term_thread(void *opaque)
@@ -155,7 +160,7 @@ static void *term_thread(void *opaque)
 		}
 		monitor_session_input(t->s, buf, (size_t)r);
 	}
-	if (t->tty) {
+	if (t->tty && !monitor_session_quit(t->s)) {
 		rl_callback_handler_remove();   /* puts the terminal back */
 		term_out(NULL, "\n", 1);
 	}
