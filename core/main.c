@@ -12,6 +12,7 @@
 #include "vmconfig.h"
 #include "../ui/monitor/monitor.h"
 #include "../ui/sdl_window.h"
+#include "../ui/tui/panel.h"
 #include "../ui/viewer.h"
 
 #define VMSTATION_VERSION "0.1.0"
@@ -176,6 +177,9 @@ static int cmd_check(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	/* no command, or only --config FILE: the manager panel */
+	if (argc == 1 || !strcmp(argv[1], "--config") || !strncmp(argv[1], "--config=", 9))
+		return panel_main(argc, argv);
 	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
 			  !strcmp(argv[1], "help"))) {
 		usage(stdout);

@@ -1,0 +1,187 @@
+/*
+ * The details pane of the selected VM: file, state and last event, disks and
+ * their media, display addresses (VNC, SDL window), live figures and the tail
+ * of the VM's log.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "block.h"
+#include "tui.h"
+#include "util.h"
+#include "vga.h"
+#include "vm.h"
+#include "vmconfig.h"
+#include "vnc_server.h"
+
+struct lines {
+	struct panel *p;
+	struct rect r;
+	int y;
+};
+
+static void line(struct lines *l, const char *label, enum theme_elem ve, const char *fmt, ...)
+	PRINTF(4, 5);
+static void line(struct lines *l, const char *label, enum theme_elem ve, const char *fmt, ...)
+{
+	if (l->y >= l->r.h)
+		return;
+	char v[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(v, sizeof(v), fmt, ap);
+	va_end(ap);
+	int x = 0;
+	if (label) {
+		attrset(draw_attr(l->p, TE_LABEL));
+		char lab[32];
+		snprintf(lab, sizeof(lab), "%-9s", label);
+		x = draw_text(l->r.y + l->y, l->r.x, l->r.w, lab);
+	}
+	attrset(draw_attr(l->p, ve));
+	/* long values wrap onto the following lines, indented */
+	const char *s = v;
+	while (*s && l->y < l->r.h) {
+		int w = l->r.w - x;
+		if (w <= 0)
+			break;
+		size_t nl = strcspn(s, "\n");
+		char chunk[512];
+		snprintf(chunk, sizeof(chunk), "%.*s", (int)nl, s);
+		int used = draw_text(l->r.y + l->y, l->r.x + x, w, chunk);
+		size_t bytes = strlen(chunk);
+		if (used >= w && bytes > (size_t)w) {
+			/* ASCII-ish wrap: advance by the columns drawn */
+			s += w;
+		} else {
+			s += nl;
+			if (*s == '\n')
+				s++;
+		}
+		l->y++;
+		x = label ? 9 : 0;
+	}
+	if (!*v)
+		l->y++;
+}
+
+static void disk_lines(struct lines *l, struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->n_blocks; i++) {
+		struct blockdev *bd = vm->blocks[i];
+		if (!bd)
+			continue;
+		pthread_mutex_lock(&bd->lock);
+		char v[400];
+		char size[16];
+		fmt_bytes(size, sizeof(size), (double)bd->size);
+		if (bd->path)
+			snprintf(v, sizeof(v), "%s %s%s%s%s", bd->path, size, bd->readonly ? " ro" : "",
+				 bd->locked ? " locked" : "", bd->tray_open ? " tray open" : "");
+		else
+			snprintf(v, sizeof(v), "[no medium]%s%s", bd->locked ? " locked" : "",
+				 bd->tray_open ? " tray open" : "");
+		char lab[24];
+		snprintf(lab, sizeof(lab), "%s", bd->cname[0] ? bd->cname : bd->qname);
+		pthread_mutex_unlock(&bd->lock);
+		line(l, lab, TE_VALUE, "%s", v);
+	}
+}
+
+/* The last n lines of the VM's log file. */
+static void log_tail(struct lines *l, struct panel_vm *pv)
+{
+	char *dir = pv->cfg && pv->cfg->log_dir ? xstrdup(pv->cfg->log_dir) :
+		    pv->log_dir[0] ? xstrdup(pv->log_dir) : xasprintf("%s/%s", state_dir(), pv->name);
+	char *path = xasprintf("%s/vmstation.log", dir);
+	free(dir);
+	FILE *f = fopen(path, "r");
+	free(path);
+	if (!f)
+		return;
+	int room = l->r.h - l->y - 1;
+	if (room <= 0) {
+		fclose(f);
+		return;
+	}
+	fseek(f, 0, SEEK_END);
+	long size = ftell(f);
+	long from = size > 4096 ? size - 4096 : 0;
+	fseek(f, from, SEEK_SET);
+	char buf[4097];
+	size_t n = fread(buf, 1, 4096, f);
+	fclose(f);
+	buf[n] = 0;
+	/* keep lines that start with a date stamp: the log's own entries */
+	char *lines[64];
+	int nl = 0;
+	char *save = NULL;
+	for (char *s = strtok_r(buf, "\n", &save); s; s = strtok_r(NULL, "\n", &save)) {
+		if (from && s == buf)
+			continue;         /* probably cut in the middle */
+		if (nl == 64) {
+			memmove(lines, lines + 1, sizeof(lines[0]) * 63);
+			nl--;
+		}
+		lines[nl++] = s;
+	}
+	attrset(draw_attr(l->p, TE_PANE_TITLE));
+	draw_text(l->r.y + l->y++, l->r.x, l->r.w, "log:");
+	int first = nl > room ? nl - room : 0;
+	attrset(draw_attr(l->p, TE_VALUE));
+	for (int i = first; i < nl && l->y < l->r.h; i++) {
+		/* drop the date, keep the time */
+		const char *s = lines[i];
+		if (strlen(s) > 11 && s[4] == '-' && s[10] == ' ')
+			s += 11;
+		draw_text(l->r.y + l->y++, l->r.x, l->r.w, s);
+	}
+}
+
+void details_draw(struct panel *p, struct rect r)
+{
+	struct panel_vm *pv = panel_selected(p);
+	draw_box(p, r, TE_BORDER, pv ? pv->name : "details", false);
+	struct lines l = { p, { r.y + 1, r.x + 1, r.h - 2, r.w - 2 }, 0 };
+	if (!pv) {
+		attrset(draw_attr(p, TE_VALUE));
+		draw_text(l.r.y, l.r.x, l.r.w, "No VM files in vm_dir.");
+		draw_text(l.r.y + 1, l.r.x, l.r.w, "Press n for a new VM.");
+		return;
+	}
+	const char *file = strrchr(pv->file, '/');
+	line(&l, "file", TE_VALUE, "%s", file ? file + 1 : pv->file);
+	line(&l, "state", pvm_state_elem(pv->state), "%s", pvm_state_name(pv->state));
+	if (pv->event[0])
+		line(&l, "event", pv->state == PVM_CRASHED ? TE_STATE_CRASHED : TE_VALUE, "%s",
+		     pv->event);
+	if (!pv->cfg_ok && pv->cfg_err[0])
+		line(&l, "error", TE_STATE_CRASHED, "%s", pv->cfg_err);
+	struct vm *vm = pv->vm;
+	if (!vm || pv->starter_running) {
+		line(&l, "machine", TE_VALUE, "%u vCPU, %llu MiB", pv->vcpus,
+		     (unsigned long long)pv->memory_mib);
+		if (pv->disks_desc[0])
+			line(&l, "disks", TE_VALUE, "%s", pv->disks_desc);
+	} else {
+		disk_lines(&l, vm);
+		struct vga *vga = vm_lookup(vm, "vga");
+		if (vga && vga->vnc) {
+			const char *host = pv->cfg->vnclisten && *pv->cfg->vnclisten ? pv->cfg->vnclisten
+										  : "127.0.0.1";
+			int port = vnc_server_port(vga->vnc);
+			line(&l, "vnc", TE_VALUE, "%s:%d (display :%d)", host, port, port - 5900);
+		} else {
+			line(&l, "vnc", TE_VALUE, "off");
+		}
+		line(&l, "window", TE_VALUE, "%s", pv->win ? "SDL window open" :
+			     vm->display ? "closed (w opens)" : "no display");
+		char d[16], n[16];
+		fmt_bytes(d, sizeof(d), pv->disk_bps);
+		fmt_bytes(n, sizeof(n), pv->net_bps);
+		line(&l, "figures", TE_VALUE, "CPU %.0f%%, %.0f exits/s, disk %s/s, net %s/s%s",
+		     pv->cpu_pct, pv->exits_s, d, n, pv->audio_playing ? ", playing sound" : "");
+	}
+	log_tail(&l, pv);
+}
