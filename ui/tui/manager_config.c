@@ -97,7 +97,8 @@ int manager_config_create(const char *path, char *err, size_t errlen)
 		"new_disk_size = 8            # GiB, a sparse image\n"
 		"autostart = [ 'demo' ]\n"
 		"poweroff_timeout = 30        # seconds of ACPI power-off before force off on quit\n"
-		"box = 'auto'                 # utf8, ascii or auto\n", vm_dir);
+		"box = 'auto'                 # utf8, ascii or auto\n"
+		"pane = 'screen'              # shown at start: serial, screen, monitor, log\n", vm_dir);
 	r = write_text(path, conf, err, errlen);
 	free(conf);
 	if (r < 0)
@@ -177,6 +178,7 @@ int manager_config_load(struct manager_config *mc, const char *path, char *err, 
 	mc->theme = xstrdup("default");
 	mc->iso_dir = xstrdup("/usr/lib/grub-rescue");
 	mc->box = xstrdup("auto");
+	mc->pane = xstrdup("serial");
 	mc->new_memory_mib = 256;
 	mc->new_vcpus = 1;
 	mc->new_disk_gib = 8;
@@ -194,6 +196,7 @@ int manager_config_load(struct manager_config *mc, const char *path, char *err, 
 	    get_str(c, "audio", &mc->audio, err, errlen) < 0 ||
 	    get_str(c, "iso_dir", &mc->iso_dir, err, errlen) < 0 ||
 	    get_str(c, "box", &mc->box, err, errlen) < 0 ||
+	    get_str(c, "pane", &mc->pane, err, errlen) < 0 ||
 	    get_num(c, "new_memory", 16, 1 << 20, &mem, err, errlen) < 0 ||
 	    get_num(c, "new_vcpus", 1, 64, &cpus, err, errlen) < 0 ||
 	    get_num(c, "new_disk_size", 1, 1 << 16, &disk, err, errlen) < 0 ||
@@ -202,6 +205,13 @@ int manager_config_load(struct manager_config *mc, const char *path, char *err, 
 	if (strcmp(mc->box, "auto") && strcmp(mc->box, "utf8") && strcmp(mc->box, "ascii")) {
 		struct cfg_entry *e = cfg_lookup(c, "box");
 		snprintf(err, errlen, "%s:%d:%d: box: 'auto', 'utf8' or 'ascii' is expected",
+			 c->file, e->line, e->col);
+		goto out;
+	}
+	if (strcmp(mc->pane, "serial") && strcmp(mc->pane, "screen") && strcmp(mc->pane, "monitor") &&
+	    strcmp(mc->pane, "log")) {
+		struct cfg_entry *e = cfg_lookup(c, "pane");
+		snprintf(err, errlen, "%s:%d:%d: pane: 'serial', 'screen', 'monitor' or 'log' is expected",
 			 c->file, e->line, e->col);
 		goto out;
 	}
@@ -256,6 +266,7 @@ void manager_config_free(struct manager_config *mc)
 	free(mc->audio);
 	free(mc->iso_dir);
 	free(mc->box);
+	free(mc->pane);
 	for (size_t i = 0; i < mc->n_autostart; i++)
 		free(mc->autostart[i]);
 	free(mc->autostart);

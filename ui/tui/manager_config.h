@@ -12,6 +12,7 @@
  *   autostart = [ 'demo' ]      VMs started when the panel opens
  *   poweroff_timeout = 30       seconds between ACPI power-off and force off on quit
  *   box = 'auto'                box drawing: 'utf8', 'ascii' or 'auto' (by locale)
+ *   pane = 'serial'             the pane shown at start: serial, screen, monitor, log
  *
  * Search order: --config FILE, ./vmstation.conf,
  * $XDG_CONFIG_HOME/vmstation/vmstation.conf (~/.config/...). Where none
@@ -39,6 +40,7 @@ struct manager_config {
 	char **autostart; size_t n_autostart;
 	unsigned poweroff_timeout;
 	char *box;             /* "auto", "utf8", "ascii" */
+	char *pane;            /* "serial", "screen", "monitor", "log" */
 	bool created;          /* written by this run */
 	char warnings[1024];   /* unknown keys etc., "file:line:col: ..." lines */
 };

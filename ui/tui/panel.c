@@ -1110,6 +1110,8 @@ int panel_main(int argc, char **argv)
 	mouseinterval(200);
 	curs_set(0);
 
+	p->pane = !strcmp(p->mc.pane, "screen") ? PANE_SCREEN : !strcmp(p->mc.pane, "monitor") ? PANE_MONITOR
+		: !strcmp(p->mc.pane, "log") ? PANE_LOG : PANE_SERIAL;
 	theme_builtin_default(&p->theme);
 	draw_init_colours(p);
 	p->running = true;
