@@ -137,5 +137,7 @@ void vbe_write(struct vga *v, uint16_t index, uint16_t val)
 		break; /* VIRT_HEIGHT and VIDEO_MEMORY_64K are read-only */
 	}
 	v->regs_gen++;
+	if (index == VBE_ENABLE || index == VBE_BANK)
+		vga_window_update(v);
 	pthread_mutex_unlock(&v->lock);
 }

@@ -76,6 +76,14 @@ struct vga {
 	uint32_t rom_size;
 	int lfb_slot;                  /* KVM memslot of BAR0, -1 when unmapped */
 	uint64_t lfb_addr;
+	/*
+	 * The legacy window as plain memory (vga_mem.c): in chain-4 with all
+	 * planes enabled (mode 13h) and in VBE banked modes a CPU byte is one
+	 * video memory byte, so 0xA0000 is mapped straight onto vram (KVM dirty
+	 * logging) instead of trapping every access. -1 while trapped.
+	 */
+	int win_slot;
+	uint32_t win_size, win_vram_off;
 
 	struct display *display;
 	struct vga_render *render;     /* vga_render.c private state */
@@ -90,6 +98,10 @@ void vga_regs_reset(struct vga *v);
 /* vga_mem.c: the legacy window 0xA0000-0xBFFFF (offset from 0xA0000). */
 uint8_t vga_mem_read(struct vga *v, uint32_t offset);
 void vga_mem_write(struct vga *v, uint32_t offset, uint8_t val);
+/* Map or unmap the window as RAM for the current registers (v->lock held). */
+void vga_window_update(struct vga *v);
+/* OR the window's KVM dirty pages into bitmap (vram pages; v->lock held). */
+void vga_window_dirty(struct vga *v, uint64_t *bitmap, uint64_t *scratch);
 static inline void vga_mark_dirty(struct vga *v, uint32_t vram_off)
 {
 	uint32_t page = vram_off >> VGA_PAGE_SHIFT;

@@ -5,7 +5,12 @@
  * 1 (colour compare). With VBE enabled the window is a 64 KiB bank of linear
  * video memory. (IBM VGA Technical Reference, graphics controller registers.)
  */
+#include <string.h>
+
 #include "vga.h"
+#include "vm.h"
+
+#define WINDOW_GPA 0xA0000u
 
 /* GR6 bits 3:2 choose which part of 0xA0000-0xBFFFF the card answers. */
 static bool window_offset(const struct vga_regs *r, uint32_t *off)
@@ -176,4 +181,77 @@ void vga_mem_write(struct vga *v, uint32_t off, uint8_t val)
 	}
 out:
 	pthread_mutex_unlock(&v->lock);
+}
+
+/* ---- the window as RAM ---------------------------------------------------- */
+
+/*
+ * Which part of vram the window can show as plain memory, or false when
+ * every access must go through vga_mem_read/write. Chain-4 with the map mask
+ * at 0xF is mode 13h: the low address bits pick the plane, the CPU byte is
+ * stored as is, reads return it (no latches needed for a linear mode). VBE
+ * banked modes are linear bytes too.
+ */
+static bool window_as_ram(const struct vga *v, uint32_t *size, uint32_t *vram_off)
+{
+	const struct vga_regs *r = &v->r;
+	if (vbe_enabled(r)) {
+		*vram_off = (uint32_t)r->vbe[VBE_BANK] * 0x10000;
+		*size = 0x10000;
+		return *vram_off + *size <= v->vram_size;
+	}
+	if (!(r->sr[4] & 0x08) || (r->sr[2] & 0x0F) != 0x0F)
+		return false;
+	switch ((r->gr[6] >> 2) & 3) {
+	case 0: *size = 0x20000; break;     /* A0000-BFFFF */
+	case 1: *size = 0x10000; break;     /* A0000-AFFFF */
+	default: return false;              /* B0000/B8000: text windows, trapped */
+	}
+	*vram_off = 0;
+	return *size <= v->vram_size;
+}
+
+static void window_unmap(struct vga *v)
+{
+	if (v->win_slot < 0)
+		return;
+	vm_unmap_memory(v->vm, v->win_slot);
+	v->win_slot = -1;
+	/* what the guest wrote since the last refresh: redraw those pages */
+	for (uint32_t a = 0; a < v->win_size; a += 1u << VGA_PAGE_SHIFT)
+		vga_mark_dirty(v, v->win_vram_off + a);
+}
+
+void vga_window_update(struct vga *v)
+{
+	uint32_t size = 0, off = 0;
+	bool want = v->vm && window_as_ram(v, &size, &off);
+	if (want && v->win_slot >= 0 && size == v->win_size && off == v->win_vram_off)
+		return;
+	if (!want && v->win_slot < 0)
+		return;
+	window_unmap(v);
+	if (!want)
+		return;
+	int slot = vm_map_memory(v->vm, WINDOW_GPA, size, v->vram + off, false, true);
+	if (slot < 0)
+		return; /* no free slot: stay trapped, which is correct, only slower */
+	v->win_slot = slot;
+	v->win_size = size;
+	v->win_vram_off = off;
+}
+
+void vga_window_dirty(struct vga *v, uint64_t *bitmap, uint64_t *scratch)
+{
+	/* without KVM (unit tests) every access still goes through vga_mem_* */
+	if (v->win_slot < 0 || v->vm->vm_fd < 0)
+		return;
+	unsigned pages = v->win_size >> VGA_PAGE_SHIFT;
+	memset(scratch, 0, ((pages + 63) / 64) * sizeof(uint64_t));
+	if (vm_get_dirty_log(v->vm, v->win_slot, scratch) < 0)
+		return;
+	unsigned first = v->win_vram_off >> VGA_PAGE_SHIFT;
+	for (unsigned p = 0; p < pages; p++)
+		if (scratch[p / 64] & (1ull << (p % 64)))
+			bitmap[(first + p) / 64] |= 1ull << ((first + p) % 64);
 }

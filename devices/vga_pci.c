@@ -221,6 +221,7 @@ static int vga_create(struct vm *vm)
 	v->dirty_words = (v->vram_size >> VGA_PAGE_SHIFT) / 64;
 	v->dirty = xzalloc(v->dirty_words * sizeof(uint64_t));
 	v->lfb_slot = -1;
+	v->win_slot = -1;
 	vga_regs_reset(v);
 
 	if (vm_register_pio(vm, 0x3B0, 0x30, &vga_pio_ops, v, "vga") < 0 ||

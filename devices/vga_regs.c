@@ -225,6 +225,8 @@ void vga_ioport_write(struct vga *v, uint16_t port, uint8_t val)
 		r->feature = (r->feature & 0x80) | (val & 0x7F);
 		break;
 	}
+	if (port == 0x3C5 || port == 0x3CF)
+		vga_window_update(v);
 out:
 	pthread_mutex_unlock(&v->lock);
 }
@@ -259,5 +261,6 @@ void vga_regs_reset(struct vga *v)
 	r->vbe[VBE_VIDEO_MEMORY_64K] = v->vram_size >> 16;
 	memset(v->latch, 0, sizeof(v->latch));
 	picture_changed(v);
+	vga_window_update(v);
 	pthread_mutex_unlock(&v->lock);
 }

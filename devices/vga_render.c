@@ -166,6 +166,10 @@ static void collect_dirty(struct vga_render *rd, bool lfb)
 	struct vga *v = rd->v;
 	for (unsigned i = 0; i < v->dirty_words; i++)
 		rd->snap[i] = __atomic_exchange_n(&v->dirty[i], 0, __ATOMIC_RELAXED);
+	/* the window mapped as RAM (mode 13h, VBE banks) logs its own pages */
+	pthread_mutex_lock(&v->lock);
+	vga_window_dirty(v, rd->snap, rd->kvm_bitmap);
+	pthread_mutex_unlock(&v->lock);
 	if (!lfb || v->lfb_slot < 0)
 		return;
 	if (vm_get_dirty_log(v->vm, v->lfb_slot, rd->kvm_bitmap) == 0) {

@@ -465,6 +465,56 @@ static void test_vbe(void)
 	dispi(VBE_ENABLE, 0);
 }
 
+/*
+ * The legacy window becomes plain memory (a KVM slot onto vram) in mode 13h
+ * and VBE banked modes, and traps again in planar/unchained/text modes.
+ */
+static void test_window_ram(void)
+{
+	struct vga *v = vm_lookup(vm, "vga");
+	set_mode(&mode3);
+	CHECK_EQ(v->win_slot, -1, "text mode: window trapped");
+	set_mode(&mode13);
+	CHECK(v->win_slot >= 0, "mode 13h: window mapped as RAM");
+	if (v->win_slot >= 0) {
+		const struct mem_slot *s = &vm->slots[v->win_slot];
+		CHECK(s->used && s->gpa == 0xA0000 && s->size == 0x10000 && s->hva == v->vram &&
+		      (s->flags & 1 /* KVM_MEM_LOG_DIRTY_PAGES */),
+		      "slot: 0xA0000, 64 KiB onto vram, dirty logging");
+	}
+	outb(0x3C4, 2); outb(0x3C5, 0x03);
+	CHECK_EQ(v->win_slot, -1, "chain-4 with a partial map mask: trapped");
+	outb(0x3C4, 2); outb(0x3C5, 0x0F);
+	CHECK(v->win_slot >= 0, "map mask 0xF again: mapped");
+	int slot = v->win_slot;
+	outb(0x3CE, 6); outb(0x3CF, 0x01);  /* memory map 0: A0000-BFFFF */
+	CHECK(v->win_slot >= 0 && vm->slots[v->win_slot].size == 0x20000, "128 KiB map: 128 KiB slot");
+	CHECK(slot < 0 || !vm->slots[slot].used || slot == v->win_slot, "old slot released");
+	outb(0x3CE, 6); outb(0x3CF, 0x05);
+	outb(0x3C4, 4); outb(0x3C5, 0x06);  /* unchain: mode X */
+	CHECK_EQ(v->win_slot, -1, "mode X: trapped");
+	set_mode(&mode12);
+	CHECK_EQ(v->win_slot, -1, "planar 640x480x16: trapped");
+	dispi(VBE_XRES, 640);
+	dispi(VBE_YRES, 480);
+	dispi(VBE_BPP, 8);
+	dispi(VBE_ENABLE, VBE_EN_ENABLED);
+	CHECK(v->win_slot >= 0 && vm->slots[v->win_slot].hva == v->vram, "VBE bank 0 mapped");
+	dispi(VBE_BANK, 3);
+	CHECK(v->win_slot >= 0 && vm->slots[v->win_slot].hva == v->vram + 3 * 0x10000,
+	      "VBE bank 3 maps vram + 192 KiB");
+	dispi(VBE_BANK, 0xFFFF);
+	CHECK(v->win_slot >= 0 && vm->slots[v->win_slot].hva == v->vram + 3 * 0x10000,
+	      "a bank past video memory is ignored");
+	dispi(VBE_ENABLE, 0);
+	set_mode(&mode3);
+	CHECK_EQ(v->win_slot, -1, "back to text: trapped");
+	unsigned used = 0;
+	for (int i = 0; i < VM_MAX_MEMSLOTS; i++)
+		used += vm->slots[i].used;
+	CHECK(used <= 4, "no slots leaked (%u in use)", used);
+}
+
 static unsigned updates, resizes;
 static void l_update(void *o, struct display *dd, unsigned x, unsigned y, unsigned w, unsigned h)
 {
@@ -519,6 +569,7 @@ int main(void)
 	test_planar();
 	test_cga();
 	test_vbe();
+	test_window_ram();
 	test_dirty();
 
 	/* vga='none' removes the card */
