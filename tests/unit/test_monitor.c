@@ -178,6 +178,89 @@ static void test_memory(struct monitor_session *s, struct vm *vm)
 	CHECK(strlen(r) < 65536 && has(r, "0000000000000000:"), "huge counts are capped");
 }
 
+/* Bytes the guest would read from the i8042 now (port 0x64 OBF, port 0x60). */
+static int read_kbd(struct vm *vm, uint8_t *out, int max)
+{
+	int n = 0;
+	for (int guard = 0; guard < 64 && n < max; guard++) {
+		uint8_t st = 0, b = 0;
+		iobus_access(&vm->pio, 0x64, &st, 1, false);
+		if (!(st & 1))
+			break;
+		iobus_access(&vm->pio, 0x60, &b, 1, false);
+		out[n++] = b;
+	}
+	return n;
+}
+
+static void test_devices(struct monitor_session *s, struct vm *vm)
+{
+	/* without the devices: clear answers, nothing crashes */
+	CHECK_STR(run(s, "screendump /tmp/never-written.ppm"), "no display device (vga='none')\n",
+		  "screendump without a display");
+	CHECK(access("/tmp/never-written.ppm", F_OK) != 0, "no file written");
+	CHECK(has(run(s, "screendump"), "usage: screendump"), "screendump without a file name");
+	CHECK(has(run(s, "screendump x.ppm -f"), "value expected for -f"), "screendump -f without format");
+	CHECK(has(run(s, "info vnc"), "Server: disabled"), "info vnc without VNC");
+	CHECK(has(run(s, "info pic"), "not available"), "info pic without KVM");
+	CHECK(has(run(s, "info ioapic"), "not available"), "info ioapic without KVM");
+	CHECK(has(run(s, "info lapic"), "No CPU available"), "info lapic without vCPUs");
+	CHECK(has(run(s, "info stats"), "exits 0") && has(out, "ide1-cd0: rd_bytes="), "info stats");
+
+	/* log items */
+	const char *r = run(s, "log ?");
+	CHECK(has(r, "Log items (comma separated):\nnone       remove all logs\ncmd "), "log ? lists the items: %s", r);
+	CHECK(has(run(s, "help log"), "log item1[,...] -- ") && has(out, "Log items"), "help log lists the items");
+	CHECK_STR(run(s, "log cmd"), "", "log cmd");
+	CHECK(monitor_log_mask(vm) == MONITOR_LOG_CMD, "log cmd sets the mask");
+	CHECK(has(run(s, "log cmd,bogus"), "Invalid log item 'bogus'"), "log with a bad item");
+	CHECK(monitor_log_mask(vm) == MONITOR_LOG_CMD, "a bad item changes nothing");
+	CHECK_STR(run(s, "log none"), "", "log none");
+	CHECK(monitor_log_mask(vm) == 0, "log none clears the mask");
+
+	/* sendkey argument checks */
+	CHECK_STR(run(s, "sendkey ctrl-nosuch"), "invalid parameter: nosuch\n", "sendkey unknown key");
+	CHECK(has(run(s, "sendkey ctrl--alt"), "invalid parameter"), "sendkey empty key name");
+	CHECK(has(run(s, "sendkey ctrl-"), "invalid parameter"), "sendkey trailing dash");
+	CHECK(has(run(s, "sendkey a 99999"), "hold_ms"), "sendkey hold too long");
+	CHECK(has(run(s, "sendkey a -5"), "hold_ms"), "sendkey negative hold");
+	CHECK(has(run(s, "sendkey a-b-c-d-e-f-g-h-i-j-k-l-m-n-o-p-q-r 0"), "too many keys"), "sendkey too many keys");
+	CHECK(has(run(s, "mouse_move 1"), "usage: mouse_move"), "mouse_move needs dx dy");
+	CHECK(has(run(s, "mouse_move 1 x"), "integers expected"), "mouse_move with a word");
+	CHECK(has(run(s, "mouse_button 99"), "state 0..31"), "mouse_button out of range");
+	CHECK(has(run(s, "info mice"), "No mouse devices connected") || has(out, "Mouse #"), "info mice");
+	CHECK(has(run(s, "audio_mute maybe"), "Expected 'on' or 'off'"), "audio_mute with a bad word");
+	CHECK(has(run(s, "audio_volume 101"), "0..100"), "audio_volume out of range");
+
+	/* keys reach the PS/2 keyboard in order: down in order, up in reverse */
+	if (vm_create_device(vm, "i8042") == 0) {
+		uint8_t drain[64], v = 0x60;
+		iobus_access(&vm->pio, 0x64, &v, 1, true);   /* write command byte: */
+		v = 0x41;                                     /* translate to set 1, IRQ on */
+		iobus_access(&vm->pio, 0x60, &v, 1, true);
+		read_kbd(vm, drain, 64);
+		CHECK_STR(run(s, "sendkey ctrl-alt-delete 0"), "", "sendkey ctrl-alt-delete");
+		uint8_t b[16];
+		int n = read_kbd(vm, b, 16);
+		static const uint8_t want[] = { 0x1d, 0x38, 0xe0, 0x53, 0xe0, 0xd3, 0xb8, 0x9d };
+		CHECK(n == 8 && !memcmp(b, want, 8),
+		      "scancodes: %d bytes %02x %02x %02x %02x %02x %02x %02x %02x", n, b[0], b[1], b[2],
+		      b[3], b[4], b[5], b[6], b[7]);
+		CHECK_STR(run(s, "sendkey #0x1c 0"), "", "sendkey by QEMU number");
+		n = read_kbd(vm, b, 16);
+		CHECK(n == 2 && b[0] == 0x1c && b[1] == 0x9c, "#0x1c is Enter (%d bytes)", n);
+		CHECK_STR(run(s, "sendkey kp_enter 0"), "", "sendkey kp_enter");
+		n = read_kbd(vm, b, 16);
+		CHECK(n == 4 && b[0] == 0xe0 && b[1] == 0x1c && b[2] == 0xe0 && b[3] == 0x9c,
+		      "kp_enter is E0 1C (%d bytes)", n);
+		CHECK(has(run(s, "info mice"), "* Mouse #0: PS/2 mouse"), "info mice lists the PS/2 mouse: %s", out);
+		CHECK_STR(run(s, "mouse_move 5 -3"), "", "mouse_move");
+		CHECK_STR(run(s, "mouse_button 1"), "", "mouse_button");
+	} else {
+		CHECK(0, "i8042 device for the sendkey test");
+	}
+}
+
 static bool list_has(char **l, const char *s)
 {
 	for (; l && *l; l++)
@@ -221,6 +304,12 @@ static void test_complete(struct vm *vm)
 	monitor_free_completions(l);
 	CHECK(monitor_complete(vm, "zzz", 3) == NULL, "no candidates: NULL");
 	CHECK(monitor_complete(vm, "stop ", 5) == NULL, "stop takes nothing");
+	l = monitor_complete(vm, "sendkey ctrl-alt-del", 20);
+	CHECK(l && !strcmp(l[0], "ctrl-alt-delete") && !l[1], "complete key names after '-'");
+	monitor_free_completions(l);
+	l = monitor_complete(vm, "info ", 5);
+	CHECK(list_has(l, "block") && list_has(l, "status") && list_has(l, "registers"), "complete info items");
+	monitor_free_completions(l);
 	l = monitor_complete(vm, "eject hdc", 6);
 	CHECK(list_has(l, "hdc") && list_has(l, "ide1-cd0"), "completion stops at the cursor");
 	monitor_free_completions(l);
@@ -356,6 +445,7 @@ int main(void)
 	test_parser(s);
 	test_block(s, vm, cd);
 	test_memory(s, vm);
+	test_devices(s, vm);
 	test_complete(vm);
 	monitor_session_free(s);
 	test_input(vm);

@@ -21,6 +21,7 @@ struct monitor_frontends {
 	pthread_mutex_t lock;
 	struct monitor_frontend *fe[MAX_FRONTENDS];
 	unsigned n;
+	_Atomic unsigned log_mask;   /* MONITOR_LOG_* */
 };
 
 /* Serialises creation of the per-VM list when two threads start front ends. */
@@ -119,4 +120,16 @@ void monitor_for_each_frontend(struct vm *vm,
 	for (unsigned i = 0; i < f->n; i++)
 		fn(opaque, i, f->fe[i]->desc);
 	pthread_mutex_unlock(&f->lock);
+}
+
+unsigned monitor_log_mask(struct vm *vm)
+{
+	struct monitor_frontends *f = frontends_of(vm, false);
+	return f ? f->log_mask : 0;
+}
+
+void monitor_set_log_mask(struct vm *vm, unsigned mask)
+{
+	struct monitor_frontends *f = frontends_of(vm, true);
+	f->log_mask = mask;
 }

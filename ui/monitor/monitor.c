@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "monitor.h"
+#include "vm.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -26,14 +27,15 @@ extern const struct monitor_group monitor_group_core, monitor_group_vm,
 	monitor_group_cpu, monitor_group_cpu_info, monitor_group_machine_info,
 	monitor_group_memory, monitor_group_input, monitor_group_input_info,
 	monitor_group_audio, monitor_group_audio_info, monitor_group_screen,
-	monitor_group_screen_info, monitor_group_irq_info;
+	monitor_group_screen_info, monitor_group_irq_info, monitor_group_log,
+	monitor_group_stats_info;
 static const struct monitor_group *const builtin[] = {
 	&monitor_group_core, &monitor_group_vm, &monitor_group_vm_info,
 	&monitor_group_block, &monitor_group_block_info, &monitor_group_cpu,
 	&monitor_group_cpu_info, &monitor_group_machine_info, &monitor_group_memory,
 	&monitor_group_input, &monitor_group_input_info, &monitor_group_audio,
 	&monitor_group_audio_info, &monitor_group_screen, &monitor_group_screen_info,
-	&monitor_group_irq_info,
+	&monitor_group_irq_info, &monitor_group_log, &monitor_group_stats_info,
 };
 
 #define MAX_TABLES 48
@@ -270,6 +272,8 @@ void monitor_run_line(struct monitor_session *s, const char *line)
 	}
 	if (a.argc == 0)
 		return;
+	if (s->vm && (monitor_log_mask(s->vm) & MONITOR_LOG_CMD))
+		vm_log(s->vm, "monitor: %s", line);
 
 	bool info = false;
 	const struct monitor_cmd *c = monitor_find(a.argv[0], false);

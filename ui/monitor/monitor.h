@@ -146,6 +146,11 @@ size_t monitor_list(const struct monitor_cmd **out, size_t max, bool info);
 /* Parse and run one line in s without printing a prompt afterwards. */
 void monitor_run_line(struct monitor_session *s, const char *line);
 
+/* `log` items (per VM): which monitor events go to the VM's log. */
+#define MONITOR_LOG_CMD 1u     /* every command line typed in any session */
+unsigned monitor_log_mask(struct vm *vm);
+void monitor_set_log_mask(struct vm *vm, unsigned mask);
+
 /* --- front ends (ui/monitor/frontend.c, socket.c, term_readline.c) ------ */
 
 struct monitor_frontend {
