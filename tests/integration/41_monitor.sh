@@ -83,7 +83,7 @@ check "the first client got its reply" grep -q "^(vmstation) counter" "$T/bg.out
 
 # quit: the process ends with exit 0 and the sockets go away
 mon quit > /dev/null
-wait_pid "$VM_PID" 20 > "$T/rc"; rc=$(cat "$T/rc")  # not in $(...): only this shell can reap it
+wait_pid "$VM_PID" 20; rc=$RC
 check "quit ends vmstation with exit 0 (got $rc)" [ "$rc" = 0 ]
 check "socket file removed" [ ! -e "$SOCK" ]
 
@@ -107,6 +107,6 @@ while [ $i -lt 600 ] && [ "$(grep -ac '^SeaBIOS (version' "$T/debugcon.log")" -l
 check "system_reset: SeaBIOS ran again" [ "$(grep -ac '^SeaBIOS (version' "$T/debugcon.log")" -ge 2 ]
 check "still running after the reset" [ "$(mon 'info status')" = "VM status: running" ]
 mon q > /dev/null
-wait_pid "$VM_PID" 20 > "$T/rc"; rc=$(cat "$T/rc")  # not in $(...): only this shell can reap it
+wait_pid "$VM_PID" 20; rc=$RC
 check "q ends vmstation with exit 0 (got $rc)" [ "$rc" = 0 ]
 finish

@@ -79,6 +79,6 @@ check "config name accepted (fda missing here)" [ "$(mon 'eject fda')" = "Device
 check "change through the config name" [ -z "$(mon "change hdc $T/A.iso")" ]
 check "the guest reads A again" sh -c "sleep 0; i=0; while [ \$i -lt 200 ]; do [ \"\$(grep -a '^cd: ' '$T/com1.log' | tail -1)\" = 'cd: data=AAAAAAAA' ] && exit 0; sleep 0.1; i=\$((i+1)); done; exit 1"
 mon quit > /dev/null
-wait_pid "$VM_PID" 20 > "$T/rc"; rc=$(cat "$T/rc")  # not in $(...): only this shell can reap it
+wait_pid "$VM_PID" 20; rc=$RC
 check "quit: exit 0 (got $rc)" [ "$rc" = 0 ]
 finish

@@ -65,6 +65,6 @@ check "sendkey of an unknown key: QEMU's message" [ "$out" = "invalid parameter:
 mon "sendkey ret"
 check "sendkey ret starts the highlighted entry" screen_has "Booting \`GNU (aka GNU/Hurd)'" 30
 mon quit > /dev/null
-wait_pid "$VM_PID" 20 > "$T/rc"; rc=$(cat "$T/rc")
+wait_pid "$VM_PID" 20; rc=$RC
 check "quit: exit 0 (got $rc)" [ "$rc" = 0 ]
 finish
