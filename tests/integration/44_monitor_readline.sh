@@ -28,6 +28,15 @@ last_line_is() {
 	echo "pane ends with: '$(screen | tail -1)'"
 	return 1
 }
+# pane_has REGEX SECONDS: some line of the pane matches
+pane_has() {
+	i=0
+	while [ $i -lt $(($2 * 10)) ]; do
+		$TM capture-pane -p -t $S | sed -e 's/ *$//' | grep -q "$1" && return 0
+		sleep 0.1; i=$((i + 1))
+	done
+	return 1
+}
 start() {
 	$TM kill-session -t $S 2>/dev/null
 	$TM new-session -d -s $S -x 150 -y 40 \
@@ -36,11 +45,11 @@ start() {
 
 start
 check "banner and prompt on the terminal" last_line_is "(vmstation)" 30
-check "the banner" sh -c "$TM capture-pane -p -t $S | grep -q \"^vmstation [0-9.]* monitor - type 'help' for more information\""
+check "the banner" pane_has "^vmstation [0-9.]* monitor - type 'help' for more information" 5
 $TM send-keys -t $S "info na" Tab
 check "tab completes an info item" last_line_is "(vmstation) info name" 5
 $TM send-keys -t $S Enter
-check "the command runs" sh -c "$TM capture-pane -p -t $S | grep -qx 'rl *'"
+check "the command runs" pane_has '^rl$' 5
 $TM send-keys -t $S "sys" Tab
 check "tab completes a command to its common prefix" last_line_is "(vmstation) system_" 5
 $TM send-keys -t $S "r" Tab
@@ -52,13 +61,13 @@ check "tab completes a file name" last_line_is "(vmstation) change hdc $T/Bdisc.
 $TM send-keys -t $S C-u "sendkey ctrl-al" Tab
 check "tab completes key names after '-'" last_line_is "(vmstation) sendkey ctrl-alt" 5
 $TM send-keys -t $S C-u "c" Tab Tab
-check "two tabs list the candidates" sh -c "sleep 0.5; $TM capture-pane -p -t $S | grep -q '^c  *change  *cont  *cpu *$'"
+check "two tabs list the candidates" pane_has '^c  *change  *cont  *cpu$' 5
 $TM send-keys -t $S C-u "info stat" C-a C-k "info version" C-b C-b C-b C-h Enter
-check "line editing (ctrl-a, ctrl-k, cursor keys, backspace) then run" sh -c "sleep 0.5; $TM capture-pane -p -t $S | grep -q 'unknown command: .info verion.'"
+check "line editing (ctrl-a, ctrl-k, cursor keys, backspace) then run" pane_has "unknown command: 'info verion'" 5
 $TM send-keys -t $S "info status" Enter
-check "info status" sh -c "$TM capture-pane -p -t $S | grep -q '^VM status: running'"
+check "info status" pane_has '^VM status: running' 5
 $TM send-keys -t $S "quit" Enter
-check "quit: exit 0" sh -c "i=0; while [ \$i -lt 100 ]; do $TM capture-pane -p -t $S | grep -q '^EXIT=0' && exit 0; sleep 0.1; i=\$((i+1)); done; exit 1"
+check "quit: exit 0" pane_has '^EXIT=0' 10
 check "history file in the state directory" grep -qx "info status" "$T/state/vmstation/monitor_history"
 check "history file is private (0600)" [ "$(stat -c %a "$T/state/vmstation/monitor_history")" = 600 ]
 
@@ -70,8 +79,8 @@ check "up arrow: last command of the previous run" last_line_is "(vmstation) qui
 $TM send-keys -t $S Up
 check "up again: the one before" last_line_is "(vmstation) info status" 5
 $TM send-keys -t $S Enter
-check "a recalled command runs" sh -c "$TM capture-pane -p -t $S | grep -q '^VM status: running'"
+check "a recalled command runs" pane_has '^VM status: running' 5
 $TM send-keys -t $S "q" Enter
-check "q: exit 0" sh -c "i=0; while [ \$i -lt 100 ]; do $TM capture-pane -p -t $S | grep -q '^EXIT=0' && exit 0; sleep 0.1; i=\$((i+1)); done; exit 1"
+check "q: exit 0" pane_has '^EXIT=0' 10
 $TM kill-server 2>/dev/null
 finish
