@@ -76,9 +76,15 @@ static void disk_lines(struct lines *l, struct vm *vm)
 		char v[400];
 		char size[16];
 		fmt_bytes(size, sizeof(size), (double)bd->size);
-		if (bd->path)
-			snprintf(v, sizeof(v), "%s %s%s%s%s", bd->path, size, bd->readonly ? " ro" : "",
-				 bd->locked ? " locked" : "", bd->tray_open ? " tray open" : "");
+		if (bd->path) {
+			/* the file name first, its directory on the next line */
+			const char *slash = strrchr(bd->path, '/');
+			const char *base = slash ? slash + 1 : bd->path;
+			int dl = slash ? (int)(slash - bd->path) : 0;
+			snprintf(v, sizeof(v), "%s %s%s%s%s%s%.*s", base, size, bd->readonly ? " ro" : "",
+				 bd->locked ? " locked" : "", bd->tray_open ? " tray open" : "",
+				 slash ? "\nin " : "", dl ? dl : 1, slash ? bd->path : "");
+		}
 		else
 			snprintf(v, sizeof(v), "[no medium]%s%s", bd->locked ? " locked" : "",
 				 bd->tray_open ? " tray open" : "");
