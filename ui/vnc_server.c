@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "console_text.h"
@@ -65,6 +66,7 @@ struct vnc_client {
 	bool ctrl_l, ctrl_r, alt_l, alt_r, shift;
 	uint32_t swallow;       /* keysym whose release is not forwarded */
 	int last_buttons;
+	bool ext_keys;          /* announced the QEMU extended key event */
 };
 
 static inline uint32_t to_rfb(uint32_t xrgb)
@@ -277,9 +279,14 @@ static bool console_keysym(struct text_console *tc, struct vnc_client *c, uint32
 	return true;
 }
 
-static void on_key(rfbBool down, rfbKeySym sym, rfbClientPtr cl)
+/*
+ * One key from a client: keysym always, qnum (QEMU extended key event: the
+ * PC key itself, E0 xx written as 0x80|xx) when the client sent one, else 0.
+ * Hotkeys and the text consoles go by keysym; the guest gets the raw key
+ * when there is one, else the keysym through the layout.
+ */
+static void handle_key(struct vnc_client *c, bool down, uint32_t sym, uint32_t qnum)
 {
-	struct vnc_client *c = cl->clientData;
 	struct vnc_server *s = c->s;
 
 	switch (sym) {
@@ -294,7 +301,7 @@ static void on_key(rfbBool down, rfbKeySym sym, rfbClientPtr cl)
 	if (down && ctrl && alt && sym >= '1' && sym <= '3') {
 		keymap_client_release(&c->kc, s->vm);
 		switch_console(s, (int)(sym - '0'));
-		c->swallow = (uint32_t)sym;
+		c->swallow = sym;
 		wake(s);
 		return;
 	}
@@ -306,13 +313,98 @@ static void on_key(rfbBool down, rfbKeySym sym, rfbClientPtr cl)
 	int console = s->console;
 	pthread_mutex_unlock(&s->lock);
 	if (console == 1) {
-		keymap_client_keysym(&c->kc, s->vm, (uint32_t)sym, down);
+		if (qnum)
+			keymap_client_qnum(&c->kc, s->vm, qnum, down);
+		else
+			keymap_client_keysym(&c->kc, s->vm, sym, down);
 		return;
 	}
 	struct text_console *tc = console == 2 ? s->mon_tc : s->ser_tc;
 	if (tc && down)
-		console_keysym(tc, c, (uint32_t)sym);
+		console_keysym(tc, c, sym);
 	wake(s);
+}
+
+static void on_key(rfbBool down, rfbKeySym sym, rfbClientPtr cl)
+{
+	if (cl->clientData)
+		handle_key(cl->clientData, down, (uint32_t)sym, 0);
+}
+
+/* ---- QEMU extended key event (pseudo-encoding -258, message 255/0) -------- */
+
+/*
+ * LibVNCServer does not know this message, so it is added as a protocol
+ * extension: a client that lists -258 in SetEncodings is told the server
+ * speaks it (an empty FramebufferUpdate rectangle with that encoding, as
+ * QEMU does), and from then on sends message 255, subtype 0: down-flag
+ * (u16), keysym (u32), XT keycode (u32), big-endian. The core has read the
+ * type byte; the extension reads the other 11.
+ */
+#define QEMU_EXT_KEY_ENCODING ((int)0xFFFFFEFE)   /* -258 */
+#define QEMU_MSG 255
+#define QEMU_MSG_EXT_KEY 0
+
+static rfbBool ext_new_client(rfbClientPtr cl, void **data)
+{
+	(void)cl;
+	*data = NULL;
+	return TRUE;
+}
+
+static rfbBool ext_enable(rfbClientPtr cl, void **data, int encoding)
+{
+	(void)data;
+	if (encoding != QEMU_EXT_KEY_ENCODING)
+		return FALSE;
+	/* FramebufferUpdate, one rectangle 0,0 0x0 of encoding -258 */
+	uint8_t msg[4 + 12] = { rfbFramebufferUpdate, 0, 0, 1 };
+	uint32_t enc = htonl((uint32_t)QEMU_EXT_KEY_ENCODING);
+	memcpy(msg + 4 + 8, &enc, 4);
+	if (rfbWriteExact(cl, (char *)msg, sizeof(msg)) < 0)
+		rfbCloseClient(cl);
+	else if (cl->clientData)
+		((struct vnc_client *)cl->clientData)->ext_keys = true;
+	return TRUE;
+}
+
+static rfbBool ext_message(rfbClientPtr cl, void *data, const rfbClientToServerMsg *msg)
+{
+	(void)data;
+	if (msg->type != QEMU_MSG)
+		return FALSE;
+	uint8_t b[11];
+	int n = rfbReadExact(cl, (char *)b, sizeof(b));
+	if (n <= 0) {
+		rfbCloseClient(cl);
+		return TRUE;
+	}
+	if (b[0] != QEMU_MSG_EXT_KEY) {
+		/* other QEMU sub-messages (audio) have lengths of their own: not spoken here */
+		rfbCloseClient(cl);
+		return TRUE;
+	}
+	bool down = (b[1] << 8 | b[2]) != 0;
+	uint32_t sym = (uint32_t)b[3] << 24 | b[4] << 16 | b[5] << 8 | b[6];
+	uint32_t code = (uint32_t)b[7] << 24 | b[8] << 16 | b[9] << 8 | b[10];
+	struct vnc_client *c = cl->clientData;
+	if (c)
+		handle_key(c, down, sym, code > 0xFF ? 0 : code);
+	return TRUE;
+}
+
+static int ext_encodings[] = { QEMU_EXT_KEY_ENCODING, 0 };
+static rfbProtocolExtension ext_key_extension = {
+	.newClient = ext_new_client,
+	.pseudoEncodings = ext_encodings,
+	.enablePseudoEncoding = ext_enable,
+	.handleMessage = ext_message,
+};
+static pthread_once_t ext_once = PTHREAD_ONCE_INIT;
+
+static void register_extensions(void)
+{
+	rfbRegisterProtocolExtension(&ext_key_extension);
 }
 
 static void on_pointer(int mask, int x, int y, rfbClientPtr cl)
@@ -405,6 +497,54 @@ static bool is_loopback(const char *addr)
 	return !strncmp(addr, "127.", 4) || !strcmp(addr, "::1") || !strcmp(addr, "localhost");
 }
 
+/*
+ * vncconsole=1: the built-in viewer (`vmstation view`) on this server, as
+ * xl starts vncviewer. It runs as its own process (SDL wants a main thread
+ * of its own) and ends when the server closes the connection. Double fork:
+ * nobody has to reap it. The password goes by environment, not argv.
+ */
+static void spawn_viewer(struct vnc_server *s, const char *listen)
+{
+	extern char **environ;
+	struct in_addr ia;
+	if (inet_pton(AF_INET, listen, &ia) != 1) {
+		msg_warn("vncconsole=1: the viewer connects over IPv4 only; start `vmstation view` by hand");
+		return;
+	}
+	if (ia.s_addr == htonl(INADDR_ANY))
+		listen = "127.0.0.1";
+	char target[64], pw[300] = "";
+	snprintf(target, sizeof(target), "%s::%d", listen, s->port);
+	if (s->passwords[0])
+		snprintf(pw, sizeof(pw), "VNC_PASSWORD=%s", s->passwords[0]);
+	/* environment for the child, built before fork (no allocation after it) */
+	size_t n = 0;
+	while (environ[n])
+		n++;
+	char **env = xzalloc((n + 2) * sizeof(char *));
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(environ[i], "VNC_PASSWORD=", 13))
+			env[k++] = environ[i];
+	if (*pw)
+		env[k++] = pw;
+	char *argv[] = { "vmstation", "view", target, NULL };
+	pid_t pid = fork();
+	if (pid == 0) {
+		if (fork() == 0) {
+			execve("/proc/self/exe", argv, env);
+			_exit(127);
+		}
+		_exit(0);
+	}
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+	else
+		msg_warn("vncconsole=1: cannot start the viewer: %s", strerror(errno));
+	free(env);
+	vm_log(s->vm, "VNC: viewer started for %s", target);
+}
+
 struct vnc_server *vnc_server_start(struct vm *vm, char *err, size_t errlen)
 {
 	const struct vm_config *cfg = vm->cfg;
@@ -441,6 +581,7 @@ struct vnc_server *vnc_server_start(struct vm *vm, char *err, size_t errlen)
 		msg_warn("VNC keymap: %s", kerr);
 
 	rfbLog = quiet_log;
+	pthread_once(&ext_once, register_extensions);
 	s->fbw = 640;
 	s->fbh = 480;
 	s->fb = xzalloc((size_t)s->fbw * s->fbh * 4);
@@ -500,6 +641,8 @@ struct vnc_server *vnc_server_start(struct vm *vm, char *err, size_t errlen)
 	/* the serial console (and its chardev tap) is made when first shown */
 	struct display_listener l = { on_resize, on_update, s };
 	display_add_listener(d, &l);
+	if (cfg->vncconsole)
+		spawn_viewer(s, listen);
 	pthread_create(&s->thread, NULL, vnc_thread, s);
 	msg_info("%s: VNC on %s:%d (display :%d)%s", vm->name ? vm->name : "vm", listen,
 		 s->port, display_no, s->passwords[0] ? ", password set" : "");
