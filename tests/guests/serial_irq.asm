@@ -7,17 +7,25 @@
 ; first IIR it read, and powers off -- or resets, if the command line
 ; (hvm_start_info.cmdline_paddr) contains "reset".
 ;
+; With "echo" on the command line it then prints ECHO-READY, enables the
+; receive interrupt (FIFO trigger level 14) and echoes what arrives until a
+; 'q', counting receive interrupts by kind: a few typed bytes stay below the
+; trigger level, so they come in through the character timeout (IIR 0xCC).
+;
 ;
 ; The handler does not return with IRET: on this test machine guest kernel
 ; code is run by KVM's instruction emulator, which cannot execute IRET (nor
 ; INT n) in protected mode ("KVM internal error ... emulation failure", seen
 ; under qemu-system-x86_64 -enable-kvm too). Interrupts can only arrive while
-; the main loop sleeps in `sti; hlt` (or right after the OUT that enables
-; them), so the handler drops its frame and jumps back to that loop.
+; the main loop sleeps in `sti; hlt`, so the handler drops its frame and
+; jumps back to that loop.
 ;
 ; Output:  serial_irq: start
 ;          VMSTATION-SERIAL-OK
 ;          irqs=00000014 iir=000000c2
+; echo:    ECHO-READY
+;          <the bytes received, up to q>
+;          rx=<data irqs> timeout=<timeout irqs>
 %include "pvh.inc"
 
 IDT_VECTORS equ 256
@@ -82,20 +90,11 @@ _start:
 	mov dx, COM1 + 4
 	mov al, 0x0B
 	out dx, al
-	sti
 	mov dx, COM1 + 1
 	mov al, 0x02
-	out dx, al                    ; IER = ETBEI: THR is empty, so IRQ4 fires now
+	out dx, al                    ; IER = ETBEI: THR is empty, IRQ4 is pending now,
+	call wait_done                ; taken when wait_done enables interrupts
 
-wait_loop:
-	cli                           ; check and sleep without losing a wake-up:
-	cmp byte [done], 0            ; sti only takes effect after hlt starts
-	jne .finished
-	sti
-	hlt
-	jmp wait_loop
-
-.finished:
 	mov esi, msg_irqs
 	call puts
 	mov eax, [irq_count]
@@ -106,12 +105,55 @@ wait_loop:
 	call puthex
 	mov esi, crlf
 	call puts
-	call wants_reset
+	mov edi, word_echo
+	call cmdline_has
+	jnc .no_echo
+	call echo
+.no_echo:
+	mov edi, word_reset
+	call cmdline_has
 	jc reset
 	jmp poweroff
 
-; CF set if the PVH command line contains "reset".
-wants_reset:
+; Echo received bytes until 'q', driven by RX data and timeout interrupts.
+echo:
+	mov byte [done], 0
+	mov esi, msg_ready
+	call puts
+	mov dx, COM1 + 1
+	mov al, 0x01
+	out dx, al                    ; IER = ERBFI
+	call wait_done
+	mov dx, COM1 + 1
+	xor al, al
+	out dx, al
+	mov esi, msg_rx
+	call puts
+	mov eax, [rx_irqs]
+	call puthex
+	mov esi, msg_timeout
+	call puts
+	mov eax, [timeout_irqs]
+	call puthex
+	mov esi, crlf
+	call puts
+	ret
+
+; Sleep until the interrupt handler sets [done]. The handler comes back to
+; wait_loop (not with IRET), with this routine's return address on the stack.
+wait_done:
+wait_loop:
+	cli                           ; check and sleep without losing a wake-up:
+	cmp byte [done], 0            ; sti only takes effect after hlt starts
+	jne .finished
+	sti
+	hlt
+	jmp wait_loop
+.finished:
+	ret
+
+; CF set if the PVH command line contains the 4-letter word at EDI.
+cmdline_has:
 	mov ebx, [start_info]
 	test ebx, ebx
 	jz .no
@@ -120,10 +162,11 @@ wants_reset:
 	jz .no
 .scan:	cmp byte [esi], 0
 	je .no
-	mov edi, word_reset
 	push esi
-	mov ecx, 5
+	push edi
+	mov ecx, 4
 	repe cmpsb
+	pop edi
 	pop esi
 	je .yes
 	inc esi
@@ -143,6 +186,10 @@ com1_isr:
 	mov [first_iir], al
 .not_first:
 	and al, 0x0F
+	cmp al, 0x04                  ; received data (at the trigger level)
+	je .rx
+	cmp al, 0x0C                  ; character timeout
+	je .rx_timeout
 	cmp al, 0x02                  ; THRE?
 	jne .eoi
 	mov esi, [next]
@@ -156,6 +203,21 @@ com1_isr:
 .last:	mov dx, COM1 + 1
 	xor al, al
 	out dx, al                    ; IER = 0
+	mov byte [done], 1
+.rx_timeout:
+	inc dword [timeout_irqs]
+	dec dword [rx_irqs]
+.rx:	inc dword [rx_irqs]
+.rx_more:
+	mov dx, COM1 + 5
+	in al, dx
+	test al, 0x01                 ; LSR DR
+	jz .eoi
+	mov dx, COM1
+	in al, dx
+	call putc                     ; echo
+	cmp al, 'q'
+	jne .rx_more
 	mov byte [done], 1
 .eoi:	mov al, 0x20
 	out 0x20, al                  ; non-specific EOI to the master
@@ -174,7 +236,11 @@ msg_irqs:       db 13, 10, "irqs=", 0
 msg_iir:        db " iir=", 0
 crlf:           db 13, 10, 0
 msg_unexpected: db 13, 10, "serial_irq: unexpected interrupt or exception", 13, 10, 0
-word_reset:     db "reset"
+msg_ready:      db "ECHO-READY", 13, 10, 0
+msg_rx:         db 13, 10, "rx=", 0
+msg_timeout:    db " timeout=", 0
+word_reset:     db "rese"         ; 4 letters are enough to tell the words apart
+word_echo:      db "echo"
 
 align 8
 idt_desc:
@@ -185,6 +251,8 @@ align 4
 start_info: dd 0
 next:       dd 0
 irq_count:  dd 0
+rx_irqs:    dd 0
+timeout_irqs: dd 0
 first_iir:  db 0
 done:       db 0
 
