@@ -14,6 +14,8 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <pty.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -509,6 +511,36 @@ static void test_stdio(struct evloop *loop)
 	}
 }
 
+/* stdin a terminal: raw while open (no echo, no line editing, no signals), restored on close. */
+static void test_stdio_tty(struct evloop *loop)
+{
+	char err[256];
+	int m, sl;
+	struct termios before, during, after;
+	if (openpty(&m, &sl, NULL, NULL, NULL) < 0) {
+		CHECK(0, "openpty: %s", strerror(errno));
+		return;
+	}
+	int saved_in = dup(0);
+	dup2(sl, 0);
+	tcgetattr(0, &before);
+	struct chardev *c = chardev_open("stdio", loop, err, sizeof(err));
+	tcgetattr(0, &during);
+	if (c)
+		evloop_call_sync(loop, close_on_loop, c);
+	tcgetattr(0, &after);
+	dup2(saved_in, 0);
+	close(saved_in);
+	close(sl);
+	close(m);
+	CHECK((before.c_lflag & (ICANON | ECHO | ISIG)) == (ICANON | ECHO | ISIG),
+	      "a fresh pty starts in cooked mode");
+	CHECK(c && !(during.c_lflag & (ICANON | ECHO | ISIG)) && (during.c_oflag & OPOST),
+	      "stdio on a terminal: raw input, output post-processing kept");
+	CHECK(after.c_lflag == before.c_lflag && after.c_iflag == before.c_iflag &&
+	      after.c_oflag == before.c_oflag, "terminal settings restored on close");
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -527,6 +559,7 @@ int main(void)
 	test_unix_wait_and_client(loop);
 	test_tcp_client(loop);
 	test_stdio(loop);
+	test_stdio_tty(loop);
 	evloop_free(loop);
 	char *cmd = xasprintf("rm -rf %s", tmpdir);
 	if (system(cmd) != 0)
