@@ -10,7 +10,10 @@
  * before the mixer is freed, so render walks the voice array without a lock.
  */
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
+#include <sys/resource.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -444,6 +447,15 @@ bool audio_soundhw_has(const struct vm_config *cfg, const char *card)
 		}
 	}
 	return false;
+}
+
+void audio_thread_realtime(void)
+{
+	/* a low real-time priority: above busy vCPU and build threads, below
+	 * anything that matters more; without the privilege, a nicer nice */
+	struct sched_param sp = { .sched_priority = 5 };
+	if (pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp) != 0)
+		setpriority(PRIO_PROCESS, (id_t)gettid(), -10);
 }
 
 /* ---- monitor ------------------------------------------------------------ */

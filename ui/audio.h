@@ -102,6 +102,9 @@ uint64_t audio_underruns(struct vm *vm);
 /* Mix frames of S16 stereo at AUDIO_OUT_RATE into out (any thread). */
 void audio_mixer_render(struct audio_mixer *m, int16_t *out, unsigned frames);
 
+/* Called first thing on a back end's own thread: raise its scheduling priority. */
+void audio_thread_realtime(void);
+
 struct audio_backend {
 	const char *name;
 	/* Start playing, pulling from audio_mixer_render. arg: text after "name:". */

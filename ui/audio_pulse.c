@@ -4,12 +4,16 @@
  * blocking write paces the thread by the sound card's clock.
  * pa_simple connects with PA_STREAM_ADJUST_LATENCY, so tlength is honoured.
  */
+#include <dirent.h>
 #include <pthread.h>
 #include <pulse/error.h>
 #include <pulse/simple.h>
+#include <sched.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 /* <pulse/sample.h> pulls in <sys/param.h> and its MIN/MAX */
 #undef MIN
@@ -34,6 +38,7 @@ static void *pulse_thread(void *opaque)
 	struct pulse_out *p = opaque;
 	int16_t buf[PERIOD_FRAMES * 2];
 	unsigned n = 0;
+	audio_thread_realtime();
 	while (!atomic_load(&p->stop)) {
 		audio_mixer_render(p->m, buf, PERIOD_FRAMES);
 		int err;
@@ -46,9 +51,59 @@ static void *pulse_thread(void *opaque)
 			pa_usec_t us = pa_simple_get_latency(p->s, &err);
 			if (us != (pa_usec_t)-1)
 				atomic_store(&p->latency_ns, us * 1000ull);
+
 		}
 	}
 	return NULL;
+}
+
+/*
+ * A new stream on an idle sink can sit for up to a second before the server
+ * first takes data (seen with a null sink: the sink wakes from a long sleep).
+ * Feed it silence until it consumes at the real rate, so guest sound played
+ * right after boot is not lost in that pause (bounded to 3 s).
+ */
+static void pulse_settle(pa_simple *s)
+{
+	int16_t zero[PERIOD_FRAMES * 2] = { 0 };
+	uint64_t t0 = clock_ns(), written = 0;
+	for (;;) {
+		int err;
+		if (pa_simple_write(s, zero, sizeof(zero), &err) < 0)
+			return;
+		written += PERIOD_FRAMES * 1000000000ull / AUDIO_OUT_RATE;
+		uint64_t el = clock_ns() - t0;
+		if ((el >= 100000000ull && written <= el + 2 * TARGET_NS) || el > 3000000000ull)
+			return;
+	}
+}
+
+/*
+ * pa_simple does its socket I/O on libpulse's own "threaded-ml" thread, which
+ * wakes our writes; under load it must not wait behind busy threads either.
+ * libpulse has no hook for that thread, so find it by name.
+ */
+static void pulse_mainloop_realtime(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		char path[300], comm[32] = "";
+		snprintf(path, sizeof(path), "/proc/self/task/%s/comm", e->d_name);
+		FILE *f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(comm, sizeof(comm), f) && !strncmp(comm, "threaded-ml", 11)) {
+			struct sched_param sp = { .sched_priority = 5 };
+			pid_t tid = (pid_t)atoi(e->d_name);
+			if (sched_setscheduler(tid, SCHED_FIFO, &sp) != 0)
+				setpriority(PRIO_PROCESS, (id_t)tid, -10);
+		}
+		fclose(f);
+	}
+	closedir(d);
 }
 
 static int pulse_open(struct audio_mixer *m, const char *arg, void **state)
@@ -69,6 +124,8 @@ static int pulse_open(struct audio_mixer *m, const char *arg, void **state)
 		msg_warn("audio: no PulseAudio server (%s); the VM runs silent", pa_strerror(err));
 		return -1;
 	}
+	pulse_mainloop_realtime();
+	pulse_settle(s);
 	struct pulse_out *p = xzalloc(sizeof(*p));
 	p->m = m;
 	p->s = s;

@@ -45,6 +45,7 @@ static void *wav_thread(void *opaque)
 {
 	struct wav_out *w = opaque;
 	int16_t buf[4096 * 2];
+	audio_thread_realtime();
 	uint64_t start = clock_ns();
 	struct timespec next;
 	clock_gettime(CLOCK_MONOTONIC, &next);

@@ -6,7 +6,8 @@
 ;  3. find the DMA channels: arm 8-bit channels 0, 1, 3 (16-bit 5, 6, 7) with a
 ;     tiny transfer, start a one-sample DSP transfer (0x14 / 0xB0) and see which
 ;     channel reached terminal count (count register 0xFFFF)
-;  4. play a 440 Hz sine through auto-init DMA for 5 s each at 8-bit 11025 Hz
+;  4. play a 440 Hz sine through auto-init DMA for 5 s each (1 s with "short"
+;     on the command line) at 8-bit 11025 Hz
 ;     mono (0xC6), 16-bit 22050 Hz stereo and 16-bit 44100 Hz stereo (0xB6),
 ;     acknowledging every block's interrupt, then 0xDA / 0xD9 to end auto-init;
 ;     0.5 s of DSP silence (0x80) separates them
@@ -38,7 +39,9 @@ PROBEBUF    equ 0x410000
 _start:
 	cli
 	mov esp, stack_top
+	mov [start_info], ebx
 	call serial_init
+	call check_short
 	mov esi, msg_start
 	call puts
 	call setup_interrupts
@@ -152,6 +155,28 @@ fail_reset:
 	mov esi, msg_reset_fail
 	call puts
 	jmp poweroff
+
+; "short" on the command line (extra=): 1 s segments instead of 5.
+check_short:
+	mov dword [seconds], 5
+	mov ebx, [start_info]
+	test ebx, ebx
+	jz .no
+	mov esi, [ebx + 24]                ; hvm_start_info.cmdline_paddr
+	test esi, esi
+	jz .no
+.scan:	cmp byte [esi], 0
+	je .no
+	mov edi, word_short
+	push esi
+	mov ecx, 5
+	repe cmpsb
+	pop esi
+	je .yes
+	inc esi
+	jmp .scan
+.yes:	mov dword [seconds], 1
+.no:	ret
 
 ; ---------------------------------------------------------------------------
 ; DSP I/O (with a bounded wait, so a missing card cannot hang the test)
@@ -460,7 +485,9 @@ play_8bit:
 	call dsp_write
 	mov al, (TABLE_LEN - 1) >> 8
 	call dsp_write
-	mov dword [blocks], 25
+	mov eax, [seconds]                 ; 5 blocks of 2205 frames a second
+	imul eax, eax, 5
+	mov [blocks], eax
 	mov word [ack_port], SB + 0xE
 	mov byte [exit_cmd], 0xDA
 	jmp play_loop
@@ -501,8 +528,8 @@ play_16bit:
 	call dsp_write
 	mov al, (TABLE_LEN * 2 - 1) >> 8
 	call dsp_write
-	mov eax, [rate]                    ; 5 s = 5 * rate / 2205 blocks
-	imul eax, eax, 5
+	mov eax, [rate]                    ; seconds * rate / 2205 blocks
+	imul eax, [seconds]
 	xor edx, edx
 	mov ecx, TABLE_LEN
 	div ecx
@@ -728,6 +755,7 @@ page16:     db 0x8F, 0x8B, 0x89, 0x8A
 opl_regs:   db 0x01, 0x20, 0x20, 0x20, 0x40, 0x3F, 0x23, 0x21, 0x43, 0x00
 	    db 0x63, 0xF0, 0x83, 0x0F, 0xC0, 0x01, 0xA0, 0x44, 0xB0, 0x32
 	    dw 0xFFFF
+word_short:     db "short"
 msg_start:      db "sb16_play: start", 13, 10, 0
 msg_reset_ok:   db "dsp reset ok", 13, 10, 0
 msg_reset_fail: db "dsp reset FAILED", 13, 10, 0
@@ -757,6 +785,8 @@ opl_st2:    db 0
 align 4
 ack_port:   dw 0, 0
 irq_count:  dd 0
+start_info: dd 0
+seconds:    dd 5
 blocks:     dd 0
 stride:     dd 0
 rate:       dd 0
