@@ -38,9 +38,9 @@ struct vm;
 
 /*
  * Load cfg->kernel (and ramdisk, cmdline) into guest RAM and set vCPU 0's
- * boot registers (has_boot_regs). Registers a reset hook that reloads the
- * images, so a guest reboot starts from a clean kernel. 0, or -1 with a
- * message on stderr.
+ * boot registers (has_boot_regs). Calling it again reloads everything (the
+ * VM does on reset, so a reboot starts from a clean kernel image). 0, or -1
+ * with a message on stderr.
  */
 int linux_boot_setup(struct vm *vm);
 
