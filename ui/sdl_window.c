@@ -36,6 +36,9 @@ struct sdl_window {
 	enum vm_state shown_state;
 	bool ctrl_alt_only;          /* ctrl+alt went down with no other key yet */
 	unsigned buttons;
+	SDL_Scancode swallow;        /* a hotkey's key: its release is not the guest's */
+	uint64_t guest_keys[5];      /* keys the guest has seen go down (key_slot) */
+	double acc_x, acc_y;         /* relative motion fractions carried over */
 
 	pthread_mutex_t lock;        /* the fields below, written by the io thread */
 	bool dirty, resized;
@@ -186,6 +189,49 @@ static void redraw_console(struct sdl_window *sw, bool force)
 	present(sw);
 }
 
+/* ---- keys to the guest ------------------------------------------------ */
+
+/* Slot of a PC keycode in guest_keys: plain, E0-prefixed, or -1. */
+static int key_slot(unsigned code)
+{
+	if (code < 0x80)
+		return (int)code;
+	if ((code & 0xFF00) == INPUT_KEY_E0)
+		return 0x80 + (int)(code & 0x7F);
+	return -1;
+}
+
+/*
+ * To the guest, remembering what is down there: a release the guest never
+ * saw pressed (the keys of a hotkey, a key pressed before the window had
+ * focus) is not sent, so no stray break codes and no stuck modifiers.
+ */
+static void guest_key(struct sdl_window *sw, unsigned code, bool down)
+{
+	int slot = key_slot(code);
+	if (slot >= 0) {
+		uint64_t bit = 1ull << (slot % 64);
+		if (!down && !(sw->guest_keys[slot / 64] & bit))
+			return;
+		if (down)
+			sw->guest_keys[slot / 64] |= bit;
+		else
+			sw->guest_keys[slot / 64] &= ~bit;
+	}
+	input_key(sw->vm, code, down);
+}
+
+/* Release, in the guest, every key it has seen go down from this window. */
+static void release_guest_keys(struct sdl_window *sw)
+{
+	for (int slot = 0; slot < 0x100; slot++) {
+		if (!(sw->guest_keys[slot / 64] & (1ull << (slot % 64))))
+			continue;
+		unsigned code = slot < 0x80 ? (unsigned)slot : INPUT_KEY_E0 | (unsigned)(slot - 0x80);
+		guest_key(sw, code, false);
+	}
+}
+
 /* ---- consoles and grab -------------------------------------------------- */
 
 static void monitor_out(void *opaque, const char *buf, size_t n)
@@ -207,8 +253,10 @@ static void set_grab(struct sdl_window *sw, bool on)
 	SDL_SetWindowKeyboardGrab(sw->win, on ? SDL_TRUE : SDL_FALSE);
 	bool rel = on && !input_has_absolute(sw->vm);
 	SDL_SetRelativeMouseMode(rel ? SDL_TRUE : SDL_FALSE);
-	if (!on)
+	if (!on) {
+		release_guest_keys(sw);
 		input_release_all_keys(sw->vm);
+	}
 	set_title(sw);
 }
 
@@ -221,6 +269,7 @@ static void switch_console(struct sdl_window *sw, int console)
 	}
 	if (console == 3 && !display_serial_console(sw->d))
 		return;
+	release_guest_keys(sw);
 	input_release_all_keys(sw->vm);
 	if (console != 1 && sw->grabbed)
 		set_grab(sw, false);
@@ -276,6 +325,28 @@ static void console_text_input(struct sdl_window *sw, const char *utf8)
 	}
 }
 
+/* ---- relative motion ------------------------------------------------------ */
+
+double sdl_display_scale(int win_w, int win_h, unsigned tw, unsigned th, bool integer)
+{
+	if (win_w <= 0 || win_h <= 0 || !tw || !th)
+		return 1.0;
+	double sx = (double)win_w / tw, sy = (double)win_h / th;
+	double s = sx < sy ? sx : sy;
+	if (integer && s >= 1.0)
+		s = (double)(int)s;
+	return s > 0 ? s : 1.0;
+}
+
+int sdl_scale_rel(double *acc, int rel, double scale)
+{
+	*acc += rel / scale;
+	/* towards zero: the fraction waits for more (1e-9: 5 x 0.2 is 1, not 0.999...) */
+	int whole = (int)(*acc + (*acc < 0 ? -1e-9 : 1e-9));
+	*acc -= whole;
+	return whole;
+}
+
 /* ---- events ------------------------------------------------------------- */
 
 static struct sdl_window *window_of(Uint32 id)
@@ -313,9 +384,22 @@ static void key_event(struct sdl_window *sw, const SDL_KeyboardEvent *k)
 	SDL_Keycode sym = k->keysym.sym;
 	bool is_mod = sym == SDLK_LCTRL || sym == SDLK_RCTRL || sym == SDLK_LALT || sym == SDLK_RALT;
 
-	if (down && ctrl_alt && !is_mod && hotkey(sw, sym)) {
-		sw->ctrl_alt_only = false;
-		input_release_all_keys(sw->vm);
+	/*
+	 * ctrl-alt-<key> is vmstation's while ctrl and alt are held: the guest
+	 * sees ctrl and alt released first (they were its keys until now) and
+	 * never sees the hotkey's own key, neither its press nor its release.
+	 */
+	if (down && ctrl_alt && !is_mod && !k->repeat) {
+		release_guest_keys(sw);
+		if (hotkey(sw, sym)) {
+			sw->ctrl_alt_only = false;
+			sw->swallow = k->keysym.scancode;
+			return;
+		}
+	}
+	if (k->keysym.scancode == sw->swallow && sw->swallow != SDL_SCANCODE_UNKNOWN) {
+		if (!down)
+			sw->swallow = SDL_SCANCODE_UNKNOWN;
 		return;
 	}
 	/* ctrl-alt pressed and released on their own toggles the grab off */
@@ -334,10 +418,8 @@ static void key_event(struct sdl_window *sw, const SDL_KeyboardEvent *k)
 		return;
 	}
 	unsigned code = keymap_sdl_to_pc((int)k->keysym.scancode);
-	if (code && !k->repeat)
-		input_key(sw->vm, code, down);
-	else if (code && down)
-		input_key(sw->vm, code, true); /* typematic repeat */
+	if (code)
+		guest_key(sw, code, down); /* a repeat is another make code, as typematic */
 }
 
 static unsigned sdl_buttons(Uint32 state)
@@ -359,8 +441,16 @@ static void pointer(struct sdl_window *sw, int x, int y, int dx, int dy, int dz)
 	if (input_has_absolute(sw->vm))
 		input_pointer_abs(sw->vm, MAX(0, MIN(x, (int)sw->tw - 1)), MAX(0, MIN(y, (int)sw->th - 1)),
 				  (int)sw->tw, (int)sw->th, dz, b);
-	else if (sw->grabbed)
-		input_pointer_rel(sw->vm, dx, dy, dz, b);
+	else if (sw->grabbed) {
+		int ww, wh;
+		SDL_GetWindowSize(sw->win, &ww, &wh);
+		double scale = sdl_display_scale(ww, wh, sw->tw, sw->th, sw->integer);
+		int gx = sdl_scale_rel(&sw->acc_x, dx, scale);
+		int gy = sdl_scale_rel(&sw->acc_y, dy, scale);
+		if (gx || gy || dz || b != sw->buttons)
+			input_pointer_rel(sw->vm, gx, gy, dz, b);
+		sw->buttons = b;
+	}
 }
 
 static void handle_event(const SDL_Event *ev)
@@ -376,6 +466,7 @@ static void handle_event(const SDL_Event *ev)
 		if (ev->window.event == SDL_WINDOWEVENT_CLOSE)
 			sw->closed = true;
 		else if (ev->window.event == SDL_WINDOWEVENT_FOCUS_LOST) {
+			release_guest_keys(sw);
 			input_release_all_keys(sw->vm);
 			if (sw->grabbed && !sw->full)
 				set_grab(sw, false);
@@ -432,6 +523,8 @@ int sdl_ui_init(void)
 	SDL_SetHint(SDL_HINT_ALLOW_ALT_TAB_WHILE_GRABBED, "0");
 	SDL_SetHint(SDL_HINT_VIDEO_ALLOW_SCREENSAVER, "1");
 	SDL_SetHint(SDL_HINT_MOUSE_FOCUS_CLICKTHROUGH, "1");
+	/* relative motion in window points: pointer() scales it to guest pixels itself */
+	SDL_SetHint(SDL_HINT_MOUSE_RELATIVE_SCALING, "0");
 	if (SDL_InitSubSystem(SDL_INIT_VIDEO) < 0) {
 		msg_error("SDL: %s (is DISPLAY set?)", SDL_GetError());
 		return -1;

@@ -32,4 +32,16 @@ void sdl_ui_pump(int timeout_ms);
 /* True once the person closed the window (the panel then closes it). */
 bool sdl_window_closed(struct sdl_window *w);
 
+/*
+ * Relative motion for games (grabbed, hidden cursor): host motion is in
+ * window points, the guest gets guest pixels, so a stroke across the shown
+ * picture is a stroke across the guest's screen, windowed or full screen.
+ * sdl_display_scale: points per guest pixel for a win_w x win_h window
+ * showing a tw x th picture with its aspect kept (integer: whole factors).
+ * sdl_scale_rel: rel points -> whole guest pixels, the fraction kept in *acc
+ * so slow motion is not lost.
+ */
+double sdl_display_scale(int win_w, int win_h, unsigned tw, unsigned th, bool integer);
+int sdl_scale_rel(double *acc, int rel, double scale);
+
 #endif
