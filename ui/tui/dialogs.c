@@ -51,7 +51,14 @@ struct choice {
 static void choice_draw(struct panel *p, struct modal *m)
 {
 	struct choice *c = (struct choice *)m;
-	int w = MIN(COLS - 4, 72);
+	/* as wide as the longest line needs (up to the screen), at least 72 */
+	int longest = 0;
+	for (const char *s = c->text; *s;) {
+		int l = (int)strcspn(s, "\n");
+		longest = MAX(longest, l);
+		s += l + (s[l] == '\n');
+	}
+	int w = MIN(COLS - 4, MAX(72, MIN(longest + 6, 200)));
 	char lines[20][256];
 	int n = wrap(c->text, w - 4, lines, 20);
 	struct rect in = draw_dialog(p, n + 4, w, c->title);
