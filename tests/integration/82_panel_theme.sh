@@ -117,7 +117,7 @@ quit_panel
 # no vmstation.conf anywhere: one is created (XDG) with the demo VM
 rm -f "$T/exit"
 $TMX kill-session -t p 2>/dev/null
-$TMX new-session -d -s p -x 100 -y 30 "cd '$T/run' && env XDG_STATE_HOME='$T/state' \
+$TMX new-session -d -s p -x 160 -y 30 "cd '$T/run' && env XDG_STATE_HOME='$T/state' \
 XDG_CONFIG_HOME='$T/xdg' LANG=C.UTF-8 '$VMST' 2> '$T/stderr'; echo \$? > '$T/exit'; sleep 600"
 check "first start: a config is created" wait_for "$T/xdg/vmstation/vmstation.conf" "^vm_dir = " 10
 check "and used by the panel" wait_screen "theme default - $T/xdg/vmstation/vmstation.c" 10
