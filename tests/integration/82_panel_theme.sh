@@ -114,6 +114,29 @@ keys k
 check "the list marks the file bad" wait_screen "one +bad cfg" 5
 quit_panel
 
+# delete with confirmation: the file goes, its disk image stays
+truncate -s 1M "$T/two.img"
+cat > "$T/vms/two.cfg" <<CFG
+name = 'two'
+memory = 32
+vga = 'none'
+disk = [ '$T/two.img,raw,hda,w' ]
+CFG
+panel LANG=C.UTF-8 TERM=screen-256color
+check "two listed" wait_screen "two +stopped +1 +32M" 10
+keys End D
+check "delete asks first" wait_screen "Delete the VM 'two'" 5
+keys Escape
+sleep 0.3
+check "Esc cancels: the file stays" [ -f "$T/vms/two.cfg" ]
+keys D
+wait_screen "Delete the VM 'two'" 5
+keys Enter
+check "delete: the VM is gone from the list" sh -c "i=0; while [ \$i -lt 50 ]; do $TMX capture-pane -p -t p | grep -q 'two +stopped' || exit 0; sleep 0.1; i=\$((i+1)); done; exit 1"
+check "delete: the VM file is removed" [ ! -f "$T/vms/two.cfg" ]
+check "delete: the disk image is kept" [ -f "$T/two.img" ]
+quit_panel
+
 # no vmstation.conf anywhere: one is created (XDG) with the demo VM
 rm -f "$T/exit"
 $TMX kill-session -t p 2>/dev/null
