@@ -27,10 +27,10 @@ vm_bg grub run "$T/grub.cfg" --monitor "unix:$SOCK"
 # screen_has REGEX SECONDS: poll the text screen until it shows REGEX
 screen_has() {
 	i=0
-	while [ $i -lt $(($2 * 4)) ]; do
+	while [ $i -lt $(($2 * 2)) ]; do
 		mon "screendump $T/screen.txt -f txt" > "$T/dump.err"
 		grep -q "$1" "$T/screen.txt" 2>/dev/null && return 0
-		sleep 0.25; i=$((i + 1))
+		sleep 0.5; i=$((i + 1))
 	done
 	return 1
 }
