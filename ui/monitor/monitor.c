@@ -210,8 +210,8 @@ void monitor_usage(struct monitor_session *s, const struct monitor_cmd *c)
 
 static void help_one(struct monitor_session *s, const struct monitor_cmd *c, bool info)
 {
-	monitor_printf(s, "%s%s%s%s -- %s\n", info ? "info " : "", c->name,
-		       c->params[0] ? " " : "", c->params, c->help);
+	/* QEMU's layout: "name params -- help", two blanks when no params */
+	monitor_printf(s, "%s%s %s -- %s\n", info ? "info " : "", c->name, c->params, c->help);
 }
 
 static void help_all(struct monitor_session *s, bool info)
