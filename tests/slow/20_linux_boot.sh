@@ -14,7 +14,7 @@ check "Debian kernel and busybox initramfs built" test -s "$KERNEL" -a -s "$INIT
 # This machine's KVM cannot clear CPUID.XSAVE/RDRAND (cpuid= has no effect on
 # them) and fails to emulate some kernel-mode instructions (xrstor, rdrand,
 # popcnt, clac, ...; TESTING.md): keep the kernel off them from its command line.
-LINUX_QUIRKS=${LINUX_QUIRKS:-"mitigations=off noxsave nokaslr nofsgsbase nosmap nosmep init_on_alloc=0 clearcpuid=rdrand,rdseed,popcnt,avx,avx2,avx512f,bmi1,bmi2,movbe,pclmulqdq,aes,sse4_2,sse4_1,ssse3,fma,f16c,adx,sha_ni,lzcnt,abm"}
+LINUX_QUIRKS=${LINUX_QUIRKS:-"mitigations=off noxsave nokaslr nofsgsbase init_on_alloc=0 clearcpuid=smap,smep,rdrand,rdseed,popcnt,avx,avx2,avx512f,bmi1,bmi2,movbe,pclmulqdq,aes,sse4_2,sse4_1,ssse3,fma,f16c,adx,sha_ni,lzcnt,abm"}
 
 # boot NAME [ENV=VALUE]: one run; sets RC and SECS, COM1 output in $T/NAME.com1
 boot() {
