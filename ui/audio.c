@@ -58,6 +58,7 @@ struct audio_voice {
 	int16_t *ring;
 	uint64_t wpos, rpos;
 	bool primed;
+	bool catchup;              /* queue grew after a stall: play 0.5% fast */
 	_Atomic bool active;
 	bool released;             /* under the mixer's render_lock */
 
@@ -318,6 +319,20 @@ static void mix_voice(struct audio_mixer *m, struct audio_voice *v, unsigned fra
 		}
 	}
 	uint64_t step = ((uint64_t)v->rate << 32) / AUDIO_OUT_RATE;
+	if (!v->gen) {
+		/*
+		 * After the back end stalled the queue holds more than the prefill:
+		 * consume 0.5% faster (inaudible) until it is back near the prefill,
+		 * so latency returns to its target without skipping samples.
+		 */
+		uint64_t queued = v->wpos - v->rpos;
+		if (queued > frames_for(v, PREFILL_NS + 12000000ull))
+			v->catchup = true;
+		else if (queued < frames_for(v, PREFILL_NS + 4000000ull))
+			v->catchup = false;
+		if (v->catchup)
+			step += step / 200;
+	}
 	int64_t gl = atomic_load(&v->gain_l), gr = atomic_load(&v->gain_r);
 	for (unsigned i = 0; i < frames; i++) {
 		int64_t f = (int64_t)(v->frac >> 16); /* 0..65535 */

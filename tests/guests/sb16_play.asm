@@ -89,6 +89,14 @@ _start:
 	; --- 3. DMA channels ---
 	call find_dma8
 	call find_dma16
+	; not found: fall back to the usual BLASTER=A220 I5 D1 H5, as games do
+	cmp byte [sb_dma8], 0xFF
+	jne .d8
+	mov byte [sb_dma8], 1
+.d8:	cmp byte [sb_dma16], 0xFF
+	jne .d16
+	mov byte [sb_dma16], 5
+.d16:
 
 	; full volume: master and voice at 0 dB (CT1745 5-bit levels in 7:3)
 	mov ah, 0x30
@@ -106,7 +114,14 @@ _start:
 
 	; --- 4. three playback segments ---
 	call silence_half_second
-	mov byte [seg_no], '1'
+	cmp byte [bench], 0
+	je .all
+	mov byte [seg_no], '3'                 ; bench: 60 s of 16-bit 44100 Hz only
+	mov dword [stride], 1
+	mov dword [rate], 44100
+	call play_16bit
+	jmp .finish
+.all:	mov byte [seg_no], '1'
 	mov dword [stride], 4              ; 11025 Hz steps 4 through the 44100 table
 	mov dword [rate], 11025
 	call play_8bit
@@ -146,7 +161,7 @@ _start:
 	and al, 0xFC
 	out 0x61, al
 	call silence_half_second
-
+.finish:
 	mov esi, msg_done
 	call puts
 	jmp poweroff
@@ -156,9 +171,25 @@ fail_reset:
 	call puts
 	jmp poweroff
 
-; "short" on the command line (extra=): 1 s segments instead of 5.
+; "short" on the command line (extra=): 1 s segments instead of 5;
+; "bench": only the 16-bit 44100 Hz segment, for 60 s.
 check_short:
 	mov dword [seconds], 5
+	mov esi, word_bench
+	call find_word
+	jnc .short
+	mov dword [seconds], 60
+	mov byte [bench], 1
+	ret
+.short:	mov esi, word_short
+	call find_word
+	jnc .no
+	mov dword [seconds], 1
+.no:	ret
+
+; CF set if the command line contains the 5-letter word at ESI.
+find_word:
+	mov edx, esi
 	mov ebx, [start_info]
 	test ebx, ebx
 	jz .no
@@ -167,7 +198,7 @@ check_short:
 	jz .no
 .scan:	cmp byte [esi], 0
 	je .no
-	mov edi, word_short
+	mov edi, edx
 	push esi
 	mov ecx, 5
 	repe cmpsb
@@ -175,8 +206,10 @@ check_short:
 	je .yes
 	inc esi
 	jmp .scan
-.yes:	mov dword [seconds], 1
-.no:	ret
+.yes:	stc
+	ret
+.no:	clc
+	ret
 
 ; ---------------------------------------------------------------------------
 ; DSP I/O (with a bounded wait, so a missing card cannot hang the test)
@@ -756,6 +789,7 @@ opl_regs:   db 0x01, 0x20, 0x20, 0x20, 0x40, 0x3F, 0x23, 0x21, 0x43, 0x00
 	    db 0x63, 0xF0, 0x83, 0x0F, 0xC0, 0x01, 0xA0, 0x44, 0xB0, 0x32
 	    dw 0xFFFF
 word_short:     db "short"
+word_bench:     db "bench"
 msg_start:      db "sb16_play: start", 13, 10, 0
 msg_reset_ok:   db "dsp reset ok", 13, 10, 0
 msg_reset_fail: db "dsp reset FAILED", 13, 10, 0
@@ -779,6 +813,7 @@ sb_irq:     db 0
 sb_dma8:    db 0
 sb_dma16:   db 0
 seg_no:     db 0
+bench:      db 0
 exit_cmd:   db 0
 opl_st1:    db 0
 opl_st2:    db 0

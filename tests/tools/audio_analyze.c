@@ -9,9 +9,11 @@
  *   start, duration (s); frequency (Hz) from interpolated rising zero crossings
  *   over its middle; RMS level (dBFS) and peak; the longest gap (ms) where the
  *   signal stays under 2% of its peak; and the largest deviation of one period
- *   from the mean (%), which catches dropped or repeated samples.
+ *   from the mean (%), which catches dropped or repeated samples, and how many
+ *   periods are off by more than 10% (glitches: each dropout or skip makes one
+ *   or two).
  * One line per segment:
- *   segment 1: start=0.512 dur=5.003 freq=440.012 rms_dbfs=-9.03 peak=16384 gap_ms=0.05 dev_pct=0.9
+ *   segment 1: start=0.512 dur=5.003 freq=440.012 rms_dbfs=-9.03 peak=16384 gap_ms=0.05 dev_pct=0.9 glitches=0
  * A WAV header's data size of 0 or 0xFFFFFFFF (a capture still being written)
  * means "to the end of the file".
  */
@@ -112,11 +114,13 @@ static void analyse(const int16_t *s, size_t a, size_t b, unsigned rate, int n)
 	}
 	double freq = count > 1 ? (count - 1) * (double)rate / (last - first) : 0;
 	double dev = 0;
+	int glitches = 0;
 	if (count > 2) {
 		double mean = (last - first) / (count - 1);
 		for (int i = 1; i < count; i++) {
 			double d = fabs(cross[i] - cross[i - 1] - mean) / mean * 100;
 			dev = d > dev ? d : dev;
+			glitches += d > 10;
 		}
 	}
 	free(cross);
@@ -132,8 +136,9 @@ static void analyse(const int16_t *s, size_t a, size_t b, unsigned rate, int n)
 			run = 0;
 		}
 	}
-	printf("segment %d: start=%.3f dur=%.3f freq=%.3f rms_dbfs=%.2f peak=%d gap_ms=%.2f dev_pct=%.1f\n",
-	       n, (double)a / rate, dur, freq, rms_db, peak, longest * 1000.0 / rate, dev);
+	printf("segment %d: start=%.3f dur=%.3f freq=%.3f rms_dbfs=%.2f peak=%d gap_ms=%.2f dev_pct=%.1f"
+	       " glitches=%d\n", n, (double)a / rate, dur, freq, rms_db, peak, longest * 1000.0 / rate,
+	       dev, glitches);
 }
 
 int main(int argc, char **argv)
