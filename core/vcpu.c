@@ -78,13 +78,27 @@ void vcpu_free(struct vcpu *v)
 	free(v);
 }
 
+/*
+ * A kernel entered directly finds the local APIC as firmware leaves it:
+ * LINT0 in ExtINT mode (virtual wire, so the 8259's interrupts reach the
+ * CPU) and LINT1 as NMI (Intel SDM vol. 3, 10.5.1; MP spec 3.6.2.2).
+ */
+static void firmware_lapic(struct kvm_lapic_state *l)
+{
+	st32(l->regs + 0x350, 0x700); /* LVT LINT0: ExtINT, unmasked */
+	st32(l->regs + 0x360, 0x400); /* LVT LINT1: NMI */
+}
+
 int vcpu_reset(struct vcpu *v)
 {
 	struct kvm_sregs sregs = v->has_boot_regs ? v->boot_sregs : v->reset_sregs;
 	struct kvm_regs regs = v->has_boot_regs ? v->boot_regs : v->reset_regs;
+	struct kvm_lapic_state lapic = v->reset_lapic;
+	if (v->has_boot_regs && v->id == 0)
+		firmware_lapic(&lapic);
 	if (ioctl(v->fd, KVM_SET_SREGS, &sregs) < 0 || ioctl(v->fd, KVM_SET_REGS, &regs) < 0 ||
 	    ioctl(v->fd, KVM_SET_FPU, &v->reset_fpu) < 0 ||
-	    ioctl(v->fd, KVM_SET_LAPIC, &v->reset_lapic) < 0 ||
+	    ioctl(v->fd, KVM_SET_LAPIC, &lapic) < 0 ||
 	    ioctl(v->fd, KVM_SET_MP_STATE, &v->reset_mp) < 0) {
 		msg_error("vCPU %u reset: %s", v->id, strerror(errno));
 		return -1;
