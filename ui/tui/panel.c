@@ -955,17 +955,26 @@ static void loop(struct panel *p)
 {
 	unsigned last_gen = 0;
 	uint64_t last_draw = 0;
+	bool tty_gone = false;
 	p->last_sample = clock_ns();
 	while (p->running) {
 		bool windows = any_window(p);
 		struct pollfd fds[3] = {
-			{ .fd = STDIN_FILENO, .events = POLLIN },
+			{ .fd = tty_gone ? -1 : STDIN_FILENO, .events = POLLIN },
 			{ .fd = p->wake[0], .events = POLLIN },
 			{ .fd = p->err_pipe[0], .events = POLLIN },
 		};
 		poll(fds, 3, windows ? 0 : 100);
 		if (windows)
 			sdl_ui_pump(15);
+		if (fds[0].revents & (POLLHUP | POLLERR | POLLNVAL)) {
+			/* the terminal went away (ssh dropped): power off and leave */
+			tty_gone = true;
+			if (!p->quitting) {
+				p->quitting = true;
+				vmlist_poweroff_all(p);
+			}
+		}
 		if (fds[1].revents) {
 			char buf[256];
 			ssize_t n;
@@ -984,7 +993,7 @@ static void loop(struct panel *p)
 		vmlist_poll(p);
 		int ch;
 		nodelay(stdscr, TRUE);
-		while ((ch = getch()) != ERR) {
+		while (!tty_gone && (ch = getch()) != ERR) {
 			handle_key(p, ch);
 			nodelay(stdscr, TRUE);
 		}
