@@ -148,7 +148,7 @@ static int opl3_create(struct vm *vm)
 		return 0;
 	struct opl3 *o = xzalloc(sizeof(*o));
 	o->vm = vm;
-	pthread_mutex_init(&o->lock, NULL);
+	audio_mutex_init(&o->lock);
 	o->chip = opl3_chip_new();
 	o->voice = audio_voice_new_generator(audio_of(vm), "opl3", OPL3_RATE, opl3_generate, o);
 	if (vm_register_pio(vm, 0x388, 4, &opl3_ops, o, "opl3") < 0) {

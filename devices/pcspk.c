@@ -229,7 +229,7 @@ static int pcspk_create(struct vm *vm)
 {
 	struct pcspk *p = xzalloc(sizeof(*p));
 	p->vm = vm;
-	pthread_mutex_init(&p->lock, NULL);
+	audio_mutex_init(&p->lock);
 	p->count = 0x10000;
 	p->mode = 3;
 	p->model = vm->vm_fd < 0;

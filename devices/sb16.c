@@ -261,7 +261,10 @@ static void sb16_timer(void *opaque, uint32_t events)
 static void sb16_refill(void *opaque)
 {
 	struct sb16 *s = opaque;
-	pthread_mutex_lock(&s->lock);
+	/* never wait here: whoever holds the lock is moving data already, and
+	 * the ring's prefill covers this round */
+	if (pthread_mutex_trylock(&s->lock) != 0)
+		return;
 	if (s->xfer != XFER_NONE && !s->paused)
 		sb16_tick(s, s->clock());
 	pthread_mutex_unlock(&s->lock);
@@ -411,7 +414,7 @@ static int sb16_create(struct vm *vm)
 		return 0;
 	struct sb16 *s = xzalloc(sizeof(*s));
 	s->vm = vm;
-	pthread_mutex_init(&s->lock, NULL);
+	audio_mutex_init(&s->lock);
 	s->port = cfg->sb16_port;
 	s->irq = cfg->sb16_irq;
 	s->dma8 = (int)cfg->sb16_dma;

@@ -120,7 +120,7 @@ static struct audio_voice *voice_alloc(struct audio_mixer *m, const char *name)
 	struct audio_voice *v = xzalloc(sizeof(*v));
 	v->m = m;
 	snprintf(v->name, sizeof(v->name), "%s", name);
-	pthread_mutex_init(&v->lock, NULL);
+	audio_mutex_init(&v->lock);
 	v->rate = AUDIO_OUT_RATE;
 	v->channels = 2;
 	v->fmt = AFMT_S16;
@@ -422,7 +422,7 @@ struct audio_mixer *audio_of(struct vm *vm)
 	struct audio_mixer *m = xzalloc(sizeof(*m));
 	m->vm = vm;
 	atomic_init(&m->volume, 100);
-	pthread_mutex_init(&m->render_lock, NULL);
+	audio_mutex_init(&m->render_lock);
 	vm->audio = m;
 	vm_add_free_hook(vm, mixer_free, m);
 
@@ -462,6 +462,15 @@ bool audio_soundhw_has(const struct vm_config *cfg, const char *card)
 		}
 	}
 	return false;
+}
+
+void audio_mutex_init(pthread_mutex_t *m)
+{
+	pthread_mutexattr_t a;
+	pthread_mutexattr_init(&a);
+	pthread_mutexattr_setprotocol(&a, PTHREAD_PRIO_INHERIT);
+	pthread_mutex_init(m, &a);
+	pthread_mutexattr_destroy(&a);
 }
 
 void audio_thread_realtime(void)

@@ -17,6 +17,7 @@
 #ifndef VMST_AUDIO_H
 #define VMST_AUDIO_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -102,6 +103,12 @@ uint64_t audio_underruns(struct vm *vm);
 /* Mix frames of S16 stereo at AUDIO_OUT_RATE into out (any thread). */
 void audio_mixer_render(struct audio_mixer *m, int16_t *out, unsigned frames);
 
+/*
+ * A mutex with priority inheritance, for every lock the audio thread may wait
+ * on (device state, voice rings): a busy vCPU or io thread holding it then
+ * runs at the audio thread's priority until it lets go.
+ */
+void audio_mutex_init(pthread_mutex_t *m);
 /* Called first thing on a back end's own thread: raise its scheduling priority. */
 void audio_thread_realtime(void);
 
