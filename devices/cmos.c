@@ -243,9 +243,9 @@ static void write_reg(struct cmos *c, unsigned r, uint8_t v)
 			c->ram[REG_B] = v;
 			take_time(c);
 		} else {
-			if (!(old & B_SET) && (v & B_SET))
-				latch_time(c); /* freeze what the guest will edit */
 			c->ram[REG_B] = v;
+			if (!(old & B_SET) && (v & B_SET))
+				latch_time(c); /* freeze what the guest will edit, in the new format */
 		}
 		if (v & B_SET)
 			c->ram[REG_B] &= ~B_UIE; /* SET clears UIE (datasheet, register B) */
