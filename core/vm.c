@@ -140,6 +140,39 @@ static int open_kvm(void)
 	return fd;
 }
 
+/*
+ * GSI routing as on a PC: GSIs 0-15 drive the 8259 pair (the cascade, IRQ 2,
+ * excepted) and GSIs 0-23 the I/O APIC, except that the timer's GSI 0 is
+ * wired to I/O APIC pin 2 (the "IRQ0 override" the MP table and MADT
+ * describe; firmware learns it from fw_cfg's IRQ0_OVERRIDE item).
+ */
+static int setup_irq_routing(struct vm *vm)
+{
+	struct kvm_irq_routing *r = xzalloc(sizeof(*r) + 40 * sizeof(r->entries[0]));
+	unsigned n = 0;
+	for (unsigned gsi = 0; gsi < 16; gsi++) {
+		if (gsi == 2)
+			continue;
+		r->entries[n++] = (struct kvm_irq_routing_entry){
+			.gsi = gsi, .type = KVM_IRQ_ROUTING_IRQCHIP,
+			.u.irqchip = { .irqchip = gsi < 8 ? KVM_IRQCHIP_PIC_MASTER : KVM_IRQCHIP_PIC_SLAVE,
+				       .pin = gsi & 7 } };
+	}
+	for (unsigned gsi = 0; gsi < 24; gsi++) {
+		if (gsi == 2)
+			continue;
+		r->entries[n++] = (struct kvm_irq_routing_entry){
+			.gsi = gsi, .type = KVM_IRQ_ROUTING_IRQCHIP,
+			.u.irqchip = { .irqchip = KVM_IRQCHIP_IOAPIC, .pin = gsi == 0 ? 2 : gsi } };
+	}
+	r->nr = n;
+	int rc = ioctl(vm->vm_fd, KVM_SET_GSI_ROUTING, r);
+	free(r);
+	if (rc < 0)
+		msg_error("KVM_SET_GSI_ROUTING: %s", strerror(errno));
+	return rc;
+}
+
 static int setup_kvm(struct vm *vm)
 {
 	if ((vm->kvm_fd = open_kvm()) < 0)
@@ -160,6 +193,8 @@ static int setup_kvm(struct vm *vm)
 		msg_error("KVM_CREATE_IRQCHIP: %s", strerror(errno));
 		return -1;
 	}
+	if (setup_irq_routing(vm) < 0)
+		return -1;
 	/* No KVM_PIT_SPEAKER_DUMMY: port 0x61 comes to us (PC speaker device). */
 	struct kvm_pit_config pit = { .flags = 0 };
 	if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0) {

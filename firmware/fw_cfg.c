@@ -17,6 +17,7 @@
 #define FW_CFG_MAX_CPUS 0x0f
 #define FW_CFG_FILE_DIR 0x19
 #define FW_CFG_FILE_FIRST 0x20
+#define FW_CFG_IRQ0_OVERRIDE 0x8002
 #define FW_CFG_E820_TABLE 0x8003
 #define MAX_ITEMS 96
 #define FILE_NAME_LEN 56
@@ -308,6 +309,8 @@ static int fwcfg_create(struct vm *vm)
 	fwcfg_add_item(vm, FW_CFG_BOOT_MENU, b, 2);
 	st32(b, 0);
 	fwcfg_add_item(vm, FW_CFG_E820_TABLE, b, 4);
+	st32(b, 1); /* the PIT's GSI 0 reaches I/O APIC pin 2 (core/vm.c routing) */
+	fwcfg_add_item(vm, FW_CFG_IRQ0_OVERRIDE, b, 4);
 	add_e820(vm);
 	if (vm->cfg->nographic) {
 		st16(b, 0x3f8); /* SeaBIOS's serial console on COM1 */
