@@ -104,7 +104,10 @@ void sb16_dma_start(struct sb16 *s)
 	frame_rate = MAX(frame_rate, 1000u);
 	frame_rate = MIN(frame_rate, 48000u);
 	unsigned width = s->dma_16 ? 2 : 1, ch = s->stereo ? 2 : 1;
-	if (s->adpcm != ADPCM_NONE) {
+	if (s->xfer == XFER_SILENCE) {
+		/* nothing to hear: leave the voice (and what it still plays) alone */
+		s->bytes_per_sec = MAX(frame_rate, 1u);
+	} else if (s->adpcm != ADPCM_NONE) {
 		/* 4-bit: 2 samples a byte; 2.6-bit: 3; 2-bit: 4 */
 		unsigned per_byte = s->adpcm == ADPCM_4 ? 2 : s->adpcm == ADPCM_3 ? 3 : 4;
 		s->bytes_per_sec = MAX(frame_rate / per_byte, 1u);
@@ -186,9 +189,7 @@ static size_t move_bytes(struct sb16 *s, size_t n)
 		got = isadma_transfer(s->dma, s->chan, buf, n, true, &tc);
 		break;
 	case XFER_SILENCE:
-		memset(buf, 0x80, n);
-		audio_voice_write(s->voice, buf, n);
-		got = n;
+		got = n; /* the DSP counts the samples; the voice just runs dry */
 		break;
 	case XFER_NONE:
 		break;

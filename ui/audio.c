@@ -23,7 +23,7 @@
 
 #define MAX_VOICES 16
 #define RING_FRAMES 16384          /* power of two: ~370 ms at 44.1 kHz */
-#define PREFILL_NS 8000000ull      /* queue this much before (re)starting a voice */
+#define PREFILL_NS 8000000ull      /* default queue before (re)starting a voice */
 /*
  * Beyond this the device has run ahead of the output clock (the host clock
  * and the sound card's drift apart over minutes): drop back to the prefill.
@@ -84,6 +84,7 @@ struct audio_mixer {
 	_Atomic unsigned n_voices;
 	_Atomic unsigned volume;   /* percent */
 	_Atomic bool mute;
+	_Atomic uint64_t prefill_ns;
 	int32_t *acc;              /* render accumulator */
 	unsigned acc_frames;
 	pthread_mutex_t render_lock;
@@ -261,7 +262,7 @@ static void ring_pop(struct audio_voice *v, int16_t out[2])
 {
 	uint64_t queued = v->wpos - v->rpos;
 	if (!v->primed) {
-		if (queued >= frames_for(v, PREFILL_NS) ||
+		if (queued >= frames_for(v, atomic_load(&v->m->prefill_ns)) ||
 		    (queued && !atomic_load(&v->active)))
 			v->primed = true;
 	}
@@ -312,8 +313,9 @@ static void mix_voice(struct audio_mixer *m, struct audio_voice *v, unsigned fra
 		}
 		/* the device ran ahead of the output clock: catch up */
 		uint64_t queued = v->wpos - v->rpos;
-		if (queued > frames_for(v, MAX_QUEUE_NS)) {
-			uint64_t skip = queued - frames_for(v, PREFILL_NS);
+		uint64_t prefill = atomic_load(&m->prefill_ns);
+		if (queued > frames_for(v, prefill + MAX_QUEUE_NS)) {
+			uint64_t skip = queued - frames_for(v, prefill);
 			v->rpos += skip;
 			v->dropped_frames += skip;
 		}
@@ -325,10 +327,10 @@ static void mix_voice(struct audio_mixer *m, struct audio_voice *v, unsigned fra
 		 * consume 0.5% faster (inaudible) until it is back near the prefill,
 		 * so latency returns to its target without skipping samples.
 		 */
-		uint64_t queued = v->wpos - v->rpos;
-		if (queued > frames_for(v, PREFILL_NS + 12000000ull))
+		uint64_t queued = v->wpos - v->rpos, prefill = atomic_load(&m->prefill_ns);
+		if (queued > frames_for(v, 2 * prefill + 12000000ull))
 			v->catchup = true;
-		else if (queued < frames_for(v, PREFILL_NS + 4000000ull))
+		else if (queued < frames_for(v, prefill + 4000000ull))
 			v->catchup = false;
 		if (v->catchup)
 			step += step / 200;
@@ -358,6 +360,11 @@ static void mix_voice(struct audio_mixer *m, struct audio_voice *v, unsigned fra
 			v->lat_ns_max = lat;
 		pthread_mutex_unlock(&v->lock);
 	}
+}
+
+void audio_mixer_set_prefill(struct audio_mixer *m, uint64_t ns)
+{
+	atomic_store(&m->prefill_ns, ns);
 }
 
 void audio_mixer_render(struct audio_mixer *m, int16_t *out, unsigned frames)
@@ -422,6 +429,7 @@ struct audio_mixer *audio_of(struct vm *vm)
 	struct audio_mixer *m = xzalloc(sizeof(*m));
 	m->vm = vm;
 	atomic_init(&m->volume, 100);
+	atomic_init(&m->prefill_ns, PREFILL_NS);
 	audio_mutex_init(&m->render_lock);
 	vm->audio = m;
 	vm_add_free_hook(vm, mixer_free, m);

@@ -100,6 +100,11 @@ uint64_t audio_underruns(struct vm *vm);
 
 /* ---- for back ends (ui/audio_*.c) -------------------------------------- */
 
+/*
+ * How much a pushed voice queues before it starts (default 8 ms): a back end
+ * that pulls in large bursts (SDL) needs more, or the first burst runs dry.
+ */
+void audio_mixer_set_prefill(struct audio_mixer *m, uint64_t ns);
 /* Mix frames of S16 stereo at AUDIO_OUT_RATE into out (any thread). */
 void audio_mixer_render(struct audio_mixer *m, int16_t *out, unsigned frames);
 

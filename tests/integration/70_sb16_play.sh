@@ -8,6 +8,7 @@
 #  2. through audio='wav:' with the monitor changing volume and mute while
 #     it plays, and `info audio`
 #  3. with no sound server: one warning line, the guest still runs to the end
+#  4. through the SDL2 back end (SDL's PulseAudio driver) into the null sink
 . "$(dirname "$0")/../lib.sh"
 G=$(guest sb16_play) || { fail "assemble sb16_play.asm"; finish; }
 AN="$TOP/build/tools/audio_analyze"
@@ -112,6 +113,25 @@ check_guest_log "$T/pulse.com1" pulse 19 32 64
 cat "$T/pulse.txt"
 check "pulse: five tones recorded" grep -q "^segments 5," "$T/pulse.txt"
 check_tones "$T/pulse.txt" pulse 5.0 0 4 5
+
+# ---- 4. SDL back end, same sink -----------------------------------------------
+parec -d vmst.monitor --format=s16le --rate=44100 --channels=2 > "$T/sdl.raw" 2>>"$T/parec.log" &
+PAREC=$!
+i=0; while [ "$(stat -c %s "$T/sdl.raw" 2>/dev/null || echo 0)" -lt 35280 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+mkcfg sdl "extra = 'short'" "audio = 'sdl'"
+SDL_AUDIODRIVER=pulseaudio "$VMST" run "$T/sdl.cfg" > "$T/sdl.out" 2>&1 &
+wait_pid $! 120; rc=$RC
+sleep 0.5
+kill "$PAREC" 2>/dev/null; wait "$PAREC" 2>/dev/null; PAREC=""
+check "sdl: vmstation exits 0 (got $rc)" [ "$rc" = 0 ]
+"$AN" --raw 44100 2 "$T/sdl.raw" > "$T/sdl.txt"
+cat "$T/sdl.txt"
+check "sdl: five tones recorded" grep -q "^segments 5," "$T/sdl.txt"
+for n in 1 2 3; do
+	f=$(seg "$T/sdl.txt" $n freq); g=$(seg "$T/sdl.txt" $n gap_ms)
+	check "sdl: segment $n: 440 Hz within 0.5% (got $f)" within "$f" 440 2.2
+	check "sdl: segment $n: no gap over 10 ms (longest $g ms)" below "$g" 10
+done
 
 # ---- 3. no server (while the null sink is gone) -----------------------------
 stop_pulse
