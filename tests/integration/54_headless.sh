@@ -40,6 +40,10 @@ check "headless: the guest runs and draws" wait_for "$T/hl.com1" "DRAWN m13h" 12
 "$MC" "$T/hl.sock" "screendump $T/hl.ppm" > /dev/null 2>&1
 check "headless: screendump shows the mode 13h picture, pixel-exact" python3 "$T/pattern.py" "$T/hl.ppm"
 check "headless: no VNC server" sh -c "! grep -q 'VNC on' '$T/hl.out' && ! ss -ltnp | grep -q 'pid=$VM_PID,'"
+# mode 13h maps the 0xA0000 window as RAM: drawing 64000 pixels costs no MMIO exits
+"$MC" "$T/hl.sock" "info stats" > "$T/hl-stats.txt" 2>&1
+mmio=$(sed -n 's/.*CPU #0: exits [0-9]* (pio [0-9]*, mmio \([0-9]*\).*/\1/p' "$T/hl-stats.txt")
+check "mode 13h: the window is plain memory (MMIO exits: $mmio for 64000 pixels)" [ "${mmio:-99999}" -lt 1000 ]
 "$MC" "$T/hl.sock" "info vnc" > "$T/hl-vnc.txt" 2>&1
 check "headless: info vnc says the server is off" grep -q 'Server: disabled' "$T/hl-vnc.txt"
 "$MC" "$T/hl.sock" quit > /dev/null 2>&1
