@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "audio.h"
@@ -262,9 +263,19 @@ static void sb16_timer(void *opaque, uint32_t events)
 static void sb16_refill(void *opaque)
 {
 	struct sb16 *s = opaque;
-	/* never wait here: whoever holds the lock is moving data already, and
-	 * the ring's prefill covers this round */
-	if (pthread_mutex_trylock(&s->lock) != 0)
+	/*
+	 * Wait briefly at most: the lock inherits our priority, so a preempted
+	 * holder runs at once; if it still takes long, the ring's prefill covers
+	 * this round.
+	 */
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_nsec += 2000000;
+	if (until.tv_nsec >= 1000000000) {
+		until.tv_nsec -= 1000000000;
+		until.tv_sec++;
+	}
+	if (pthread_mutex_timedlock(&s->lock, &until) != 0)
 		return;
 	if (s->xfer != XFER_NONE && !s->paused)
 		sb16_tick(s, s->clock());

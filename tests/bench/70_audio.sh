@@ -36,7 +36,7 @@ stream_latency_ms() { # the first sink input's buffer + sink latency, from pactl
 		END { if (b == "") print "n/a"; else printf "%.1f", (b + s) / 1000 }'
 }
 record() { # FILE: start parec, return once it is really recording
-	parec -d vmst.monitor --format=s16le --rate=44100 --channels=2 > "$1" 2>/dev/null &
+	chrt -f 10 parec -d vmst.monitor --format=s16le --rate=44100 --channels=2 > "$1" 2>/dev/null &
 	PAREC=$!
 	i=0; while [ "$(stat -c %s "$1" 2>/dev/null || echo 0)" -lt 35280 ] && [ $i -lt 100 ]; do
 		sleep 0.1; i=$((i + 1)); done

@@ -97,7 +97,7 @@ pulseaudio -D --exit-idle-time=-1 -n --load="module-null-sink sink_name=vmst" \
 	--load=module-native-protocol-unix > "$T/pulse.log" 2>&1
 i=0; while ! pactl info > /dev/null 2>&1 && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 check "PulseAudio with a null sink is running" pactl info
-parec -d vmst.monitor --format=s16le --rate=44100 --channels=2 > "$T/pulse.raw" 2>"$T/parec.log" &
+chrt -f 10 parec -d vmst.monitor --format=s16le --rate=44100 --channels=2 > "$T/pulse.raw" 2>"$T/parec.log" &
 PAREC=$!
 # start the guest once parec is really recording (200 ms in the file)
 i=0; while [ "$(stat -c %s "$T/pulse.raw" 2>/dev/null || echo 0)" -lt 35280 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
@@ -115,7 +115,7 @@ check "pulse: five tones recorded" grep -q "^segments 5," "$T/pulse.txt"
 check_tones "$T/pulse.txt" pulse 5.0 0 4 5
 
 # ---- 4. SDL back end, same sink -----------------------------------------------
-parec -d vmst.monitor --format=s16le --rate=44100 --channels=2 > "$T/sdl.raw" 2>>"$T/parec.log" &
+chrt -f 10 parec -d vmst.monitor --format=s16le --rate=44100 --channels=2 > "$T/sdl.raw" 2>>"$T/parec.log" &
 PAREC=$!
 i=0; while [ "$(stat -c %s "$T/sdl.raw" 2>/dev/null || echo 0)" -lt 35280 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 mkcfg sdl "extra = 'short'" "audio = 'sdl'"

@@ -28,7 +28,7 @@ pulseaudio -D --exit-idle-time=-1 -n --load="module-null-sink sink_name=vmst" \
 	--load=module-native-protocol-unix > "$T/pulse.log" 2>&1
 i=0; while ! pactl info > /dev/null 2>&1 && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 check "PulseAudio with a null sink is running" pactl info
-parec -d vmst.monitor --format=s16le --rate=44100 --channels=2 > "$T/rec.raw" 2>"$T/parec.log" &
+chrt -f 10 parec -d vmst.monitor --format=s16le --rate=44100 --channels=2 > "$T/rec.raw" 2>"$T/parec.log" &
 PAREC=$!
 
 cat > "$T/sb.cfg" <<CFG
