@@ -49,7 +49,20 @@ struct vga_render {
 	int last_cursor;         /* cell showing the cursor, -1 none */
 	uint8_t last_cursor_shape[2];
 	bool last_char_on, last_cur_on, has_blink;
+	uint64_t regs_ns;        /* when the registers last changed */
+	uint64_t pending_ns;     /* since when a mode change waits, 0 if none */
 };
+
+/*
+ * A guest sets a mode one register at a time; a refresh in the middle sees
+ * a mode that never was (a VBE -> planar switch passes through "320x25").
+ * On the 60 Hz refresh a new mode is taken once the registers have been
+ * still for MODE_SETTLE_NS, and at the latest after MODE_WAIT_MAX_NS (a guest
+ * that never stops writing registers, e.g. palette animation, still gets its
+ * new mode). On-demand refreshes (screendump) take the registers as they are.
+ */
+#define MODE_SETTLE_NS 20000000ull
+#define MODE_WAIT_MAX_NS 100000000ull
 
 static const uint32_t font_base[8] = {
 	0x0000, 0x4000, 0x8000, 0xC000, 0x2000, 0x6000, 0xA000, 0xE000 };
@@ -470,14 +483,26 @@ void vga_render_refresh(void *opaque, struct display *d, bool full)
 	struct vga *v = rd->v;
 	unsigned gen = v->regs_gen;
 
+	uint64_t now = clock_ns();
+
 	if (gen != rd->regs_gen || !rd->have_last) {
 		pthread_mutex_lock(&v->lock);
 		rd->regs = v->r;
 		rd->regs_gen = v->regs_gen;
 		pthread_mutex_unlock(&v->lock);
+		rd->regs_ns = now;
 	}
 	struct mode m;
 	compute_mode(v, &rd->regs, &m);
+	bool new_mode = rd->have_last && (m.kind != rd->mode.kind || m.w != rd->mode.w ||
+					  m.h != rd->mode.h);
+	if (new_mode && d->periodic && now - rd->regs_ns < MODE_SETTLE_NS) {
+		if (!rd->pending_ns)
+			rd->pending_ns = now;
+		if (now - rd->pending_ns < MODE_WAIT_MAX_NS)
+			return; /* still being programmed: the old picture stays */
+	}
+	rd->pending_ns = 0;
 	collect_dirty(rd, m.kind == K_VBE);
 
 	bool same_mode = rd->have_last && m.kind == rd->mode.kind && m.w == rd->mode.w &&

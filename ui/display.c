@@ -158,8 +158,11 @@ static void refresh_tick(void *opaque)
 	uint64_t next = clock_ns() + DISPLAY_REFRESH_NS;
 	display_lock(d);
 	bool active = d->n_listeners > 0;
-	if (active)
+	if (active) {
+		d->periodic = true;
 		refresh_locked(d);
+		d->periodic = false;
+	}
 	display_unlock(d);
 	if (active)
 		evtimer_arm_at(d->timer, next);

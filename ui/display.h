@@ -84,6 +84,9 @@ struct display {
 	struct display_listener listeners[DISPLAY_MAX_LISTENERS];
 	unsigned n_listeners;
 	bool need_full;            /* next refresh redraws everything */
+	bool periodic;             /* this refresh is the 60 Hz timer's (sources may
+				    * wait for a mode being programmed to settle);
+				    * on-demand refreshes (screendump) never wait */
 
 	struct evtimer *timer;     /* 60 Hz on vm->loop while listeners exist */
 	struct text_console *serial_console; /* ui/console_text.h, made on first use */
