@@ -12,6 +12,7 @@
 #include "cpuid.h"
 #include "util.h"
 #include "vcpu.h"
+#include "vcpu_emul.h"
 #include "vm.h"
 #include "vm_internal.h"
 
@@ -197,6 +198,8 @@ static void *vcpu_thread(void *arg)
 				vm_request_poweroff(vm);
 			break;
 		case KVM_EXIT_INTERNAL_ERROR: {
+			if (vcpu_emul_internal_error(v))
+				break; /* an instruction KVM refused, done by vcpu_emul.c */
 			char what[128];
 			snprintf(what, sizeof(what), "KVM internal error, suberror %u",
 				 v->run->internal.suberror);
