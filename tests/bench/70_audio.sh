@@ -16,7 +16,7 @@ cc -O2 -o "$AN" "$TOP/tests/tools/audio_analyze.c" -lm || exit 1
 MC="$TOP/tests/tools/monitor-client"
 export XDG_RUNTIME_DIR="$B/xdg"
 mkdir -p "$XDG_RUNTIME_DIR"; chmod 700 "$XDG_RUNTIME_DIR"
-pulseaudio -D --exit-idle-time=-1 -n --load="module-null-sink sink_name=vmst" \
+chrt -f 10 pulseaudio -D --exit-idle-time=-1 -n --load="module-null-sink sink_name=vmst" \
 	--load=module-native-protocol-unix > "$B/pulse.log" 2>&1
 i=0; while ! pactl info > /dev/null 2>&1 && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 sh -c 'while :; do :; done' & BUSY=$!

@@ -93,7 +93,7 @@ check_tones() {
 }
 
 # ---- 1. PulseAudio ---------------------------------------------------------
-pulseaudio -D --exit-idle-time=-1 -n --load="module-null-sink sink_name=vmst" \
+chrt -f 10 pulseaudio -D --exit-idle-time=-1 -n --load="module-null-sink sink_name=vmst" \
 	--load=module-native-protocol-unix > "$T/pulse.log" 2>&1
 i=0; while ! pactl info > /dev/null 2>&1 && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 check "PulseAudio with a null sink is running" pactl info
