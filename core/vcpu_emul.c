@@ -148,8 +148,9 @@ int emul_decode(const uint8_t *b, size_t n, enum emul_mode mode, struct emul_ins
 			in->rex = c;
 			continue;
 		}
-		if (in->rex)
-			break; /* a REX must be last: this is the opcode */
+		if (c == 0x66 || c == 0x67 || c == 0xf0 || c == 0xf2 || c == 0xf3 ||
+		    c == 0x26 || c == 0x2e || c == 0x36 || c == 0x3e || c == 0x64 || c == 0x65)
+			in->rex = 0; /* a REX not right before the opcode is ignored */
 		switch (c) {
 		case 0x66: opsz = true; continue;
 		case 0x67: adsz = true; continue;
