@@ -357,6 +357,12 @@ static struct sdl_window *window_of(Uint32 id)
 	return NULL;
 }
 
+/* ctrl-alt-<these> are vmstation's; any other key (ctrl-alt-del) is the guest's */
+static bool is_hotkey(SDL_Keycode sym)
+{
+	return sym == SDLK_1 || sym == SDLK_2 || sym == SDLK_3 || sym == SDLK_f || sym == SDLK_i;
+}
+
 static bool hotkey(struct sdl_window *sw, SDL_Keycode sym)
 {
 	switch (sym) {
@@ -389,13 +395,12 @@ static void key_event(struct sdl_window *sw, const SDL_KeyboardEvent *k)
 	 * sees ctrl and alt released first (they were its keys until now) and
 	 * never sees the hotkey's own key, neither its press nor its release.
 	 */
-	if (down && ctrl_alt && !is_mod && !k->repeat) {
+	if (down && ctrl_alt && !is_mod && !k->repeat && is_hotkey(sym)) {
 		release_guest_keys(sw);
-		if (hotkey(sw, sym)) {
-			sw->ctrl_alt_only = false;
-			sw->swallow = k->keysym.scancode;
-			return;
-		}
+		hotkey(sw, sym);
+		sw->ctrl_alt_only = false;
+		sw->swallow = k->keysym.scancode;
+		return;
 	}
 	if (k->keysym.scancode == sw->swallow && sw->swallow != SDL_SCANCODE_UNKNOWN) {
 		if (!down)

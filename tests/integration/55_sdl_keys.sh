@@ -4,8 +4,8 @@
 # reading the i8042 (tests/guests/kbd_xlate.asm) as its set-1 make/break
 # sequence. Then the ctrl-alt hotkeys: the guest sees ctrl and alt released
 # when a hotkey fires, never the hotkey's own key, and no stuck modifier
-# afterwards; keys typed on the ctrl-alt-2 monitor console stay out of the
-# guest.
+# afterwards; ctrl-alt-del (not a hotkey) reaches the guest whole; keys typed
+# on the ctrl-alt-2 monitor console stay out of the guest.
 . "$(dirname "$0")/../lib.sh"
 if [ -z "$VMST_IN_XVFB" ]; then
 	VMST_IN_XVFB=1 exec xvfb-run -a -s '-screen 0 1280x1024x24' sh "$0" "$@"
@@ -93,6 +93,14 @@ got=$(received | cut -d' ' -f$((base + 1))-)
 check "ctrl-alt-1: ctrl/alt released in the guest, no '1', no stuck modifier ($got)" \
 	[ "$got" = "1d 38 9d b8 1e 9e " ]
 base=$((base + 6))
+
+# ctrl-alt-del is not a hotkey: all three keys are the guest's
+xdotool keydown 37 keydown 64 keydown 119 keyup 119 keyup 64 keyup 37
+wait_count $((base + 8))
+sleep 0.5
+got=$(received | cut -d' ' -f$((base + 1))-)
+check "ctrl-alt-del reaches the guest whole ($got)" [ "$got" = "1d 38 e0 53 e0 d3 b8 9d " ]
+base=$((base + 8))
 
 # ctrl-alt-2 opens the monitor console: typed keys stay there; ctrl-alt-1 back
 xdotool keydown 37 keydown 64 keydown 11 keyup 11 keyup 64 keyup 37
