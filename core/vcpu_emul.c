@@ -66,7 +66,7 @@ const char *emul_op_name(enum emul_op op)
 		[EOP_INTO] = "into", [EOP_IRET] = "iret", [EOP_FWAIT] = "fwait",
 		[EOP_CLAC] = "clac", [EOP_STAC] = "stac", [EOP_RDRAND] = "rdrand",
 		[EOP_RDSEED] = "rdseed", [EOP_POPCNT] = "popcnt", [EOP_FNCLEX] = "fnclex", [EOP_FNSTSW_AX] = "fnstsw ax",
-		[EOP_EMMS] = "emms", [EOP_RDFSBASE] = "rdfsbase", [EOP_RDGSBASE] = "rdgsbase",
+		[EOP_EMMS] = "emms", [EOP_CMPXCHG8B] = "cmpxchg8b/16b", [EOP_RDFSBASE] = "rdfsbase", [EOP_RDGSBASE] = "rdgsbase",
 		[EOP_WRFSBASE] = "wrfsbase", [EOP_WRGSBASE] = "wrgsbase",
 	};
 	return (unsigned)op < ARRAY_SIZE(names) && names[op] ? names[op] : "?";
@@ -237,6 +237,10 @@ int emul_decode(const uint8_t *b, size_t n, enum emul_mode mode, struct emul_ins
 			r = decode_modrm(b, n, &i, in);
 			if (r)
 				return r;
+			if (in->mod != 3 && (in->reg & 7) == 1 && !opsz) {
+				in->op = EOP_CMPXCHG8B;
+				break;
+			}
 			if (in->mod != 3 || (in->reg & 7) < 6)
 				return EMUL_UNKNOWN;
 			in->op = (in->reg & 7) == 6 ? EOP_RDRAND : EOP_RDSEED;
@@ -681,6 +685,51 @@ static int do_rdrand(struct emul_env *e, const struct emul_insn *in)
 	return EMUL_DONE;
 }
 
+/*
+ * CMPXCHG8B/CMPXCHG16B (SDM vol. 2A): compare EDX:EAX (RDX:RAX) with the
+ * memory operand; equal: ZF=1 and ECX:EBX (RCX:RBX) stored, else ZF=0 and
+ * the operand loaded into EDX:EAX (RDX:RAX). 16B needs a 16-byte aligned
+ * operand (#GP(0)). Done with the host's own locked instruction on the
+ * guest page so other vCPUs see it atomically.
+ */
+static int do_cmpxchg8b(struct emul_env *e, const struct emul_insn *in)
+{
+	bool wide = in->opsize == 8;
+	if (wide && !cpu_has(e, 1, 13))
+		return raise_ud(e);
+	uint64_t la = modrm_linear(e, in);
+	if (wide && (la & 15))
+		return raise_gp(e, 0);
+	void *p = e->map_linear ? e->map_linear(e->opaque, la, wide ? 16 : 8) : NULL;
+	if (!p)
+		return EMUL_UNHANDLED; /* not RAM, read-only, or across a page */
+	struct kvm_regs *r = &e->regs;
+	bool eq;
+	if (wide) {
+		uint64_t lo = r->rax, hi = r->rdx;
+		__asm__ volatile("lock cmpxchg16b %1"
+				 : "=@ccz"(eq), "+m"(*(volatile unsigned __int128 *)p), "+a"(lo), "+d"(hi)
+				 : "b"((uint64_t)r->rbx), "c"((uint64_t)r->rcx)
+				 : "memory");
+		r->rax = lo;
+		r->rdx = hi;
+	} else {
+		uint32_t lo = r->rax, hi = r->rdx;
+		__asm__ volatile("lock cmpxchg8b %1"
+				 : "=@ccz"(eq), "+m"(*(volatile uint64_t *)p), "+a"(lo), "+d"(hi)
+				 : "b"((uint32_t)r->rbx), "c"((uint32_t)r->rcx)
+				 : "memory");
+		if (!eq) { /* a 32-bit register write clears the upper half */
+			r->rax = lo;
+			r->rdx = hi;
+		}
+	}
+	r->rflags = eq ? (r->rflags | FL_ZF) : (r->rflags & ~(uint64_t)FL_ZF);
+	e->regs_changed = true;
+	advance(e, in);
+	return EMUL_DONE;
+}
+
 static int do_fsgsbase(struct emul_env *e, const struct emul_insn *in)
 {
 	if (in->lock || !(e->sregs.cr4 & CR4_FSGSBASE) || !cpu_has(e, 7, 0))
@@ -787,6 +836,8 @@ int emul_execute(struct emul_env *e, const struct emul_insn *in)
 		return do_rdrand(e, in);
 	case EOP_POPCNT:
 		return do_popcnt(e, in);
+	case EOP_CMPXCHG8B:
+		return do_cmpxchg8b(e, in);
 	case EOP_RDFSBASE: case EOP_RDGSBASE: case EOP_WRFSBASE: case EOP_WRGSBASE:
 		return do_fsgsbase(e, in);
 	case EOP_NONE:
@@ -831,6 +882,16 @@ static int env_read(void *opaque, uint64_t la, void *buf, unsigned len)
 static int env_write(void *opaque, uint64_t la, const void *buf, unsigned len)
 {
 	return vcpu_access_linear(opaque, la, (void *)buf, len, true);
+}
+
+static void *env_map(void *opaque, uint64_t la, unsigned len)
+{
+	struct vcpu *v = opaque;
+	struct kvm_translation tr = { .linear_address = la };
+	if ((la & 4095) + len > 4096 || ioctl(v->fd, KVM_TRANSLATE, &tr) < 0 || !tr.valid ||
+	    !tr.writeable)
+		return NULL;
+	return vm_gpa_to_hva(v->vm, tr.physical_address, len);
 }
 
 static int env_get_fpu(void *opaque, struct kvm_fpu *fpu)
@@ -933,6 +994,7 @@ bool vcpu_emul_internal_error(struct vcpu *v)
 	e.read_linear = env_read;
 	e.write_linear = env_write;
 	e.get_fpu = env_get_fpu;
+	e.map_linear = env_map;
 	if (emul_execute(&e, &in) != EMUL_DONE) {
 		log_failure(v, &e, bytes, n, "its operands are not handled (see vcpu_emul.c)");
 		return false;

@@ -51,6 +51,7 @@ enum emul_op {
 	EOP_FNCLEX,   /* DB E2 */
 	EOP_FNSTSW_AX, /* DF E0 */
 	EOP_EMMS,     /* 0F 77 */
+	EOP_CMPXCHG8B, /* 0F C7 /1, memory form (REX.W: CMPXCHG16B) */
 	EOP_RDFSBASE, /* F3 0F AE /0..3, register form, 64-bit mode */
 	EOP_RDGSBASE,
 	EOP_WRFSBASE,
@@ -106,6 +107,9 @@ struct emul_env {
 	int (*read_linear)(void *opaque, uint64_t la, void *buf, unsigned len);
 	int (*write_linear)(void *opaque, uint64_t la, const void *buf, unsigned len);
 	int (*get_fpu)(void *opaque, struct kvm_fpu *fpu);
+	/* host pointer to [la, la+len) inside one writable page, or NULL (for
+	 * the atomic read-modify-write of CMPXCHG8B/16B) */
+	void *(*map_linear)(void *opaque, uint64_t la, unsigned len);
 	/* results: what the caller writes back */
 	bool regs_changed, sregs_changed, fpu_changed;
 	bool nmi_unblocked;        /* IRET ends NMI blocking (SDM vol. 3, 6.7.1) */

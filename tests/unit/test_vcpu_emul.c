@@ -72,7 +72,12 @@ static void test_decode(void)
 	CHECK(in.op == EOP_RDSEED && in.rm == 9 && in.opsize == 8, "rdseed r9 (REX.B)");
 	DEC(EMUL_PROT32, &in, 0x66, 0x0f, 0xc7, 0xf2);
 	CHECK(in.op == EOP_RDRAND && in.rm == 2 && in.opsize == 2, "rdrand dx");
-	CHECK_EQ(DEC(EMUL_LONG64, &in, 0x0f, 0xc7, 0x08), EMUL_UNKNOWN, "cmpxchg8b is not handled");
+	DEC(EMUL_LONG64, &in, 0xf0, 0x48, 0x0f, 0xc7, 0x4d, 0x20);
+	CHECK(in.op == EOP_CMPXCHG8B && in.opsize == 8 && in.lock && in.rm == 5 && in.disp == 0x20 &&
+	      in.len == 6, "lock cmpxchg16b [rbp+0x20]");
+	DEC(EMUL_PROT32, &in, 0x0f, 0xc7, 0x0e);
+	CHECK(in.op == EOP_CMPXCHG8B && in.opsize == 4, "cmpxchg8b [esi]");
+	CHECK_EQ(DEC(EMUL_LONG64, &in, 0x0f, 0xc7, 0xc8), EMUL_UNKNOWN, "cmpxchg8b with a register is #UD (KVM's)");
 	CHECK_EQ(DEC(EMUL_LONG64, &in, 0xf3, 0x0f, 0xc7, 0xf8), EMUL_UNKNOWN, "rdpid is not rdseed");
 
 	DEC(EMUL_LONG64, &in, 0xf3, 0x48, 0x0f, 0xb8, 0xc7);
@@ -154,6 +159,14 @@ static int mem_write(void *opaque, uint64_t la, const void *buf, unsigned len)
 	return 0;
 }
 
+static void *mem_map(void *opaque, uint64_t la, unsigned len)
+{
+	(void)opaque;
+	if (la >= MEM_SIZE || len > MEM_SIZE - la || (la & 4095) + len > 4096)
+		return NULL;
+	return mem + la;
+}
+
 static struct kvm_fpu test_fpu;
 static int fpu_get(void *opaque, struct kvm_fpu *f)
 {
@@ -186,6 +199,7 @@ static void setup32(struct emul_env *e)
 	e->read_linear = mem_read;
 	e->write_linear = mem_write;
 	e->get_fpu = fpu_get;
+	e->map_linear = mem_map;
 	e->sregs.cr0 = 0x80050033;
 	flat(&e->sregs.cs, 0x60, 0xb, 0, false);
 	flat(&e->sregs.ss, 0x68, 0x3, 0, false);
@@ -495,6 +509,46 @@ static void test_misc(void)
 	e.sregs.cr4 &= ~(1ull << 16);
 	emul_execute(&e, &in);
 	CHECK(e.vector == 6, "wrgsbase with CR4.FSGSBASE clear: #UD");
+
+	/* cmpxchg16b [rbp+0x20] */
+	emul_decode((const uint8_t[]){ 0xf0, 0x48, 0x0f, 0xc7, 0x4d, 0x20 }, 6, EMUL_LONG64, &in);
+	setup64(&e);
+	e.cpuid1_ecx = 1u << 13;
+	e.regs.rbp = 0x3000;
+	st64(mem + 0x3020, 0x1111);
+	st64(mem + 0x3028, 0x2222);
+	e.regs.rax = 0x1111; e.regs.rdx = 0x2222; e.regs.rbx = 0xaaaa; e.regs.rcx = 0xbbbb;
+	emul_execute(&e, &in);
+	CHECK(ld64(mem + 0x3020) == 0xaaaa && ld64(mem + 0x3028) == 0xbbbb && (e.regs.rflags & 0x40) &&
+	      e.regs.rip == 0x100006, "cmpxchg16b equal: RCX:RBX stored, ZF=1");
+	setup64(&e);
+	e.cpuid1_ecx = 1u << 13;
+	e.regs.rbp = 0x3000;
+	st64(mem + 0x3020, 0x1111);
+	st64(mem + 0x3028, 0x2222);
+	e.regs.rax = 0x1112; e.regs.rdx = 0x2222; e.regs.rbx = 0xaaaa; e.regs.rcx = 0xbbbb;
+	emul_execute(&e, &in);
+	CHECK(ld64(mem + 0x3020) == 0x1111 && e.regs.rax == 0x1111 && e.regs.rdx == 0x2222 &&
+	      !(e.regs.rflags & 0x40), "cmpxchg16b different: memory loaded into RDX:RAX, ZF=0");
+	setup64(&e);
+	e.cpuid1_ecx = 1u << 13;
+	e.regs.rbp = 0x3008;
+	emul_execute(&e, &in);
+	CHECK(e.vector == 13 && e.error_code == 0 && e.regs.rip == 0x100000, "cmpxchg16b misaligned: #GP(0)");
+	setup64(&e);
+	e.regs.rbp = 0x3000;
+	emul_execute(&e, &in);
+	CHECK(e.vector == 6, "cmpxchg16b without CX16 anywhere: #UD");
+	emul_decode((const uint8_t[]){ 0x0f, 0xc7, 0x0e }, 3, EMUL_PROT32, &in);
+	setup32(&e);
+	e.regs.rsi = 0x4ffc; /* crosses a page: not done atomically, so not done */
+	CHECK_EQ(emul_execute(&e, &in), EMUL_UNHANDLED, "cmpxchg8b across a page is not done");
+	setup32(&e);
+	e.regs.rsi = 0x5000;
+	st64(mem + 0x5000, 0x0000000500000006ull);
+	e.regs.rax = 7; e.regs.rdx = 5;
+	emul_execute(&e, &in);
+	CHECK(e.regs.rax == 6 && e.regs.rdx == 5 && !(e.regs.rflags & 0x40), "cmpxchg8b different: EDX:EAX loaded");
 
 	setup32(&e);
 	e.sregs.cr0 = 0x10;
