@@ -59,7 +59,7 @@ echo "TIME: 686 kernel boot, snd-sb16, aplay, poweroff: ${secs}s"
 sed -n '/VMST-CARDS-BEGIN/,/VMST-UPTIME/p' "$T/sb.com1"
 check "the 686 kernel ran /init" grep -q '^VMST-LINUX-BOOT-OK' "$T/sb.com1"
 check "every module loaded (snd-sb16 with port=0x220 irq=5 dma8=1 dma16=5)" \
-	sh -c "! grep -q VMST-INSMOD-FAILED '$T/sb.com1'"
+	sh -c "grep -q VMST-CARDS-BEGIN '$T/sb.com1' && ! grep -q VMST-INSMOD-FAILED '$T/sb.com1'"
 check "ALSA found the card: 'Sound Blaster 16 at 0x220, irq 5, dma 1&5'" \
 	grep -q 'Sound Blaster 16 at 0x220, irq 5, dma 1&5' "$T/sb.com1"
 check "amixer set Master to 100%" grep -q 'VMST-MIXER \[100%\]' "$T/sb.com1"
