@@ -52,7 +52,9 @@ void monitor_free_completions(char **list);
 
 /*
  * Front ends opened from the command line or the VM file:
- *   "stdio"       readline on the terminal (history in state_dir()/monitor_history)
+ *   "stdio"       readline on the terminal (history in state_dir()/monitor_history);
+ *                 with a serial port on stdio too, the two share it and
+ *                 ctrl-a c switches (QEMU's mux)
  *   "unix:PATH"   a listening socket, mode 0600, several clients at once
  * 0, or -1 with a message on stderr. monitor_stop_all closes every front end
  * of this VM (called before vm_destroy).
@@ -76,7 +78,8 @@ struct monitor_cmd {
 	const char *params;   /* "[-f] device" as printed by help */
 	const char *help;     /* one line */
 	/* What each argument completes as: a string of letters, one per position
-	 * after the name: 'd' device, 'f' file, 'k' key, 'i' info item, '-' none. */
+	 * after the name: 'd' device, 'f' file, 'k' key, 'i' info item, 'c' command,
+	 * '-' none; other letters through a group's completer. */
 	const char *complete;
 	int min_args, max_args; /* counted after the name; max -1 = any */
 	void (*run)(struct monitor_session *s, struct monitor_args *a);
