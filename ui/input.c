@@ -29,6 +29,7 @@ struct input_sinks {
 	int last_x, last_y;            /* last absolute position, for PS/2 deltas */
 	bool have_last;
 	int cur_ptr;                   /* pointer sink of the last event */
+	int cur_kbd;                   /* keyboard sink of the last key press */
 
 	pthread_mutex_t led_lock;
 	unsigned leds;
@@ -58,6 +59,7 @@ static struct input_sinks *sinks(struct vm *vm)
 		pthread_mutex_init(&s->led_lock, NULL);
 		memset(s->key_sink, -1, sizeof(s->key_sink));
 		s->cur_ptr = -1;
+		s->cur_kbd = -1;
 		vm->input = s;
 		vm_add_free_hook(vm, sinks_free, s);
 	}
@@ -145,6 +147,11 @@ void input_key(struct vm *vm, unsigned keycode, bool down)
 	else
 		k = pick_kbd(s);
 	if (k >= 0) {
+		if (down && k != s->cur_kbd) {
+			/* once per switch (PS/2 -> USB when the guest configures it) */
+			s->cur_kbd = k;
+			vm_log(vm, "input: keys go to the %s", s->kbd[k].name);
+		}
 		if (slot >= 0)
 			s->key_sink[slot] = down ? k : -1;
 		s->kbd[k].key(s->kbd[k].opaque, keycode, down);

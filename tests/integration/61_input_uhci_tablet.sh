@@ -15,8 +15,23 @@ cat > "$T/vncinput.c" <<'C'
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
-/* vncinput HOST PORT CMD...: size W H | ptr X Y MASK | key KEYSYM DOWN | ms N */
+/* vncinput HOST PORT CMD...: size W H | ptr X Y MASK | key KEYSYM DOWN | ms N
+ *   | tap KEYSYM FILE TEXT SECS: press and release the key every 150 ms until
+ *     FILE contains TEXT (exit 1 if it does not within SECS)
+ *   | show: print the framebuffer size "W H" */
 static long now_ms(void) { struct timeval tv; gettimeofday(&tv, NULL); return tv.tv_sec * 1000L + tv.tv_usec / 1000; }
+static int file_has(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) return 0;
+	static char buf[1 << 20];
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	for (size_t i = 0; i < n; i++)   /* the file may hold NUL bytes */
+		if (buf[i] == text[0] && !strncmp(buf + i, text, strlen(text))) return 1;
+	return 0;
+}
 static void pump(rfbClient *c, long ms)
 {
 	long end = now_ms() + ms;
@@ -51,6 +66,20 @@ int main(int argc, char **argv)
 		} else if (!strcmp(argv[i], "key") && i + 2 < argc) {
 			SendKeyEvent(c, strtoul(argv[i + 1], NULL, 0), atoi(argv[i + 2]));
 			i += 2;
+		} else if (!strcmp(argv[i], "tap") && i + 4 < argc) {
+			uint32_t sym = strtoul(argv[i + 1], NULL, 0);
+			long end = now_ms() + atol(argv[i + 4]) * 1000;
+			while (!file_has(argv[i + 2], argv[i + 3])) {
+				if (now_ms() > end) { fprintf(stderr, "vncinput: no '%s' in %s\n", argv[i + 3], argv[i + 2]); return 1; }
+				SendKeyEvent(c, sym, TRUE);
+				pump(c, 50);
+				SendKeyEvent(c, sym, FALSE);
+				for (int t = 0; t < 5 && !file_has(argv[i + 2], argv[i + 3]); t++)
+					pump(c, 20);
+			}
+			i += 4;
+		} else if (!strcmp(argv[i], "show")) {
+			printf("%d %d\n", c->width, c->height);
 		} else if (!strcmp(argv[i], "ms") && i + 1 < argc) {
 			pump(c, atol(argv[i + 1]));
 			i += 1;
