@@ -4,6 +4,11 @@
 # delivers (tests/guests/kbd_xlate.asm, set 1 translated). Each keysym must
 # arrive as its key's make/break, with shift/AltGr pressed around the make
 # exactly when the layout needs them (and the client holds none).
+# Then the Caps Lock round trip: the guest answers Caps Lock by switching
+# its LED (ED 04 / ED 00); the LED state reaches the VNC front end, which
+# from then on sends a lower-case letter with shift and an upper-case one
+# without (the guest's caps lock inverts them), and back after the LED goes
+# off.
 . "$(dirname "$0")/../lib.sh"
 MC="$TOP/tests/tools/monitor-client"
 G=$(guest kbd_xlate) || { fail "assemble kbd_xlate.asm"; finish; }
@@ -84,4 +89,28 @@ CFG
 	kill $killer 2>/dev/null
 	check "$layout: quit ends vmstation (exit $rc)" [ "$rc" = 0 ]
 done
+
+# ---- Caps Lock LED round trip to the VNC front end ---------------------------
+D=$((D + 1))
+sed -e 's/^name = .*/name = "caps"/' -e "s|^serial = .*|serial = 'file:$T/caps.log'|" \
+	-e "s/^vncdisplay = .*/vncdisplay = $D/" -e "s/^keymap = .*/keymap = 'en-us'/" "$T/en-us.cfg" > "$T/caps.cfg"
+vm_bg caps run "$T/caps.cfg" --monitor "unix:$T/caps.sock"
+check "caps: guest ready" wait_for "$T/caps.log" '^READY' 60
+V="$VI 127.0.0.1 $((5900 + D))"
+$V key 0xffe5 1 ms 50 key 0xffe5 0
+check "caps: Caps Lock from VNC, the guest sets the caps LED" wait_for "$T/caps.log" '^led=04' 20
+$V key 0x61 1 ms 50 key 0x61 0 ms 50 key 0x41 1 ms 50 key 0x41 0 ms 50 key 0xffe5 1 ms 50 key 0xffe5 0
+check "caps: Caps Lock again, the guest clears it" wait_for "$T/caps.log" '^led=00' 20
+$V key 0x61 1 ms 50 key 0x61 0 ms 50 key 0x41 1 ms 50 key 0x41 0 ms 200
+want="3a led=04 ba 2a 1e aa 9e 1e 9e 3a led=00 ba 1e 9e 2a 1e aa 9e "
+i=0
+while [ $i -lt 100 ] && [ "$(sed -n '/^READY/,$p' "$T/caps.log" | sed 1d | wc -l)" -lt "$(echo "$want" | wc -w)" ]; do
+	sleep 0.1; i=$((i + 1))
+done
+got=$(sed -n '/^READY/,$p' "$T/caps.log" | sed 1d | tr '\n' ' ')
+check "caps: 'a' and 'A' follow the guest's caps LED (shift inverted while it is on)" [ "$got" = "$want" ]
+[ "$got" = "$want" ] || { echo "want: $want"; echo "got:  $got"; }
+"$MC" "$T/caps.sock" quit >/dev/null 2>&1
+wait_pid "$VM_PID" 20
+check "caps: quit ends vmstation (exit $RC)" [ "$RC" = 0 ]
 finish
