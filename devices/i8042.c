@@ -241,6 +241,16 @@ static uint64_t i8042_read(void *opaque, uint64_t off, unsigned size)
 		v = c->obuf;   /* reading an empty buffer returns the old byte */
 		if (c->obuf_src != SRC_NONE) {
 			c->obuf_src = SRC_NONE;
+			/*
+			 * Reading the buffer drops OBF and with it the IRQ line
+			 * (8042 output buffer full drives IRQ 1/12). The next
+			 * queued byte raises it again: without the low phase the
+			 * edge-triggered 8259 would latch nothing, and a handler
+			 * that reads one byte per IRQ (SeaBIOS's INT 09h, Linux)
+			 * would never see the rest of the queue.
+			 */
+			set_line(c, IRQ_KBD, &c->irq_kbd, 0);
+			set_line(c, IRQ_AUX, &c->irq_aux, 0);
 			update(c);
 		}
 	} else {

@@ -111,9 +111,16 @@ int main(void)
 	CHECK(irq_level[1] == 0, "IRQ1 low after the read");
 	input_key(vm, 0x1E, false);
 	EXPECT("'a' break", 0x9E);
+	/* every queued byte is a new IRQ1 edge: the 8259 is edge-triggered */
+	rises = irq_rises[1];
 	input_key(vm, 0xE048, true);
 	input_key(vm, 0xE048, false);
-	EXPECT("Up: E0 48 E0 C8", 0xE0, 0x48, 0xE0, 0xC8);
+	inb(0x60);
+	CHECK(irq_level[1] == 1 && irq_rises[1] == rises + 2,
+	      "reading one of four queued bytes: IRQ1 dropped and raised again (%d edges)",
+	      irq_rises[1] - rises);
+	EXPECT("Up: (E0) 48 E0 C8", 0x48, 0xE0, 0xC8);
+	CHECK(irq_rises[1] == rises + 4, "one IRQ1 edge per byte (%d)", irq_rises[1] - rises);
 	input_key(vm, INPUT_KEY_PAUSE, true);
 	input_key(vm, INPUT_KEY_PAUSE, false);
 	EXPECT("Pause: E1 1D 45 E1 9D C5", 0xE1, 0x1D, 0x45, 0xE1, 0x9D, 0xC5);
