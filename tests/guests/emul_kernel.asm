@@ -1,7 +1,8 @@
 ; Kernel-mode (CPL 0, 32-bit protected mode, paging off) uses of the
 ; instructions core/vcpu_emul.c carries out when KVM refuses them: INT3,
 ; INT n, INTO, IRET (same level, to ring 3, flags), FWAIT (nothing pending,
-; #MF, #NM), FNCLEX, FNSTSW AX, EMMS, STAC/CLAC, RDRAND, POPCNT. Each check prints "EMUL-OK name" or
+; #MF, #NM), FNCLEX, FNSTSW AX, EMMS, STAC/CLAC, RDRAND, POPCNT; then in
+; 64-bit mode CMPXCHG16B, IRETQ, WRGSBASE/RDGSBASE. Each check prints "EMUL-OK name" or
 ; "EMUL-FAIL name got=XXXXXXXX" on COM1; "EMUL-DONE" at the end, then power off.
 %include "pvh.inc"
 
@@ -161,6 +162,7 @@ fw_nm:	fwait                       ; handler: clts, return to the fwait
 	mov eax, 7
 	xor ecx, ecx
 	cpuid
+	mov [cpuid7_ebx], ebx
 	test ebx, 1 << 20
 	jz .nosmap
 	stac
@@ -254,9 +256,8 @@ back_from_ring3:
 	EXPECT [got_r3ds], 0, n_ring3_ds
 	EXPECT [got_r3es], 0, n_ring3_es
 
-	mov esi, m_done
-	call puts
-	call poweroff
+	jmp long_mode_tests
+
 
 ; ring 3: DS and ES were nulled by the IRET; no memory use here
 ring3_entry:
@@ -405,6 +406,118 @@ result:
 	pop eax
 	ret
 
+; ---- 64-bit mode: CMPXCHG16B, IRETQ, WRGSBASE/RDGSBASE ---------------------
+; identity-map the first GiB with 2 MiB pages, turn on IA-32e mode
+long_mode_tests:
+	mov edi, lm_pd
+	mov eax, 0x83
+	mov ecx, 512
+.pde:	mov [edi], eax
+	mov dword [edi + 4], 0
+	add eax, 0x200000
+	add edi, 8
+	loop .pde
+	mov dword [lm_pdpt], lm_pd + 3
+	mov dword [lm_pml4], lm_pdpt + 3
+	mov eax, cr4
+	or eax, 0x20                ; PAE
+	mov cr4, eax
+	mov eax, lm_pml4
+	mov cr3, eax
+	mov ecx, 0xc0000080
+	rdmsr
+	or eax, 0x100               ; EFER.LME
+	wrmsr
+	mov eax, cr0
+	or eax, 0x80000000
+	mov cr0, eax
+	jmp 0x30:lm64
+BITS 64
+lm64:
+	mov ax, 0x10
+	mov ss, ax
+	; CMPXCHG16B (when CPUID says CX16)
+	test dword [cpuid1_ecx], 1 << 13
+	jnz .cx16
+	xor eax, eax
+	EXPECT eax, 0, n_cx16_absent
+	jmp .cx16_done
+.cx16:	mov qword [m128], 1
+	mov qword [m128 + 8], 2
+	mov eax, 1
+	mov edx, 2
+	mov ebx, 3
+	mov ecx, 4
+	lock cmpxchg16b [m128]
+	setz al
+	movzx eax, al
+	EXPECT eax, 1, n_cx16_eq_zf
+	mov rax, [m128]
+	shl rax, 8
+	or rax, [m128 + 8]
+	EXPECT eax, 0x304, n_cx16_eq_mem
+	mov eax, 9
+	mov edx, 9
+	lock cmpxchg16b [m128]
+	setnz bl
+	shl eax, 8
+	or eax, edx
+	EXPECT eax, 0x304, n_cx16_ne_load
+	movzx eax, bl
+	EXPECT eax, 1, n_cx16_ne_zf
+.cx16_done:
+	; IRETQ at the same level: SS:RSP, RFLAGS (CF), CS:RIP
+	mov rbx, rsp
+	mov rax, rsp
+	push qword 0x10
+	push rax
+	pushfq
+	or qword [rsp], 1
+	push qword 0x30
+	lea rax, [rel .after_iretq]
+	push rax
+	iretq
+	jmp .iretq_bad
+.after_iretq:
+	setc al
+	movzx eax, al
+	cmp rsp, rbx
+	je .iretq_ok
+.iretq_bad:
+	xor eax, eax
+.iretq_ok:
+	clc
+	EXPECT eax, 1, n_iretq
+	; WRGSBASE/RDGSBASE (when CPUID says FSGSBASE): the MSR sees it too
+	test dword [cpuid7_ebx], 1
+	jnz .fsgs
+	xor eax, eax
+	EXPECT eax, 0, n_fsgs_absent
+	jmp .fsgs_done
+.fsgs:	mov rax, cr4
+	bts rax, 16
+	mov cr4, rax
+	mov rax, 0x123456789a
+	wrgsbase rax
+	rdgsbase rbx
+	cmp rax, rbx
+	sete bl
+	mov ecx, 0xc0000101
+	rdmsr
+	shl rdx, 32
+	or rax, rdx
+	mov rdx, 0x123456789a
+	cmp rax, rdx
+	sete al
+	and al, bl
+	movzx eax, al
+	EXPECT eax, 1, n_fsgs
+.fsgs_done:
+	mov esi, m_done
+	call puts
+	call poweroff
+BITS 32
+
 m_start:	db "EMUL-START", 10, 0
 m_done:		db "EMUL-DONE", 10, 0
 m_ok:		db "EMUL-OK ", 0
@@ -433,6 +546,14 @@ n_stac:		db "stac-sets-ac", 0
 n_clac:		db "clac-clears-ac", 0
 n_stac_ud:	db "stac-without-smap-ud", 0
 n_rdrand:	db "rdrand-cf-and-data", 0
+n_cx16_absent:	db "cmpxchg16b-not-advertised", 0
+n_cx16_eq_zf:	db "cmpxchg16b-equal-zf", 0
+n_cx16_eq_mem:	db "cmpxchg16b-equal-stores", 0
+n_cx16_ne_load:	db "cmpxchg16b-different-loads", 0
+n_cx16_ne_zf:	db "cmpxchg16b-different-zf", 0
+n_iretq:	db "iretq-same-level", 0
+n_fsgs_absent:	db "fsgsbase-not-advertised", 0
+n_fsgs:		db "wrgsbase-rdgsbase-msr", 0
 n_rdrand_absent: db "rdrand-not-advertised", 0
 n_popcnt_absent: db "popcnt-not-advertised", 0
 n_popcnt_reg:	db "popcnt-register", 0
@@ -464,6 +585,9 @@ saved_fl:	dd 0
 saved_esp:	dd 0
 ud_skip:	dd 0
 cpuid1_ecx:	dd 0
+cpuid7_ebx:	dd 0
+align 16
+m128:		dq 0, 0
 
 align 8
 gdt:	dq 0
@@ -472,6 +596,7 @@ gdt:	dq 0
 	dq 0x00CFFA000000FFFF       ; 0x18 ring 3 code
 	dq 0x00CFF2000000FFFF       ; 0x20 ring 3 data
 	dq 0x0000890000000067       ; 0x28 TSS (base filled in)
+	dq 0x00AF9A000000FFFF       ; 0x30 64-bit ring 0 code
 gdt_end:
 gdtr:	dw gdt_end - gdt - 1
 	dd gdt
@@ -482,6 +607,10 @@ tss:	times 0x68 db 0
 align 16
 fxarea:	times 512 db 0
 idt:	times 256 dq 0
+align 4096
+lm_pml4: times 4096 db 0
+lm_pdpt: times 4096 db 0
+lm_pd:	times 4096 db 0
 	times 4096 db 0
 ring3_stack_top:
 	times 4096 db 0

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Instructions this host's KVM refuses to emulate in guest kernel mode
 # (INT3, INT n, INTO, IRET, FWAIT, FNCLEX, FNSTSW AX, EMMS, STAC/CLAC, RDRAND,
-# POPCNT) run in a CPL 0 guest and have their architectural effect: the guest
+# POPCNT, CMPXCHG16B) run in a CPL 0 guest and have their architectural effect: the guest
 # checks return addresses, pushed frames, flags, faults and results itself
 # and prints EMUL-OK / EMUL-FAIL lines (tests/guests/emul_kernel.asm). On a
 # host whose KVM runs them natively the guest passes the same way.
@@ -62,6 +62,10 @@ either() { # description name1 name2
 either "stac/clac (or #UD without SMAP)" clac-clears-ac stac-without-smap-ud
 either "rdrand (when advertised)" rdrand-cf-and-data rdrand-not-advertised
 either "popcnt (when advertised)" popcnt-zero-sets-zf popcnt-not-advertised
+either "64-bit: cmpxchg16b equal (when advertised)" cmpxchg16b-equal-stores cmpxchg16b-not-advertised
+either "64-bit: cmpxchg16b different (when advertised)" cmpxchg16b-different-loads cmpxchg16b-not-advertised
+either "64-bit: wrgsbase/rdgsbase (when advertised)" wrgsbase-rdgsbase-msr fsgsbase-not-advertised
+check "guest: 64-bit iretq at the same level" grep -qx 'EMUL-OK iretq-same-level' "$T/emul.com1"
 check "no EMUL-FAIL line" sh -c "! grep -q EMUL-FAIL '$T/emul.com1'"
 check "no instruction left unemulated" sh -c "! grep -q 'KVM cannot emulate' '$T/logs/vmstation.log'"
 grep -h 'emulated .* for KVM' "$T/logs/vmstation.log" | sed 's/^[0-9-]* [0-9:]* /  /'

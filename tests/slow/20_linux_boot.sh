@@ -42,7 +42,7 @@ EOF
 	else
 		"$VMST" run "$T/$name.cfg" > "$T/$name.out" 2>&1 &
 	fi
-	RC=$(wait_pid $! "${LINUX_BOOT_TIMEOUT:-900}")
+	wait_pid $! "${LINUX_BOOT_TIMEOUT:-1800}" # sets RC
 	SECS=$(( $(date +%s) - start ))
 	echo "$name: vmstation exited $RC after ${SECS}s"
 	grep -m1 VMST-UPTIME "$T/$name.com1" 2>/dev/null || true
