@@ -925,9 +925,9 @@ static void read_host_cpuid(void)
 /* Up to 15 bytes at CS:RIP, stopping at the first unreadable page. */
 static size_t fetch_insn(struct vcpu *v, const struct emul_env *e, uint8_t *buf)
 {
-	uint64_t la = e->sregs.cs.base + e->regs.rip;
+	uint64_t la = e->regs.rip; /* CS.base counts for nothing in 64-bit mode */
 	if (emul_cpu_mode(&e->sregs, e->regs.rflags) != EMUL_LONG64)
-		la &= 0xffffffffull;
+		la = (la + e->sregs.cs.base) & 0xffffffffull;
 	size_t n = 0;
 	while (n < 15) {
 		unsigned chunk = MIN(15 - n, 4096 - (unsigned)((la + n) & 4095));
@@ -939,7 +939,7 @@ static size_t fetch_insn(struct vcpu *v, const struct emul_env *e, uint8_t *buf)
 }
 
 /* Per-thread (= per-vCPU) counts of what was emulated, for the log. */
-static __thread uint64_t emul_counts[EOP_WRGSBASE + 1];
+static __thread uint64_t emul_counts[EOP_COUNT];
 
 static void log_failure(struct vcpu *v, const struct emul_env *e, const uint8_t *bytes,
 			size_t n, const char *why)

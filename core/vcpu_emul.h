@@ -56,6 +56,7 @@ enum emul_op {
 	EOP_RDGSBASE,
 	EOP_WRFSBASE,
 	EOP_WRGSBASE,
+	EOP_COUNT
 };
 
 /* One decoded instruction. */
