@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cpuid.h"
+#include "irq_assist.h"
 #include "util.h"
 #include "vcpu.h"
 #include "vm.h"
@@ -284,6 +285,7 @@ int vm_start(struct vm *vm)
 		pthread_mutex_unlock(&vm->state_lock);
 	}
 	vm_log(vm, "started");
+	irq_assist_start(vm);
 	return 0;
 }
 

@@ -442,6 +442,17 @@ static int parse_bios(struct ctx *c, const struct key *k UNUSED, struct cfg_entr
 	return 0;
 }
 
+static int parse_irq_assist(struct ctx *c, const struct key *k UNUSED, struct cfg_entry *e)
+{
+	const char *s = e ? get_str(c, e->key, e->val) : NULL;
+	if (s && strcmp(s, "auto") && strcmp(s, "on") && strcmp(s, "off")) {
+		verr(c, e->val, "irq_assist must be 'auto', 'on' or 'off', not '%s'", s);
+		return 0;
+	}
+	set_str(&c->vc->irq_assist, s ? s : "auto");
+	return 0;
+}
+
 static int parse_hdtype(struct ctx *c, const struct key *k UNUSED, struct cfg_entry *e)
 {
 	const char *s;
@@ -1075,6 +1086,7 @@ static const struct key keys[] = {
 	  .why = "the virtual CPU always has PAE" },
 	BOOL("hpet", hpet, 1),
 	BOOL("localtime", localtime, 0),
+	{ .name = "irq_assist", .kind = K_CUSTOM, FIELD(irq_assist), .parse = parse_irq_assist },
 	NUM("rtc_timeoffset", rtc_timeoffset, -3155760000LL, 3155760000LL, 0),
 	ACTION("on_poweroff", on_poweroff, ACT_DESTROY),
 	ACTION("on_reboot", on_reboot, ACT_RESTART),
@@ -1266,7 +1278,7 @@ void vmconfig_free(struct vm_config *vc)
 	char **strs[] = { &vc->file, &vc->name, &vc->firmware, &vc->vgabios, &vc->kernel,
 			  &vc->ramdisk, &vc->cmdline, &vc->cpuid, &vc->boot, &vc->debugcon,
 			  &vc->monitor_path, &vc->vga, &vc->vnclisten, &vc->vncpasswd, &vc->keymap,
-			  &vc->audio, &vc->log_dir, &vc->fd[0].path, &vc->fd[1].path };
+			  &vc->audio, &vc->log_dir, &vc->fd[0].path, &vc->fd[1].path, &vc->irq_assist };
 	for (size_t i = 0; i < ARRAY_SIZE(strs); i++)
 		free(*strs[i]);
 	free_disks(vc);

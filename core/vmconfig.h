@@ -55,6 +55,7 @@ struct vm_config {
 
 	char *cpuid;       /* xl cpuid= string, e.g. "host,cx16=0" */
 	bool acpi, apic, pae, hpet, localtime;
+	char *irq_assist;  /* "auto", "on", "off": see core/irq_assist.c */
 	long long rtc_timeoffset;
 
 	enum vm_action on_poweroff, on_reboot, on_crash;

@@ -685,7 +685,7 @@ static void test_print(void)
 	int lines = 0;
 	for (char *q = p; *q; q++)
 		lines += *q == '\n';
-	CHECK_EQ(lines, 49, "49 keys printed");
+	CHECK_EQ(lines, 50, "50 keys printed");
 	free(p);
 	vmconfig_free(&vc);
 
