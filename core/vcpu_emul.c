@@ -841,6 +841,7 @@ int emul_execute(struct emul_env *e, const struct emul_insn *in)
 	case EOP_RDFSBASE: case EOP_RDGSBASE: case EOP_WRFSBASE: case EOP_WRGSBASE:
 		return do_fsgsbase(e, in);
 	case EOP_NONE:
+	case EOP_COUNT:
 		break;
 	}
 	return EMUL_UNHANDLED;
