@@ -122,8 +122,8 @@ wait_lines $((base + 32))
 check "a 16-key burst arrives whole and in order" [ "$(received)" = "$want$special$burst" ]
 
 # Caps Lock: the guest answers by switching its LED on, then off
-"$MC" "$SOCK" "sendkey caps_lock 1" >/dev/null
-"$MC" "$SOCK" "sendkey caps_lock 1" >/dev/null
+"$MC" "$SOCK" "sendkey caps_lock 200" >/dev/null
+"$MC" "$SOCK" "sendkey caps_lock 200" >/dev/null
 wait_lines $((base + 32 + 6))
 tail="3a led=04 ba 3a led=00 ba "
 check "Caps Lock LED round trip through the guest (ED 04 / ED 00 acknowledged)" \
