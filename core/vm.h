@@ -70,8 +70,8 @@ void device_type_register(const struct device_ops *ops);
 	__attribute__((constructor)) static void id##_device_register(void) \
 	{ device_type_register(&id##_device_ops); }
 
+/* VM-wide counters; exits are counted per vCPU (struct vcpu). */
 struct vm_stats {
-	_Atomic uint64_t exits, pio_exits, mmio_exits, halts;
 	_Atomic uint64_t disk_rd_bytes, disk_wr_bytes, net_rx_bytes, net_tx_bytes;
 };
 

@@ -67,11 +67,19 @@ static void info_stats(struct monitor_session *s, struct monitor_args *a)
 {
 	(void)a;
 	struct vm *vm = monitor_vm(s);
+	uint64_t exits = 0, pio = 0, mmio = 0, halts = 0;
+	for (unsigned i = 0; i < vm->n_vcpus; i++) {
+		const struct vcpu *v = vm->vcpus[i];
+		if (v) {
+			exits += v->exits;
+			pio += v->pio_exits;
+			mmio += v->mmio_exits;
+			halts += v->halts;
+		}
+	}
 	monitor_printf(s, "exits %llu (pio %llu, mmio %llu, hlt %llu)\n",
-		       (unsigned long long)vm->stats.exits,
-		       (unsigned long long)vm->stats.pio_exits,
-		       (unsigned long long)vm->stats.mmio_exits,
-		       (unsigned long long)vm->stats.halts);
+		       (unsigned long long)exits, (unsigned long long)pio,
+		       (unsigned long long)mmio, (unsigned long long)halts);
 	for (unsigned i = 0; i < vm->n_vcpus; i++) {
 		const struct vcpu *v = vm->vcpus[i];
 		if (v)
