@@ -56,15 +56,15 @@ setup:
 	@sh tests/setup.sh
 
 check: setup
-	@$(MAKE) --no-print-directory tests
+	@$(MAKE) -j$$(nproc) --no-print-directory tests
 	@sh tests/run.sh fast
 
 check-slow: setup
-	@$(MAKE) --no-print-directory tests
+	@$(MAKE) -j$$(nproc) --no-print-directory tests
 	@sh tests/run.sh slow
 
 bench: setup
-	@$(MAKE) --no-print-directory tests
+	@$(MAKE) -j$$(nproc) --no-print-directory tests
 	@sh tests/bench/run.sh
 
 run: setup
