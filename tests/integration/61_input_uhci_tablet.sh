@@ -17,20 +17,22 @@ cat > "$T/vncinput.c" <<'C'
 #include <sys/time.h>
 /* vncinput HOST PORT CMD...: size W H | ptr X Y MASK | key KEYSYM DOWN | ms N
  *   | tap KEYSYM FILE TEXT SECS: press and release the key every 150 ms until
- *     FILE contains TEXT (exit 1 if it does not within SECS)
+ *     TEXT occurs in FILE once more than when the tap began (exit 1 if it
+ *     does not within SECS)
  *   | show: print the framebuffer size "W H" */
 static long now_ms(void) { struct timeval tv; gettimeofday(&tv, NULL); return tv.tv_sec * 1000L + tv.tv_usec / 1000; }
-static int file_has(const char *path, const char *text)
+/* how many times text occurs in the file (which may hold NUL bytes) */
+static int file_count(const char *path, const char *text)
 {
 	FILE *f = fopen(path, "rb");
 	if (!f) return 0;
 	static char buf[1 << 20];
-	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f), len = strlen(text);
 	fclose(f);
-	buf[n] = 0;
-	for (size_t i = 0; i < n; i++)   /* the file may hold NUL bytes */
-		if (buf[i] == text[0] && !strncmp(buf + i, text, strlen(text))) return 1;
-	return 0;
+	int count = 0;
+	for (size_t i = 0; i + len <= n; i++)
+		if (!memcmp(buf + i, text, len)) count++;
+	return count;
 }
 static void pump(rfbClient *c, long ms)
 {
@@ -68,14 +70,16 @@ int main(int argc, char **argv)
 			i += 2;
 		} else if (!strcmp(argv[i], "tap") && i + 4 < argc) {
 			uint32_t sym = strtoul(argv[i + 1], NULL, 0);
+			const char *path = argv[i + 2], *text = argv[i + 3];
 			long end = now_ms() + atol(argv[i + 4]) * 1000;
-			while (!file_has(argv[i + 2], argv[i + 3])) {
-				if (now_ms() > end) { fprintf(stderr, "vncinput: no '%s' in %s\n", argv[i + 3], argv[i + 2]); return 1; }
+			int want = file_count(path, text) + 1;
+			while (file_count(path, text) < want) {
+				if (now_ms() > end) { fprintf(stderr, "vncinput: no new '%s' in %s\n", text, path); return 1; }
 				SendKeyEvent(c, sym, TRUE);
 				pump(c, 50);
 				SendKeyEvent(c, sym, FALSE);
-				for (int t = 0; t < 5 && !file_has(argv[i + 2], argv[i + 3]); t++)
-					pump(c, 20);
+				for (int t = 0; t < 10 && file_count(path, text) < want; t++)
+					pump(c, 10);
 			}
 			i += 4;
 		} else if (!strcmp(argv[i], "show")) {
