@@ -60,6 +60,7 @@ static int64_t guest_now(struct cmos *c)
 
 static uint8_t to_reg(struct cmos *c, int v)
 {
+	v = (v % 100 + 100) % 100; /* two digits, also for years a guest set before 1900 */
 	return (c->ram[REG_B] & B_DM) ? v : ((v / 10) << 4) | (v % 10);
 }
 
