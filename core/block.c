@@ -178,7 +178,9 @@ static void notify(struct blockdev *bd, bool eject_request)
 		bd->on_change(bd->opaque, eject_request);
 }
 
-int block_insert(struct blockdev *bd, const char *path, bool readonly, char *err, size_t errlen)
+/* Open path and make it the medium, closing the old one; a change also unlocks the tray. */
+static int put_medium(struct blockdev *bd, const char *path, bool readonly, bool unlock,
+		      char *err, size_t errlen)
 {
 	int fd;
 	uint64_t size;
@@ -192,12 +194,19 @@ int block_insert(struct blockdev *bd, const char *path, bool readonly, char *err
 	bd->readonly = readonly;
 	bd->size = size;
 	bd->tray_open = false;
+	if (unlock)
+		bd->locked = false;
 	bd->eject_requested = false;
 	pthread_mutex_unlock(&bd->lock);
 	if (old >= 0)
 		close(old);
 	notify(bd, false);
 	return 0;
+}
+
+int block_insert(struct blockdev *bd, const char *path, bool readonly, char *err, size_t errlen)
+{
+	return put_medium(bd, path, readonly, false, err, errlen);
 }
 
 int block_eject(struct blockdev *bd, bool force, char *err, size_t errlen)
@@ -236,25 +245,7 @@ int block_change(struct blockdev *bd, const char *path, bool readonly, char *err
 		snprintf(err, errlen, "Device '%s' is not removable", bd->qname);
 		return -1;
 	}
-	int fd;
-	uint64_t size;
-	if (open_image(path, readonly, &fd, &size, err, errlen) < 0)
-		return -1;
-	pthread_mutex_lock(&bd->lock);
-	int old = bd->fd;
-	free(bd->path);
-	bd->fd = fd;
-	bd->path = xstrdup(path);
-	bd->readonly = readonly;
-	bd->size = size;
-	bd->tray_open = false;
-	bd->locked = false;
-	bd->eject_requested = false;
-	pthread_mutex_unlock(&bd->lock);
-	if (old >= 0)
-		close(old);
-	notify(bd, false);
-	return 0;
+	return put_medium(bd, path, readonly, true, err, errlen);
 }
 
 int block_set_tray(struct blockdev *bd, bool open)
