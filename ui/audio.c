@@ -572,3 +572,15 @@ uint64_t audio_underruns(struct vm *vm)
 	}
 	return total;
 }
+
+bool audio_playing(struct vm *vm)
+{
+	struct audio_mixer *m = vm->audio;
+	if (!m)
+		return false;
+	unsigned n = atomic_load(&m->n_voices);
+	for (unsigned i = 0; i < n; i++)
+		if (atomic_load(&m->voices[i]->active))
+			return true;
+	return false;
+}

@@ -97,6 +97,12 @@ void audio_set_mute(struct vm *vm, bool mute);
 bool audio_get_mute(struct vm *vm);
 /* Total underruns over all voices (for the panel). */
 uint64_t audio_underruns(struct vm *vm);
+/*
+ * Whether the guest is making sound now: a pushed voice the device has
+ * started (sb16 DMA playback) or a generator voice that is on (an OPL note,
+ * the PC speaker's tone). Lock-free, any thread (the panel's live figures).
+ */
+bool audio_playing(struct vm *vm);
 
 /* ---- for back ends (ui/audio_*.c) -------------------------------------- */
 

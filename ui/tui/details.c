@@ -181,13 +181,18 @@ void details_draw(struct panel *p, struct rect r)
 		} else {
 			line(&l, "vnc", TE_VALUE, "off");
 		}
-		line(&l, "window", TE_VALUE, "%s", pv->win ? "SDL window open" :
-			     vm->display ? "closed (w opens)" : "no display");
-		char d[16], n[16];
+		line(&l, "window", TE_VALUE, "%s",
+		     pv->win ? (pv->win_full ? "open, full screen (f: normal)" : "open (f: full screen)")
+			     : vm->display ? "closed (w opens)" : "no display");
+		/* no network card: "-", not a rate that looks measured */
+		char d[16], n[24] = "-";
 		fmt_bytes(d, sizeof(d), pv->disk_bps);
-		fmt_bytes(n, sizeof(n), pv->net_bps);
-		line(&l, "figures", TE_VALUE, "CPU %.0f%%, %.0f exits/s, disk %s/s, net %s/s%s",
-		     pv->cpu_pct, pv->exits_s, d, n, pv->audio_playing ? ", playing sound" : "");
+		if (pv->has_net) {
+			fmt_bytes(n, sizeof(n) - 2, pv->net_bps);
+			strcat(n, "/s");
+		}
+		line(&l, "figures", TE_VALUE, "CPU %.0f%%, %.0f exits/s, disk %s/s, net %s, sound %s",
+		     pv->cpu_pct, pv->exits_s, d, n, pv->audio_playing ? "playing" : "-");
 	}
 	log_tail(&l, pv);
 }

@@ -242,6 +242,23 @@ static void insert_chosen(struct panel *p, const char *path, void *opaque)
 		panel_status(p, false, "%s: %s inserted in %s", pv->name, path, cd->cname);
 }
 
+static void window_open(struct panel *p, struct panel_vm *pv, bool full)
+{
+	pv->cfg->full_screen = full;    /* what sdl_window_open reads */
+	pv->win = sdl_window_open(pv->vm);
+	pv->win_full = pv->win && full;
+	panel_drain_stderr(p, NULL, 0);
+	if (pv->win)
+		panel_status(p, false, "%s: window open%s", pv->name, full ? " (full screen)" : "");
+	else
+		panel_status(p, true, "%s: cannot open a window (see the log pane)", pv->name);
+}
+
+/*
+ * w: close the window, or open it as the VM file says (full_screen=).
+ * f: full screen on and off: no window or a normal one -> a full-screen
+ * window; a full-screen one -> a normal window.
+ */
 static void window_toggle(struct panel *p, struct panel_vm *pv, bool full)
 {
 	if (!pv->vm->display) {
@@ -252,23 +269,17 @@ static void window_toggle(struct panel *p, struct panel_vm *pv, bool full)
 		panel_status(p, true, "no graphical display here (DISPLAY is not set): use VNC (v)");
 		return;
 	}
-	if (pv->win && !full) {
-		sdl_window_close(pv->win);
-		pv->win = NULL;
-		panel_status(p, false, "%s: window closed", pv->name);
-		return;
-	}
+	bool was_open = pv->win != NULL, was_full = pv->win_full;
 	if (pv->win) {
 		sdl_window_close(pv->win);
 		pv->win = NULL;
+		pv->win_full = false;
 	}
-	pv->cfg->full_screen = full ? !pv->cfg->full_screen : pv->cfg->full_screen;
-	pv->win = sdl_window_open(pv->vm);
-	panel_drain_stderr(p, NULL, 0);
-	if (pv->win)
-		panel_status(p, false, "%s: window open%s", pv->name, pv->cfg->full_screen ? " (full screen)" : "");
-	else
-		panel_status(p, true, "%s: cannot open a window (see the log pane)", pv->name);
+	if (!full && was_open) {
+		panel_status(p, false, "%s: window closed", pv->name);
+		return;
+	}
+	window_open(p, pv, full ? !(was_open && was_full) : pv->file_full);
 }
 
 static void show_vnc(struct panel *p, struct panel_vm *pv)
@@ -656,7 +667,8 @@ static void draw_list(struct panel *p)
 			snprintf(cpu, sizeof(cpu), "%.0f", pv->cpu_pct);
 			snprintf(ex, sizeof(ex), "%.0f", pv->exits_s);
 			fmt_bytes(dk, sizeof(dk), pv->disk_bps);
-			fmt_bytes(nt, sizeof(nt), pv->net_bps);
+			if (pv->has_net)
+				fmt_bytes(nt, sizeof(nt), pv->net_bps);
 		}
 		snprintf(mem, sizeof(mem), "%lluM", (unsigned long long)pv->memory_mib);
 		char vc[8];

@@ -50,6 +50,8 @@ struct panel_vm {
 	struct monitor_session *mon;
 	struct textbuf *mon_out;
 	struct sdl_window *win;
+	bool win_full;            /* win was opened full screen */
+	bool file_full;           /* full_screen= of the VM file (what 'w' opens) */
 
 	uint64_t force_at;        /* quitting: force off at this time (0 = not asked) */
 
@@ -57,6 +59,7 @@ struct panel_vm {
 	uint64_t s_ns, s_exits, s_cpu_ns, s_disk, s_net;
 	double cpu_pct, exits_s, disk_bps, net_bps;
 	bool audio_playing;
+	bool has_net;             /* a network card: net_bps means something */
 	bool sampled;
 };
 
@@ -151,6 +154,14 @@ void vmlist_free(struct panel *p);
 const char *pvm_state_name(enum pvm_state s);
 enum theme_elem pvm_state_elem(enum pvm_state s);
 struct blockdev *pvm_cdrom(struct panel_vm *pv);
+/*
+ * Whether the running VM has a network card. vmstation has none yet (xl's
+ * vif= is accepted with a warning); a NIC device is to publish itself under
+ * this name and count its bytes in vm->stats.net_rx_bytes/net_tx_bytes.
+ * Without one the Net/s figure shows "-", never a made-up "0 B".
+ */
+#define PVM_NIC_NAME "nic"
+bool pvm_has_net(struct panel_vm *pv);
 /* Send bytes to the guest's COM1 (typed in the serial pane). */
 void pvm_serial_input(struct panel_vm *pv, const char *buf, size_t len);
 /* Count of VMs that exist (running, paused, starting, preserved). */

@@ -308,8 +308,10 @@ static void finished_start(struct panel *p, struct panel_vm *pv)
 	}
 	pv->state = PVM_RUNNING;
 	textbuf_printf(p->log, "%s: running\n", pv->name);
+	pv->file_full = pv->cfg->full_screen;
 	if (pv->cfg->sdl && pv->vm->display && getenv("DISPLAY")) {
 		pv->win = sdl_window_open(pv->vm);
+		pv->win_full = pv->win && pv->file_full;
 		p->sdl_ready |= pv->win != NULL;
 	}
 }
@@ -366,6 +368,7 @@ void vmlist_poll(struct panel *p)
 		pthread_mutex_lock(&vm->state_lock);
 		bool finished = vm->finished;
 		enum vm_state st = vm->state;
+		enum vm_exit_reason why = vm->exit_reason;
 		pthread_mutex_unlock(&vm->state_lock);
 		if (finished) {
 			reap(p, pv);
@@ -380,6 +383,12 @@ void vmlist_poll(struct panel *p)
 					 vm->crash_reason, action_name(pv->cfg->on_crash));
 				textbuf_printf(p->log, "%s: %s\n", pv->name, pv->event);
 				panel_status(p, true, "%s %s", pv->name, pv->event);
+			} else if (ns == PVM_PAUSED && (why == VMX_POWEROFF || why == VMX_REBOOT)) {
+				/* on_poweroff/on_reboot='preserve': kept, paused */
+				snprintf(pv->event, sizeof(pv->event), "guest %s, kept paused (%s=preserve)",
+					 why == VMX_POWEROFF ? "powered off" : "rebooted",
+					 why == VMX_POWEROFF ? "on_poweroff" : "on_reboot");
+				textbuf_printf(p->log, "%s: %s\n", pv->name, pv->event);
 			}
 			pv->state = ns;
 			p->dirty = true;
@@ -444,21 +453,9 @@ void vmlist_free(struct panel *p)
 
 /* --- figures ------------------------------------------------------------ */
 
-static bool audio_is_playing(struct vm *vm)
+bool pvm_has_net(struct panel_vm *pv)
 {
-	if (!vm->audio)
-		return false;
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	if (!f)
-		return false;
-	audio_info(vm, f);
-	fclose(f);
-	/* a pushed voice that plays, or a synth voice that is on */
-	bool on = buf && (strstr(buf, ", playing,") || strstr(buf, " synth, active"));
-	free(buf);
-	return on;
+	return pv->vm && vm_lookup(pv->vm, PVM_NIC_NAME) != NULL;
 }
 
 void vmlist_sample(struct panel *p)
@@ -470,7 +467,7 @@ void vmlist_sample(struct panel *p)
 		if (!vm || pv->starter_running) {
 			pv->sampled = false;
 			pv->cpu_pct = pv->exits_s = pv->disk_bps = pv->net_bps = 0;
-			pv->audio_playing = false;
+			pv->audio_playing = pv->has_net = false;
 			continue;
 		}
 		uint64_t exits = 0, cpu = 0, disk = 0, net;
@@ -502,7 +499,8 @@ void vmlist_sample(struct panel *p)
 		pv->s_disk = disk;
 		pv->s_net = net;
 		pv->sampled = true;
-		pv->audio_playing = audio_is_playing(vm);
+		pv->has_net = pvm_has_net(pv);
+		pv->audio_playing = audio_playing(vm);
 	}
 }
 

@@ -1,0 +1,144 @@
+#!/bin/sh
+# The panel's live figures and windows, driven through tmux under Xvfb with
+# a window manager (openbox: full screen is a request to the window manager,
+# as on any desktop):
+#  - Snd reads "on" while the sb16_play guest makes sound (SB16 DMA, OPL,
+#    PC speaker into audio='wav:'), "-" for a silent VM and once the guest
+#    has stopped playing (powered off, kept paused by on_poweroff='preserve');
+#    the details pane says the same
+#  - Net/s is "-" for a VM without a network card (vmstation has none yet),
+#    in the list and in the details pane, never a made-up "0B"
+#  - 'f' opens the VM's SDL window full screen (the size of the X screen),
+#    'f' again makes it a normal window, 'w' closes it
+. "$(dirname "$0")/../lib.sh"
+if [ -z "$VMST_IN_XVFB" ]; then
+	VMST_IN_XVFB=1 exec xvfb-run -a -s '-screen 0 1280x1024x24' sh "$0" "$@"
+fi
+G=$(guest panel_guest) || { fail "assemble panel_guest.asm"; finish; }
+S=$(guest sb16_play) || { fail "assemble sb16_play.asm"; finish; }
+command -v openbox > /dev/null || { fail "openbox missing (tests/setup.sh installs it)"; finish; }
+
+TMX="tmux -u -L vmst-live-$$ -f /dev/null"
+WM=""
+trap '$TMX kill-server 2>/dev/null; [ -n "$WM" ] && kill $WM 2>/dev/null' EXIT
+cap() { $TMX capture-pane -p -t p; }
+keys() { $TMX send-keys -t p "$@"; }
+wait_screen() {
+	i=0
+	while [ $i -lt $(($2 * 10)) ]; do
+		cap | grep -qE "$1" && return 0
+		sleep 0.1; i=$((i + 1))
+	done
+	return 1
+}
+# the geometry of the VM's SDL window: "WxH+X+Y", empty when there is none
+win_geom() {
+	w=$(xdotool search --classname '^vmstation$' 2>/dev/null | head -1)
+	[ -n "$w" ] || return 0
+	xdotool getwindowgeometry --shell "$w" 2>/dev/null |
+		awk -F= '{ v[$1] = $2 } END { if (v["WIDTH"] != "") print v["WIDTH"] "x" v["HEIGHT"] "+" v["X"] "+" v["Y"] }'
+}
+# wait_geom REGEX SECONDS: until the window's geometry matches
+wait_geom() {
+	i=0
+	while [ $i -lt $(($2 * 10)) ]; do
+		GEOM=$(win_geom)
+		echo "$GEOM" | grep -qE "$1" && return 0
+		sleep 0.1; i=$((i + 1))
+	done
+	return 1
+}
+
+openbox --sm-disable > "$T/openbox.log" 2>&1 &
+WM=$!
+i=0; while ! xprop -root _NET_SUPPORTING_WM_CHECK 2>/dev/null | grep -q 'window id' && [ $i -lt 50 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+SCREEN=$(xwininfo -root | awk '/Width:/ { w = $2 } /Height:/ { h = $2 } END { print w "x" h }')
+check "Xvfb screen $SCREEN with a window manager" [ "$SCREEN" = 1280x1024 -a $i -lt 50 ]
+
+mkdir -p "$T/vms" "$T/state"
+cat > "$T/vmstation.conf" <<CFG
+vm_dir = '$T/vms'
+audio = 'none'
+poweroff_timeout = 3
+CFG
+cat > "$T/vms/desk.cfg" <<CFG
+name = 'desk'
+memory = 32
+kernel = '$G'
+vga = 'stdvga'
+vnc = 0
+serial = 'file:$T/desk.com1'
+log_dir = '$T/logs/desk'
+CFG
+cat > "$T/vms/sound.cfg" <<CFG
+name = 'sound'
+memory = 32
+kernel = '$S'
+extra = 'short'
+vga = 'none'
+soundhw = 'sb16,pcspk'
+audio = 'wav:$T/sound.wav'
+on_poweroff = 'preserve'
+serial = 'file:$T/sound.com1'
+log_dir = '$T/logs/sound'
+CFG
+
+$TMX new-session -d -s p -x 120 -y 40 "env DISPLAY='$DISPLAY' LANG=C.UTF-8 TERM=xterm-256color \
+XDG_STATE_HOME='$T/state' '$VMST' --config '$T/vmstation.conf' 2> '$T/stderr'; echo \$? > '$T/exit'; sleep 600"
+check "panel up" wait_screen "desk +stopped +1 +32M" 10
+
+# ---- a silent VM without a network card ---------------------------------------
+keys s
+check "desk runs" wait_screen "desk +running +1 +32M" 10
+check "list: no NIC so Net/s is '-', silent so Snd is '-' (figures sampled)" \
+	wait_screen "desk +running +1 +32M +0:00:[0-9]+ +[0-9]+ +[0-9]+ +0B +- +- *│" 10
+check "details: net -, sound -" wait_screen "figures +CPU [0-9]+%, [0-9]+ exits/s, disk 0B/s, net -, ?│?" 5
+check "details: sound -" wait_screen "sound -" 5
+check "no '0B' network figure anywhere" sh -c "! $TMX capture-pane -p -t p | grep -qE 'net 0B'"
+
+# ---- the SDL window: full screen, normal, closed --------------------------------
+check "no window before 'f'" [ -z "$(win_geom)" ]
+keys f
+check "'f': status says full screen" wait_screen "desk: window open \(full screen\)" 5
+wait_geom "^${SCREEN}\+0\+0$" 10; r=$?
+check "'f': the window covers the screen (${GEOM:-no window})" [ $r = 0 ]
+check "details: window open, full screen" wait_screen "window +open, full screen" 5
+keys f
+check "'f' again: a normal window" wait_screen "desk: window open *$" 5
+wait_geom "^([0-9]|1[01][0-9])[0-9]{0,2}x" 10; r=$?
+check "'f' again: a window narrower than the screen (${GEOM:-no window})" [ $r = 0 ]
+check "details: window open (normal)" wait_screen "window +open \(f: full screen\)" 5
+keys w
+check "'w': window closed" wait_screen "desk: window closed" 5
+check "'w': the window is gone" sh -c "i=0; while [ \$i -lt 50 ]; do xdotool search --classname '^vmstation\$' >/dev/null 2>&1 || exit 0; sleep 0.1; i=\$((i+1)); done; exit 1"
+check "details: window closed" wait_screen "window +closed \(w opens\)" 5
+keys w
+check "'w' opens a normal window (the file has no full_screen=1)" wait_screen "desk: window open *$" 5
+keys w
+wait_screen "desk: window closed" 5
+
+# ---- sound: on while the guest plays, '-' once it stopped ------------------------
+# desk spins on port I/O; pause it so the sound guest has a CPU of its own
+keys p
+check "desk paused" wait_screen "desk +paused +1 +32M" 10
+keys Down s
+check "sound runs" wait_screen "sound +running +1 +32M" 10
+check "list: Snd 'on' while the guest plays" \
+	wait_screen "sound +running +1 +32M +0:00:[0-9]+ +[0-9]+ +[0-9]+ +0B +- +on *│" 60
+check "details: sound playing" wait_screen "sound playing" 5
+screen=$(cap)
+check "at the same time the silent VM shows '-'" sh -c "echo \"\$1\" | grep -qE 'desk +paused +1 +32M .* +- +- *│'" sh "$screen"
+check "the guest played to the end" wait_for "$T/sound.com1" "^done" 90
+check "after the guest powered off: kept paused (on_poweroff=preserve)" wait_screen "sound +paused +1 +32M" 10
+check "list: Snd '-' once it stopped playing" wait_screen "sound +paused +1 +32M +0:00:[0-9]+ +[0-9]+ +[0-9]+ +0B +- +- *│" 5
+check "details: the event says why it is paused" wait_screen "guest powered off, kept paused" 5
+check "details: sound -" wait_screen "sound -" 5
+check "the sound really went to the wav file" [ "$(stat -c %s "$T/sound.wav" 2>/dev/null || echo 0)" -gt 100000 ]
+
+keys q
+check "quit asks about the 2 VMs" wait_screen "2 VM\(s\) running" 5
+keys Enter
+check "the panel exits 0" wait_for "$T/exit" "^0$" 30
+finish
