@@ -1,37 +1,77 @@
 # vmstation: a desktop virtualization workstation on KVM.
 #
-#   make            build ./vmstation
+#   make            build ./vmstation and its plugins (build/plugins/)
 #   make check      install what is missing, build, run every fast test (CI)
 #   make check-slow the slow tier: Linux guests with their own drivers
 #   make bench      figures side by side with qemu-system-x86_64 -enable-kvm
 #   make run        install, build and run the manager on the bundled demo VM
 
 CC      ?= gcc
-PKGS    := sdl2 libvncserver libvncclient libpulse-simple libpulse ncursesw libpng liblzma libzstd zlib
+B       := build
+
+# Front ends with big libraries are plugins (ui/plugin.h), loaded when a VM
+# first uses them: the vmstation binary links only CORE_PKGS.
+PLUGIN_NAMES       := sdl vnc viewer pulse
+PLUGIN_sdl_SRCS    := ui/sdl_window.c ui/audio_sdl.c
+PLUGIN_sdl_PKGS    := sdl2
+PLUGIN_vnc_SRCS    := ui/vnc_server.c
+PLUGIN_vnc_PKGS    := libvncserver
+PLUGIN_viewer_SRCS := ui/viewer.c
+PLUGIN_viewer_PKGS := libvncclient sdl2 libpng
+PLUGIN_pulse_SRCS  := ui/audio_pulse.c
+PLUGIN_pulse_PKGS  := libpulse-simple libpulse
+# searched after the executable's directory and its build/plugins/
+PLUGIN_DIR ?= $(CURDIR)/$(B)/plugins
+
+CORE_PKGS := ncursesw libpng liblzma libzstd zlib
+PKGS    := sdl2 libvncserver libvncclient libpulse-simple libpulse $(CORE_PKGS)
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CORE_LIBS  := $(shell pkg-config --libs $(CORE_PKGS) 2>/dev/null) -lreadline -lm -ldl -pthread
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -D_GNU_SOURCE -pthread -MMD -MP -Icore -Idevices -Ifirmware -Iui $(PKG_CFLAGS)
-LDLIBS  += $(PKG_LIBS) -lreadline -lm -pthread
+# Unit tests and fuzzers link every object, plugins' included, and all libraries.
+LDLIBS  += $(PKG_LIBS) -lreadline -lm -ldl -pthread
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-B       := build
 SRCS    := $(sort $(wildcard core/*.c devices/*.c firmware/*.c ui/*.c ui/*/*.c))
 LIBSRCS := $(filter-out core/main.c,$(SRCS))
-OBJS    := $(SRCS:%.c=$(B)/obj/%.o)
+PLUGIN_SRCS := $(foreach p,$(PLUGIN_NAMES),$(PLUGIN_$(p)_SRCS))
+OBJS    := $(patsubst %.c,$(B)/obj/%.o,$(filter-out $(PLUGIN_SRCS),$(SRCS)))
+PICOBJS := $(PLUGIN_SRCS:%.c=$(B)/pic/%.o)
+PLUGINS := $(PLUGIN_NAMES:%=$(B)/plugins/vmst-%.so)
 ASANOBJS:= $(LIBSRCS:%.c=$(B)/asan/%.o)
 UNITS   := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 FUZZERS := $(patsubst tests/fuzz/%.c,$(B)/tests/%,$(wildcard tests/fuzz/fuzz_*.c))
+# A test binary finds the plugin tables linked into it (dlsym, ui/plugin.c).
+TEST_LDFLAGS := '-Wl,--export-dynamic-symbol=vmst_plugin_*'
 
 .PHONY: all setup check check-slow bench run clean tests
-all: vmstation
+all: vmstation $(PLUGINS)
 
-vmstation: $(OBJS)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+# The binary exports only what the plugins call (listed from their objects'
+# undefined symbols), so no library symbol can be shadowed by one of ours.
+vmstation: $(OBJS) $(B)/plugins.dynlist | $(PLUGINS)
+	$(CC) $(CFLAGS) -Wl,--dynamic-list=$(B)/plugins.dynlist -o $@ $(OBJS) $(CORE_LIBS)
+
+$(B)/plugins.dynlist: $(PICOBJS)
+	{ echo '{'; nm -u --format=posix $^ | awk '$$2 == "U" { print "  " $$1 ";" }' | sort -u; echo '};'; } > $@
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(B)/obj/ui/plugin.o: CFLAGS += -DPLUGIN_DIR='"$(PLUGIN_DIR)"'
+
+# Plugins: position-independent objects, linked with their own libraries.
+$(B)/pic/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fPIC -c -o $@ $<
+
+$(foreach p,$(PLUGIN_NAMES),$(eval $(B)/plugins/vmst-$(p).so: $(PLUGIN_$(p)_SRCS:%.c=$(B)/pic/%.o)))
+$(B)/plugins/vmst-%.so:
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -shared -Wl,-Bsymbolic -Wl,-z,now -o $@ $^ $(shell pkg-config --libs $(PLUGIN_$*_PKGS)) -pthread
 
 # Unit and fuzz tests are built with AddressSanitizer and UBSan, linked with
 # every object so that all device types register themselves.
@@ -44,13 +84,13 @@ $(B)/libvmst-asan.a: $(ASANOBJS)
 
 $(B)/tests/test_%: tests/unit/test_%.c tests/unit/unit.h $(B)/libvmst-asan.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(SAN) -Itests/unit -o $@ $< -Wl,--whole-archive $(B)/libvmst-asan.a -Wl,--no-whole-archive $(LDLIBS)
+	$(CC) $(CFLAGS) $(SAN) -Itests/unit $(TEST_LDFLAGS) -o $@ $< -Wl,--whole-archive $(B)/libvmst-asan.a -Wl,--no-whole-archive $(LDLIBS)
 
 $(B)/tests/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/driver.c $(B)/libvmst-asan.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(SAN) -o $@ $< tests/fuzz/driver.c -Wl,--whole-archive $(B)/libvmst-asan.a -Wl,--no-whole-archive $(LDLIBS)
+	$(CC) $(CFLAGS) $(SAN) $(TEST_LDFLAGS) -o $@ $< tests/fuzz/driver.c -Wl,--whole-archive $(B)/libvmst-asan.a -Wl,--no-whole-archive $(LDLIBS)
 
-tests: vmstation $(UNITS) $(FUZZERS)
+tests: vmstation $(PLUGINS) $(UNITS) $(FUZZERS)
 
 setup:
 	@sh tests/setup.sh
@@ -68,10 +108,10 @@ bench: setup
 	@sh tests/bench/run.sh
 
 run: setup
-	@$(MAKE) --no-print-directory vmstation
+	@$(MAKE) --no-print-directory all
 	./vmstation
 
 clean:
 	rm -rf $(B) vmstation
 
--include $(OBJS:.o=.d) $(ASANOBJS:.o=.d)
+-include $(OBJS:.o=.d) $(PICOBJS:.o=.d) $(ASANOBJS:.o=.d)

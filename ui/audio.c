@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "audio.h"
+#include "plugin.h"
 #include "util.h"
 #include "vm.h"
 
@@ -392,14 +393,22 @@ void audio_mixer_render(struct audio_mixer *m, int16_t *out, unsigned frames)
 
 /* ---- per-VM mixer ------------------------------------------------------- */
 
-static const struct audio_backend *backend_by_name(const char *name, size_t len)
+/*
+ * "wav" is built in; "pulse" and "sdl" come from their plugins (ui/plugin.h),
+ * loaded by the first VM that plays through them. NULL with err if unknown
+ * or the plugin (or its library) is missing.
+ */
+static const struct audio_backend *backend_by_name(const char *name, size_t len,
+						   char *err, size_t errlen)
 {
-	static const struct audio_backend *const all[] = {
-		&audio_backend_pulse, &audio_backend_sdl, &audio_backend_wav,
-	};
-	for (size_t i = 0; i < ARRAY_SIZE(all); i++)
-		if (strlen(all[i]->name) == len && !strncmp(all[i]->name, name, len))
-			return all[i];
+	if (len == 3 && !strncmp(name, "wav", 3))
+		return &audio_backend_wav;
+	if ((len == 5 && !strncmp(name, "pulse", 5)) || (len == 3 && !strncmp(name, "sdl", 3))) {
+		char plugin[8];
+		snprintf(plugin, sizeof(plugin), "%.*s", (int)len, name);
+		return plugin_audio_backend(plugin, err, errlen);
+	}
+	snprintf(err, errlen, "unknown back end");
 	return NULL;
 }
 
@@ -442,9 +451,10 @@ struct audio_mixer *audio_of(struct vm *vm)
 	snprintf(m->be_desc, sizeof(m->be_desc), "none");
 	if (nlen == 4 && !strncmp(spec, "none", 4))
 		return m;
-	const struct audio_backend *be = backend_by_name(spec, nlen);
+	char err[600];
+	const struct audio_backend *be = backend_by_name(spec, nlen, err, sizeof(err));
 	if (!be) {
-		msg_warn("audio: unknown back end '%s'; the VM runs silent", spec);
+		msg_warn("audio: back end '%s': %s; the VM runs silent", spec, err);
 		return m;
 	}
 	if (be->open(m, colon ? colon + 1 : "", &m->be_state) < 0) {

@@ -3,6 +3,8 @@
  * them to a pa_simple playback stream whose target buffer is ~20 ms, so the
  * blocking write paces the thread by the sound card's clock.
  * pa_simple connects with PA_STREAM_ADJUST_LATENCY, so tlength is honoured.
+ *
+ * Built into vmst-pulse.so (ui/plugin.h).
  */
 #include <dirent.h>
 #include <pthread.h>
@@ -19,7 +21,10 @@
 #undef MIN
 #undef MAX
 #include "audio.h"
+#include "plugin.h"
 #include "util.h"
+#include "vm.h"
+#include "vmconfig.h"
 
 #define PERIOD_FRAMES (AUDIO_OUT_RATE / 200)   /* 5 ms */
 #define TARGET_NS 20000000ull                  /* server-side buffer */
@@ -157,4 +162,9 @@ static uint64_t pulse_latency(void *state)
 
 const struct audio_backend audio_backend_pulse = {
 	.name = "pulse", .open = pulse_open, .close = pulse_close, .latency_ns = pulse_latency,
+};
+
+const struct pulse_plugin vmst_plugin_pulse = {
+	.h = PLUGIN_HEADER_INIT,
+	.audio = &audio_backend_pulse,
 };

@@ -2,6 +2,7 @@
  * SDL2 audio back end: SDL's audio thread calls back for 1024-frame periods
  * (~23 ms) and the mixer renders straight into its buffer. Higher latency
  * than the PulseAudio back end; it is the portable alternative.
+ * Built into vmst-sdl.so with the SDL window (ui/plugin.h).
  */
 #include <SDL.h>
 #include <stdatomic.h>

@@ -7,19 +7,24 @@
  *
  * The display's refresh (VM io thread) only records the dirty rectangle and
  * pushes an SDL user event; every SDL call happens on the main thread.
+ *
+ * Built into vmst-sdl.so (ui/plugin.h) with the SDL audio back end.
  */
 #include <SDL.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "audio.h"
 #include "console_text.h"
 #include "display.h"
 #include "input.h"
 #include "keymap.h"
 #include "monitor/monitor.h"
+#include "plugin.h"
 #include "sdl_window.h"
 #include "util.h"
 #include "vm.h"
+#include "vmconfig.h"
 
 #define MAX_WINDOWS 16
 
@@ -327,7 +332,7 @@ static void console_text_input(struct sdl_window *sw, const char *utf8)
 
 /* ---- relative motion ------------------------------------------------------ */
 
-double sdl_display_scale(int win_w, int win_h, unsigned tw, unsigned th, bool integer)
+static double sdlw_display_scale(int win_w, int win_h, unsigned tw, unsigned th, bool integer)
 {
 	if (win_w <= 0 || win_h <= 0 || !tw || !th)
 		return 1.0;
@@ -338,7 +343,7 @@ double sdl_display_scale(int win_w, int win_h, unsigned tw, unsigned th, bool in
 	return s > 0 ? s : 1.0;
 }
 
-int sdl_scale_rel(double *acc, int rel, double scale)
+static int sdlw_scale_rel(double *acc, int rel, double scale)
 {
 	*acc += rel / scale;
 	/* towards zero: the fraction waits for more (1e-9: 5 x 0.2 is 1, not 0.999...) */
@@ -449,9 +454,9 @@ static void pointer(struct sdl_window *sw, int x, int y, int dx, int dy, int dz)
 	else if (sw->grabbed) {
 		int ww, wh;
 		SDL_GetWindowSize(sw->win, &ww, &wh);
-		double scale = sdl_display_scale(ww, wh, sw->tw, sw->th, sw->integer);
-		int gx = sdl_scale_rel(&sw->acc_x, dx, scale);
-		int gy = sdl_scale_rel(&sw->acc_y, dy, scale);
+		double scale = sdlw_display_scale(ww, wh, sw->tw, sw->th, sw->integer);
+		int gx = sdlw_scale_rel(&sw->acc_x, dx, scale);
+		int gy = sdlw_scale_rel(&sw->acc_y, dy, scale);
 		if (gx || gy || dz || b != sw->buttons)
 			input_pointer_rel(sw->vm, gx, gy, dz, b);
 		sw->buttons = b;
@@ -518,9 +523,9 @@ static void handle_event(const SDL_Event *ev)
 	}
 }
 
-/* ---- public ------------------------------------------------------------- */
+/* ---- the plugin's calls (ui/plugin.c forwards ui/sdl_window.h here) ------- */
 
-int sdl_ui_init(void)
+static int sdlw_ui_init(void)
 {
 	if (sdl_ready)
 		return 0;
@@ -539,7 +544,7 @@ int sdl_ui_init(void)
 	return 0;
 }
 
-struct sdl_window *sdl_window_open(struct vm *vm)
+struct sdl_window *sdlw_window_open(struct vm *vm)
 {
 	if (!vm->display) {
 		msg_error("%s: sdl=1 needs a graphics card (vga='none' removes it)", vm->name);
@@ -549,7 +554,7 @@ struct sdl_window *sdl_window_open(struct vm *vm)
 	for (int i = 0; i < MAX_WINDOWS && slot < 0; i++)
 		if (!windows[i])
 			slot = i;
-	if (slot < 0 || sdl_ui_init() < 0)
+	if (slot < 0 || sdlw_ui_init() < 0)
 		return NULL;
 	struct sdl_window *sw = xzalloc(sizeof(*sw));
 	sw->vm = vm;
@@ -579,7 +584,7 @@ struct sdl_window *sdl_window_open(struct vm *vm)
 	return sw;
 }
 
-void sdl_window_close(struct sdl_window *sw)
+static void sdlw_window_close(struct sdl_window *sw)
 {
 	if (!sw)
 		return;
@@ -598,12 +603,12 @@ void sdl_window_close(struct sdl_window *sw)
 	free(sw);
 }
 
-bool sdl_window_closed(struct sdl_window *sw)
+static bool sdlw_window_closed(struct sdl_window *sw)
 {
 	return sw->closed;
 }
 
-void sdl_ui_pump(int timeout_ms)
+static void sdlw_ui_pump(int timeout_ms)
 {
 	SDL_Event ev;
 	if (SDL_WaitEventTimeout(&ev, timeout_ms)) {
@@ -624,9 +629,9 @@ void sdl_ui_pump(int timeout_ms)
 	}
 }
 
-int sdl_ui_run(struct vm *vm)
+static int sdlw_ui_run(struct vm *vm)
 {
-	struct sdl_window *sw = sdl_window_open(vm);
+	struct sdl_window *sw = sdlw_window_open(vm);
 	if (!sw)
 		return -1;
 	for (;;) {
@@ -638,8 +643,21 @@ int sdl_ui_run(struct vm *vm)
 			break;
 		}
 		/* text consoles are polled; the guest screen wakes us with an event */
-		sdl_ui_pump(sw->console == 1 ? 100 : 30);
+		sdlw_ui_pump(sw->console == 1 ? 100 : 30);
 	}
-	sdl_window_close(sw);
+	sdlw_window_close(sw);
 	return 0;
 }
+
+const struct sdl_plugin vmst_plugin_sdl = {
+	.h = PLUGIN_HEADER_INIT,
+	.ui_run = sdlw_ui_run,
+	.ui_init = sdlw_ui_init,
+	.window_open = sdlw_window_open,
+	.window_close = sdlw_window_close,
+	.ui_pump = sdlw_ui_pump,
+	.window_closed = sdlw_window_closed,
+	.display_scale = sdlw_display_scale,
+	.scale_rel = sdlw_scale_rel,
+	.audio = &audio_backend_sdl,
+};

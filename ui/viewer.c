@@ -4,6 +4,8 @@
  * test suite's VNC client: with --screenshot it saves the framebuffer and
  * exits, with --sizes it prints every framebuffer size the server announces
  * (desktop resize without reconnecting), --keys/--type send keys first.
+ *
+ * Built into vmst-viewer.so (ui/plugin.h).
  */
 #include <SDL.h>
 #include <errno.h>
@@ -14,8 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "plugin.h"
 #include "util.h"
 #include "viewer.h"
+#include "vm.h"
+#include "vmconfig.h"
 
 struct viewer {
 	rfbClient *cl;
@@ -346,7 +351,7 @@ static void usage(FILE *out)
 		"  --timeout SECONDS  give up waiting after this long (default 30)\n");
 }
 
-int viewer_main(int argc, char **argv)
+static int view_main(int argc, char **argv)
 {
 	const char *shot = NULL, *keys = NULL, *text = NULL, *target = NULL;
 	unsigned want_w = 0, want_h = 0;
@@ -470,3 +475,8 @@ int viewer_main(int argc, char **argv)
 	rfbClientCleanup(cl);
 	return rc;
 }
+
+const struct viewer_plugin vmst_plugin_viewer = {
+	.h = PLUGIN_HEADER_INIT,
+	.main = view_main,
+};

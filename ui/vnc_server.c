@@ -10,6 +10,8 @@
  * (rfbNewFramebuffer). ctrl-alt-1/2/3 switch every client of the VM between
  * the guest screen, the monitor (only with monitor=1) and the serial console.
  * WebSocket clients (noVNC) are recognised on the same port by LibVNCServer.
+ *
+ * Built into vmst-vnc.so (ui/plugin.h).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -29,8 +31,10 @@
 #include "input.h"
 #include "keymap.h"
 #include "monitor/monitor.h"
+#include "plugin.h"
 #include "util.h"
 #include "vm.h"
+#include "vmconfig.h"
 #include "vnc_server.h"
 
 #define CONSOLE_COLS 80
@@ -545,7 +549,7 @@ static void spawn_viewer(struct vnc_server *s, const char *listen)
 	vm_log(s->vm, "VNC: viewer started for %s", target);
 }
 
-struct vnc_server *vnc_server_start(struct vm *vm, char *err, size_t errlen)
+static struct vnc_server *server_start(struct vm *vm, char *err, size_t errlen)
 {
 	const struct vm_config *cfg = vm->cfg;
 	struct display *d = vm->display;
@@ -649,7 +653,7 @@ struct vnc_server *vnc_server_start(struct vm *vm, char *err, size_t errlen)
 	return s;
 }
 
-void vnc_server_stop(struct vnc_server *s)
+static void server_stop(struct vnc_server *s)
 {
 	if (!s)
 		return;
@@ -670,12 +674,20 @@ void vnc_server_stop(struct vnc_server *s)
 	free(s);
 }
 
-int vnc_server_port(const struct vnc_server *s)
+static int server_port(const struct vnc_server *s)
 {
 	return s->port;
 }
 
-int vnc_server_clients(struct vnc_server *s)
+static int server_clients(struct vnc_server *s)
 {
 	return s->clients;
 }
+
+const struct vnc_plugin vmst_plugin_vnc = {
+	.h = PLUGIN_HEADER_INIT,
+	.start = server_start,
+	.stop = server_stop,
+	.port = server_port,
+	.clients = server_clients,
+};
