@@ -1,0 +1,153 @@
+/*
+ * The keys that describe the machine as a whole: type, name, firmware,
+ * direct kernel boot and its command line, CPU features, interrupt assist.
+ */
+#include "vmconfig_priv.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int vmc_parse_type(struct ctx *c, const struct key *k, struct cfg_entry *e)
+{
+	e = vmc_lookup2(c->cfg, k->name, k->alias);
+	const char *s = vmc_entry_str(c, e);
+	if (s && strcmp(s, "hvm"))
+		verr(c, e->val, "%s '%s' is not supported: vmstation runs full PC (HVM) guests only "
+			   "(type='hvm')", e->key, s);
+	return 0;
+}
+
+/* The name is also a directory under the state dir: no '/', no leading '.'. */
+static bool name_ok(const char *s)
+{
+	size_t len = strlen(s);
+	if (!len || len > 64 || s[0] == '.')
+		return false;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p < 0x20 || *p == 0x7f || *p == '/' || *p == '\\')
+			return false;
+	return true;
+}
+
+int vmc_parse_name(struct ctx *c, const struct key *k UNUSED, struct cfg_entry *e)
+{
+	const char *s = vmc_entry_str(c, e);
+	if (!s)
+		return 0;
+	if (!name_ok(s)) {
+		verr(c, e->val, "name '%s' is not usable: 1-64 characters, no '/', '\\' or control "
+			   "characters, not starting with '.'", s);
+		return 0;
+	}
+	vmc_set_str(&c->vc->name, s);
+	return 0;
+}
+
+char *vmc_name_from_file(const char *file)
+{
+	const char *base = strrchr(file, '/');
+	char *name = xstrdup(base ? base + 1 : file);
+	size_t l = strlen(name);
+	if (l > 4 && !strcmp(name + l - 4, ".cfg"))
+		name[l - 4] = 0;
+	if (!name_ok(name)) {
+		free(name);
+		return NULL;
+	}
+	return name;
+}
+
+static bool is_hvmloader(const char *s)
+{
+	const char *base = strrchr(s, '/');
+	return !strcmp(base ? base + 1 : s, "hvmloader");
+}
+
+int vmc_parse_kernel(struct ctx *c, const struct key *k UNUSED, struct cfg_entry *e)
+{
+	const char *s = vmc_entry_str(c, e);
+	if (!s)
+		return 0;
+	if (is_hvmloader(s)) {
+		vnote(c, e->val, "kernel='%s' is Xen's HVM firmware loader: vmstation uses its own "
+			    "firmware (SeaBIOS, firmware=) and boots from the disks", s);
+		s = "";
+	}
+	vmc_set_str(&c->vc->kernel, *s ? s : NULL);
+	return 0;
+}
+
+/* extra=, its alias cmdline= (which wins, as in xl) and root= ("root=X extra"). */
+int vmc_parse_extra(struct ctx *c, const struct key *k UNUSED, struct cfg_entry *extra)
+{
+	struct cfg_entry *cmdline = cfg_lookup(c->cfg, "cmdline");
+	struct cfg_entry *root = cfg_lookup(c->cfg, "root");
+	const char *se = vmc_entry_str(c, extra);
+	const char *sr = vmc_entry_str(c, root);
+	char *line;
+
+	if (cmdline) {
+		const char *s = vmc_entry_str(c, cmdline);
+		if (!s)
+			return 0;
+		if (extra)
+			vwarn(c, extra->val, "extra ignored: cmdline= (line %d) gives the whole command line",
+			      cmdline->line);
+		if (root)
+			vwarn(c, root->val, "root ignored: cmdline= (line %d) gives the whole command line",
+			      cmdline->line);
+		line = xstrdup(s);
+	} else if (sr && *sr) {
+		line = se && *se ? xasprintf("root=%s %s", sr, se) : xasprintf("root=%s", sr);
+	} else {
+		line = xstrdup(se ? se : "");
+	}
+	free(c->vc->cmdline);
+	c->vc->cmdline = *line ? line : NULL;
+	if (!*line)
+		free(line);
+	return 0;
+}
+
+int vmc_parse_cpuid(struct ctx *c, const struct key *k UNUSED, struct cfg_entry *e)
+{
+	if (!e)
+		return 0;
+	if (e->val->type == CFG_LIST) {
+		verr(c, e->val, "the list form of cpuid (xend's per-register syntax) is not supported: "
+			   "use cpuid='host,feature=0,...'");
+		return 0;
+	}
+	vmc_set_str(&c->vc->cpuid, *e->val->str ? e->val->str : NULL);
+	return 0;
+}
+
+int vmc_parse_maxmem(struct ctx *c, const struct key *k UNUSED, struct cfg_entry *e)
+{
+	long long n;
+	if (e && vmc_get_num(c, e->key, e->val, &n) && (uint64_t)n != c->vc->memory_mib)
+		vwarn(c, e->val, "'maxmem' accepted but not acted on (memory ballooning is not "
+			    "implemented: the guest has memory=%llu MiB)",
+		      (unsigned long long)c->vc->memory_mib);
+	return 0;
+}
+
+int vmc_parse_bios(struct ctx *c, const struct key *k UNUSED, struct cfg_entry *e)
+{
+	const char *s = vmc_entry_str(c, e);
+	if (s && strcmp(s, "seabios"))
+		vnote(c, e->val, "bios='%s' ignored: vmstation always runs SeaBIOS (firmware=%s)", s,
+		      c->vc->firmware);
+	return 0;
+}
+
+int vmc_parse_irq_assist(struct ctx *c, const struct key *k UNUSED, struct cfg_entry *e)
+{
+	const char *s = vmc_entry_str(c, e);
+	if (s && strcmp(s, "auto") && strcmp(s, "on") && strcmp(s, "off")) {
+		verr(c, e->val, "irq_assist must be 'auto', 'on' or 'off', not '%s'", s);
+		return 0;
+	}
+	vmc_set_str(&c->vc->irq_assist, s ? s : "auto");
+	return 0;
+}
