@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/random.h>
 
 #include "acpi_tables.h"
 #include "boot_cpu.h"
@@ -36,6 +37,11 @@
 #define BP_SENTINEL         0x1ef
 #define BP_E820_TABLE       0x2d0
 #define BP_E820_MAX         128
+
+/* setup_data node (boot.rst, "Details of Header Fields": setup_data) */
+#define SETUP_RNG_SEED      9
+#define RNG_SEED_ADDR       (LB_ZERO_PAGE_ADDR + 4096)
+#define RNG_SEED_LEN        32
 
 /* hvm_start_info (version 1) */
 #define HVM_START_MAGIC 0x336ec578
@@ -104,6 +110,25 @@ static int bzimage_payload(const uint8_t *img, const struct bzimage_info *bi,
 	return 0;
 }
 
+/*
+ * A seed for the kernel's random number generator (setup_data type 9, boot
+ * protocol 2.09+), as a boot loader with a hardware RNG would pass. Without it
+ * a guest whose CPUID hides RDRAND spends its boot mixing interrupt timings
+ * until its pool is credited. Returns the node's address or 0.
+ */
+static uint64_t write_rng_seed(struct vm *vm)
+{
+	uint8_t *sd = vm_gpa_to_hva(vm, RNG_SEED_ADDR, 16 + RNG_SEED_LEN);
+	if (!sd)
+		return 0;
+	st64(sd, 0);                    /* next: none */
+	st32(sd + 8, SETUP_RNG_SEED);
+	st32(sd + 12, RNG_SEED_LEN);
+	if (getrandom(sd + 16, RNG_SEED_LEN, 0) != RNG_SEED_LEN)
+		return 0;
+	return RNG_SEED_ADDR;
+}
+
 static void write_zero_page(struct vm *vm, uint8_t *bp, const uint8_t *img,
 			    const struct bzimage_info *bi, uint64_t cmdline,
 			    const struct lb_result *r)
@@ -130,7 +155,8 @@ static void write_zero_page(struct vm *vm, uint8_t *bp, const uint8_t *img,
 	st32(bp + HDR_RAMDISK_IMAGE, (uint32_t)r->initrd_addr);
 	st32(bp + HDR_RAMDISK_SIZE, (uint32_t)r->initrd_size);
 	st32(bp + HDR_HW_SUBARCH, 0);          /* X86_SUBARCH_PC */
-	st64(bp + HDR_SETUP_DATA, 0);
+	uint16_t proto = bi ? bi->version : 0x020f;
+	st64(bp + HDR_SETUP_DATA, proto >= 0x0209 ? write_rng_seed(vm) : 0);
 	st32(bp + BP_EXT_RAMDISK_IMAGE, (uint32_t)(r->initrd_addr >> 32));
 	st32(bp + BP_EXT_RAMDISK_SIZE, (uint32_t)(r->initrd_size >> 32));
 	st32(bp + BP_EXT_CMD_LINE_PTR, 0);

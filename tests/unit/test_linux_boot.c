@@ -354,6 +354,21 @@ static void check_zero_page(struct vm *vm, const struct lb_result *r, const char
 		same &= ld64(p) == e[i].addr && ld64(p + 8) == e[i].size && ld32(p + 16) == e[i].type;
 	}
 	CHECK(same, "zero page e820_table = the e820 map");
+
+	/* one setup_data node: SETUP_RNG_SEED (9) with 32 bytes of seed */
+	uint64_t sd = ld64(bp + HDR_SETUP_DATA);
+	uint8_t *n = sd ? gp(vm, sd, 48) : NULL;
+	CHECK(n && sd >= 0x1000 && sd + 48 <= 0x9000, "setup_data in low RAM below the boot page tables (%#llx)",
+	      (unsigned long long)sd);
+	if (n) {
+		CHECK_EQ(ld64(n), 0, "setup_data: a single node");
+		CHECK_EQ(ld32(n + 8), 9, "setup_data type SETUP_RNG_SEED");
+		CHECK_EQ(ld32(n + 12), 32, "setup_data len 32");
+		static const uint8_t zero[32];
+		CHECK(memcmp(n + 16, zero, 32) != 0, "the seed is not all zero");
+		CHECK(sd >= LB_ZERO_PAGE_ADDR + 4096 || sd + 48 <= LB_ZERO_PAGE_ADDR,
+		      "setup_data does not overlap the zero page");
+	}
 }
 
 static void test_vmlinux64(void)
