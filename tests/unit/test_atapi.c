@@ -15,33 +15,12 @@
 #include "util.h"
 #include "vm.h"
 
-static struct vm *vm;
+#include "ata_helpers.h"
+
 static char dir[] = "/tmp/vmst-atapi-XXXXXX";
-static int irq_raises[16], irq_level[16];
 
 #define S 0x170
 #define SCTL 0x376
-#define BM 0xC000
-
-static void hook(struct vm *v, unsigned gsi, int level)
-{
-	(void)v;
-	if (gsi < 16) {
-		if (level && !irq_level[gsi])
-			irq_raises[gsi]++;
-		irq_level[gsi] = level;
-	}
-}
-
-static uint32_t in(uint16_t port, unsigned size)
-{
-	uint32_t v = 0;
-	iobus_access(&vm->pio, port, &v, size, false);
-	return v;
-}
-static uint8_t inb(uint16_t p) { return (uint8_t)in(p, 1); }
-static void out(uint16_t port, uint32_t v, unsigned size) { iobus_access(&vm->pio, port, &v, size, true); }
-static void outb(uint16_t p, uint8_t v) { out(p, v, 1); }
 
 static uint8_t pattern(uint64_t sector, unsigned i, unsigned seed)
 {
@@ -113,12 +92,8 @@ static uint8_t packet(const uint8_t *cdb, uint16_t limit)
 
 static uint8_t packet_dma(const uint8_t *cdb, uint32_t buf_gpa, uint32_t len)
 {
-	uint8_t e[8];
-	st32(e, buf_gpa);
-	st16(e + 4, (uint16_t)len);
-	st16(e + 6, 0x8000);
-	vm_write_guest(vm, 0x1000, e, 8);
-	out(BM + 8 + 4, 0x1000, 4);
+	prd(0, buf_gpa, len, true);
+	out(BM + 8 + 4, PRD_GPA, 4);
 	outb(BM + 8 + 2, BM_ST_INTR | BM_ST_ERROR);
 	outb(BM + 8, BM_CMD_READ);
 	outb(S + 6, 0xA0);

@@ -16,30 +16,9 @@
 #include "util.h"
 #include "vm.h"
 
-static struct vm *vm;
-static int irq_level[16], irq_raises[16];
+#include "ata_helpers.h"
+
 static char dir[] = "/tmp/vmst-ide-XXXXXX";
-
-static void hook(struct vm *v, unsigned gsi, int level)
-{
-	(void)v;
-	if (gsi < 16) {
-		if (level && !irq_level[gsi])
-			irq_raises[gsi]++;
-		irq_level[gsi] = level;
-	}
-}
-
-static uint32_t in(uint16_t port, unsigned size)
-{
-	uint32_t v = 0;
-	iobus_access(&vm->pio, port, &v, size, false);
-	return v;
-}
-static uint8_t inb(uint16_t p) { return (uint8_t)in(p, 1); }
-static uint16_t inw(uint16_t p) { return (uint16_t)in(p, 2); }
-static void out(uint16_t port, uint32_t v, unsigned size) { iobus_access(&vm->pio, port, &v, size, true); }
-static void outb(uint16_t p, uint8_t v) { out(p, v, 1); }
 
 static uint8_t pattern(uint64_t sector, unsigned i, unsigned seed)
 {
@@ -84,7 +63,6 @@ static bool matches(const uint8_t *buf, uint64_t sector, unsigned n, unsigned se
 /* Primary channel registers */
 #define P 0x1F0
 #define PCTL 0x3F6
-#define BM 0xC000
 
 static void wait_not_busy(uint16_t base)
 {
@@ -141,20 +119,10 @@ static uint32_t pci_cfg_read(unsigned devfn, unsigned reg, unsigned size)
 	return in(0xCFC + (reg & 3), size);
 }
 
-/* One-entry (or more) PRD table at 0x1000 pointing at buffers in guest RAM. */
-static void prd(unsigned i, uint32_t addr, uint32_t bytes, bool last)
-{
-	uint8_t e[8];
-	st32(e, addr);
-	st16(e + 4, (uint16_t)bytes);
-	st16(e + 6, last ? 0x8000 : 0);
-	vm_write_guest(vm, 0x1000 + 8 * i, e, 8);
-}
-
 static uint8_t run_dma(uint16_t base, unsigned chan, uint8_t cmd, bool to_memory)
 {
 	uint16_t bm = BM + 8 * chan;
-	out(bm + 4, 0x1000, 4);
+	out(bm + 4, PRD_GPA, 4);
 	outb(bm + 2, BM_ST_INTR | BM_ST_ERROR);
 	outb(bm, to_memory ? BM_CMD_READ : 0);
 	outb(base + 7, cmd);
