@@ -12,19 +12,15 @@
 set -e
 PATH=$PATH:/sbin:/usr/sbin
 top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/tests/guests/linux-common.sh"
 cache=${1:-$top/build/cache}
 dir="$cache/linux-686-sound"
 mkdir -p "$dir"
 
-if ! dpkg --print-foreign-architectures | grep -qx i386; then
-	dpkg --add-architecture i386 >&2
-	apt-get update -q >&2 || true
-fi
+enable_i386
 
 if [ ! -f "$dir/pkgs.done" ]; then
-	kpkg=$(apt-cache depends linux-image-686:i386 2>/dev/null |
-	       awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
-	[ -n "$kpkg" ] || { echo "build-linux-686-sound: cannot resolve linux-image-686:i386" >&2; exit 1; }
+	kpkg=$(kernel_package linux-image-686:i386 build-linux-686-sound)
 	rm -rf "$dir/deb" "$dir/pkgs"
 	mkdir -p "$dir/deb" "$dir/pkgs"
 	(cd "$dir/deb" && apt-get download -q "$kpkg" busybox-static:i386 alsa-utils:i386 \
@@ -93,13 +89,9 @@ EOF
 } > "$init_src"
 
 root="$dir/initramfs"
-rm -rf "$root"
-mkdir -p "$root/bin" "$root/usr/bin" "$root/proc" "$root/sys" "$root/dev" "$root/lib/modules" \
-	"$root/lib/i386-linux-gnu" "$root/usr/share" "$root/tmp"
-cp "$P/bin/busybox" "$root/bin/busybox"
-for a in sh mount echo cat cut dmesg grep sed uname poweroff sleep ls insmod tail; do
-	ln -s busybox "$root/bin/$a"
-done
+busybox_root "$root" "$P/bin/busybox" sh mount echo cat cut dmesg grep sed uname poweroff sleep ls \
+	insmod tail
+mkdir -p "$root/usr/bin" "$root/lib/modules" "$root/lib/i386-linux-gnu" "$root/usr/share" "$root/tmp"
 for m in $order; do
 	case "$m" in
 	*.xz) xz -dc "$P/lib/modules/$ver/$m" > "$root/lib/modules/$(basename "$m" .xz)" ;;
@@ -118,8 +110,6 @@ cp "$dir/tone.wav" "$root/tone.wav"
 cp "$init_src" "$root/init"
 chmod 755 "$root/init"
 rm -f "$init_src"
-(cd "$root" && find . | sort | cpio -o -H newc --quiet -R 0:0) > "$dir/initrd.cpio.tmp"
-mv "$dir/initrd.cpio.tmp" "$dir/initrd.cpio"
-rm -rf "$root"
+pack_initramfs "$root" "$dir/initrd.cpio"
 echo "KERNEL=$dir/vmlinuz"
 echo "INITRD=$dir/initrd.cpio"

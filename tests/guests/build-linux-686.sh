@@ -3,26 +3,22 @@
 # directory (default build/cache), once; later runs reuse it. Prints:
 #   KERNEL=<Debian linux-image-*-686 bzImage (i386)>
 #   INITRD=<uncompressed cpio with the i386 busybox-static>
-# The initramfs /init is the same as the amd64 guest's (build-linux.sh):
-# VMST-LINUX-BOOT-OK, `dmesg | grep ttyS0` between VMST-DMESG-BEGIN/END,
-# VMST-UPTIME, poweroff -f.
+# The initramfs /init is the amd64 guest's (boot_init in linux-common.sh)
+# with the machine name after the release: VMST-LINUX-BOOT-OK, `dmesg | grep
+# ttyS0` between VMST-DMESG-BEGIN/END, VMST-UPTIME, poweroff -f.
 set -e
 PATH=$PATH:/sbin:/usr/sbin
 top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/tests/guests/linux-common.sh"
 cache=${1:-$top/build/cache}
 dir="$cache/linux-686"
 mkdir -p "$dir"
 
-if ! dpkg --print-foreign-architectures | grep -qx i386; then
-	dpkg --add-architecture i386 >&2
-	apt-get update -q >&2 || true
-fi
+enable_i386
 
 # --- kernel and busybox: the packages linux-image-686 and busybox-static ---
 if [ ! -f "$dir/pkgs.done" ]; then
-	kpkg=$(apt-cache depends linux-image-686:i386 2>/dev/null |
-	       awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
-	[ -n "$kpkg" ] || { echo "build-linux-686: cannot resolve linux-image-686:i386 (apt-get update?)" >&2; exit 1; }
+	kpkg=$(kernel_package linux-image-686:i386 build-linux-686)
 	rm -rf "$dir/deb" "$dir/pkgs"
 	mkdir -p "$dir/deb" "$dir/pkgs"
 	(cd "$dir/deb" && apt-get download -q "$kpkg" busybox-static:i386 >&2)
@@ -36,35 +32,6 @@ if [ ! -f "$dir/pkgs.done" ]; then
 fi
 cp "$(ls "$dir"/pkgs/boot/vmlinuz-* | head -n 1)" "$dir/vmlinuz"
 
-init_src=$(mktemp)
-cat > "$init_src" <<'EOI'
-#!/bin/sh
-export PATH=/bin
-mount -t proc proc /proc
-mount -t sysfs sys /sys
-mount -t devtmpfs dev /dev 2>/dev/null
-echo "VMST-LINUX-BOOT-OK $(uname -r) $(uname -m)"
-echo "VMST-DMESG-BEGIN"
-dmesg | grep ttyS0
-echo "VMST-DMESG-END"
-echo "VMST-UPTIME $(cut -d' ' -f1 /proc/uptime)"
-poweroff -f
-EOI
-if [ ! -f "$dir/initrd.cpio" ] || ! cmp -s "$init_src" "$dir/init"; then
-	root="$dir/initramfs"
-	rm -rf "$root"
-	mkdir -p "$root/bin" "$root/proc" "$root/sys" "$root/dev"
-	cp "$dir/pkgs/bin/busybox" "$root/bin/busybox"
-	for a in sh mount echo cat cut dmesg grep uname poweroff sleep ls; do
-		ln -s busybox "$root/bin/$a"
-	done
-	cp "$init_src" "$root/init"
-	chmod 755 "$root/init"
-	(cd "$root" && find . | sort | cpio -o -H newc --quiet -R 0:0) > "$dir/initrd.cpio.tmp"
-	mv "$dir/initrd.cpio.tmp" "$dir/initrd.cpio"
-	cp "$init_src" "$dir/init"
-	rm -rf "$root"
-fi
-rm -f "$init_src"
+boot_initramfs "$dir" "$dir/pkgs/bin/busybox" ' $(uname -m)'
 echo "KERNEL=$dir/vmlinuz"
 echo "INITRD=$dir/initrd.cpio"
