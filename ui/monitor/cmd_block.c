@@ -22,6 +22,17 @@ static struct blockdev *find_dev(struct monitor_session *s, const char *name)
 	return bd;
 }
 
+/* A device whose medium can change (eject, change), or NULL after saying why not. */
+static struct blockdev *find_removable(struct monitor_session *s, const char *name)
+{
+	struct blockdev *bd = find_dev(s, name);
+	if (bd && !bd->removable) {
+		monitor_printf(s, "Device '%s' is not removable\n", name);
+		return NULL;
+	}
+	return bd;
+}
+
 static void print_one(struct monitor_session *s, struct blockdev *bd)
 {
 	pthread_mutex_lock(&bd->lock);
@@ -92,13 +103,9 @@ static void do_eject(struct monitor_session *s, struct monitor_args *a)
 		monitor_usage(s, a->cmd);
 		return;
 	}
-	struct blockdev *bd = find_dev(s, dev);
+	struct blockdev *bd = find_removable(s, dev);
 	if (!bd)
 		return;
-	if (!bd->removable) {
-		monitor_printf(s, "Device '%s' is not removable\n", dev);
-		return;
-	}
 	char err[256] = "";
 	if (block_eject(bd, force, err, sizeof(err)) < 0)
 		monitor_printf(s, "%s\n", err[0] ? err : "eject failed");
@@ -137,13 +144,9 @@ static void do_change(struct monitor_session *s, struct monitor_args *a)
 		monitor_printf(s, "Unknown driver '%s' (only raw images are supported)\n", fmt);
 		return;
 	}
-	struct blockdev *bd = find_dev(s, dev);
+	struct blockdev *bd = find_removable(s, dev);
 	if (!bd)
 		return;
-	if (!bd->removable) {
-		monitor_printf(s, "Device '%s' is not removable\n", dev);
-		return;
-	}
 	pthread_mutex_lock(&bd->lock);
 	bool ro = bd->readonly;
 	pthread_mutex_unlock(&bd->lock);
