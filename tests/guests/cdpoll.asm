@@ -19,11 +19,7 @@ IDE_CMD   equ 0x177     ; status on read
 IDE_CTL   equ 0x376     ; alternate status on read
 
 _start:
-	cli
-	mov esp, 0x90000
-	call serial_init
-	mov esi, hello
-	call puts
+	GUEST_START hello
 	mov dx, IDE_CTL
 	mov al, 2             ; nIEN: no interrupts, we poll
 	out dx, al

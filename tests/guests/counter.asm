@@ -6,44 +6,23 @@
 ; machines KVM emulates unpaged protected-mode code and its emulator has no
 ; protected-mode IRET.
 %include "pvh.inc"
+%include "pit.inc"
 
 _start:
-	cli
-	mov esp, 0x90000
-	call serial_init
-	mov esi, hello
-	call puts
+	GUEST_START hello
 
-	; PIT channel 0, mode 2 (rate generator), divisor 11932 = 100 Hz
-	mov al, 0x34
-	out 0x43, al
-	mov al, 0x9C
-	out 0x40, al
-	mov al, 0x2E
-	out 0x40, al
+	PIT_100HZ             ; channel 0, mode 2 (rate generator), 100 Hz
 
 	xor ebx, ebx          ; BX: last count read
 	xor edi, edi          ; EDI: reloads seen since the last line
-.poll:	xor al, al
-	out 0x43, al          ; latch channel 0
-	in al, 0x40
-	mov cl, al
-	in al, 0x40
-	mov ch, al            ; CX: current count
-	cmp cx, bx
-	mov bx, cx
+.poll:	PIT_RELOADED
 	jbe .poll             ; still counting down
 	inc edi               ; the count went up: one period passed
 	cmp edi, 10
 	jb .poll
 	xor edi, edi
 	inc dword [count]
-	mov esi, label
-	call puts
-	mov eax, [count]
-	call puthex
-	mov al, 10
-	call putc
+	PUT_HEX_LINE label, [count]
 	jmp .poll
 
 hello:	db "counter: start", 10, 0

@@ -9,6 +9,7 @@
 ;          into the top-left pixel; repeat (the host times byte -> pixel).
 ; Prints "READY" on COM1 once the mode is set.
 %include "pvh.inc"
+%include "cmdline.inc"
 
 PD equ 0x400000                ; page tables (4 KiB aligned, above the image)
 
@@ -18,22 +19,7 @@ _start:
 	mov [start_info], ebx
 	call serial_init
 
-	; VBE 1024x768x32, LFB
-	mov ax, 4                  ; ENABLE = 0
-	xor bx, bx
-	call dispi
-	mov ax, 1
-	mov bx, 1024
-	call dispi
-	mov ax, 2
-	mov bx, 768
-	call dispi
-	mov ax, 3
-	mov bx, 32
-	call dispi
-	mov ax, 4
-	mov bx, 0x41               ; enabled | LFB
-	call dispi
+	call vbe_1024x768x32
 	call lfb_address
 	mov [lfb], eax
 
@@ -131,59 +117,10 @@ user_fill:
 BITS 32
 
 ; ---- ring 0 helpers -----------------------------------------------------------
-dispi:                         ; AX = index, BX = value
-	mov dx, 0x1CE
-	out dx, ax
-	mov dx, 0x1CF
-	mov ax, bx
-	out dx, ax
-	ret
+%include "vbe.inc"
 
-; EAX = BAR0 of 00:02.0 (assigned by the firmware; 0xE0000000 if empty)
-lfb_address:
-	mov dx, 0xCF8
-	mov eax, 0x80001010
-	out dx, eax
-	mov dx, 0xCFC
-	in eax, dx
-	and eax, 0xFFFFFFF0
-	jnz .have
-	mov eax, 0xE0000000
-	out dx, eax
-.have:	push eax
-	mov dx, 0xCF8
-	mov eax, 0x80001004
-	out dx, eax
-	mov dx, 0xCFC
-	in ax, dx
-	or ax, 2
-	out dx, ax
-	pop eax
-	ret
-
-; CF set if the 3-byte word at EDI is on the PVH command line
-cmdline_has:
-	mov ebx, [start_info]
-	test ebx, ebx
-	jz .no
-	mov esi, [ebx + 24]
-	test esi, esi
-	jz .no
-.scan:	cmp byte [esi], 0
-	je .no
-	push esi
-	push edi
-	mov ecx, 3
-	repe cmpsb
-	pop edi
-	pop esi
-	je .yes
-	inc esi
-	jmp .scan
-.yes:	stc
-	ret
-.no:	clc
-	ret
+; CF set if the command line holds the 3-letter word at EDI
+CMDLINE_HAS 3
 
 align 8
 gdt:	dq 0

@@ -4,6 +4,7 @@
 ; PIO uses READ/WRITE MULTIPLE EXT with 16-sector blocks, DMA READ/WRITE DMA
 ; EXT; both move 256 sectors (128 KiB) a command. Interrupts stay off.
 %include "pvh.inc"
+%include "ide.inc"
 %ifndef MODE
 %define MODE 3
 %endif
@@ -20,19 +21,7 @@ CMDS    equ MB * 2048 / SECTORS
 _start:
 	cli
 	call serial_init
-	; PCI 00:01.1: BAR4 = 0xC000, I/O + bus master
-	mov dx, 0xCF8
-	mov eax, 0x80000920
-	out dx, eax
-	mov dx, 0xCFC
-	mov eax, BM | 1
-	out dx, eax
-	mov dx, 0xCF8
-	mov eax, 0x80000904
-	out dx, eax
-	mov dx, 0xCFC
-	mov ax, 5
-	out dx, ax
+	IDE_BUSMASTER BM              ; PCI 00:01.1: BAR4 = 0xC000, I/O + bus master
 	; SET MULTIPLE MODE 16
 	call wait_bsy
 	mov dx, 0x1F6

@@ -9,6 +9,7 @@
 ; Interrupts stay off: everything is polled. A line "SUM tag s1 s2" is the
 ; running byte sum s1 and sum-of-sums s2 (mod 2^32) of the bytes read.
 %include "pvh.inc"
+%include "ide.inc"
 
 BM      equ 0xC000          ; bus-master base we give BAR4
 PRD     equ 0x80000         ; PRD table
@@ -22,19 +23,7 @@ _start:
 	mov esi, msg_hello
 	call puts
 
-	; PCI 00:01.1: BAR4 = 0xC000, I/O + bus master
-	mov dx, 0xCF8
-	mov eax, 0x80000920
-	out dx, eax
-	mov dx, 0xCFC
-	mov eax, BM | 1
-	out dx, eax
-	mov dx, 0xCF8
-	mov eax, 0x80000904
-	out dx, eax
-	mov dx, 0xCFC
-	mov ax, 5
-	out dx, ax
+	IDE_BUSMASTER BM              ; PCI 00:01.1: BAR4 = 0xC000, I/O + bus master
 
 	; ---------------- hda ----------------
 	mov bp, 0x1F0

@@ -126,17 +126,9 @@ read_byte:
 	in al, 0x60
 	ret
 
-; putbyte: AL as two hex digits; putbyte_nl adds a newline
-putbyte:
-	push eax
-	push eax
-	shr al, 4
-	call hexdig
-	pop eax
-	and al, 0xF
-	call hexdig
-	pop eax
-	ret
+%include "hex.inc"
+
+; putbyte_nl: AL as two hex digits and a newline (EAX kept)
 putbyte_nl:
 	call putbyte
 	push eax
@@ -144,12 +136,6 @@ putbyte_nl:
 	call putc
 	pop eax
 	ret
-hexdig:
-	add al, '0'
-	cmp al, '9'
-	jbe .o
-	add al, 'a' - '9' - 1
-.o:	jmp putc
 
 s_selftest: db "selftest=", 0
 s_kbdtest: db "kbdtest=", 0

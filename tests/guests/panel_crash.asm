@@ -3,29 +3,14 @@
 ; the #UD becomes a double fault, then a triple fault (shutdown),
 ; which the panel must show as crashed while the other VMs keep running.
 %include "pvh.inc"
+%include "pit.inc"
 
 _start:
-	cli
-	mov esp, 0x90000
-	call serial_init
-	mov esi, hello
-	call puts
-	mov al, 0x34              ; PIT channel 0, mode 2, 100 Hz
-	out 0x43, al
-	mov al, 0x9C
-	out 0x40, al
-	mov al, 0x2E
-	out 0x40, al
+	GUEST_START hello
+	PIT_100HZ
 	xor ebx, ebx
 	xor edi, edi
-.poll:	xor al, al
-	out 0x43, al
-	in al, 0x40
-	mov cl, al
-	in al, 0x40
-	mov ch, al
-	cmp cx, bx
-	mov bx, cx
+.poll:	PIT_RELOADED
 	jbe .poll
 	inc edi
 	cmp edi, 100

@@ -7,6 +7,7 @@
 ;   "acpi: power button"  then it powers off (PM1a_STS.PWRBTN_STS, polled)
 ; No interrupts (KVM here emulates unpaged protected mode: see counter.asm).
 %include "pvh.inc"
+%include "pit.inc"
 
 PM1A_STS  equ 0x600
 IDE_DATA  equ 0x170
@@ -19,34 +20,18 @@ IDE_CTL   equ 0x376
 SPIN      equ 20000         ; bound on every wait for the drive
 
 _start:
-	cli
-	mov esp, 0x90000
-	call serial_init
-	mov esi, hello
-	call puts
+	GUEST_START hello
 	mov dx, IDE_CTL
 	mov al, 2                 ; nIEN: we poll
 	out dx, al
 
-	mov al, 0x34              ; PIT channel 0, mode 2, 100 Hz
-	out 0x43, al
-	mov al, 0x9C
-	out 0x40, al
-	mov al, 0x2E
-	out 0x40, al
+	PIT_100HZ
 
 	xor ebx, ebx              ; BX: last PIT count
 	xor edi, edi              ; periods since the last count line
 .poll:	call check_serial
 	call check_button
-	xor al, al
-	out 0x43, al
-	in al, 0x40
-	mov cl, al
-	in al, 0x40
-	mov ch, al
-	cmp cx, bx
-	mov bx, cx
+	PIT_RELOADED
 	jbe .poll
 	inc edi
 	inc dword [periods]
@@ -58,12 +43,7 @@ _start:
 	jb .poll
 	xor edi, edi
 	inc dword [count]
-	mov esi, label
-	call puts
-	mov eax, [count]
-	call puthex
-	mov al, 10
-	call putc
+	PUT_HEX_LINE label, [count]
 	jmp .poll
 
 ; Echo received bytes as "key=C".

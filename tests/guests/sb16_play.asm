@@ -27,9 +27,10 @@
 ; Output on COM1 (one line each): "dsp reset ok", "version 04.05", "irq 05",
 ; "dma 01", "hdma 05", "seg 1 irqs 00000019", ..., "opl 00 c0", "done".
 %include "pvh.inc"
+%include "irq.inc"
+%include "cmdline.inc"
 
 SB          equ 0x220
-LAPIC       equ 0xFEE00000
 TABLE_LEN   equ 2205
 AMP_Q14_Y1  equ 16817031      ; 16384 * sin(2 pi 440 / 44100) * 2^14
 COEF_Q30    equ 2143265269    ; 2 cos(2 pi 440 / 44100) * 2^30
@@ -66,11 +67,11 @@ _start:
 	mov esi, msg_version
 	call puts
 	call dsp_read
-	call puthex2
+	call putbyte
 	mov al, '.'
 	call putc
 	call dsp_read
-	call puthex2
+	call putbyte
 	call newline
 
 	; --- 2. IRQ ---
@@ -83,7 +84,7 @@ _start:
 	call puts
 	movzx eax, byte [got_irq]
 	mov [sb_irq], al
-	call puthex2
+	call putbyte
 	call newline
 
 	; --- 3. DMA channels ---
@@ -175,41 +176,20 @@ fail_reset:
 ; "bench": only the 16-bit 44100 Hz segment, for 60 s.
 check_short:
 	mov dword [seconds], 5
-	mov esi, word_bench
-	call find_word
+	mov edi, word_bench
+	call cmdline_has
 	jnc .short
 	mov dword [seconds], 60
 	mov byte [bench], 1
 	ret
-.short:	mov esi, word_short
-	call find_word
+.short:	mov edi, word_short
+	call cmdline_has
 	jnc .no
 	mov dword [seconds], 1
 .no:	ret
 
-; CF set if the command line contains the 5-letter word at ESI.
-find_word:
-	mov edx, esi
-	mov ebx, [start_info]
-	test ebx, ebx
-	jz .no
-	mov esi, [ebx + 24]                ; hvm_start_info.cmdline_paddr
-	test esi, esi
-	jz .no
-.scan:	cmp byte [esi], 0
-	je .no
-	mov edi, edx
-	push esi
-	mov ecx, 5
-	repe cmpsb
-	pop esi
-	je .yes
-	inc esi
-	jmp .scan
-.yes:	stc
-	ret
-.no:	clc
-	ret
+; CF set if the command line holds the 5-letter word at EDI
+CMDLINE_HAS 5
 
 ; ---------------------------------------------------------------------------
 ; DSP I/O (with a bounded wait, so a missing card cannot hang the test)
@@ -330,7 +310,7 @@ find_dma8:
 	mov esi, msg_dma
 	call puts
 	movzx eax, byte [sb_dma8]
-	call puthex2
+	call putbyte
 	jmp newline
 
 ; 16-bit channels 5, 6, 7 each armed for one word.
@@ -413,7 +393,7 @@ find_dma16:
 	mov esi, msg_hdma
 	call puts
 	movzx eax, byte [sb_dma16]
-	call puthex2
+	call putbyte
 	jmp newline
 
 ; ---------------------------------------------------------------------------
@@ -645,11 +625,11 @@ opl_detect:
 	mov esi, msg_opl
 	call puts
 	movzx eax, byte [opl_st1]
-	call puthex2
+	call putbyte
 	mov al, ' '
 	call putc
 	movzx eax, byte [opl_st2]
-	call puthex2
+	call putbyte
 	jmp newline
 
 opl_note:
@@ -679,38 +659,13 @@ setup_interrupts:
 	cmp ecx, 0x30
 	jae .set
 	mov eax, [stubs + ecx * 4 - 0x20 * 4]
-.set:	lea edi, [idt + ecx * 8]
-	mov [edi], ax
-	mov dx, cs
-	mov [edi + 2], dx
-	mov word [edi + 4], 0x8E00
-	shr eax, 16
-	mov [edi + 6], ax
+.set:	IDT_GATE
 	inc ecx
 	cmp ecx, 256
 	jne .gate
 	lidt [idt_desc]
-	mov al, 0x11
-	out 0x20, al
-	out 0xA0, al
-	mov al, 0x20
-	out 0x21, al
-	mov al, 0x28
-	out 0xA1, al
-	mov al, 0x04
-	out 0x21, al
-	mov al, 0x02
-	out 0xA1, al
-	mov al, 0x01
-	out 0x21, al
-	out 0xA1, al
-	mov al, 0x5B                        ; unmask IRQ 2 (cascade), 5, 7
-	out 0x21, al
-	mov al, 0xF9                        ; unmask IRQ 9, 10
-	out 0xA1, al
-	mov dword [LAPIC + 0xF0], 0x1FF
-	mov dword [LAPIC + 0x350], 0x700
-	mov dword [LAPIC + 0x360], 0x400
+	PIC_REMAP 0x5B, 0xF9                ; unmasked: IRQ 2 (cascade), 5, 7; 9, 10
+	LAPIC_VIRTUAL_WIRE
 	ret
 
 ; Sleep until an interrupt; handlers return here by jumping to .loop.
@@ -749,22 +704,7 @@ unexpected:
 	call puts
 	jmp poweroff
 
-; AL as two hex digits
-puthex2:
-	push eax
-	shr al, 4
-	call .dig
-	pop eax
-	push eax
-	and al, 0xF
-	call .dig
-	pop eax
-	ret
-.dig:	add al, '0'
-	cmp al, '9'
-	jbe .o
-	add al, 'a' - '9' - 1
-.o:	jmp putc
+%include "hex.inc"
 
 newline:
 	mov esi, crlf

@@ -27,10 +27,11 @@
 ;          <the bytes received, up to q>
 ;          rx=<data irqs> timeout=<timeout irqs>
 %include "pvh.inc"
+%include "cmdline.inc"
+%include "irq.inc"
 
 IDT_VECTORS equ 256
 IRQ4_VECTOR equ 0x24
-LAPIC       equ 0xFEE00000
 
 _start:
 	cli
@@ -46,44 +47,15 @@ _start:
 	cmp ecx, IRQ4_VECTOR
 	jne .set
 	mov eax, com1_isr
-.set:	lea edi, [idt + ecx * 8]
-	mov [edi], ax                 ; offset 15:0
-	mov dx, cs
-	mov [edi + 2], dx             ; selector: the flat code segment we run in
-	mov word [edi + 4], 0x8E00    ; present, DPL 0, 32-bit interrupt gate
-	shr eax, 16
-	mov [edi + 6], ax             ; offset 31:16
+.set:	IDT_GATE
 	inc ecx
 	cmp ecx, IDT_VECTORS
 	jne .gate
 	lidt [idt_desc]
 
-	; --- 8259 pair: ICW1 edge/cascade/ICW4, ICW2 vectors, ICW3 wiring, ICW4 8086 ---
-	mov al, 0x11
-	out 0x20, al
-	out 0xA0, al
-	mov al, 0x20
-	out 0x21, al                  ; master: IRQ0-7 -> 0x20-0x27
-	mov al, 0x28
-	out 0xA1, al                  ; slave: IRQ8-15 -> 0x28-0x2F
-	mov al, 0x04
-	out 0x21, al                  ; slave on IRQ2
-	mov al, 0x02
-	out 0xA1, al                  ; slave's cascade identity
-	mov al, 0x01
-	out 0x21, al
-	out 0xA1, al
-	mov al, 0xEF
-	out 0x21, al                  ; OCW1: only IRQ4 unmasked
-	mov al, 0xFF
-	out 0xA1, al
-
-	; --- local APIC in virtual-wire mode: firmware normally leaves LINT0 as
-	; ExtINT so PIC interrupts reach the CPU; PVH entry promises nothing.
-	; LVT writes are ignored while the APIC is software-disabled, so SVR first.
-	mov dword [LAPIC + 0xF0], 0x1FF    ; SVR: enabled, spurious vector 0xFF
-	mov dword [LAPIC + 0x350], 0x700   ; LVT0: ExtINT, unmasked
-	mov dword [LAPIC + 0x360], 0x400   ; LVT1: NMI
+	; --- 8259 pair at vectors 0x20-0x2F, only IRQ4 unmasked; local APIC as virtual wire ---
+	PIC_REMAP 0xEF, 0xFF
+	LAPIC_VIRTUAL_WIRE
 
 	; --- UART: DTR|RTS|OUT2 (OUT2 gates the IRQ on a PC), then THRE interrupt ---
 	mov dword [next], marker
@@ -152,29 +124,8 @@ wait_loop:
 .finished:
 	ret
 
-; CF set if the PVH command line contains the 4-letter word at EDI.
-cmdline_has:
-	mov ebx, [start_info]
-	test ebx, ebx
-	jz .no
-	mov esi, [ebx + 24]           ; cmdline_paddr (low half; it lies below 4 GiB)
-	test esi, esi
-	jz .no
-.scan:	cmp byte [esi], 0
-	je .no
-	push esi
-	push edi
-	mov ecx, 4
-	repe cmpsb
-	pop edi
-	pop esi
-	je .yes
-	inc esi
-	jmp .scan
-.yes:	stc
-	ret
-.no:	clc
-	ret
+; CF set if the command line holds the 4-letter word at EDI
+CMDLINE_HAS 4
 
 ; IRQ4: one byte per THRE interrupt; at the end of the string, ETBEI off.
 com1_isr:

@@ -24,22 +24,7 @@ _start:
 	mov esp, 0x90000
 	call serial_init
 
-	; Bochs VBE: 1024x768x32, linear frame buffer
-	mov bx, 4
-	xor ax, ax
-	call vbe_write            ; disable
-	mov bx, 1
-	mov ax, 1024
-	call vbe_write
-	mov bx, 2
-	mov ax, 768
-	call vbe_write
-	mov bx, 3
-	mov ax, 32
-	call vbe_write
-	mov bx, 4
-	mov ax, 0x41
-	call vbe_write            ; enable, LFB
+	call vbe_1024x768x32       ; so that the VNC screen has that size
 
 	; PCI: UHCI BAR4 = 0xC000, I/O + bus master
 	mov eax, 0x80000000 | (1 << 11) | (2 << 8) | 0x20
@@ -220,15 +205,7 @@ run_queue:
 	jmp poweroff
 .done:	ret
 
-vbe_write:                    ; BX = index, AX = value
-	push eax
-	mov dx, 0x1CE
-	mov ax, bx
-	out dx, ax
-	pop eax
-	mov dx, 0x1CF
-	out dx, ax
-	ret
+%include "vbe.inc"
 
 newline:
 	push eax
@@ -237,30 +214,7 @@ newline:
 	pop eax
 	ret
 
-putbyte:                      ; AL as two hex digits
-	push eax
-	push eax
-	shr al, 4
-	call hexdig
-	pop eax
-	and al, 0xF
-	call hexdig
-	pop eax
-	ret
-puthex4:                      ; AX as four hex digits
-	push eax
-	xchg al, ah
-	call putbyte
-	xchg al, ah
-	call putbyte
-	pop eax
-	ret
-hexdig:
-	add al, '0'
-	cmp al, '9'
-	jbe .o
-	add al, 'a' - '9' - 1
-.o:	jmp putc
+%include "hex.inc"
 
 s_port: db "port1=", 0
 s_dev: db "device=", 0

@@ -11,6 +11,7 @@
 ;         mode 12h 640x480, printing "MODE <n>" before each and waiting ~3 s
 ; DAC entry i = (i & 63, (3i) & 63, (7i) & 63) (6-bit).
 %include "pvh.inc"
+%include "cmdline.inc"
 
 _start:
 	mov esp, stack_top
@@ -159,21 +160,7 @@ do_vbe:
 vbe_1024:
 	call lfb_address
 	mov edi, eax
-	mov ax, 4
-	xor bx, bx
-	call dispi                  ; disable
-	mov ax, 1
-	mov bx, 1024
-	call dispi
-	mov ax, 2
-	mov bx, 768
-	call dispi
-	mov ax, 3
-	mov bx, 32
-	call dispi
-	mov ax, 4
-	mov bx, 0x41                ; enabled | LFB
-	call dispi
+	call vbe_1024x768x32
 	xor ebx, ebx                ; y
 .row:	xor ecx, ecx                ; x
 .col:	movzx eax, cl
@@ -191,38 +178,7 @@ vbe_1024:
 	jb .row
 	ret
 
-; dispi: index AX, value BX
-dispi:
-	push edx
-	mov dx, 0x1CE
-	out dx, ax
-	mov dx, 0x1CF
-	mov ax, bx
-	out dx, ax
-	pop edx
-	ret
-
-; lfb_address: EAX = BAR0 of 00:02.0; assigns 0xE0000000 if the BAR is empty
-lfb_address:
-	mov dx, 0xCF8
-	mov eax, 0x80001010
-	out dx, eax
-	mov dx, 0xCFC
-	in eax, dx
-	and eax, 0xFFFFFFF0
-	jnz .have
-	mov eax, 0xE0000000
-	out dx, eax
-.have:	push eax
-	mov dx, 0xCF8
-	mov eax, 0x80001004
-	out dx, eax
-	mov dx, 0xCFC
-	in ax, dx
-	or ax, 2                    ; memory space on
-	out dx, ax
-	pop eax
-	ret
+%include "vbe.inc"
 
 ; ---------------------------------------------------------------------------
 do_switch:
@@ -364,29 +320,8 @@ set_dac:
 	jb .e
 	ret
 
-; CF set if the PVH command line contains the 4-letter word at EDI.
-cmdline_has:
-	mov ebx, [start_info]
-	test ebx, ebx
-	jz .no
-	mov esi, [ebx + 24]
-	test esi, esi
-	jz .no
-.scan:	cmp byte [esi], 0
-	je .no
-	push esi
-	push edi
-	mov ecx, 4
-	repe cmpsb
-	pop edi
-	pop esi
-	je .yes
-	inc esi
-	jmp .scan
-.yes:	stc
-	ret
-.no:	clc
-	ret
+; CF set if the command line holds the 4-letter word at EDI
+CMDLINE_HAS 4
 
 w_m13h: db "m13h"
 w_modx: db "modx"
