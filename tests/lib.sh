@@ -17,7 +17,12 @@ finish() { exit $((NFAIL > 0)); }
 guest() {
 	src="$TOP/tests/guests/$1.asm"
 	out="$GUESTS/$1.elf"
-	if [ ! -f "$out" ] || [ "$src" -nt "$out" ] || [ "$TOP/tests/guests/pvh.inc" -nt "$out" ]; then
+	stale=0
+	[ -f "$out" ] || stale=1
+	for dep in "$src" "$TOP"/tests/guests/*.inc; do
+		[ "$dep" -nt "$out" ] && stale=1
+	done
+	if [ "$stale" = 1 ]; then
 		nasm -f bin -I "$TOP/tests/guests/" -o "$out.tmp" "$src" || return 1
 		mv "$out.tmp" "$out"
 	fi
