@@ -87,15 +87,16 @@ CFG
 
 $TMX new-session -d -s p -x 120 -y 40 "env DISPLAY='$DISPLAY' LANG=C.UTF-8 TERM=xterm-256color \
 XDG_STATE_HOME='$T/state' '$VMST' --config '$T/vmstation.conf' 2> '$T/stderr'; echo \$? > '$T/exit'; sleep 600"
-check "panel up" wait_screen "desk +stopped +1 +32M" 10
+wait_screen "desk +stopped +1 +32M" 10 || { fail "panel up"; cat "$T/stderr"; finish; }
+pass "panel up"
 
 # ---- a silent VM without a network card ---------------------------------------
 keys s
 check "desk runs" wait_screen "desk +running +1 +32M" 10
 check "list: no NIC so Net/s is '-', silent so Snd is '-' (figures sampled)" \
 	wait_screen "desk +running +1 +32M +0:00:[0-9]+ +[0-9]+ +[0-9]+ +0B +- +- *│" 10
-check "details: net -, sound -" wait_screen "figures +CPU [0-9]+%, [0-9]+ exits/s, disk 0B/s, net -, ?│?" 5
-check "details: sound -" wait_screen "sound -" 5
+check "details: CPU, exits, disk figures" wait_screen "figures +CPU [0-9]+%, [0-9]+ exits/s, disk 0B/s," 5
+check "details: net -, sound -" wait_screen "net -, sound - *│" 5
 check "no '0B' network figure anywhere" sh -c "! $TMX capture-pane -p -t p | grep -qE 'net 0B'"
 
 # ---- the SDL window: full screen, normal, closed --------------------------------
@@ -119,10 +120,48 @@ check "'w' opens a normal window (the file has no full_screen=1)" wait_screen "d
 keys w
 wait_screen "desk: window closed" 5
 
-# ---- sound: on while the guest plays, '-' once it stopped ------------------------
-# desk spins on port I/O; pause it so the sound guest has a CPU of its own
+# ---- the mouse over the pane: tabs and the wheel (xterm mouse reports) ----------
+# desk spins on port I/O; pause it (so the sound guest below has a CPU of its
+# own) once it has printed more than the pane shows
+wait_for "$T/desk.com1" "^count=000000([4-9a-f][0-9a-f]|[0-9a-f]{3})" 30
 keys p
 check "desk paused" wait_screen "desk +paused +1 +32M" 10
+sleep 0.5
+last=$(grep -a '^count=' "$T/desk.com1" | tail -1)
+n_last=$(grep -ac '^count=' "$T/desk.com1")
+check "serial pane shows the newest line ($last)" wait_screen "│$last *│" 5
+# mouse_ev BUTTON COLUMN ROW [m]: one SGR (1006) mouse report at 0-based
+# COLUMN, ROW, as xterm sends them for TERM=xterm-256color (press, or release
+# with m); 64/65 are the wheel
+mouse_ev() {
+	$TMX send-keys -t p -l "$(printf '\033[<%d;%d;%d%s' $1 $(($2 + 1)) $(($3 + 1)) ${4:-M})"
+}
+click_at() { mouse_ev 0 $1 $2; mouse_ev 0 $1 $2 m; sleep 0.4; }
+prow=$(cap | grep -n "Serial ─ Screen ─ Monitor ─ Log" | head -1 | cut -d: -f1)
+prow=$((prow - 1))
+pline=$(cap | sed -n "$((prow + 1))p")
+# columns of the tabs (the line is UTF-8: count characters, not bytes)
+col() { printf '%s' "${pline%%$1*}" | LC_ALL=C.UTF-8 wc -m; }
+xlog=$(col " Log ")
+xser=$(col " Serial ")
+mouse_ev 64 $((xser + 20)) $((prow + 5)); sleep 0.1
+mouse_ev 64 $((xser + 20)) $((prow + 5)); sleep 0.1
+mouse_ev 64 $((xser + 20)) $((prow + 5))
+# three wheel steps of 3 lines: the newest line shown is 9 lines older
+want=$(grep -a '^count=' "$T/desk.com1" | sed -n "$((n_last - 9))p")
+check "wheel up scrolls the serial pane back 9 lines (last shown: $want)" \
+	sh -c "sleep 1; $TMX capture-pane -p -t p | grep -E '│count=' | tail -1 | grep -q '$want'"
+check "and the newest line is out of view" sh -c "! $TMX capture-pane -p -t p | grep -q '$last'"
+mouse_ev 65 $((xser + 20)) $((prow + 5)); sleep 0.1
+mouse_ev 65 $((xser + 20)) $((prow + 5)); sleep 0.1
+mouse_ev 65 $((xser + 20)) $((prow + 5))
+check "wheel down scrolls forward to the newest line" wait_screen "│$last *│" 5
+click_at $((xlog + 1)) $prow
+check "a click on the Log tab shows the panel's log" wait_screen "desk: window closed *│" 5
+click_at $((xser + 1)) $prow
+check "a click on the Serial tab: back to COM1" wait_screen "│$last *│" 5
+
+# ---- sound: on while the guest plays, '-' once it stopped ------------------------
 keys Down s
 check "sound runs" wait_screen "sound +running +1 +32M" 10
 check "list: Snd 'on' while the guest plays" \

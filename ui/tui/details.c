@@ -40,25 +40,37 @@ static void line(struct lines *l, const char *label, enum theme_elem ve, const c
 		x = draw_text(l->r.y + l->y, l->r.x, l->r.w, lab);
 	}
 	attrset(draw_attr(l->p, ve));
-	/* long values wrap onto the following lines, indented */
+	/* long values wrap onto the following lines, indented, between words */
 	const char *s = v;
 	while (*s && l->y < l->r.h) {
 		int w = l->r.w - x;
 		if (w <= 0)
 			break;
 		size_t nl = strcspn(s, "\n");
-		char chunk[512];
-		snprintf(chunk, sizeof(chunk), "%.*s", (int)nl, s);
-		int used = draw_text(l->r.y + l->y, l->r.x + x, w, chunk);
-		size_t bytes = strlen(chunk);
-		if (used >= w && bytes > (size_t)w) {
-			/* ASCII-ish wrap: advance by the columns drawn */
-			s += w;
-		} else {
-			s += nl;
-			if (*s == '\n')
-				s++;
+		size_t take = draw_fit(s, w);
+		if (take < nl) {
+			/* break after a space or comma in the last two thirds, else after a slash */
+			size_t brk = 0;
+			for (size_t i = take; i > take / 3 && !brk; i--)
+				if (s[i - 1] == ' ' || s[i - 1] == ',')
+					brk = i;
+			for (size_t i = take; i > take / 3 && !brk; i--)
+				if (s[i - 1] == '/')
+					brk = i;
+			if (brk)
+				take = brk;
+			if (!take)
+				break;   /* not even one character fits */
 		}
+		char chunk[512];
+		snprintf(chunk, sizeof(chunk), "%.*s", (int)take, s);
+		draw_text(l->r.y + l->y, l->r.x + x, w, chunk);
+		s += take;
+		if (*s == '\n')
+			s++;
+		else
+			while (*s == ' ')
+				s++;     /* a wrapped line starts with its word */
 		l->y++;
 		x = label ? 9 : 0;
 	}

@@ -63,40 +63,125 @@ void draw_fill(struct panel *p, struct rect r, enum theme_elem e)
 	}
 }
 
+/*
+ * One UTF-8 sequence at s (n bytes available): its code point and length, or
+ * length 1 and U+FFFD for a byte that starts no valid sequence.
+ */
+static size_t utf8_decode(const char *s, size_t n, unsigned *cp)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t len = u[0] >= 0xF0 && u[0] <= 0xF4 ? 4 : u[0] >= 0xE0 ? 3 : u[0] >= 0xC2 ? 2 : 0;
+	*cp = 0xFFFD;
+	if (u[0] >= 0xF5 || !len || len > n)
+		return 1;
+	unsigned v = u[0] & (0x7F >> len);
+	for (size_t i = 1; i < len; i++) {
+		if ((u[i] & 0xC0) != 0x80)
+			return 1;
+		v = v << 6 | (u[i] & 0x3F);
+	}
+	*cp = v;
+	return len;
+}
+
+/*
+ * What to show for a character this locale cannot (LANG=C: the ASCII
+ * fallback): box drawing as - | +, blocks as #, arrows and triangles as
+ * < > ^ v, anything else as '?'. One column, like the cell it stands for.
+ */
+static char ascii_for(unsigned cp)
+{
+	if (cp >= 0x2500 && cp <= 0x257F) {
+		switch (cp) {
+		case 0x2500: case 0x2501: case 0x2504: case 0x2505: case 0x2508: case 0x2509:
+		case 0x254C: case 0x254D: case 0x2550: case 0x2574: case 0x2576: case 0x2578:
+		case 0x257A: case 0x257C: case 0x257E:
+			return '-';
+		case 0x2502: case 0x2503: case 0x2506: case 0x2507: case 0x250A: case 0x250B:
+		case 0x254E: case 0x254F: case 0x2551: case 0x2575: case 0x2577: case 0x2579:
+		case 0x257B: case 0x257D: case 0x257F:
+			return '|';
+		case 0x2571: return '/';
+		case 0x2572: return '\\';
+		case 0x2573: return 'X';
+		default: return '+';   /* corners, tees and crosses */
+		}
+	}
+	if (cp >= 0x2580 && cp <= 0x259F)
+		return '#';
+	switch (cp) {
+	case 0x2190: case 0x25C0: case 0x25C4: return '<';
+	case 0x2192: case 0x25B6: case 0x25BA: return '>';
+	case 0x2191: case 0x25B2: return '^';
+	case 0x2193: case 0x25BC: return 'v';
+	case 0x00A0: return ' ';
+	case 0x00B7: case 0x2022: case 0x25CF: return '*';
+	}
+	return '?';
+}
+
 int draw_text(int y, int x, int w, const char *s)
 {
 	if (w <= 0)
 		return 0;
 	mbstate_t st;
 	memset(&st, 0, sizeof(st));
-	size_t bytes = 0, len = strlen(s);
-	int cols = 0;
+	size_t bytes = 0, len = strlen(s), run = 0;   /* run: start of what is not drawn yet */
+	int cols = 0, run_cols = 0;
 	while (bytes < len) {
 		wchar_t wc;
 		size_t n = mbrtowc(&wc, s + bytes, len - bytes, &st);
-		if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
-			/* not valid in this locale: print what came before, then '?' */
-			if (bytes)
-				mvaddnstr(y, x, s, (int)bytes);
-			if (cols < w) {
-				mvaddch(y, x + cols, '?');
-				cols++;
-			}
-			if (bytes + 1 < len && cols < w)
-				cols += draw_text(y, x + cols, w - cols, s + bytes + 1);
-			return cols;
+		int cw = n == (size_t)-1 || n == (size_t)-2 || n == 0 ? -1 : wcwidth(wc);
+		if (cw < 0) {
+			/* not printable here: one stand-in column for the whole sequence */
+			if (cols + 1 > w)
+				break;
+			if (bytes > run)
+				mvaddnstr(y, x + run_cols, s + run, (int)(bytes - run));
+			unsigned cp;
+			size_t un = n == (size_t)-1 || n == (size_t)-2 || n == 0
+				? utf8_decode(s + bytes, len - bytes, &cp) : (cp = (unsigned)wc, n);
+			mvaddch(y, x + cols, (chtype)(unsigned char)ascii_for(cp));
+			cols++;
+			bytes += un;
+			run = bytes;
+			run_cols = cols;
+			memset(&st, 0, sizeof(st));
+			continue;
 		}
-		int cw = wcwidth(wc);
-		if (cw < 0)
-			cw = 1;
 		if (cols + cw > w)
 			break;
 		cols += cw;
 		bytes += n;
 	}
-	if (bytes)
-		mvaddnstr(y, x, s, (int)bytes);
+	if (bytes > run)
+		mvaddnstr(y, x + run_cols, s + run, (int)(bytes - run));
 	return cols;
+}
+
+size_t draw_fit(const char *s, int w)
+{
+	mbstate_t st;
+	memset(&st, 0, sizeof(st));
+	size_t bytes = 0, len = strcspn(s, "\n");
+	int cols = 0;
+	while (bytes < len) {
+		wchar_t wc;
+		size_t n = mbrtowc(&wc, s + bytes, len - bytes, &st);
+		int cw = 1;
+		if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
+			unsigned cp;
+			n = utf8_decode(s + bytes, len - bytes, &cp);   /* one stand-in column */
+			memset(&st, 0, sizeof(st));
+		} else if (wcwidth(wc) >= 0) {
+			cw = wcwidth(wc);
+		}
+		if (cols + cw > w)
+			break;
+		cols += cw;
+		bytes += n;
+	}
+	return bytes;
 }
 
 static const char *box_chars(struct panel *p, int i)

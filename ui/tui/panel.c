@@ -395,15 +395,18 @@ static void delete_chosen(struct panel *p, int choice, void *opaque)
 
 static void help(struct panel *p)
 {
+	/* lines of at most 70 columns: the dialog is 72 wide on 80 columns */
 	dialog_message(p, "Keys",
-		"Up/Down select a VM, Enter starts it or moves to the pane, Tab switches\n"
-		"between the list and the pane, Esc goes back to the list.\n"
-		"F2/s start  F3/p pause-resume  F4/r reset  F5/o ACPI power-off  K force off\n"
-		"w SDL window  f full screen  v VNC address  F6/i insert ISO  e eject\n"
-		"F7/m monitor  c serial  x screen  l log  F8/n new VM  E edit  D delete\n"
-		"t theme  F9 menu  F10/q quit.  The mouse selects, clicks the menu bar and\n"
-		"the pane's tabs, and scrolls.  In the serial pane keys go to COM1; in the\n"
-		"monitor pane readline edits the line (Tab completes, Up/Down history).");
+		"Up/Down select a VM; Enter starts it or moves to the pane; Tab\n"
+		"switches between the list and the pane; Esc goes back to the list.\n"
+		"F2/s start   F3/p pause/resume   F4/r reset   F5/o ACPI power-off\n"
+		"K force off  w SDL window  f full screen  v VNC address\n"
+		"F6/i insert ISO  e eject  F7/m monitor  c serial  x screen  l log\n"
+		"F8/n new VM  E edit the VM file  D delete  t theme  F9 menu  F10/q quit\n"
+		"The mouse selects a VM (double click starts it), clicks the menu\n"
+		"bar, the pane's tabs and dialog buttons, and scrolls the pane.\n"
+		"In the serial pane keys go to COM1; in the monitor pane readline\n"
+		"edits the line (Tab completes, Up/Down history).");
 }
 
 static void quit_chosen(struct panel *p, int choice, void *opaque)
@@ -598,9 +601,24 @@ static void draw_title(struct panel *p)
 	if (p->quitting)
 		snprintf(t, sizeof(t), " vmstation - powering off %u VM(s) before quitting...",
 			 vmlist_active(p));
-	else
-		snprintf(t, sizeof(t), " vmstation - %zu VM(s), %u running - theme %s - %s", p->n_vms,
-			 running, p->theme.name, p->mc.path);
+	else {
+		/* the config's path last: ~ for $HOME, its tail when it does not fit */
+		const char *home = getenv("HOME"), *path = p->mc.path;
+		char shown[300];
+		size_t hl = home ? strlen(home) : 0;
+		if (hl > 1 && !strncmp(path, home, hl) && path[hl] == '/')
+			snprintf(shown, sizeof(shown), "~%s", path + hl);
+		else
+			snprintf(shown, sizeof(shown), "%s", path);
+		int n = snprintf(t, sizeof(t), " vmstation - %zu VM(s), %u running - theme %s - ",
+				 p->n_vms, running, p->theme.name);
+		int room = COLS - 10 - n;
+		size_t sl = strlen(shown);
+		if (room > 4 && sl > (size_t)room)
+			snprintf(t + n, sizeof(t) - (size_t)n, "...%s", shown + sl - (size_t)room + 3);
+		else if (room > 4)
+			snprintf(t + n, sizeof(t) - (size_t)n, "%s", shown);
+	}
 	attrset(draw_attr(p, TE_TITLE));
 	draw_text(0, 0, COLS - 10, t);
 	time_t now = time(NULL);

@@ -135,6 +135,8 @@ void draw_box(struct panel *p, struct rect r, enum theme_elem e, const char *tit
 	      bool focused);
 /* Text clipped to w columns (UTF-8 aware); returns columns used. */
 int draw_text(int y, int x, int w, const char *s);
+/* How many bytes of s, up to its end or first '\n', fit in w columns. */
+size_t draw_fit(const char *s, int w);
 void draw_hline(struct panel *p, int y, int x, int w);
 /* A centred dialog frame of h x w; returns the inside rectangle. */
 struct rect draw_dialog(struct panel *p, int h, int w, const char *title);
