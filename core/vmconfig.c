@@ -67,6 +67,7 @@ const struct key vmconfig_keys[] = {
 	CUSTOM("fdb", vmc_parse_floppy, vmc_print_fdb),
 	{ .name = "boot", .kind = K_CUSTOM, FIELD(boot), .def_str = "cd", .parse = vmc_parse_boot },
 	BOOL("boot_menu", boot_menu, 0),
+	{ .name = "boot_menu_key", .kind = K_CUSTOM, FIELD(boot_menu_key), .parse = vmc_parse_boot_menu_key },
 	CUSTOM("serial", vmc_parse_serial, vmc_print_serial),
 	{ .name = "debugcon", .kind = K_CUSTOM, FIELD(debugcon), .parse = vmc_parse_debugcon },
 	BOOL("monitor", monitor, 0),
@@ -233,7 +234,8 @@ void vmconfig_free(struct vm_config *vc)
 	char **strs[] = { &vc->file, &vc->name, &vc->firmware, &vc->vgabios, &vc->kernel,
 			  &vc->ramdisk, &vc->cmdline, &vc->cpuid, &vc->boot, &vc->debugcon,
 			  &vc->monitor_path, &vc->vga, &vc->vnclisten, &vc->vncpasswd, &vc->keymap,
-			  &vc->audio, &vc->log_dir, &vc->fd[0].path, &vc->fd[1].path, &vc->irq_assist };
+			  &vc->audio, &vc->log_dir, &vc->fd[0].path, &vc->fd[1].path, &vc->irq_assist,
+			  &vc->boot_menu_key };
 	for (size_t i = 0; i < ARRAY_SIZE(strs); i++)
 		free(*strs[i]);
 	vmc_free_disks(vc);

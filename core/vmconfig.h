@@ -64,6 +64,7 @@ struct vm_config {
 	struct floppy_spec fd[2];
 	char *boot;        /* "cd", "d", "a", ... */
 	bool boot_menu;
+	char *boot_menu_key;  /* "esc" or "f12": the key SeaBIOS's boot menu waits for */
 
 	char *serial[VM_MAX_SERIAL]; unsigned n_serial; /* specs: pty stdio file:P unix:P,server null none */
 	char *debugcon;    /* chardev spec; default file in the VM's log dir */

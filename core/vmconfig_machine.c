@@ -6,6 +6,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 int vmc_parse_type(struct ctx *c, const struct key *k, struct cfg_entry *e)
 {
@@ -149,5 +150,18 @@ int vmc_parse_irq_assist(struct ctx *c, const struct key *k UNUSED, struct cfg_e
 		return 0;
 	}
 	vmc_set_str(&c->vc->irq_assist, s ? s : "auto");
+	return 0;
+}
+
+/* SeaBIOS waits for one key only (etc/boot-menu-key); 1.16 defaults to ESC,
+ * older builds and many PCs use F12. */
+int vmc_parse_boot_menu_key(struct ctx *c, const struct key *k UNUSED, struct cfg_entry *e)
+{
+	const char *s = vmc_entry_str(c, e);
+	if (s && strcasecmp(s, "esc") && strcasecmp(s, "f12")) {
+		verr(c, e->val, "boot_menu_key must be 'esc' or 'f12', not '%s'", s);
+		return 0;
+	}
+	vmc_set_str(&c->vc->boot_menu_key, s && !strcasecmp(s, "f12") ? "f12" : "esc");
 	return 0;
 }

@@ -307,6 +307,13 @@ static int fwcfg_create(struct vm *vm)
 	fwcfg_add_item(vm, FW_CFG_MAX_CPUS, b, 2);
 	st16(b, vm->cfg->boot_menu);
 	fwcfg_add_item(vm, FW_CFG_BOOT_MENU, b, 2);
+	if (vm->cfg->boot_menu_key && !strcmp(vm->cfg->boot_menu_key, "f12")) {
+		/* SeaBIOS compares the key's BIOS scan code: F12 is 0x86 */
+		static const char msg[] = "\nPress F12 for boot menu.\n\n";
+		st64(b, 0x86);
+		fwcfg_add_file(vm, "etc/boot-menu-key", b, 8);
+		fwcfg_add_file(vm, "etc/boot-menu-message", msg, sizeof(msg));
+	}
 	st32(b, 0);
 	fwcfg_add_item(vm, FW_CFG_E820_TABLE, b, 4);
 	st32(b, 1); /* the PIT's GSI 0 reaches I/O APIC pin 2 (core/vm.c routing) */

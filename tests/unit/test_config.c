@@ -395,6 +395,7 @@ static void test_defaults(void)
 	CHECK_EQ(vc.vcpus, 1, "vcpus default");
 	CHECK_STR(vc.firmware, "/usr/share/seabios/bios.bin", "firmware default");
 	CHECK_STR(vc.vgabios, "/usr/share/seabios/vgabios-stdvga.bin", "vgabios default");
+	CHECK_STR(vc.boot_menu_key, "esc", "boot_menu_key default (SeaBIOS 1.16's own)");
 	CHECK(!vc.kernel && !vc.ramdisk && !vc.cmdline && !vc.cpuid, "no kernel, no cpuid");
 	CHECK(vc.acpi && vc.apic && vc.pae && vc.hpet && !vc.localtime && vc.rtc_timeoffset == 0,
 	      "acpi apic pae hpet on, localtime off");
@@ -566,6 +567,7 @@ static void test_values(void)
 	vm_fails("name = ['x']\n", "t.cfg:1:8: ", "expected a string, not a list");
 	vm_fails("fda = ['x']\n", "t.cfg:1:7: ", "expected a string");
 	vm_fails("fda = 'qcow2:/f.img'\n", "t.cfg:1:7: ", "not supported");
+	vm_fails("boot_menu_key = 'f1'\n", "t.cfg:1:17: ", "boot_menu_key must be 'esc' or 'f12'");
 
 	/* every error is reported, each with its own position */
 	CHECK_EQ(load(&vc, "memory = 0\nvcpus = 0\nboot = 'z'\nfoo = 1\n"), -1, "several errors");
@@ -591,7 +593,8 @@ static void test_values(void)
 			   "on_poweroff = 'preserve'\non_reboot = 'rename-restart'\n"
 			   "on_crash = 'coredump-restart'\nboot = 'acdn'\nboot_menu = 1\n"
 			   "fda = '/f.img'\nfdb = 'file:/g.img,r'\nfirmware = '/fw/bios.bin'\n"
-			   "vgabios = '/fw/vga.bin'\nvcpus = 64\nmemory = 4096\nmaxmem = 4096\n"),
+			   "vgabios = '/fw/vga.bin'\nvcpus = 64\nmemory = 4096\nmaxmem = 4096\n"
+			   "boot_menu_key = 'F12'\n"),
 		 0, "a full config loads");
 	CHECK(!strncmp(captured, "t.cfg:30:8: warning: boot 'n': there is no network card", 55) &&
 	      !strchr(captured, '\n')[1], "only the network boot warning (%s)", captured);
@@ -617,6 +620,7 @@ static void test_values(void)
 	CHECK(vc.on_poweroff == ACT_PRESERVE && vc.on_reboot == ACT_RENAME_RESTART &&
 	      vc.on_crash == ACT_COREDUMP_RESTART, "actions");
 	CHECK(!strcmp(vc.boot, "acdn") && vc.boot_menu, "boot acdn, menu");
+	CHECK_STR(vc.boot_menu_key, "f12", "boot_menu_key F12 (any case)");
 	CHECK(!strcmp(vc.fd[0].path, "/f.img") && !vc.fd[0].readonly && vc.fd[0].line == 32,
 	      "fda");
 	CHECK(!strcmp(vc.fd[1].path, "/g.img") && vc.fd[1].readonly, "fdb file: prefix, ,r");
@@ -685,7 +689,7 @@ static void test_print(void)
 	int lines = 0;
 	for (char *q = p; *q; q++)
 		lines += *q == '\n';
-	CHECK_EQ(lines, 50, "50 keys printed");
+	CHECK_EQ(lines, 51, "51 keys printed");
 	free(p);
 	vmconfig_free(&vc);
 
