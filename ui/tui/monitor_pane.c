@@ -263,17 +263,8 @@ void monitor_pane_draw(struct panel *p, struct panel_vm *pv, struct rect r)
 	if (r.h < 1)
 		return;
 	struct rect out = { r.y, r.x, r.h - 1, r.w };
-	if (out.h > 0) {
-		char (*lines)[TB_COLS + 1] = xmalloc((size_t)out.h * sizeof(*lines));
-		unsigned total = textbuf_lines(pv->mon_out);
-		if (p->scroll + (unsigned)out.h > total)
-			p->scroll = total > (unsigned)out.h ? total - (unsigned)out.h : 0;
-		unsigned n = textbuf_copy(pv->mon_out, p->scroll, (unsigned)out.h, lines);
-		attrset(draw_attr(p, TE_MONITOR));
-		for (unsigned i = 0; i < n; i++)
-			draw_text(out.y + (int)i, out.x, out.w, lines[i]);
-		free(lines);
-	}
+	if (out.h > 0)
+		pane_draw_textbuf(p, pv->mon_out, out, TE_MONITOR);
 	/* the input line: prompt, then readline's buffer scrolled to show the cursor */
 	int y = r.y + r.h - 1;
 	attrset(draw_attr(p, TE_INPUT));

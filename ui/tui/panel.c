@@ -728,10 +728,10 @@ static void redraw(struct panel *p)
 	if (LINES < 24 || COLS < 80) {
 		attrset(A_NORMAL);
 		char t[128];
-		snprintf(t, sizeof(t), "vmstation: the panel needs at least 80x24 (this terminal is %dx%d)",
-			 COLS, LINES);
-		draw_text(0, 0, COLS, t);
-		draw_text(1, 0, COLS, "Make the window larger; q quits.");
+		snprintf(t, sizeof(t), "(this terminal is %dx%d).", COLS, LINES);
+		draw_text(0, 0, COLS, "vmstation: the panel needs at least 80x24");
+		draw_text(1, 0, COLS, t);
+		draw_text(2, 0, COLS, "Make the window larger; q quits.");
 		refresh();
 		return;
 	}
@@ -901,6 +901,12 @@ static void handle_key(struct panel *p, int ch)
 		return;
 	}
 	p->dirty = true;
+	if (LINES < 24 || COLS < 80) {
+		/* nothing is shown but the request to resize: keys must not act unseen */
+		if ((ch == 'q' || ch == KEY_F(10)) && !p->modal)
+			quit(p);
+		return;
+	}
 	if (p->modal) {
 		struct modal *m = p->modal;
 		if (ch == KEY_MOUSE && !have_ev)
@@ -908,11 +914,6 @@ static void handle_key(struct panel *p, int ch)
 		bool keep = m->key(p, m, ch, have_ev ? &ev : NULL);
 		if (!keep || m->closed)
 			pop_modal(p, m);
-		return;
-	}
-	if (LINES < 24 || COLS < 80) {
-		if (ch == 'q' || ch == KEY_F(10))
-			quit(p);
 		return;
 	}
 	if (ch == KEY_MOUSE) {

@@ -39,20 +39,55 @@ static void draw_tabs(struct panel *p, struct rect r)
 	}
 }
 
-/* The newest lines of tb that fit in r, scrolled back p->scroll lines. */
-static void draw_textbuf(struct panel *p, struct textbuf *tb, struct rect r, enum theme_elem e)
+/* Rows a line takes wrapped at w columns (at least one). */
+static unsigned wrapped_rows(const char *s, int w)
+{
+	unsigned rows = 1;
+	size_t n;
+	while (*s && (n = draw_fit(s, w)) < strlen(s) && n > 0) {
+		s += n;
+		rows++;
+	}
+	return rows;
+}
+
+void pane_draw_textbuf(struct panel *p, struct textbuf *tb, struct rect r, enum theme_elem e)
 {
 	draw_fill(p, r, e);
-	if (r.h <= 0)
+	if (r.h <= 0 || r.w <= 0)
 		return;
-	char (*lines)[TB_COLS + 1] = xmalloc((size_t)r.h * sizeof(*lines));
+	/* each line is at least one row: this many of the newest lines are enough */
 	unsigned total = textbuf_lines(tb);
-	if (p->scroll + (unsigned)r.h > total)
-		p->scroll = total > (unsigned)r.h ? total - (unsigned)r.h : 0;
-	unsigned n = textbuf_copy(tb, p->scroll, (unsigned)r.h, lines);
-	attrset(draw_attr(p, e));
+	unsigned want = MIN(total, (unsigned)r.h + p->scroll);
+	if (!want)
+		return;
+	char (*lines)[TB_COLS + 1] = xmalloc((size_t)want * sizeof(*lines));
+	unsigned n = textbuf_copy(tb, 0, want, lines);
+	unsigned rows = 0;
 	for (unsigned i = 0; i < n; i++)
-		draw_text(r.y + (int)i, r.x, r.w, lines[i]);
+		rows += wrapped_rows(lines[i], r.w);
+	/* scrolled back as far as there is text, no further */
+	if (n == total && p->scroll + (unsigned)r.h > rows)
+		p->scroll = rows > (unsigned)r.h ? rows - (unsigned)r.h : 0;
+	unsigned end = rows - MIN(rows, p->scroll);
+	unsigned first = end > (unsigned)r.h ? end - (unsigned)r.h : 0;
+	attrset(draw_attr(p, e));
+	unsigned row = 0;
+	for (unsigned i = 0; i < n && row < end; i++) {
+		const char *s = lines[i];
+		do {
+			size_t take = draw_fit(s, r.w);
+			if (!take && *s)
+				break;    /* a character wider than the pane */
+			if (row >= first) {
+				char chunk[TB_COLS + 1];
+				snprintf(chunk, sizeof(chunk), "%.*s", (int)take, s);
+				draw_text(r.y + (int)(row - first), r.x, r.w, chunk);
+			}
+			s += take;
+			row++;
+		} while (*s && row < end);
+	}
 	free(lines);
 }
 
@@ -98,7 +133,7 @@ void pane_draw(struct panel *p, struct rect r)
 	switch (p->pane) {
 	case PANE_SERIAL:
 		if (pv)
-			draw_textbuf(p, pv->serial, in, TE_SERIAL);
+			pane_draw_textbuf(p, pv->serial, in, TE_SERIAL);
 		else
 			draw_fill(p, in, TE_SERIAL);
 		break;
@@ -112,7 +147,7 @@ void pane_draw(struct panel *p, struct rect r)
 			draw_fill(p, in, TE_MONITOR);
 		break;
 	case PANE_LOG:
-		draw_textbuf(p, p->log, in, TE_SERIAL);
+		pane_draw_textbuf(p, p->log, in, TE_SERIAL);
 		break;
 	default:
 		break;

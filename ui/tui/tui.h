@@ -175,6 +175,11 @@ void pvm_destroy_vm(struct panel *p, struct panel_vm *pv);
 /* --- details.c, serial_pane.c, monitor_pane.c ------------------------------- */
 void details_draw(struct panel *p, struct rect r);
 void pane_draw(struct panel *p, struct rect r);
+/*
+ * The newest lines of tb in r, long lines wrapped at r.w columns,
+ * p->scroll rows back from the end (clamped to the text there is).
+ */
+void pane_draw_textbuf(struct panel *p, struct textbuf *tb, struct rect r, enum theme_elem e);
 bool pane_key(struct panel *p, int ch);
 void monitor_pane_open(struct panel *p, struct panel_vm *pv);
 void monitor_pane_draw(struct panel *p, struct panel_vm *pv, struct rect r);
