@@ -10,6 +10,10 @@
 #    in the list and in the details pane, never a made-up "0B"
 #  - 'f' opens the VM's SDL window full screen (the size of the X screen),
 #    'f' again makes it a normal window, 'w' closes it
+#  - the mouse (xterm SGR reports): the wheel scrolls the serial pane, a click
+#    on a tab switches the pane
+#  - a terminal that goes away (ssh dropped): the VMs get the ACPI power
+#    button and the panel exits
 . "$(dirname "$0")/../lib.sh"
 if [ -z "$VMST_IN_XVFB" ]; then
 	VMST_IN_XVFB=1 exec xvfb-run -a -s '-screen 0 1280x1024x24' sh "$0" "$@"
@@ -180,4 +184,20 @@ keys q
 check "quit asks about the 2 VMs" wait_screen "2 VM\(s\) running" 5
 keys Enter
 check "the panel exits 0" wait_for "$T/exit" "^0$" 30
+
+# ---- the terminal goes away (an ssh connection drops): the panel powers its
+# VMs off and exits instead of spinning on a dead terminal
+$TMX kill-session -t p
+rm -f "$T/desk.com1" "$T/hup.pid"
+$TMX new-session -d -s p -x 100 -y 30 "echo \$\$ > '$T/hup.pid'; exec env LANG=C.UTF-8 TERM=xterm-256color \
+XDG_STATE_HOME='$T/state' '$VMST' --config '$T/vmstation.conf' 2> '$T/stderr'"
+wait_screen "desk +stopped" 10
+pid=$(cat "$T/hup.pid")
+keys s
+check "desk runs again" wait_screen "desk +running +1 +32M" 10
+wait_for "$T/desk.com1" "^count=" 10
+$TMX kill-session -t p
+check "hang-up: the guest got the ACPI power button" wait_for "$T/desk.com1" "^acpi: power button" 20
+check "hang-up: the panel process exits" sh -c "i=0; while kill -0 $pid 2>/dev/null; do [ \$i -lt 200 ] || exit 1; sleep 0.1; i=\$((i+1)); done"
+check "hang-up: desk's log says it powered off" sh -c "tail -3 '$T/logs/desk/vmstation.log' | grep -q 'guest powered off'"
 finish
