@@ -152,4 +152,16 @@ keys K
 check "force off the demo" wait_screen "demo +stopped +1 +64M" 20
 keys q
 check "then quit at once" wait_for "$T/exit" "^0$" 10
+
+# ./vmstation.conf comes before the XDG one
+mkdir -p "$T/here/vms"
+printf "vm_dir = 'vms'\naudio = 'none'\n" > "$T/here/vmstation.conf"
+printf "name = 'local'\nmemory = 16\nvga = 'none'\n" > "$T/here/vms/local.cfg"
+rm -f "$T/exit"
+$TMX kill-session -t p 2>/dev/null
+$TMX new-session -d -s p -x 160 -y 30 "cd '$T/here' && env XDG_STATE_HOME='$T/state' \
+XDG_CONFIG_HOME='$T/xdg' LANG=C.UTF-8 '$VMST' 2> '$T/stderr'; echo \$? > '$T/exit'; sleep 600"
+check "./vmstation.conf is used before \$XDG_CONFIG_HOME's" wait_screen "theme default - $T/here/vmstation.conf" 10
+check "with its vm_dir relative to it" wait_screen "local +stopped +1 +16M" 5
+quit_panel
 finish
