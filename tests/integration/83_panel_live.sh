@@ -10,6 +10,7 @@
 #    in the list and in the details pane, never a made-up "0B"
 #  - 'f' opens the VM's SDL window full screen (the size of the X screen),
 #    'f' again makes it a normal window, 'w' closes it
+#  - 'v' shows the VM's VNC address, where an RFB server answers
 #  - the mouse (xterm SGR reports): the wheel scrolls the serial pane, a click
 #    on a tab switches the pane
 #  - a terminal that goes away (ssh dropped): the VMs get the ACPI power
@@ -72,7 +73,8 @@ name = 'desk'
 memory = 32
 kernel = '$G'
 vga = 'stdvga'
-vnc = 0
+vnc = 1
+vncunused = 1
 serial = 'file:$T/desk.com1'
 log_dir = '$T/logs/desk'
 CFG
@@ -102,6 +104,15 @@ check "list: no NIC so Net/s is '-', silent so Snd is '-' (figures sampled)" \
 check "details: CPU, exits, disk figures" wait_screen "figures +CPU [0-9]+%, [0-9]+ exits/s, disk 0B/s," 5
 check "details: net -, sound -" wait_screen "net -, sound - *│" 5
 check "no '0B' network figure anywhere" sh -c "! $TMX capture-pane -p -t p | grep -qE 'net 0B'"
+
+# ---- the VNC address: shown by 'v' and in the details, and a server answers there
+keys v
+check "'v' shows the VNC address" wait_screen "desk: VNC on 127\.0\.0\.1:59[0-9][0-9] \(display :[0-9]+\)" 5
+port=$(cap | sed -n 's/.*desk: VNC on 127\.0\.0\.1:\(59[0-9][0-9]\).*/\1/p' | head -1)
+check "with the viewer command" wait_screen "vncviewer 127\.0\.0\.1::$port" 2
+check "an RFB server answers on port $port" sh -c "timeout 5 socat -u TCP:127.0.0.1:$port - 2>/dev/null | head -c 12 | grep -q '^RFB 003'"
+keys Enter
+check "details: the same VNC address" wait_screen "vnc +127\.0\.0\.1:$port" 5
 
 # ---- the SDL window: full screen, normal, closed --------------------------------
 check "no window before 'f'" [ -z "$(win_geom)" ]
