@@ -10,6 +10,7 @@
 #    in the list and in the details pane, never a made-up "0B"
 #  - 'f' opens the VM's SDL window full screen (the size of the X screen),
 #    'f' again makes it a normal window, 'w' closes it
+#  - F4 resets the guest, 'o' presses its ACPI power button
 #  - 'v' shows the VM's VNC address, where an RFB server answers
 #  - the mouse (xterm SGR reports): the wheel scrolls the serial pane, a click
 #    on a tab switches the pane
@@ -104,6 +105,12 @@ check "list: no NIC so Net/s is '-', silent so Snd is '-' (figures sampled)" \
 check "details: CPU, exits, disk figures" wait_screen "figures +CPU [0-9]+%, [0-9]+ exits/s, disk 0B/s," 5
 check "details: net -, sound -" wait_screen "net -, sound - *│" 5
 check "no '0B' network figure anywhere" sh -c "! $TMX capture-pane -p -t p | grep -qE 'net 0B'"
+
+# ---- reset (F4): the guest starts over
+keys F4
+check "F4 resets: the guest starts again" sh -c "i=0; while [ \$(grep -ac '^panel_guest: start' '$T/desk.com1') -lt 2 ]; do [ \$i -lt 100 ] || exit 1; sleep 0.1; i=\$((i+1)); done"
+check "status: reset" wait_screen "desk reset" 5
+check "still running after the reset" wait_screen "desk +running +1 +32M" 5
 
 # ---- the VNC address: shown by 'v' and in the details, and a server answers there
 keys v
@@ -204,6 +211,15 @@ $TMX new-session -d -s p -x 100 -y 30 "echo \$\$ > '$T/hup.pid'; exec env LANG=C
 XDG_STATE_HOME='$T/state' '$VMST' --config '$T/vmstation.conf' 2> '$T/stderr'"
 wait_screen "desk +stopped" 10
 pid=$(cat "$T/hup.pid")
+# ACPI power-off (o) from the panel: the guest answers the button
+keys s
+wait_screen "desk +running +1 +32M" 10
+wait_for "$T/desk.com1" "^count=" 10
+keys o
+check "'o': the guest sees the ACPI power button" wait_for "$T/desk.com1" "^acpi: power button" 10
+check "'o': desk stopped, the event says the guest powered off" wait_screen "event +guest powered off" 10
+check "'o': listed as stopped" wait_screen "desk +stopped +1 +32M" 5
+rm -f "$T/desk.com1"
 keys s
 check "desk runs again" wait_screen "desk +running +1 +32M" 10
 wait_for "$T/desk.com1" "^count=" 10

@@ -40,6 +40,7 @@ struct panel_vm {
 	struct vm *vm;
 	enum pvm_state state;
 	char event[192];          /* last notable event: "powered off", "crashed: ..." */
+	bool kept_noted;          /* event says it was kept by on_poweroff='preserve' */
 
 	/* start-up on its own thread (vm_create can take a while) */
 	pthread_t starter;

@@ -246,6 +246,7 @@ int vmlist_start(struct panel *p, struct panel_vm *pv)
 	textbuf_clear(pv->serial);
 	pv->state = PVM_STARTING;
 	pv->event[0] = 0;
+	pv->kept_noted = false;
 	pv->sampled = false;
 	pv->force_at = 0;
 	pv->start_done = 0;
@@ -383,14 +384,20 @@ void vmlist_poll(struct panel *p)
 					 vm->crash_reason, action_name(pv->cfg->on_crash));
 				textbuf_printf(p->log, "%s: %s\n", pv->name, pv->event);
 				panel_status(p, true, "%s %s", pv->name, pv->event);
-			} else if (ns == PVM_PAUSED && (why == VMX_POWEROFF || why == VMX_REBOOT)) {
-				/* on_poweroff/on_reboot='preserve': kept, paused */
-				snprintf(pv->event, sizeof(pv->event), "guest %s, kept paused (%s=preserve)",
-					 why == VMX_POWEROFF ? "powered off" : "rebooted",
-					 why == VMX_POWEROFF ? "on_poweroff" : "on_reboot");
-				textbuf_printf(p->log, "%s: %s\n", pv->name, pv->event);
 			}
 			pv->state = ns;
+			p->dirty = true;
+		}
+		/*
+		 * on_poweroff/on_reboot='preserve': kept, paused. The core pauses
+		 * before it records why, so this is checked on every look.
+		 */
+		if (ns == PVM_PAUSED && (why == VMX_POWEROFF || why == VMX_REBOOT) && !pv->kept_noted) {
+			pv->kept_noted = true;
+			snprintf(pv->event, sizeof(pv->event), "guest %s, kept paused (%s=preserve)",
+				 why == VMX_POWEROFF ? "powered off" : "rebooted",
+				 why == VMX_POWEROFF ? "on_poweroff" : "on_reboot");
+			textbuf_printf(p->log, "%s: %s\n", pv->name, pv->event);
 			p->dirty = true;
 		}
 		if (pv->force_at && now >= pv->force_at) {
