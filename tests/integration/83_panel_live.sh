@@ -10,7 +10,7 @@
 #    in the list and in the details pane, never a made-up "0B"
 #  - 'f' opens the VM's SDL window full screen (the size of the X screen),
 #    'f' again makes it a normal window, 'w' closes it
-#  - F4 resets the guest, 'o' presses its ACPI power button
+#  - F4 resets the guest, 'o' presses its ACPI power button, 'e' ejects its CD
 #  - 'v' shows the VM's VNC address, where an RFB server answers
 #  - the mouse (xterm SGR reports): the wheel scrolls the serial pane, a click
 #    on a tab switches the pane
@@ -64,6 +64,7 @@ SCREEN=$(xwininfo -root | awk '/Width:/ { w = $2 } /Height:/ { h = $2 } END { pr
 check "Xvfb screen $SCREEN with a window manager" [ "$SCREEN" = 1280x1024 -a $i -lt 50 ]
 
 mkdir -p "$T/vms" "$T/state"
+printf 'DISCDATA' > "$T/disc.iso"; head -c 4088 /dev/zero >> "$T/disc.iso"
 cat > "$T/vmstation.conf" <<CFG
 vm_dir = '$T/vms'
 audio = 'none'
@@ -76,6 +77,7 @@ kernel = '$G'
 vga = 'stdvga'
 vnc = 1
 vncunused = 1
+disk = [ '$T/disc.iso,raw,hdc:cdrom,r' ]
 serial = 'file:$T/desk.com1'
 log_dir = '$T/logs/desk'
 CFG
@@ -120,6 +122,14 @@ check "with the viewer command" wait_screen "vncviewer 127\.0\.0\.1::$port" 2
 check "an RFB server answers on port $port" sh -c "timeout 5 socat -u TCP:127.0.0.1:$port - 2>/dev/null | head -c 12 | grep -q '^RFB 003'"
 keys Enter
 check "details: the same VNC address" wait_screen "vnc +127\.0\.0\.1:$port" 5
+
+# ---- eject (e): the drive is empty, for the guest too
+check "the guest reads the disc" wait_for "$T/desk.com1" "^cd: data=DISCDATA" 20
+check "details: the disc in hdc" wait_screen "hdc +disc.iso 4.0K ro" 5
+keys e
+check "'e': status says ejected" wait_screen "desk: hdc ejected" 5
+check "details: hdc has no medium" wait_screen "hdc +\[no medium\]" 5
+check "the guest finds the drive empty" wait_for "$T/desk.com1" "^cd: no medium" 20
 
 # ---- the SDL window: full screen, normal, closed --------------------------------
 check "no window before 'f'" [ -z "$(win_geom)" ]
