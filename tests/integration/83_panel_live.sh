@@ -12,6 +12,7 @@
 #    'f' again makes it a normal window, 'w' closes it
 #  - F4 resets the guest, 'o' presses its ACPI power button, 'e' ejects its CD
 #  - 'v' shows the VM's VNC address, where an RFB server answers
+#  - the F9 menu: an item clicked, a command's key typed in it
 #  - the mouse (xterm SGR reports): the wheel scrolls the serial pane, a click
 #    on a tab switches the pane
 #  - a terminal that goes away (ssh dropped): the VMs get the ACPI power
@@ -152,16 +153,7 @@ check "'w' opens a normal window (the file has no full_screen=1)" wait_screen "d
 keys w
 wait_screen "desk: window closed" 5
 
-# ---- the mouse over the pane: tabs and the wheel (xterm mouse reports) ----------
-# desk spins on port I/O; pause it (so the sound guest below has a CPU of its
-# own) once it has printed more than the pane shows
-wait_for "$T/desk.com1" "^count=000000([4-9a-f][0-9a-f]|[0-9a-f]{3})" 30
-keys p
-check "desk paused" wait_screen "desk +paused +1 +32M" 10
-sleep 0.5
-last=$(grep -a '^count=' "$T/desk.com1" | tail -1)
-n_last=$(grep -ac '^count=' "$T/desk.com1")
-check "serial pane shows the newest line ($last)" wait_screen "│$last *│" 5
+# ---- the menu and the mouse: tabs and the wheel (xterm mouse reports) ----------
 # mouse_ev BUTTON COLUMN ROW [m]: one SGR (1006) mouse report at 0-based
 # COLUMN, ROW, as xterm sends them for TERM=xterm-256color (press, or release
 # with m); 64/65 are the wheel
@@ -169,13 +161,35 @@ mouse_ev() {
 	$TMX send-keys -t p -l "$(printf '\033[<%d;%d;%d%s' $1 $(($2 + 1)) $(($3 + 1)) ${4:-M})"
 }
 click_at() { mouse_ev 0 $1 $2; mouse_ev 0 $1 $2 m; sleep 0.4; }
+# a column on the screen: characters before TEXT on the line (UTF-8 aware)
+col_of() { printf '%s' "${2%%$1*}" | LC_ALL=C.UTF-8 wc -m; }
+# desk spins on port I/O; pause it (so the sound guest below has a CPU of its
+# own) once it has printed more than the pane shows, through the F9 menu with
+# a click on its item
+wait_for "$T/desk.com1" "^count=000000([4-9a-f][0-9a-f]|[0-9a-f]{3})" 30
+keys F9
+check "F9 opens the menu" wait_screen "│ Pause / resume +F3 p +│" 5
+mline=$(cap | grep -n "Pause / resume" | head -1)
+mrow=$((${mline%%:*} - 1))
+click_at $(($(col_of "Pause / resume" "${mline#*:}") + 2)) $mrow
+check "a click on the menu's Pause / resume pauses desk" wait_screen "desk +paused +1 +32M" 10
+check "and closes the menu" sh -c "! $TMX capture-pane -p -t p | grep -q 'Pause / resume'"
+# a command's key inside the menu runs it: F9 then l shows the Log pane
+keys F9
+wait_screen "│ Log pane +l +│" 5
+keys l
+check "F9 then 'l' (the command's key) shows the Log pane" wait_screen "│desk paused *│" 5
+keys c
+sleep 0.5
+last=$(grep -a '^count=' "$T/desk.com1" | tail -1)
+n_last=$(grep -ac '^count=' "$T/desk.com1")
+check "serial pane shows the newest line ($last)" wait_screen "│$last *│" 5
 prow=$(cap | grep -n "Serial ─ Screen ─ Monitor ─ Log" | head -1 | cut -d: -f1)
 prow=$((prow - 1))
 pline=$(cap | sed -n "$((prow + 1))p")
 # columns of the tabs (the line is UTF-8: count characters, not bytes)
-col() { printf '%s' "${pline%%$1*}" | LC_ALL=C.UTF-8 wc -m; }
-xlog=$(col " Log ")
-xser=$(col " Serial ")
+xlog=$(col_of " Log " "$pline")
+xser=$(col_of " Serial " "$pline")
 mouse_ev 64 $((xser + 20)) $((prow + 5)); sleep 0.1
 mouse_ev 64 $((xser + 20)) $((prow + 5)); sleep 0.1
 mouse_ev 64 $((xser + 20)) $((prow + 5))

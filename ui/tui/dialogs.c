@@ -159,6 +159,8 @@ struct list_menu {
 	void (*pick)(struct panel *p, struct list_menu *lm, int i);
 };
 
+static void menu_pick(struct panel *p, struct list_menu *lm, int i);
+
 static void list_draw(struct panel *p, struct modal *m)
 {
 	struct list_menu *lm = (struct list_menu *)m;
@@ -202,18 +204,37 @@ static bool list_key(struct panel *p, struct modal *m, int ch, const MEVENT *ev)
 		m->closed = true;
 		lm->pick(p, lm, lm->sel);
 		return false;
-	case KEY_MOUSE:
-		if (ev && ev->y >= lm->in.y && ev->y < lm->in.y + lm->in.h && ev->x >= lm->in.x &&
+	case KEY_MOUSE: {
+		bool click = ev && (ev->bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED));
+		if (ev && (ev->bstate & BUTTON4_PRESSED)) {
+			lm->sel = lm->sel > 0 ? lm->sel - 1 : 0;
+			return true;
+		}
+#ifdef BUTTON5_PRESSED
+		if (ev && (ev->bstate & BUTTON5_PRESSED)) {
+			lm->sel = lm->sel + 1 < lm->n ? lm->sel + 1 : lm->sel;
+			return true;
+		}
+#endif
+		if (click && ev->y >= lm->in.y && ev->y < lm->in.y + lm->in.h && ev->x >= lm->in.x &&
 		    ev->x < lm->in.x + lm->in.w && lm->top + ev->y - lm->in.y < lm->n) {
 			lm->sel = lm->top + ev->y - lm->in.y;
 			m->closed = true;
 			lm->pick(p, lm, lm->sel);
 			return false;
 		}
-		if (ev && (ev->bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED)))
-			return false; /* a click outside closes the menu */
-		return true;
+		return !click;   /* a click outside closes the menu; releases do nothing */
+	}
 	default:
+		if (lm->pick == menu_pick && ch > ' ' && ch < 127) {
+			/* the key of a command runs it, as it does outside the menu */
+			for (int i = 0; i < lm->n; i++)
+				if (command_has_key(lm->ids[i], ch)) {
+					m->closed = true;
+					lm->pick(p, lm, i);
+					return false;
+				}
+		}
 		return true;
 	}
 }

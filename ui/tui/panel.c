@@ -73,6 +73,18 @@ static const struct { const char *label, *key; } commands[CMD_COUNT] = {
 const char *command_label(int cmd) { return commands[cmd].label; }
 const char *command_key(int cmd) { return commands[cmd].key; }
 
+bool command_has_key(int cmd, int ch)
+{
+	/* the single characters among the command's keys ("F3 p": p) */
+	for (const char *k = commands[cmd].key; *k;) {
+		size_t l = strcspn(k, " ");
+		if (l == 1 && (unsigned char)k[0] == ch)
+			return true;
+		k += l + (k[l] == ' ');
+	}
+	return false;
+}
+
 /* The menu bar: function key, label, command. */
 static const struct { const char *key, *label; int cmd; } bar[] = {
 	{ "1", "Help", CMD_HELP }, { "2", "Start", CMD_START }, { "3", "Pause", CMD_PAUSE },

@@ -215,5 +215,7 @@ enum {
 };
 const char *command_label(int cmd);
 const char *command_key(int cmd);
+/* Whether ch (a letter such as 'p') is one of the command's keys. */
+bool command_has_key(int cmd, int ch);
 
 #endif
