@@ -80,8 +80,12 @@ static void load(struct plugin *p, const char *symbol)
 		/* the first file found is the one: its failure is the one to report */
 		void *h = found ? dlopen(path, RTLD_NOW | RTLD_LOCAL) : NULL;
 		const struct plugin_header *t = h ? dlsym(h, symbol) : NULL;
-		if (found && !h)
-			p->err = xasprintf("%s", dlerror());
+		if (found && !h) {
+			/* a missing library's message does not name the plugin */
+			const char *e = dlerror();
+			p->err = strncmp(e, path, strlen(path)) ? xasprintf("%s: %s", path, e)
+								: xstrdup(e);
+		}
 		else if (h && !t)
 			p->err = xasprintf("%s has no %s", path, symbol);
 		else if (t && !(p->err = header_mismatch(t, path)))
