@@ -83,13 +83,15 @@ static void load(struct plugin *p, const char *symbol)
 		if (found && !h) {
 			/* a missing library's message does not name the plugin */
 			const char *e = dlerror();
+			if (!e)
+				e = "cannot be loaded";
 			p->err = strncmp(e, path, strlen(path)) ? xasprintf("%s: %s", path, e)
 								: xstrdup(e);
-		}
-		else if (h && !t)
+		} else if (h && !t) {
 			p->err = xasprintf("%s has no %s", path, symbol);
-		else if (t && !(p->err = header_mismatch(t, path)))
+		} else if (t && !(p->err = header_mismatch(t, path))) {
 			p->table = t;
+		}
 		if (h && !p->table)
 			dlclose(h);
 		free(path);
