@@ -544,7 +544,7 @@ static int sdlw_ui_init(void)
 	return 0;
 }
 
-struct sdl_window *sdlw_window_open(struct vm *vm)
+static struct sdl_window *sdlw_window_open(struct vm *vm)
 {
 	if (!vm->display) {
 		msg_error("%s: sdl=1 needs a graphics card (vga='none' removes it)", vm->name);
