@@ -14,7 +14,8 @@
 #  - 'v' shows the VM's VNC address, where an RFB server answers
 #  - the F9 menu: an item clicked, a command's key typed in it
 #  - the mouse (xterm SGR reports): the wheel scrolls the serial pane, a click
-#    on a tab switches the pane
+#    on a tab switches the pane; in the file browser a click selects an ISO,
+#    a second click inserts it, the wheel only moves
 #  - a terminal that goes away (ssh dropped): the VMs get the ACPI power
 #    button and the panel exits
 . "$(dirname "$0")/../lib.sh"
@@ -66,10 +67,14 @@ check "Xvfb screen $SCREEN with a window manager" [ "$SCREEN" = 1280x1024 -a $i 
 
 mkdir -p "$T/vms" "$T/state"
 printf 'DISCDATA' > "$T/disc.iso"; head -c 4088 /dev/zero >> "$T/disc.iso"
+mkdir -p "$T/isos"
+printf 'AAAAAAAA' > "$T/isos/A.iso"; head -c 4088 /dev/zero >> "$T/isos/A.iso"
+printf 'BBBBBBBB' > "$T/isos/B.iso"; head -c 4088 /dev/zero >> "$T/isos/B.iso"
 cat > "$T/vmstation.conf" <<CFG
 vm_dir = '$T/vms'
 audio = 'none'
 poweroff_timeout = 3
+iso_dir = '$T/isos'
 CFG
 cat > "$T/vms/desk.cfg" <<CFG
 name = 'desk'
@@ -206,6 +211,21 @@ click_at $((xlog + 1)) $prow
 check "a click on the Log tab shows the panel's log" wait_screen "desk: window closed *│" 5
 click_at $((xser + 1)) $prow
 check "a click on the Serial tab: back to COM1" wait_screen "│$last *│" 5
+
+# the file browser by mouse: the wheel only moves, a click selects, a second
+# click on the same name inserts it
+keys i
+check "'i' opens the file browser in iso_dir" wait_screen "B\.iso +4\.0K" 5
+bline=$(cap | grep -n " B\.iso " | head -1)
+brow=$((${bline%%:*} - 1))
+bx=$(($(col_of "B.iso" "${bline#*:}") + 1))
+mouse_ev 65 $bx $brow; sleep 0.2; mouse_ev 65 $bx $brow; sleep 0.2; mouse_ev 64 $bx $brow; sleep 0.3
+check "the wheel over the list inserts nothing" sh -c "$TMX capture-pane -p -t p | grep -q ' B\.iso ' && ! $TMX capture-pane -p -t p | grep -q 'inserted in'"
+click_at $bx $brow
+check "one click selects B.iso, the browser stays open" sh -c "$TMX capture-pane -p -t p | grep -q ' B\.iso ' && ! $TMX capture-pane -p -t p | grep -q 'inserted in'"
+click_at $bx $brow
+check "a second click inserts it" wait_screen "B\.iso inserted in hdc" 5
+check "details: B.iso in hdc" wait_screen "hdc +B\.iso 4\.0K ro" 5
 
 # ---- sound: on while the guest plays, '-' once it stopped ------------------------
 keys Down s

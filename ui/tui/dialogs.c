@@ -95,7 +95,7 @@ static bool choice_key(struct panel *p, struct modal *m, int ch, const MEVENT *e
 		pick = -1;
 		break;
 	case KEY_MOUSE:
-		if (ev && ev->y == c->by)
+		if (ev && (ev->bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED)) && ev->y == c->by)
 			for (int i = 0; i < c->n; i++)
 				if (ev->x >= c->bx[i] && ev->x < c->bx[i] + (int)strlen(c->buttons[i]) + 4)
 					pick = i;

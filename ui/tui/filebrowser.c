@@ -283,7 +283,9 @@ static bool key(struct panel *p, struct modal *m, int ch, const MEVENT *ev)
 		b->typed[1] = 0;
 		return true;
 	case KEY_MOUSE:
-		if (ev && ev->y >= b->list.y && ev->y < b->list.y + b->list.h &&
+		/* a click selects, a second click (or a double click) opens; the wheel moves */
+		if (ev && (ev->bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON1_DOUBLE_CLICKED)) &&
+		    ev->y >= b->list.y && ev->y < b->list.y + b->list.h &&
 		    b->top + ev->y - b->list.y < b->n) {
 			int i = b->top + ev->y - b->list.y;
 			bool again = i == b->sel;

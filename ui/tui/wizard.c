@@ -322,7 +322,9 @@ static bool key(struct panel *p, struct modal *m, int ch, const MEVENT *ev)
 			t[strlen(t) - 1] = 0;
 		return true;
 	case KEY_MOUSE:
-		for (int f = 0; ev && f < F_COUNT; f++)
+		if (!ev || !(ev->bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON1_DOUBLE_CLICKED)))
+			return true;   /* only clicks act here */
+		for (int f = 0; f < F_COUNT; f++)
 			if (ev->y == w->fy[f] && (f < F_CREATE || (ev->x >= w->fx[f] && ev->x < w->fx[f] + 10))) {
 				w->field = f;
 				if (f == F_CREATE)
