@@ -92,7 +92,8 @@ name = 'sound'
 memory = 32
 kernel = '$S'
 extra = 'short'
-vga = 'none'
+vga = 'stdvga'
+vnc = 0
 soundhw = 'sb16,pcspk'
 audio = 'wav:$T/sound.wav'
 on_poweroff = 'preserve'
@@ -242,10 +243,17 @@ check "details: the event says why it is paused" wait_screen "guest powered off,
 check "details: sound -" wait_screen "sound -" 5
 check "the sound really went to the wav file" [ "$(stat -c %s "$T/sound.wav" 2>/dev/null || echo 0)" -gt 100000 ]
 
+# a window for each VM at once, titled with its name and state
+keys w Up w
+check "two SDL windows at once, one per VM" sh -c "i=0; while [ \$i -lt 50 ]; do
+	t=\$(xdotool search --classname '^vmstation\$' getwindowname %@ 2>/dev/null | sort | tr '\n' ,)
+	[ \"\$t\" = 'desk [paused],sound [paused],' ] && exit 0; sleep 0.1; i=\$((i+1)); done; exit 1"
+
 keys q
 check "quit asks about the 2 VMs" wait_screen "2 VM\(s\) running" 5
 keys Enter
 check "the panel exits 0" wait_for "$T/exit" "^0$" 30
+check "its windows are gone" sh -c "! xdotool search --classname '^vmstation\$' >/dev/null 2>&1"
 
 # ---- the terminal goes away (an ssh connection drops): the panel powers its
 # VMs off and exits instead of spinning on a dead terminal
