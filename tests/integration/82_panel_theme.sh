@@ -136,6 +136,25 @@ keys Enter
 check "delete: the VM is gone from the list" sh -c "i=0; while [ \$i -lt 50 ]; do $TMX capture-pane -p -t p | grep -q 'two +stopped' || exit 0; sleep 0.1; i=\$((i+1)); done; exit 1"
 check "delete: the VM file is removed" [ ! -f "$T/vms/two.cfg" ]
 check "delete: the disk image is kept" [ -f "$T/two.img" ]
+# 'Delete with images': the disk image goes too, never the CD image
+truncate -s 1M "$T/three.img" "$T/three.iso"
+cat > "$T/vms/three.cfg" <<CFG
+name = 'three'
+memory = 32
+vga = 'none'
+disk = [ '$T/three.img,raw,hda,w', '$T/three.iso,raw,hdc:cdrom,r' ]
+CFG
+check "a VM file added to vm_dir shows up in the running panel" wait_screen "three +stopped +1 +32M" 10
+sed -i 's/^memory = 32/memory = 48/' "$T/vms/three.cfg"
+touch -d '+2 seconds' "$T/vms/three.cfg"   # a new mtime even within the same tick
+check "a VM file edited outside the panel is re-read" wait_screen "three +stopped +1 +48M" 10
+keys End D
+wait_screen "Delete the VM 'three'" 5
+keys Right Enter
+check "delete with images: the VM file is removed" sh -c "i=0; while [ -f '$T/vms/three.cfg' ]; do [ \$i -lt 50 ] || exit 1; sleep 0.1; i=\$((i+1)); done"
+check "delete with images: the disk image is removed" [ ! -f "$T/three.img" ]
+check "delete with images: the CD image is kept" [ -f "$T/three.iso" ]
+check "status names what was deleted" wait_screen "deleted $T/vms/three.cfg and" 5
 quit_panel
 
 # no vmstation.conf anywhere: one is created (XDG) with the demo VM

@@ -1050,6 +1050,8 @@ static void loop(struct panel *p)
 		if (now - p->last_sample >= SECOND) {
 			p->last_sample = now;
 			vmlist_sample(p);
+			if (!p->modal)
+				vmlist_watch(p);   /* not under a dialog that holds a VM's file name */
 			p->dirty = true;
 		}
 		if (p->quitting && !vmlist_active(p))

@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "manager_config.h"
 #include "textbuf.h"
@@ -34,7 +35,8 @@ struct panel_vm {
 	unsigned vcpus;
 	uint64_t memory_mib;
 	char disks_desc[512];
-	char log_dir[512];        /* from the file */     /* from the file, for a stopped VM's details */
+	char log_dir[512];        /* from the file, for a stopped VM's details */
+	struct timespec file_mtime; /* when the file was last read */
 
 	struct vm_config *cfg;    /* owned while the VM exists */
 	struct vm *vm;
@@ -90,6 +92,7 @@ struct panel {
 
 	struct panel_vm **vms;
 	size_t n_vms, sel, top;
+	struct timespec vm_dir_mtime; /* vm_dir when last scanned */
 
 	int wake[2];              /* VM threads -> main loop */
 	int err_pipe[2];          /* our stderr while curses owns the terminal */
@@ -149,6 +152,8 @@ void fmt_duration(char *buf, size_t n, uint64_t secs);
 
 /* --- vmlist.c ------------------------------------------------------------ */
 void vmlist_scan(struct panel *p);
+/* Every second or so: rescan vm_dir or re-read files changed outside the panel. */
+void vmlist_watch(struct panel *p);
 int vmlist_start(struct panel *p, struct panel_vm *pv);
 /* Main-loop housekeeping: finished start-ups, stopped VMs, quitting. */
 void vmlist_poll(struct panel *p);

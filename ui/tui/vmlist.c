@@ -68,13 +68,15 @@ static void refresh_file(struct panel *p, struct panel_vm *pv)
 	trim_msg(msgs);
 	pv->cfg_ok = r == 0;
 	snprintf(pv->cfg_err, sizeof(pv->cfg_err), "%s", r == 0 ? "" : msgs);
+	bool exists = pv->vm || pv->starter_running;
 	if (r == 0) {
-		if (!pv->vm) {
+		/* a VM that exists shows what it runs with, not the edited file */
+		if (!exists) {
 			free(pv->name);
 			pv->name = xstrdup(c.name ? c.name : "?");
+			pv->vcpus = c.vcpus ? c.vcpus : 1;
+			pv->memory_mib = c.memory_mib;
 		}
-		pv->vcpus = c.vcpus ? c.vcpus : 1;
-		pv->memory_mib = c.memory_mib;
 		snprintf(pv->log_dir, sizeof(pv->log_dir), "%s", c.log_dir ? c.log_dir : "");
 		size_t o = 0;
 		pv->disks_desc[0] = 0;
@@ -105,6 +107,7 @@ static int cmp_vm(const void *a, const void *b)
 
 static void free_pvm(struct panel_vm *pv)
 {
+	monitor_pane_close(pv);    /* the monitor pane may point at it */
 	textbuf_free(pv->serial);
 	textbuf_free(pv->mon_out);
 	free(pv->file);
@@ -112,9 +115,40 @@ static void free_pvm(struct panel_vm *pv)
 	free(pv);
 }
 
+static struct timespec mtime_of(const char *path)
+{
+	struct stat st;
+	if (stat(path, &st) < 0)
+		return (struct timespec){ 0, 0 };
+	return st.st_mtim;
+}
+
+static bool same_time(struct timespec a, struct timespec b)
+{
+	return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
+}
+
+void vmlist_watch(struct panel *p)
+{
+	if (!same_time(mtime_of(p->mc.vm_dir), p->vm_dir_mtime)) {
+		vmlist_scan(p);     /* a file was added, removed or renamed */
+		return;
+	}
+	for (size_t i = 0; i < p->n_vms; i++) {
+		struct panel_vm *pv = p->vms[i];
+		struct timespec t = mtime_of(pv->file);
+		if (!same_time(t, pv->file_mtime) && !pv->vm && !pv->starter_running) {
+			pv->file_mtime = t;
+			refresh_file(p, pv);   /* edited in place, outside the panel */
+			p->dirty = true;
+		}
+	}
+}
+
 void vmlist_scan(struct panel *p)
 {
 	struct panel_vm *selected = panel_selected(p);
+	p->vm_dir_mtime = mtime_of(p->mc.vm_dir);
 	bool *seen = xzalloc((p->n_vms + 1) * sizeof(bool));
 	DIR *d = opendir(p->mc.vm_dir);
 	if (!d) {
@@ -145,6 +179,7 @@ void vmlist_scan(struct panel *p)
 			} else {
 				free(path);
 			}
+			pv->file_mtime = mtime_of(pv->file);
 			refresh_file(p, pv);
 		}
 		closedir(d);
