@@ -3,9 +3,10 @@
 # a window manager (openbox: full screen is a request to the window manager,
 # as on any desktop):
 #  - Snd reads "on" while the sb16_play guest makes sound (SB16 DMA, OPL,
-#    PC speaker into audio='wav:'), "-" for a silent VM and once the guest
-#    has stopped playing (powered off, kept paused by on_poweroff='preserve');
-#    the details pane says the same
+#    PC speaker, into vmstation.conf's audio='wav:'), "-" for a silent VM
+#    and once the guest has stopped playing (powered off, kept paused by
+#    on_poweroff='preserve'); the details pane says the same
+#  - two VMs' SDL windows at once, closed when the panel quits
 #  - Net/s is "-" for a VM without a network card (vmstation has none yet),
 #    in the list and in the details pane, never a made-up "0B"
 #  - 'f' opens the VM's SDL window full screen (the size of the X screen),
@@ -72,7 +73,7 @@ printf 'AAAAAAAA' > "$T/isos/A.iso"; head -c 4088 /dev/zero >> "$T/isos/A.iso"
 printf 'BBBBBBBB' > "$T/isos/B.iso"; head -c 4088 /dev/zero >> "$T/isos/B.iso"
 cat > "$T/vmstation.conf" <<CFG
 vm_dir = '$T/vms'
-audio = 'none'
+audio = 'wav:$T/sound.wav'
 poweroff_timeout = 3
 iso_dir = '$T/isos'
 CFG
@@ -95,7 +96,6 @@ extra = 'short'
 vga = 'stdvga'
 vnc = 0
 soundhw = 'sb16,pcspk'
-audio = 'wav:$T/sound.wav'
 on_poweroff = 'preserve'
 serial = 'file:$T/sound.com1'
 log_dir = '$T/logs/sound'
@@ -241,7 +241,7 @@ check "after the guest powered off: kept paused (on_poweroff=preserve)" wait_scr
 check "list: Snd '-' once it stopped playing" wait_screen "sound +paused +1 +32M +0:00:[0-9]+ +[0-9]+ +[0-9]+ +0B +- +- *│" 5
 check "details: the event says why it is paused" wait_screen "guest powered off, kept paused" 5
 check "details: sound -" wait_screen "sound -" 5
-check "the sound really went to the wav file" [ "$(stat -c %s "$T/sound.wav" 2>/dev/null || echo 0)" -gt 100000 ]
+check "the sound went to vmstation.conf's audio back end (a wav file)" [ "$(stat -c %s "$T/sound.wav" 2>/dev/null || echo 0)" -gt 100000 ]
 
 # a window for each VM at once, titled with its name and state
 keys w Up w
