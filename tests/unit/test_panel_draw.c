@@ -4,8 +4,8 @@
  *  - the ASCII fallback (LANG=C): box drawing, blocks and arrows become
  *    - | + # < > ^ v, one column per character, invalid bytes one '?'
  *  - draw_fit: bytes that fit in w columns, wide characters, newlines
- *  - pane_draw_textbuf: long lines wrap at the pane's width, scrolling
- *    counts wrapped rows and stops at the oldest text
+ *  - pane_draw_textbuf: long lines wrap at the pane's width (between words
+ *    where it can), scrolling counts wrapped rows and stops at the oldest text
  */
 #include <locale.h>
 #include <stdlib.h>
@@ -90,6 +90,17 @@ static void wrapped_pane(void)
 	CHECK_STR(row(10, 2, 10), "first", "oldest line at the top");
 	CHECK_STR(row(12, 2, 10), "ABCDEFGHIJ", "and the rows after it");
 	CHECK_STR(row(0, 0, 1), "", "nothing drawn outside the pane");
+	/* words stay whole where a row has a space in its right two thirds */
+	textbuf_clear(tb);
+	textbuf_printf(tb, "one two three four\na bcdefghijklmnop\n");
+	p->scroll = 0;
+	r.h = 4;
+	erase();
+	pane_draw_textbuf(p, tb, r, TE_SERIAL);
+	CHECK_STR(row(10, 2, 10), "one two", "word wrap: the row ends at a space");
+	CHECK_STR(row(11, 2, 10), "three four", "word wrap: the next word starts the row");
+	CHECK_STR(row(12, 2, 10), "a bcdefghi", "a space in the left third: cut at the width");
+	CHECK_STR(row(13, 2, 10), "jklmnop", "and the rest");
 	textbuf_free(tb);
 	free(p);
 }

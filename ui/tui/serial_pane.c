@@ -39,12 +39,27 @@ static void draw_tabs(struct panel *p, struct rect r)
 	}
 }
 
+/*
+ * The bytes of s on its first row at w columns: after the last space of the
+ * row when there is one in its right two thirds (words stay whole), else as
+ * many as fit.
+ */
+static size_t row_bytes(const char *s, int w)
+{
+	size_t take = draw_fit(s, w);
+	if (take < strlen(s) && s[take] != ' ')
+		for (size_t i = take; i > take / 3; i--)
+			if (s[i - 1] == ' ')
+				return i;
+	return take;
+}
+
 /* Rows a line takes wrapped at w columns (at least one). */
 static unsigned wrapped_rows(const char *s, int w)
 {
 	unsigned rows = 1;
 	size_t n;
-	while (*s && (n = draw_fit(s, w)) < strlen(s) && n > 0) {
+	while (*s && (n = row_bytes(s, w)) < strlen(s) && n > 0) {
 		s += n;
 		rows++;
 	}
@@ -76,7 +91,7 @@ void pane_draw_textbuf(struct panel *p, struct textbuf *tb, struct rect r, enum 
 	for (unsigned i = 0; i < n && row < end; i++) {
 		const char *s = lines[i];
 		do {
-			size_t take = draw_fit(s, r.w);
+			size_t take = row_bytes(s, r.w);
 			if (!take && *s)
 				break;    /* a character wider than the pane */
 			if (row >= first) {

@@ -182,8 +182,9 @@ void pvm_destroy_vm(struct panel *p, struct panel_vm *pv);
 void details_draw(struct panel *p, struct rect r);
 void pane_draw(struct panel *p, struct rect r);
 /*
- * The newest lines of tb in r, long lines wrapped at r.w columns,
- * p->scroll rows back from the end (clamped to the text there is).
+ * The newest lines of tb in r, long lines wrapped at r.w columns (between
+ * words where it can), p->scroll rows back from the end (clamped to the
+ * text there is).
  */
 void pane_draw_textbuf(struct panel *p, struct textbuf *tb, struct rect r, enum theme_elem e);
 bool pane_key(struct panel *p, int ch);
