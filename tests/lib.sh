@@ -46,6 +46,19 @@ vm_bg() {
 	VM_PID=$!
 }
 
+# wait_guest FILE REGEX SECONDS: wait_for, but give up as soon as the VM
+# started by vm_bg ($VM_PID) has ended.
+wait_guest() {
+	_i=0
+	while [ $_i -lt $(($3 * 10)) ]; do
+		grep -qaE "$2" "$1" 2>/dev/null && return 0
+		_st=$(ps -o stat= -p "$VM_PID" 2>/dev/null | cut -c1)
+		[ -n "$_st" ] && [ "$_st" != Z ] || { grep -qaE "$2" "$1" 2>/dev/null; return; }
+		sleep 0.1; _i=$((_i + 1))
+	done
+	return 1
+}
+
 # wait_pid PID SECONDS: wait for a background child; sets RC to its exit
 # status, or kills it and sets RC=124 on time-out. (Not in $(...): a subshell
 # cannot reap the parent's child, and a zombie still answers kill -0.)

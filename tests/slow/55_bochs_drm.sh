@@ -69,12 +69,14 @@ echo "VMST-DMESG-END"
 echo "VMST-DRM-READY"
 sleep 100000
 EOF
+. "$TOP/tests/guests/linux-common.sh"
+BUSYBOX=$(busybox_i386 "$CACHE") || { fail "fetch busybox-static:i386"; finish; }
 if [ ! -f "$dir/initrd.cpio" ] || ! cmp -s "$dir/init.new" "$dir/init" ||
-   [ "$dir/modules.done" -nt "$dir/initrd.cpio" ]; then
+   [ "$dir/modules.done" -nt "$dir/initrd.cpio" ] || ! cmp -s "$BUSYBOX" "$dir/busybox.used"; then
 	root="$dir/initramfs"
 	rm -rf "$root"
 	mkdir -p "$root/bin" "$root/proc" "$root/sys" "$root/dev" "$root/lib/modules"
-	cp /bin/busybox "$root/bin/busybox"
+	cp "$BUSYBOX" "$root/bin/busybox"
 	for a in sh mount echo cat dmesg grep uname sleep insmod printf; do
 		ln -s busybox "$root/bin/$a"
 	done
@@ -84,19 +86,19 @@ if [ ! -f "$dir/initrd.cpio" ] || ! cmp -s "$dir/init.new" "$dir/init" ||
 	(cd "$root" && find . | sort | cpio -o -H newc --quiet -R 0:0) > "$dir/initrd.cpio.tmp"
 	mv "$dir/initrd.cpio.tmp" "$dir/initrd.cpio"
 	cp "$dir/init.new" "$dir/init"
+	cp "$BUSYBOX" "$dir/busybox.used"
 	rm -rf "$root"
 fi
 INITRD="$dir/initrd.cpio"
 
-# same command-line quirks as tests/slow/20_linux_boot.sh (this machine's KVM)
-LINUX_QUIRKS=${LINUX_QUIRKS:-"mitigations=off noxsave nokaslr nofsgsbase init_on_alloc=0 clearcpuid=smap,smep,rdrand,rdseed,popcnt,avx,avx2,avx512f,bmi1,bmi2,movbe,pclmulqdq,aes,sse4_2,sse4_1,ssse3,fma,f16c,adx,sha_ni,lzcnt,abm"}
+. "$TOP/tests/slow/linux_cmdline.inc" # LINUX_QUIRKS, LINUX_TRIM
 cat > "$T/drm.cfg" <<EOF
 name = 'bochsdrm'
 memory = 256
 vcpus = 1
 kernel = '$KERNEL'
 ramdisk = '$INITRD'
-extra = 'console=ttyS0 panic=-1 logo.nologo $LINUX_QUIRKS'
+extra = 'console=ttyS0 panic=-1 logo.nologo $LINUX_QUIRKS $LINUX_TRIM $LINUX_CLOCK'
 serial = 'file:$T/com1'
 cpuid = 'host,cx16=0,rdrand=0,rdseed=0,xsave=0'
 vga = 'stdvga'
@@ -119,7 +121,8 @@ done
 grep -a -A1 'vCPU 0:' "$T/logs/vmstation.log" 2>/dev/null | head -2
 SECS=$(( $(date +%s) - start ))
 echo "TIME: boot to the bochs console drawn: ${SECS}s"
-check "/init ran" grep -q '^VMST-LINUX-BOOT-OK' "$T/com1"
+why=$(linux_userspace_diag "$T/com1")
+check "/init ran${why:+ -- $why}" grep -q '^VMST-LINUX-BOOT-OK' "$T/com1"
 check "every module loaded" sh -c "grep -q '^VMST-DRM-READY' '$T/com1' && ! grep -q 'VMST-INSMOD-FAIL' '$T/com1'"
 check "the bochs driver found the card (DISPI id)" grep -qi 'Found bochs VGA, ID 0xb0c' "$T/com1"
 check "fb0 is bochs-drm ($(grep '^VMST-FB0' "$T/com1"))" grep -q '^VMST-FB0 bochs' "$T/com1"

@@ -15,9 +15,7 @@
 . "$(dirname "$0")/../lib.sh"
 MC="$TOP/tests/tools/monitor-client"
 TIMEOUT=${LINUX_BOOT_TIMEOUT:-1500}
-# the command-line quirks of tests/slow/41_monitor_media.sh (this machine's
-# KVM cannot clear some CPUID bits and does not emulate some instructions)
-LINUX_QUIRKS=${LINUX_QUIRKS:-"mitigations=off noxsave nokaslr nofsgsbase init_on_alloc=0 clearcpuid=smap,smep,rdrand,rdseed,popcnt,avx,avx2,avx512f,bmi1,bmi2,movbe,pclmulqdq,aes,sse4_2,sse4_1,ssse3,fma,f16c,adx,sha_ni,lzcnt,abm"}
+. "$TOP/tests/slow/linux_cmdline.inc" # LINUX_QUIRKS, LINUX_TRIM
 
 paths=$(sh "$TOP/tests/guests/build-linux.sh" "$CACHE") || { fail "build the Linux guest"; finish; }
 KERNEL=$(echo "$paths" | sed -n 's/^KERNEL=//p')
@@ -68,7 +66,8 @@ int main(void)
 	}
 }
 C
-cc -static -O1 -o "$T/evwatch" "$T/evwatch.c" || { fail "build evwatch (static)"; finish; }
+# i386 like the busybox beside it (busybox_i386 in tests/guests/linux-common.sh)
+cc -m32 -static -O1 -o "$T/evwatch" "$T/evwatch.c" || { fail "build evwatch (static, i386: gcc-multilib)"; finish; }
 
 # ---- modules from the kernel's package and the initramfs --------------------
 dir="$CACHE/linux-amd64-input"
@@ -126,7 +125,9 @@ exec /bin/evwatch
 EOF
 root="$T/initramfs"
 mkdir -p "$root/bin" "$root/proc" "$root/sys" "$root/dev" "$root/lib/modules"
-cp /bin/busybox "$root/bin/busybox"
+. "$TOP/tests/guests/linux-common.sh"
+BUSYBOX=$(busybox_i386 "$CACHE") || { fail "fetch busybox-static:i386"; finish; }
+cp "$BUSYBOX" "$root/bin/busybox"
 for a in sh mount echo cat grep uname sleep insmod dmesg; do ln -s busybox "$root/bin/$a"; done
 cp "$T/evwatch" "$root/bin/evwatch"
 cp "$dir"/modules/*.ko "$root/lib/modules/"
@@ -145,7 +146,7 @@ name = 'linuxinput'
 memory = 256
 kernel = '$KERNEL'
 ramdisk = '$T/initrd.cpio'
-extra = 'console=ttyS0 quiet panic=-1 $LINUX_QUIRKS'
+extra = 'console=ttyS0 panic=-1 $LINUX_QUIRKS $LINUX_TRIM $LINUX_CLOCK'
 serial = 'file:$T/com1.log'
 cpuid = 'host,cx16=0,rdrand=0,rdseed=0,xsave=0'
 vga = 'stdvga'
@@ -154,12 +155,15 @@ usbdevice = 'tablet'
 vnc = 1
 vnclisten = '127.0.0.1'
 vncdisplay = $D
+on_reboot = 'destroy'
 log_dir = '$T/logs'
 CFG
 SOCK="$T/mon.sock"
 start=$(date +%s)
 vm_bg linux run "$T/linux.cfg" --monitor "unix:$SOCK"
-check "Linux boots, loads the modules and opens the event devices" wait_for "$T/com1.log" "^VMST-EVREADY" "$TIMEOUT"
+wait_guest "$T/com1.log" "^VMST-EVREADY" "$TIMEOUT"
+why=$(linux_userspace_diag "$T/com1.log")
+check "Linux boots, loads the modules and opens the event devices${why:+ -- $why}" grep -aq "^VMST-EVREADY" "$T/com1.log"
 echo "TIME: boot to evwatch ready: $(( $(date +%s) - start ))s"
 check "no module failed to load" sh -c "! grep -a 'VMST-INSMOD-FAIL' '$T/com1.log'"
 # the event device of a named input device
