@@ -2,8 +2,7 @@
 # Builds the slow-tier Linux guest from Debian packages into a cache directory
 # (default build/cache), once; later runs reuse it. Prints two lines:
 #   KERNEL=<path of Debian's linux-image-amd64 bzImage>
-#   INITRD=<path of a busybox-static initramfs (uncompressed cpio); the i386
-#           busybox: see busybox_i386 in linux-common.sh>
+#   INITRD=<path of a busybox-static initramfs (uncompressed cpio)>
 # The initramfs /init mounts proc and sys, prints VMST-LINUX-BOOT-OK on the
 # console, shows `dmesg | grep ttyS0` between VMST-DMESG-BEGIN/END, and
 # powers off with `poweroff -f` (boot_init in linux-common.sh).
@@ -28,7 +27,8 @@ if [ ! -f "$dir/vmlinuz" ]; then
 fi
 
 # --- initramfs: busybox-static and the boot /init ------------------------
-busybox=$(busybox_i386 "$cache") || { echo "build-linux: cannot fetch busybox-static:i386" >&2; exit 1; }
+busybox=/bin/busybox
+[ -x "$busybox" ] || { echo "build-linux: $busybox missing (apt-get install busybox-static)" >&2; exit 1; }
 boot_initramfs "$dir" "$busybox" ""
 echo "KERNEL=$dir/vmlinuz"
 echo "INITRD=$dir/initrd.cpio"

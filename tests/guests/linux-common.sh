@@ -43,23 +43,6 @@ poweroff -f
 EOF
 }
 
-# busybox_i386 CACHE: the path of Debian's i386 busybox-static, fetched once
-# into CACHE/busybox-i386. The amd64 guests run it too (IA32 emulation, system
-# calls through int 0x80 with vdso32=0): on this machine's KVM a 64-bit
-# process's SYSCALL instruction reaches the guest kernel's entry point still in
-# user mode and faults (tests/slow/linux_cmdline.inc).
-busybox_i386() {
-	_d="$1/busybox-i386"
-	if [ ! -x "$_d/busybox" ]; then
-		enable_i386
-		rm -rf "$_d" && mkdir -p "$_d/deb"
-		(cd "$_d/deb" && apt-get download -q busybox-static:i386 >&2) || return 1
-		dpkg-deb --fsys-tarfile "$_d"/deb/*.deb | tar -x -C "$_d/deb" ./bin/busybox || return 1
-		mv "$_d/deb/bin/busybox" "$_d/busybox" && rm -rf "$_d/deb"
-	fi
-	echo "$_d/busybox"
-}
-
 # busybox_root ROOT BUSYBOX APPLET...: a fresh ROOT with proc, sys, dev and
 # bin/busybox (copied from BUSYBOX) linked as each APPLET.
 busybox_root() {
