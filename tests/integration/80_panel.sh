@@ -25,6 +25,27 @@ wait_screen() {
 	done
 	return 1
 }
+# wait_pane REGEX SECONDS: until the right-hand pane's text, its rows joined
+# (long lines wrap there, between words), matches
+wait_pane() {
+	i=0
+	while [ $i -lt $(($2 * 10)) ]; do
+		cap | awk -F'│' 'NF > 2 { print $(NF - 1) }' | sed 's/ *$//' | tr '\n' ' ' | grep -qE "$1" && return 0
+		sleep 0.1; i=$((i + 1))
+	done
+	return 1
+}
+# to_list: Escape out of a pane, then wait until the pane lets go (a key
+# sent at once can be read together with the Escape, as an Alt-key)
+to_list() {
+	keys Escape
+	i=0
+	while [ $i -lt 50 ]; do
+		cap | grep -q "Esc: back" || return 0
+		sleep 0.1; i=$((i + 1))
+	done
+	return 1
+}
 # the VM list row of NAME
 row() { cap | grep -E "$1 +[a-z]+ +1 +[0-9]+M " | head -1; }
 
@@ -101,20 +122,18 @@ check "monitor pane with the banner" wait_screen "vmstation [0-9.]+ monitor - ty
 keys 'info blo' Tab
 sleep 0.3
 keys Enter
-check "info block in the monitor pane" wait_screen "ide1-cd0: $T/isos/PANEL.iso \(raw, read-only\)" 10
+check "info block in the monitor pane" wait_pane "ide1-cd0: $T/isos/PANEL.iso \(raw, read-only\)" 10
 check "readline completed 'info blo' to 'info block'" wait_screen "\(vmstation\) info block *│" 5
 keys 'info status' Enter
 check "info status" wait_screen "VM status: running" 5
-keys Escape
-sleep 0.3
+to_list
 
 # the serial pane sends typed keys to COM1
 keys c Tab
 sleep 0.2
 keys 'zq'
 check "keys typed in the serial pane reach the guest" wait_for "$T/counter.com1" "^key=q" 10
-keys Escape
-sleep 0.3
+to_list
 
 # grub: its menu in the monitor's text dump and in the Screen pane. The
 # counter is paused meanwhile: it spins on port I/O, and GRUB runs emulated
@@ -132,8 +151,7 @@ while [ $i -lt 240 ]; do
 	i=$((i + 1))
 done
 check "GRUB's menu in the monitor's text dump (after ${i}s)" [ $got = 0 ]
-keys Escape
-sleep 0.2
+to_list
 keys x
 check "GRUB's menu in the Screen pane" wait_screen "GNU/Linux" 10
 keys c Up p

@@ -19,6 +19,17 @@ wait_screen() {
 	done
 	return 1
 }
+# to_list: Escape out of a pane, then wait until the pane lets go (a key
+# sent at once can be read together with the Escape, as an Alt-key)
+to_list() {
+	keys Escape
+	i=0
+	while [ $i -lt 50 ]; do
+		cap | grep -q "Esc: back" || return 0
+		sleep 0.1; i=$((i + 1))
+	done
+	return 1
+}
 # xterm (X10) mouse report of a left click at 0-based column $1, row $2
 click() {
 	b=$(printf "\\$(printf %o $((33 + $1)))\\$(printf %o $((33 + $2)))")
@@ -93,8 +104,7 @@ keys m
 sleep 0.3
 keys 'info status' Enter
 check "monitor of the preserved VM: internal-error" wait_screen "VM status: paused \(internal-error\)" 10
-keys Escape
-sleep 0.3
+to_list
 keys K
 check "force off the preserved VM" wait_screen "keep +stopped +1 +32M" 10
 # the crashed VM starts again (and crashes again)
