@@ -4,6 +4,7 @@
 #   make check      install what is missing, build, run every fast test (CI)
 #   make check-slow the slow tier: Linux guests with their own drivers
 #   make bench      figures side by side with qemu-system-x86_64 -enable-kvm
+#   make bench-slow the same with the Linux boot figure (minutes)
 #   make run        install, build and run the manager on the bundled demo VM
 
 CC      ?= gcc
@@ -46,7 +47,7 @@ FUZZERS := $(patsubst tests/fuzz/%.c,$(B)/tests/%,$(wildcard tests/fuzz/fuzz_*.c
 # A test binary finds the plugin tables linked into it (dlsym, ui/plugin.c).
 TEST_LDFLAGS := '-Wl,--export-dynamic-symbol=vmst_plugin_*'
 
-.PHONY: all setup check check-slow bench run clean tests
+.PHONY: all setup check check-slow bench bench-slow run clean tests
 all: vmstation $(PLUGINS)
 
 # The binary exports only what the plugins call (listed from their objects'
@@ -82,7 +83,7 @@ $(B)/asan/%.o: %.c
 $(B)/libvmst-asan.a: $(ASANOBJS)
 	rm -f $@ && ar rcs $@ $^
 
-$(B)/tests/test_%: tests/unit/test_%.c tests/unit/unit.h $(B)/libvmst-asan.a
+$(B)/tests/test_%: tests/unit/test_%.c $(wildcard tests/unit/*.h) $(B)/libvmst-asan.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SAN) -Itests/unit $(TEST_LDFLAGS) -o $@ $< -Wl,--whole-archive $(B)/libvmst-asan.a -Wl,--no-whole-archive $(LDLIBS)
 
@@ -106,6 +107,10 @@ check-slow: setup
 bench: setup
 	@$(MAKE) -j$$(nproc) --no-print-directory tests
 	@sh tests/bench/run.sh
+
+bench-slow: setup
+	@$(MAKE) -j$$(nproc) --no-print-directory tests
+	@BENCH_SLOW=1 sh tests/bench/run.sh
 
 run: setup
 	@$(MAKE) --no-print-directory all
