@@ -110,6 +110,14 @@ check "sendkey $cd_no boots the CD although boot='c'" screen_has "^Booting from 
 check "the hard disk was not tried" sh -c "! grep -q 'Booting from Hard Disk' '$T/screen.txt'"
 check "quit: exit 0" stop_vm
 
+# ---- boot_menu_key='f12': SeaBIOS waits for F12 instead of ESC --------------
+start f12 "boot_menu_key = 'f12'"
+check "f12: SeaBIOS finished its POST" wait_for "$DBG" "All threads complete" 60
+check "f12: F12 over VNC opens the boot menu" "$VI" 127.0.0.1 "$PORT" tap 0xffc9 "$DBG" "Select boot device" 30
+check "f12: the menu is on the screen" screen_has '^[1-9]\. DVD/CD ' 20
+check "f12: under the prompt naming F12" grep -q '^Press F12 for boot menu' "$T/screen.txt"
+check "f12: quit: exit 0" stop_vm
+
 # ---- USB keyboard: SeaBIOS's menu and GRUB over VNC --------------------------
 start usb "usb = 1
 usbdevice = 'keyboard'"
