@@ -4,6 +4,7 @@
  * aspect-keeping scaling (SDL logical size; ctrl-alt-i toggles integer
  * scaling), full screen (full_screen=1, ctrl-alt-f), grab on click and
  * release with ctrl-alt, ctrl-alt-1/2/3 guest / monitor / serial console.
+ * The guest's Caps/Num/Scroll Lock follow the host's (lock_sync below).
  *
  * The display's refresh (VM io thread) only records the dirty rectangle and
  * pushes an SDL user event; every SDL call happens on the main thread.
@@ -44,6 +45,12 @@ struct sdl_window {
 	SDL_Scancode swallow;        /* a hotkey's key: its release is not the guest's */
 	uint64_t guest_keys[5];      /* keys the guest has seen go down (key_slot) */
 	double acc_x, acc_y;         /* relative motion fractions carried over */
+	struct lock_state {          /* per lock key (lock_keys[]) */
+		bool led;            /* the guest's LED as last seen */
+		bool waiting;        /* a toggle went to the guest, no answer yet */
+		Uint64 since;        /* when it went */
+		unsigned tries;      /* toggles sent since the guest last moved this LED */
+	} locks[3];
 
 	pthread_mutex_t lock;        /* the fields below, written by the io thread */
 	bool dirty, resized;
@@ -237,6 +244,105 @@ static void release_guest_keys(struct sdl_window *sw)
 	}
 }
 
+/* ---- lock keys ----------------------------------------------------------
+ *
+ * A host lock toggled while the window did not have the keyboard leaves the
+ * guest's lock the other way round (every letter in the wrong case). As
+ * QEMU's front ends do, before a key goes to the guest (and when the window
+ * gains focus) each lock whose host state (SDL's modifier state) differs from
+ * the guest's LED gets its key pressed and released in the guest, which
+ * toggles its own lock and answers with a new LED state (PS/2 ED command).
+ * No loops: a lock is not toggled again while its toggle waits for the LED
+ * to move (LOCK_WAIT_MS), nor more than LOCK_TRIES times until the guest
+ * moves that LED itself or the window gains focus again (a guest that keeps
+ * no LEDs, or pressed the lock key without answering, is left alone).
+ */
+#define LOCK_WAIT_MS 500
+#define LOCK_TRIES   2
+
+static const struct lock_key {
+	unsigned led;        /* INPUT_LED_* */
+	SDL_Keymod mod;      /* the host's lock in SDL_GetModState(); 0: not reported */
+	SDL_Scancode key;
+	unsigned code;       /* PC keycode */
+} lock_keys[3] = {
+	{ INPUT_LED_CAPS, KMOD_CAPS, SDL_SCANCODE_CAPSLOCK, 0x3A },
+	{ INPUT_LED_NUM, KMOD_NUM, SDL_SCANCODE_NUMLOCKCLEAR, 0x45 },
+#if SDL_VERSION_ATLEAST(2, 0, 18)
+	{ INPUT_LED_SCROLL, KMOD_SCROLL, SDL_SCANCODE_SCROLLLOCK, 0x46 },
+#else
+	{ INPUT_LED_SCROLL, 0, SDL_SCANCODE_SCROLLLOCK, 0x46 },
+#endif
+};
+
+/* Take in the guest's LEDs: a moved LED answers its toggle and restarts its count. */
+static unsigned lock_leds_now(struct sdl_window *sw, Uint64 now)
+{
+	unsigned leds = input_leds(sw->vm);
+	for (int i = 0; i < 3; i++) {
+		struct lock_state *ls = &sw->locks[i];
+		bool on = leds & lock_keys[i].led;
+		if (on != ls->led) {
+			ls->led = on;
+			ls->waiting = false;
+			ls->tries = 0;
+		} else if (ls->waiting && now - ls->since >= LOCK_WAIT_MS) {
+			ls->waiting = false;
+		}
+	}
+	return leds;
+}
+
+/* Toggle in the guest every lock that differs from the host's, except 'pressed'. */
+static void lock_sync(struct sdl_window *sw, SDL_Scancode pressed)
+{
+	if (sw->console != 1)
+		return;
+	Uint64 now = SDL_GetTicks64();
+	unsigned leds = lock_leds_now(sw, now);
+	SDL_Keymod mod = SDL_GetModState();
+	for (int i = 0; i < 3; i++) {
+		const struct lock_key *lk = &lock_keys[i];
+		struct lock_state *ls = &sw->locks[i];
+		if (!lk->mod || lk->key == pressed || ls->waiting || ls->tries >= LOCK_TRIES)
+			continue;
+		if (!(mod & lk->mod) == !(leds & lk->led))
+			continue;
+		guest_key(sw, lk->code, true);
+		guest_key(sw, lk->code, false);
+		ls->waiting = true;
+		ls->since = now;
+		ls->tries++;
+	}
+}
+
+/*
+ * The user's own lock key went down in the guest: host and guest both
+ * toggle. Wait for the guest's LED as for a toggle of ours; if it never
+ * moves, the guest does not keep that lock: do not fight it.
+ */
+static void lock_pressed(struct sdl_window *sw, SDL_Scancode key)
+{
+	Uint64 now = SDL_GetTicks64();
+	lock_leds_now(sw, now);
+	for (int i = 0; i < 3; i++) {
+		if (lock_keys[i].key != key)
+			continue;
+		sw->locks[i].waiting = true;
+		sw->locks[i].since = now;
+		sw->locks[i].tries = LOCK_TRIES;
+	}
+}
+
+/* Window focus gained: the host's locks may have moved meanwhile; fresh counts. */
+static void lock_focus(struct sdl_window *sw)
+{
+	lock_leds_now(sw, SDL_GetTicks64());
+	for (int i = 0; i < 3; i++)
+		sw->locks[i].tries = 0;
+	lock_sync(sw, SDL_SCANCODE_UNKNOWN);
+}
+
 /* ---- consoles and grab -------------------------------------------------- */
 
 static void monitor_out(void *opaque, const char *buf, size_t n)
@@ -428,8 +534,13 @@ static void key_event(struct sdl_window *sw, const SDL_KeyboardEvent *k)
 		return;
 	}
 	unsigned code = keymap_sdl_to_pc((int)k->keysym.scancode);
-	if (code)
-		guest_key(sw, code, down); /* a repeat is another make code, as typematic */
+	if (!code)
+		return;
+	if (down)
+		lock_sync(sw, k->keysym.scancode);
+	guest_key(sw, code, down); /* a repeat is another make code, as typematic */
+	if (down && !k->repeat)
+		lock_pressed(sw, k->keysym.scancode);
 }
 
 static unsigned sdl_buttons(Uint32 state)
@@ -480,6 +591,8 @@ static void handle_event(const SDL_Event *ev)
 			input_release_all_keys(sw->vm);
 			if (sw->grabbed && !sw->full)
 				set_grab(sw, false);
+		} else if (ev->window.event == SDL_WINDOWEVENT_FOCUS_GAINED) {
+			lock_focus(sw);
 		} else if (ev->window.event == SDL_WINDOWEVENT_EXPOSED ||
 			   ev->window.event == SDL_WINDOWEVENT_SIZE_CHANGED) {
 			if (sw->tex)
@@ -560,6 +673,7 @@ static struct sdl_window *sdlw_window_open(struct vm *vm)
 	sw->vm = vm;
 	sw->d = vm->display;
 	sw->console = 1;
+	lock_leds_now(sw, 0);
 	pthread_mutex_init(&sw->lock, NULL);
 	sw->full = vm->cfg && vm->cfg->full_screen;
 	sw->win = SDL_CreateWindow(vm->name, SDL_WINDOWPOS_UNDEFINED, SDL_WINDOWPOS_UNDEFINED,
