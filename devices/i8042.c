@@ -151,6 +151,13 @@ static void set_cmdbyte(struct i8042 *c, uint8_t v)
 	c->status = (c->status & ~ST_SYS) | (v & CB_SYS ? ST_SYS : 0);
 }
 
+void i8042_post_done(struct i8042 *c)
+{
+	pthread_mutex_lock(&c->lock);
+	set_cmdbyte(c, CB_XLATE | CB_AUXDIS | CB_SYS | CB_KBDINT);
+	pthread_mutex_unlock(&c->lock);
+}
+
 static void write_outport(struct i8042 *c, uint8_t v)
 {
 	c->outport = v | 0x0C;

@@ -9,4 +9,11 @@ struct i8042;
 /* How many system resets the guest asked for (0xFE, 0xD1, port 0x92). */
 uint64_t i8042_reset_requests(struct i8042 *c);
 
+/*
+ * Leave the controller as a PC BIOS's POST does, for kernels entered directly
+ * (no firmware ran): self-test passed (SYS), command byte 0x65 (set 2 to set 1
+ * translation, keyboard IRQ, mouse interface off until the OS enables it).
+ */
+void i8042_post_done(struct i8042 *c);
+
 #endif

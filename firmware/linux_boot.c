@@ -18,6 +18,7 @@
 #include "bzimage.h"
 #include "decompress.h"
 #include "elf_load.h"
+#include "i8042.h"
 #include "util.h"
 #include "vcpu.h"
 #include "vm.h"
@@ -342,6 +343,11 @@ int linux_boot_load_image(struct vm *vm, const uint8_t *img, size_t len,
 		snprintf(err, errlen, "cannot write the boot GDT/page tables");
 		goto out;
 	}
+	/* A Linux kernel expects what the BIOS it skipped would have left in
+	 * the keyboard controller (translation on: "AT Translated Set 2"). */
+	struct i8042 *kbc = ei.is_linux ? vm_lookup(vm, "i8042") : NULL;
+	if (kbc)
+		i8042_post_done(kbc);
 	if (r->path == LB_PATH_PVH) {
 		if (write_start_info(vm, LB_CMDLINE_ADDR, r) < 0)
 			goto out;

@@ -101,6 +101,14 @@ int main(void)
 	input_add_led_listener(vm, led_cb, NULL);
 
 	CHECK((inb(0x64) & 0x10) && !(inb(0x64) & 1), "power-on status: unlocked, empty");
+	CHECK(!(inb(0x64) & 0x04), "power-on status: SYS clear before POST");
+	ctl_cmd(0x20);
+	EXPECT("power-on command byte: keyboard and mouse IRQs, no translation", 0x03);
+	/* direct kernel boot: the state a BIOS's POST leaves */
+	i8042_post_done(c);
+	CHECK(inb(0x64) & 0x04, "after POST: SYS set in the status");
+	ctl_cmd(0x20);
+	EXPECT("after POST: command byte 0x65 (XLATE, AUXDIS, SYS, KBDINT)", 0x65);
 	seabios_init();
 
 	/* keys in set 2, translated to set 1 */
