@@ -59,6 +59,18 @@ wait_guest() {
 	return 1
 }
 
+# find_window NAME-REGEX: the id of an X window whose title matches, waiting
+# up to 10 s for it (xdotool); prints nothing if none shows up.
+find_window() {
+	_i=0
+	while [ $_i -lt 50 ]; do
+		_w=$(xdotool search --name "$1" 2>/dev/null | head -1)
+		[ -n "$_w" ] && { echo "$_w"; return 0; }
+		sleep 0.2; _i=$((_i + 1))
+	done
+	return 1
+}
+
 # wait_pid PID SECONDS: wait for a background child; sets RC to its exit
 # status, or kills it and sets RC=124 on time-out. (Not in $(...): a subshell
 # cannot reap the parent's child, and a zombie still answers kill -0.)

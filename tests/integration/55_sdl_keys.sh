@@ -26,12 +26,7 @@ vnc = 0
 CFG
 vm_bg k run "$T/k.cfg"
 check "kbd_xlate guest ready" wait_for "$T/com1" '^READY' 60
-win=""
-for i in $(seq 50); do
-	win=$(xdotool search --name '^sdlkeys \[' 2>/dev/null | head -1)
-	[ -n "$win" ] && break
-	sleep 0.2
-done
+win=$(find_window '^sdlkeys \[')
 check "the SDL window is there" [ -n "$win" ]
 xdotool windowfocus "$win" 2>/dev/null
 sleep 0.5

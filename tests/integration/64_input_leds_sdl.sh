@@ -22,12 +22,7 @@ GX=$(guest kbd_xlate) || { fail "assemble kbd_xlate.asm"; finish; }
 # only the root window exists); the host's Caps Lock goes on there
 xmessage -geometry +700+600 other > /dev/null 2>&1 &
 xm=$!
-other=""
-for i in $(seq 50); do
-	other=$(xdotool search --name '^xmessage$' 2>/dev/null | head -1)
-	[ -n "$other" ] && break
-	sleep 0.2
-done
+other=$(find_window '^xmessage$')
 check "a second window to hold the focus" [ -n "$other" ]
 xdotool windowfocus "$other"
 sleep 0.2
@@ -46,12 +41,7 @@ vnc = 0
 CFG
 vm_bg l run "$T/l.cfg"
 check "kbd_xlate guest ready" wait_guest "$T/com1" '^READY' 60
-win=""
-for i in $(seq 50); do
-	win=$(xdotool search --name '^sdlleds \[' 2>/dev/null | head -1)
-	[ -n "$win" ] && break
-	sleep 0.2
-done
+win=$(find_window '^sdlleds \[')
 check "the SDL window is there" [ -n "$win" ]
 
 # keys: what the guest printed after READY, LED lines left out; leds: those
