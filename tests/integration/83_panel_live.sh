@@ -15,9 +15,10 @@
 #  - F4 resets the guest, 'o' presses its ACPI power button, 'e' ejects its CD
 #  - 'v' shows the VM's VNC address, where an RFB server answers
 #  - the F9 menu: an item clicked, a command's key typed in it
-#  - the mouse (xterm SGR reports): the wheel scrolls the serial pane, a click
-#    on a tab switches the pane; in the file browser a click selects an ISO,
-#    a second click inserts it, the wheel only moves
+#  - the mouse (xterm SGR reports): a double click on a VM starts it, the
+#    wheel scrolls the serial pane, a click on a tab switches the pane; in
+#    the file browser a click selects an ISO, a second click inserts it, the
+#    wheel only moves
 #  - a terminal that goes away (ssh dropped): the VMs get the ACPI power
 #    button and the panel exits
 . "$(dirname "$0")/../lib.sh"
@@ -283,8 +284,10 @@ check "'o': the guest sees the ACPI power button" wait_for "$T/desk.com1" "^acpi
 check "'o': desk stopped, the event says the guest powered off" wait_screen "event +guest powered off" 10
 check "'o': listed as stopped" wait_screen "desk +stopped +1 +32M" 5
 rm -f "$T/desk.com1"
-keys s
-check "desk runs again" wait_screen "desk +running +1 +32M" 10
+# a double click on its row in the list starts it
+drow=$(($(cap | grep -n "│desk " | head -1 | cut -d: -f1) - 1))
+mouse_ev 0 5 $drow; mouse_ev 0 5 $drow m; mouse_ev 0 5 $drow; mouse_ev 0 5 $drow m
+check "a double click on desk's row starts it again (row $drow)" wait_screen "desk +running +1 +32M" 10
 wait_for "$T/desk.com1" "^count=" 10
 $TMX kill-session -t p
 check "hang-up: the guest got the ACPI power button" wait_for "$T/desk.com1" "^acpi: power button" 20
