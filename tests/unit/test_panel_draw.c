@@ -101,6 +101,14 @@ static void wrapped_pane(void)
 	CHECK_STR(row(11, 2, 10), "three four", "word wrap: the next word starts the row");
 	CHECK_STR(row(12, 2, 10), "a bcdefghi", "a space in the left third: cut at the width");
 	CHECK_STR(row(13, 2, 10), "jklmnop", "and the rest");
+	/* a space right at the width ends the row: the next starts with its word */
+	textbuf_clear(tb);
+	textbuf_printf(tb, "0123456789 next\n");
+	r.h = 2;
+	erase();
+	pane_draw_textbuf(p, tb, r, TE_SERIAL);
+	CHECK_STR(row(10, 2, 10), "0123456789", "a row exactly as wide as the pane");
+	CHECK_STR(row(11, 2, 10), "next", "the next row without a leading space");
 	textbuf_free(tb);
 	free(p);
 }

@@ -47,10 +47,13 @@ static void draw_tabs(struct panel *p, struct rect r)
 static size_t row_bytes(const char *s, int w)
 {
 	size_t take = draw_fit(s, w);
-	if (take < strlen(s) && s[take] != ' ')
-		for (size_t i = take; i > take / 3; i--)
-			if (s[i - 1] == ' ')
-				return i;
+	if (take >= strlen(s))
+		return take;
+	if (s[take] == ' ')
+		return take + 1;   /* the space ends this row (unseen), not starts the next */
+	for (size_t i = take; i > take / 3; i--)
+		if (s[i - 1] == ' ')
+			return i;
 	return take;
 }
 
