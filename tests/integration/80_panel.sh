@@ -8,46 +8,11 @@
 # its sparse image; quitting powers both guests off (the counter by ACPI, GRUB
 # forced after the timeout).
 . "$(dirname "$0")/../lib.sh"
+. "$TOP/tests/panel_lib.sh"
 G=$(guest panel_guest) || { fail "assemble panel_guest.asm"; finish; }
 ISO=/usr/lib/grub-rescue/grub-rescue-cdrom.iso
 [ -f "$ISO" ] || { fail "$ISO missing (make setup installs grub-rescue-pc)"; finish; }
 
-TMX="tmux -u -L vmst-panel-$$ -f /dev/null"
-trap '$TMX kill-server 2>/dev/null' EXIT
-cap() { $TMX capture-pane -p -t p; }
-keys() { $TMX send-keys -t p "$@"; }
-# wait_screen REGEX SECONDS: until the panel shows a matching line
-wait_screen() {
-	i=0
-	while [ $i -lt $(($2 * 10)) ]; do
-		cap | grep -qE "$1" && return 0
-		sleep 0.1; i=$((i + 1))
-	done
-	return 1
-}
-# wait_pane REGEX SECONDS: until the right-hand pane's text, its rows joined
-# (long lines wrap there, between words), matches
-wait_pane() {
-	i=0
-	while [ $i -lt $(($2 * 10)) ]; do
-		cap | awk -F'│' 'NF > 2 { print $(NF - 1) }' | sed 's/ *$//' | tr '\n' ' ' | grep -qE "$1" && return 0
-		sleep 0.1; i=$((i + 1))
-	done
-	return 1
-}
-# to_list: Escape out of a pane, then wait until the pane lets go (a key
-# sent at once can be read together with the Escape, as an Alt-key)
-to_list() {
-	keys Escape
-	i=0
-	while [ $i -lt 50 ]; do
-		cap | grep -q "Esc: back" || return 0
-		sleep 0.1; i=$((i + 1))
-	done
-	return 1
-}
-# the VM list row of NAME
-row() { cap | grep -E "$1 +[a-z]+ +1 +[0-9]+M " | head -1; }
 
 mkdir -p "$T/vms" "$T/isos" "$T/state" "$T/config"
 printf 'PANELISO' > "$T/isos/PANEL.iso"; head -c 4088 /dev/zero >> "$T/isos/PANEL.iso"

@@ -4,32 +4,10 @@
 # counter) and the panel keep running. Mouse clicks (xterm mouse reports
 # through tmux) start a VM from the menu bar.
 . "$(dirname "$0")/../lib.sh"
+. "$TOP/tests/panel_lib.sh"
 G=$(guest panel_guest) || { fail "assemble panel_guest.asm"; finish; }
 C=$(guest panel_crash) || { fail "assemble panel_crash.asm"; finish; }
 
-TMX="tmux -u -L vmst-crash-$$ -f /dev/null"
-trap '$TMX kill-server 2>/dev/null' EXIT
-cap() { $TMX capture-pane -p -t p; }
-keys() { $TMX send-keys -t p "$@"; }
-wait_screen() {
-	i=0
-	while [ $i -lt $(($2 * 10)) ]; do
-		cap | grep -qE "$1" && return 0
-		sleep 0.1; i=$((i + 1))
-	done
-	return 1
-}
-# to_list: Escape out of a pane, then wait until the pane lets go (a key
-# sent at once can be read together with the Escape, as an Alt-key)
-to_list() {
-	keys Escape
-	i=0
-	while [ $i -lt 50 ]; do
-		cap | grep -q "Esc: back" || return 0
-		sleep 0.1; i=$((i + 1))
-	done
-	return 1
-}
 # xterm (X10) mouse report of a left click at 0-based column $1, row $2
 click() {
 	b=$(printf "\\$(printf %o $((33 + $1)))\\$(printf %o $((33 + $2)))")

@@ -7,19 +7,8 @@
 # vmstation.conf anywhere, one is created with a demo VM; $EDITOR edits a VM
 # file and its errors are shown on save.
 . "$(dirname "$0")/../lib.sh"
+. "$TOP/tests/panel_lib.sh"
 
-TMX="tmux -u -L vmst-theme-$$ -f /dev/null"
-trap '$TMX kill-server 2>/dev/null' EXIT
-cap() { $TMX capture-pane -p -t p; }
-keys() { $TMX send-keys -t p "$@"; }
-wait_screen() {
-	i=0
-	while [ $i -lt $(($2 * 10)) ]; do
-		cap | grep -qE "$1" && return 0
-		sleep 0.1; i=$((i + 1))
-	done
-	return 1
-}
 # panel ENV... : start the panel in a fresh tmux session
 panel() {
 	$TMX kill-session -t p 2>/dev/null

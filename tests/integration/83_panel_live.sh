@@ -22,6 +22,7 @@
 #  - a terminal that goes away (ssh dropped): the VMs get the ACPI power
 #    button and the panel exits
 . "$(dirname "$0")/../lib.sh"
+. "$TOP/tests/panel_lib.sh"
 if [ -z "$VMST_IN_XVFB" ]; then
 	VMST_IN_XVFB=1 exec xvfb-run -a -s '-screen 0 1280x1024x24' sh "$0" "$@"
 fi
@@ -29,19 +30,8 @@ G=$(guest panel_guest) || { fail "assemble panel_guest.asm"; finish; }
 S=$(guest sb16_play) || { fail "assemble sb16_play.asm"; finish; }
 command -v openbox > /dev/null || { fail "openbox missing (tests/setup.sh installs it)"; finish; }
 
-TMX="tmux -u -L vmst-live-$$ -f /dev/null"
 WM=""
-trap '$TMX kill-server 2>/dev/null; [ -n "$WM" ] && kill $WM 2>/dev/null' EXIT
-cap() { $TMX capture-pane -p -t p; }
-keys() { $TMX send-keys -t p "$@"; }
-wait_screen() {
-	i=0
-	while [ $i -lt $(($2 * 10)) ]; do
-		cap | grep -qE "$1" && return 0
-		sleep 0.1; i=$((i + 1))
-	done
-	return 1
-}
+trap 'panel_cleanup; [ -n "$WM" ] && kill $WM 2>/dev/null' EXIT
 # the geometry of the VM's SDL window: "WxH+X+Y", empty when there is none
 win_geom() {
 	w=$(xdotool search --classname '^vmstation$' 2>/dev/null | head -1)
