@@ -163,7 +163,12 @@ wait_guest "$T/com1.log" "^VMST-EVREADY" "$TIMEOUT"
 why=$(linux_userspace_diag "$T/com1.log")
 check "Linux boots, loads the modules and opens the event devices${why:+ -- $why}" grep -aq "^VMST-EVREADY" "$T/com1.log"
 echo "TIME: boot to evwatch ready: $(( $(date +%s) - start ))s"
-check "no module failed to load" sh -c "! grep -a 'VMST-INSMOD-FAIL' '$T/com1.log'"
+check "no module failed to load" sh -c "grep -aq '^VMST-EVREADY' '$T/com1.log' && ! grep -a 'VMST-INSMOD-FAIL' '$T/com1.log'"
+# what the built-in i8042 and atkbd drivers find before user space runs
+check "i8042: the kernel found the KBD and AUX ports" \
+	sh -c "grep -aq 'serio: i8042 KBD port at 0x60,0x64 irq 1' '$T/com1.log' && grep -aq 'serio: i8042 AUX port at 0x60,0x64 irq 12' '$T/com1.log'"
+check "atkbd: the kernel registered an 'AT Translated Set 2 keyboard'" \
+	grep -aq 'input: AT Translated Set 2 keyboard' "$T/com1.log"
 # the event device of a named input device
 evdev() { grep -a "^DEV [0-9]* $1" "$T/com1.log" | head -1 | cut -d' ' -f2; }
 KBD=$(evdev 'AT Translated Set 2 keyboard')
@@ -179,6 +184,7 @@ check "usbhid bound the tablet (dmesg)" grep -aq 'input,hidraw[0-9]*: USB HID v[
 events() { grep -a "^EV $1 $2 " "$T/com1.log" | cut -d' ' -f4,5 | tr '\n' ' '; }
 # wait_events DEV TYPE N: until at least N such events
 wait_events() {
+	grep -aq '^VMST-EVREADY' "$T/com1.log" || return 1
 	_i=0
 	while [ $_i -lt 600 ] && [ "$(grep -ac "^EV $1 $2 " "$T/com1.log")" -lt "$3" ]; do
 		sleep 0.1; _i=$((_i + 1))
