@@ -652,6 +652,15 @@ static int sdlw_ui_init(void)
 		msg_error("SDL: %s (is DISPLAY set?)", SDL_GetError());
 		return -1;
 	}
+	/* With no display SDL falls back to its off-screen driver: a window
+	 * nobody can see. Refuse that unless SDL_VIDEODRIVER asked for it. */
+	const char *drv = SDL_GetCurrentVideoDriver();
+	const char *want = getenv("SDL_VIDEODRIVER");
+	if (drv && (!strcmp(drv, "offscreen") || !strcmp(drv, "dummy")) && !(want && *want)) {
+		msg_error("SDL: no display to open a window on (DISPLAY and WAYLAND_DISPLAY are unset)");
+		SDL_QuitSubSystem(SDL_INIT_VIDEO);
+		return -1;
+	}
 	wake_event = SDL_RegisterEvents(1);
 	sdl_ready = true;
 	return 0;

@@ -76,4 +76,24 @@ printf '\001x' >&3
 wait_pid $VM_PID 20
 exec 3>&-
 check "nographic: ctrl-a x on the terminal quits (exit $RC)" [ "$RC" = 0 ]
+# ---- sdl=1 with no display: a clear refusal, the VM runs on ---------------------
+cat > "$T/nd.cfg" <<CFG
+name = "nodisplay"
+memory = 32
+kernel = '$G'
+extra = 'm13h'
+serial = 'file:$T/nd.com1'
+log_dir = '$T/logs-nd'
+monitor_path = '$T/nd.sock'
+sdl = 1
+vnc = 0
+CFG
+SDL_VIDEODRIVER= vm_bg nd run "$T/nd.cfg"
+check "sdl=1 without DISPLAY: the guest still runs" wait_for "$T/nd.com1" "DRAWN m13h" 120
+check "sdl=1 without DISPLAY: says there is no display (not an invisible window)" \
+	grep -q 'SDL: no display to open a window on' "$T/nd.out"
+check "sdl=1 without DISPLAY: and that the VM keeps running" grep -q 'no SDL window; the VM keeps running' "$T/nd.out"
+"$MC" "$T/nd.sock" quit > /dev/null 2>&1
+wait_pid $VM_PID 20
+check "sdl=1 without DISPLAY: quit ends it (exit $RC)" [ "$RC" = 0 ]
 finish
