@@ -83,3 +83,19 @@ boot_initramfs() {
 	fi
 	rm -f "$_init"
 }
+
+# modules_in_order DIR MODULE...: succeeds when each DIR/MODULE.ko's declared
+# dependencies (modinfo's depends, '_' and '-' alike) all come earlier in the
+# list, so insmod in that order works; names each one that does not.
+modules_in_order() {
+	_dir=$1; shift
+	_ok=0; _seen=""
+	for _m in "$@"; do
+		for _d in $(modinfo -F depends "$_dir/$_m.ko" 2>/dev/null | tr ',' ' '); do
+			case " $_seen " in *" $_d "*|*" $(echo "$_d" | tr _ -) "*) ;;
+			*) echo "$_m needs $_d first"; _ok=1 ;; esac
+		done
+		_seen="$_seen $_m"
+	done
+	return $_ok
+}

@@ -38,15 +38,8 @@ n=0
 for m in $MODS; do [ -f "$dir/modules/$m.ko" ] && n=$((n + 1)); done
 check "the six DRM modules (uncompressed .ko) came out of $PKG" [ "$n" = 6 ]
 # their declared dependencies are all earlier in the load order
-deps_ok=1
-seen=""
-for m in $MODS; do
-	for d in $(modinfo -F depends "$dir/modules/$m.ko" 2>/dev/null | tr ',' ' '); do
-		case " $seen " in *" $d "*) ;; *) echo "$m needs $d first"; deps_ok=0 ;; esac
-	done
-	seen="$seen $m"
-done
-check "insmod order satisfies every module's 'depends'" [ "$deps_ok" = 1 ]
+. "$TOP/tests/guests/linux-common.sh"
+check "insmod order satisfies every module's 'depends'" modules_in_order "$dir/modules" $MODS
 
 cat > "$dir/init.new" <<EOF
 #!/bin/sh

@@ -89,15 +89,8 @@ fi
 n=0
 for m in $MODS; do [ -f "$dir/modules/$m.ko" ] && n=$((n + 1)); done
 check "the $(echo $MODS | wc -w) input modules came out of $PKG" [ "$n" = "$(echo $MODS | wc -w)" ]
-deps_ok=1
-seen=""
-for m in $MODS; do
-	for d in $(modinfo -F depends "$dir/modules/$m.ko" 2>/dev/null | tr ',' ' '); do
-		case " $seen " in *" $d "*|*" $(echo "$d" | tr _ -) "*) ;; *) echo "$m needs $d first"; deps_ok=0 ;; esac
-	done
-	seen="$seen $m"
-done
-check "insmod order satisfies every module's 'depends'" [ "$deps_ok" = 1 ]
+. "$TOP/tests/guests/linux-common.sh"
+check "insmod order satisfies every module's 'depends'" modules_in_order "$dir/modules" $MODS
 
 cat > "$T/init" <<EOF
 #!/bin/sh
