@@ -58,10 +58,8 @@ void vmc_print_type(const struct vm_config *vc UNUSED, FILE *out)
 /* A path the xm form cannot carry: write it as xl's target=, which takes the rest. */
 static bool needs_target_form(const char *path)
 {
-	bool phy = false;
-	const char *fmt = NULL;
 	return strchr(path, ',') || strchr(path, '=') || isspace((unsigned char)path[0]) ||
-	       vmc_strip_prefixes(path, &phy, &fmt) != path;
+	       vmc_disk_prefix_len(path);
 }
 
 void vmc_print_disks(const struct vm_config *vc, FILE *out)
@@ -77,8 +75,9 @@ void vmc_print_disks(const struct vm_config *vc, FILE *out)
 		char *spec;
 		if (!*path)
 			spec = xasprintf(",hd%c%s,%s", 'a' + i, cd ? ":cdrom" : "", d->readonly ? "r" : "w");
-		else if (needs_target_form(path))
-			spec = xasprintf("format=raw,vdev=hd%c,access=%s%s%s,target=%s", 'a' + i,
+		else if (needs_target_form(path) || (d->format && strcmp(d->format, "raw")))
+			spec = xasprintf("format=%s,vdev=hd%c,access=%s%s%s,target=%s",
+					 d->format ? d->format : "raw", 'a' + i,
 					 d->readonly ? "ro" : "rw", cd ? ",devtype=cdrom" : "",
 					 d->phy ? ",backendtype=phy" : "", path);
 		else

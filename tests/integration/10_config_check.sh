@@ -79,6 +79,17 @@ check "lists: += and tap:aio:" grep -qxF \
 check "lists: escapes and root= kept" grep -qxF \
 	"extra = 'root=/dev/sda1 a \\'quoted\\' word\\tand a tab'" "$T/good-listsyntax.out"
 
+# xl disk forms (issue #16): what each file's disks become.
+check "hvm-ioemu: ioemu:hda and ioemu:hdc:cdrom" grep -qxF \
+	"disk = ['file:/x/winXP128.img,hda,w', 'file:/x/winxp.iso,hdc:cdrom,r']" "$T/good-hvm-ioemu.out"
+check "xvd: xvda-xvdd on the four IDE positions, qcow2 kept, target= with a comma" grep -qxF \
+	"disk = ['phy:/dev/vg0/win7,hda,w', 'format=qcow2,vdev=hdb,access=rw,target=/srv/data.qcow2', 'file:/srv/iso/win7.iso,hdc:cdrom,r', 'format=raw,vdev=hdd,access=rw,target=/srv/scratch,2024.img']" \
+	"$T/good-xvd.out"
+check "xvd: four notes, one per xvd disk" [ "$(grep -c ": note: disk '.*xvd[a-d]" "$T/good-xvd.err")" -eq 4 ]
+check "disk-target: hdb still parsed (only the target-not-last disk refused)" \
+	sh -c "[ \$(grep -c ': disk ' '$T/bad-disk-target.err') -eq 1 ]"
+check "disk-prefix: four refusals" [ "$(grep -c ": disk '" "$T/bad-disk-prefix.err")" -eq 4 ]
+
 # A file that is not there, and a usage error.
 "$VMST" check "$T/nonexistent.cfg" > /dev/null 2> "$T/missing.err"
 rc=$?

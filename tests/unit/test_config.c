@@ -486,7 +486,7 @@ static void test_disks(void)
 	disk_ok("/x.img,raw,hda,rw", 0, "/x.img", DISK_HD, false, false);
 	disk_ok("/x.img,,hdb", 1, "/x.img", DISK_HD, false, false);
 	disk_ok("/y.iso,raw,hdd,ro,devtype=cdrom", 3, "/y.iso", DISK_CDROM, true, false);
-	disk_ok("target=/p,vdev=hdc,devtype=cdrom,access=ro,format=raw", 2, "/p", DISK_CDROM, true,
+	disk_ok("vdev=hdc,devtype=cdrom,access=ro,format=raw,target=/p", 2, "/p", DISK_CDROM, true,
 		false);
 	disk_ok("format=raw,vdev=hdb,access=rw,target=/a,b=c.img", 1, "/a,b=c.img", DISK_HD, false,
 		false);
@@ -508,16 +508,17 @@ static void test_disks(void)
 	CHECK(vc.disks[0].present, "single-string disk present");
 	vmconfig_free(&vc);
 
-	vm_fails("disk = [ 'file:/x.img,xvda,w' ]\n", "t.cfg:1:10: disk 'file:/x.img,xvda,w': ",
-		 "only IDE positions hda-hdd are emulated");
+	vm_fails("disk = [ 'file:/x.img,xvde,w' ]\n", "t.cfg:1:10: disk 'file:/x.img,xvde,w': ",
+		 "'xvde' is beyond the four IDE positions (xvda-xvdd)");
 	vm_fails("disk = [\n  'file:/x.img,hda,w',\n  '/x.img,raw,sda,rw' ]\n", "t.cfg:3:3: ",
-		 "'sda': only IDE positions hda-hdd");
-	vm_fails("disk = [ 'file:/x.img,hde,w' ]\n", "t.cfg:1:10: ", "only IDE positions");
+		 "'sda': xl puts sdX hard disks on an emulated SCSI controller");
+	vm_fails("disk = [ 'file:/x.img,hde,w' ]\n", "t.cfg:1:10: ",
+		 "'hde' is beyond the four IDE positions (hda-hdd)");
 	vm_fails("disk = [ 'file:/a.img,hda,w',\n 'file:/b.img,hda,w' ]\n", "t.cfg:2:2: ",
 		 "hda is already configured at line 1");
 	vm_fails("disk = [ ',hda,w' ]\n", "t.cfg:1:10: ", "a hard disk needs an image");
-	vm_fails("disk = [ 'qcow2:/x.qcow2,hda,w' ]\n", "t.cfg:1:10: ", "'qcow2' is not supported");
-	vm_fails("disk = [ '/x.qcow2,qcow2,hda,w' ]\n", "t.cfg:1:10: ", "'qcow2' is not supported");
+	vm_fails("disk = [ 'vhd:/x.vhd,hda,w' ]\n", "t.cfg:1:10: ", "'vhd' is not supported");
+	vm_fails("disk = [ '/x.qed,qed,hda,w' ]\n", "t.cfg:1:10: ", "'qed' is not supported");
 	vm_fails("disk = [ 'file:/x.img,hda,x' ]\n", "t.cfg:1:10: ", "unknown access 'x'");
 	vm_fails("disk = [ 'file:/x.img' ]\n", "t.cfg:1:10: ", "no drive position");
 	vm_fails("disk = [ 'file:/x.img,hda:floppy,w' ]\n", "t.cfg:1:10: ", "unknown device type");
@@ -525,6 +526,83 @@ static void test_disks(void)
 	vm_fails("disk = [ 'foo=bar,/x.img,hda' ]\n", "t.cfg:1:10: ", "unknown parameter 'foo=bar'");
 	vm_fails("disk = [ ['nested'] ]\n", "t.cfg:1:10: ", "expected a string, not a list");
 	vm_fails("disk = 5\n", "t.cfg:1:8: ", "disk '5'");
+}
+
+/* The spec loads with drive idx in this format, and the messages contain note ("" none). */
+static void disk_fmt(const char *spec, int idx, const char *format, const char *note)
+{
+	struct vm_config vc;
+	char *text = xasprintf("disk = [ '%s' ]\n", spec);
+	int rc = load(&vc, text);
+	struct disk_spec *d = rc == 0 ? &vc.disks[idx] : NULL;
+	CHECK(d && d->present && d->format && !strcmp(d->format, format) &&
+	      (*note ? said(note) : !said("note:")), "disk '%s' -> hd%c format %s %s%s", spec,
+	      'a' + idx, format, note, captured ? captured : "");
+	free(text);
+	vmconfig_free(&vc);
+}
+
+/* xl-disk-configuration(5) as libxlu reads it, and the HVM IDE positions xl gives. */
+static void test_disks_xl(void)
+{
+	/* the Xen HVM guide's form: ioemu: before the vdev */
+	disk_ok("file:/x/winXP128.img,ioemu:hda,w", 0, "/x/winXP128.img", DISK_HD, false, false);
+	disk_ok("file:/x/winxp.iso,ioemu:hdc:cdrom,r", 2, "/x/winxp.iso", DISK_CDROM, true, false);
+	/* xvdX and sdX CD-ROMs take the IDE position xl gives them, with a note */
+	disk_ok("file:/x.img,xvda,w", 0, "/x.img", DISK_HD, false, false);
+	disk_ok("file:/x.img,xvdb,w", 1, "/x.img", DISK_HD, false, false);
+	disk_ok("/x.iso,raw,xvdc:cdrom,r", 2, "/x.iso", DISK_CDROM, true, false);
+	disk_ok("format=raw,vdev=xvdd,access=rw,target=/d.img", 3, "/d.img", DISK_HD, false, false);
+	disk_ok("/x.iso,,sdc,cdrom", 2, "/x.iso", DISK_CDROM, true, false);
+	disk_fmt("file:/x.img,xvda,w", 0, "raw",
+		 "t.cfg:1:10: note: disk 'file:/x.img,xvda,w': 'xvda' is emulated as hda, the IDE "
+		 "primary master");
+	disk_fmt("file:/x.img,xvdd,w", 3, "raw", "'xvdd' is emulated as hdd, the IDE secondary slave");
+	disk_fmt("file:/x.img,hda,w", 0, "raw", "");
+	/* formats: qcow2 is parsed for the block layer in each spelling */
+	disk_fmt("format=qcow2,vdev=hda,target=/q.qcow2", 0, "qcow2", "");
+	disk_fmt("tap:qcow2:/q.qcow2,hda,w", 0, "qcow2", "");
+	disk_fmt("qcow2:/q.qcow2,hdb,w", 1, "qcow2", "");
+	disk_fmt("/q.qcow2,qcow2,hdb,w", 1, "qcow2", "");
+	disk_fmt("tap:aio:/r.img,hda,w", 0, "raw", "");
+	disk_fmt("raw:/r.img,hda,w", 0, "raw", "");
+	disk_ok("tap:qcow2:/q.qcow2,hdb,r", 1, "/q.qcow2", DISK_HD, true, false);
+	/* target= takes the rest, commas and "key=" included, as in xl */
+	disk_ok("vdev=hdb,access=r,target=/a,b,vdev=hdc.img", 1, "/a,b,vdev=hdc.img", DISK_HD, true,
+		false);
+	disk_ok("devtype=cdrom, vdev=hdc, target=/my disks/x,1.iso,", 2, "/my disks/x,1.iso",
+		DISK_CDROM, true, false);
+	vm_fails("disk = [ 'target=/p.img,vdev=hda,access=rw' ]\n", "t.cfg:1:10: ",
+		 "target= takes the rest of the spec, so the ',vdev=' after it is part of the path");
+	vm_fails("disk = [ '/a.img,target=/b.img,vdev=hda' ]\n", "t.cfg:1:10: ", "target given twice");
+	/* partitions are for PV guests; beyond hdd nothing is emulated */
+	vm_fails("disk = [ 'file:/x.img,hda1,w' ]\n", "t.cfg:1:10: ",
+		 "'hda1' is a partition: partition names are for PV guests");
+	vm_fails("disk = [ 'phy:/dev/vg/root,xvda2,w' ]\n", "t.cfg:1:10: ",
+		 "'xvda2' is a partition: partition names are for PV guests, an HVM guest sees whole "
+		 "disks (use xvda)");
+	vm_fails("disk = [ '/x.img,raw,xvdaa,w' ]\n", "t.cfg:1:10: ", "'xvdaa' is beyond the four IDE");
+	vm_fails("disk = [ '/x.iso,raw,sde:cdrom,r' ]\n", "t.cfg:1:10: ", "'sde' is beyond the four");
+	vm_fails("disk = [ '/x.img,raw,vda,w' ]\n", "t.cfg:1:10: ", "'vda' is not a disk name");
+	vm_fails("disk = [ '/x.img,raw,xvd,w' ]\n", "t.cfg:1:10: ", "'xvd' is not a disk name");
+	/* xl's block scripts and unknown prefixes are refused */
+	vm_fails("disk = [ 'nbd:server:10809,xvda,w' ]\n", "t.cfg:1:10: ",
+		 "'nbd:' needs xl's block-nbd script, which vmstation does not run");
+	vm_fails("disk = [ 'iscsi:iqn.2001-05.com.example:disk,hda,w' ]\n", "t.cfg:1:10: ",
+		 "'iscsi:' needs xl's block-iscsi script");
+	vm_fails("disk = [ 'drbd:r0,hda,w' ]\n", "t.cfg:1:10: ", "'drbd:' needs xl's block-drbd");
+	vm_fails("disk = [ 'format=raw,vdev=hda,script=block-iscsi,target=x' ]\n", "t.cfg:1:10: ",
+		 "does not run xl's block scripts");
+	vm_fails("disk = [ 'foo:/x.img,hda,w' ]\n", "t.cfg:1:10: disk 'foo:/x.img,hda,w': ",
+		 "unknown disk prefix 'foo:'");
+	vm_fails("disk = [ '/x.img,raw,hda:,w' ]\n", "t.cfg:1:10: ", "unknown disk prefix 'hda:'");
+	vm_fails("disk = [ 'format=vmdk,vdev=hda,target=/x' ]\n", "t.cfg:1:10: ",
+		 "unknown value for format 'vmdk'");
+	vm_fails("disk = [ '/x.img,raw,hda,w,devtype=floppy' ]\n", "t.cfg:1:10: ", "unknown devtype");
+	vm_fails("disk = [ 'vdev=hda,vdev=hdb,target=/x' ]\n", "t.cfg:1:10: ", "vdev given twice");
+	/* a canonical print of a qcow2 disk reads back the same */
+	round_trip("qcow2 and xvd disks",
+		   "disk = [ 'tap:qcow2:/q.qcow2,xvda,w', 'file:/x.iso,ioemu:hdc:cdrom,r' ]\n");
 }
 
 static void test_values(void)
@@ -700,16 +778,16 @@ static void test_print(void)
 			   "rtc_timeoffset = -7200\nfda = ''\nfdb = '/f,b.img,r'\nvnclisten = '::1'\n"
 			   "audio = 'pulse'\nvncpasswd = 'p#w'\nmonitor_path = '/m'\n");
 	round_trip("odd disk paths",
-		   "disk = [ 'target=/a,b.img,vdev=hda', 'vdev=hdb,target=/c=d.img', 'phy:/dev/sdb,hdd,r',"
+		   "disk = [ 'vdev=hda,target=/a,b.img', 'vdev=hdb,target=/c=d.img', 'phy:/dev/sdb,hdd,r',"
 		   " 'vdev=hdc,devtype=cdrom,target= lead space.iso' ]\n");
 	round_trip("prefix-looking paths",
-		   "disk = [ 'target=file:x.img,vdev=hda', ',hdc:cdrom,r' ]\nfda = 'file:raw:y.img'\n"
+		   "disk = [ 'vdev=hda,target=file:x.img', ',hdc:cdrom,r' ]\nfda = 'file:raw:y.img'\n"
 		   "fdb = 'file:none'\n");
 	round_trip("control characters", "name = 'n'\ncpuid = 'a\\x01b\\x7f'\nkeymap = 'fr\\n'\n");
 
 	/* the round trip keeps the values, not just the text */
 	struct vm_config a, b;
-	load(&a, "disk = [ 'target=/a,b.img,vdev=hda', 'phy:/dev/sdb,hdd,r' ]\nfdb = '/f,b.img,r'\n");
+	load(&a, "disk = [ 'vdev=hda,target=/a,b.img', 'phy:/dev/sdb,hdd,r' ]\nfdb = '/f,b.img,r'\n");
 	p = print_to_string(&a);
 	load(&b, p);
 	CHECK(b.disks[0].path && !strcmp(b.disks[0].path, "/a,b.img") && b.disks[3].phy &&
@@ -752,6 +830,7 @@ int main(void)
 	test_defaults();
 	test_winxp();
 	test_disks();
+	test_disks_xl();
 	test_values();
 	test_print();
 	test_load_file();
