@@ -24,6 +24,7 @@ enum disk_kind { DISK_HD, DISK_CDROM };
 #define VM_MAX_SERIAL 4  /* COM1..COM4 */
 #define VM_MAX_USBDEV 8
 #define VM_MAX_SOUND 4
+#define VM_MAX_CPUID 32  /* entries of the list form of cpuid= */
 
 struct disk_spec {
 	bool present;
@@ -54,6 +55,8 @@ struct vm_config {
 	char *kernel, *ramdisk, *cmdline;
 
 	char *cpuid;       /* xl cpuid= string, e.g. "host,cx16=0" */
+	/* or its list form, xend's "0x1:ecx=xxxx...1xxx" entries (core/cpuid_xend.h) */
+	char *cpuid_list[VM_MAX_CPUID]; unsigned n_cpuid_list;
 	bool acpi, apic, pae, hpet, localtime;
 	char *irq_assist;  /* "auto", "on", "off": see core/irq_assist.c */
 	long long rtc_timeoffset;

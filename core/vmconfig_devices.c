@@ -7,6 +7,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* ---- character devices --------------------------------------------------- */
 
@@ -200,17 +201,29 @@ int vmc_parse_soundhw(struct ctx *c, const struct key *k UNUSED, struct cfg_entr
 	return 0;
 }
 
-/* audio='pulse' | 'sdl' | 'wav:/path' | 'none' (ui/audio.c back ends). */
+/*
+ * audio='pulse' | 'sdl' | 'wav:/path' | 'none' (ui/audio.c back ends), or an
+ * xl-style boolean: 1/yes/true picks the back end automatically, 0/no/false
+ * is 'none'.
+ */
 int vmc_parse_audio(struct ctx *c, const struct key *k UNUSED, struct cfg_entry *e)
 {
+	static const char *const on[] = { "1", "yes", "true" }, *const off[] = { "0", "no", "false" };
 	const char *s = vmc_entry_str(c, e);
 	if (!s)
 		return 0;
+	for (unsigned i = 0; i < ARRAY_SIZE(on); i++) {
+		if (!strcasecmp(s, on[i]) || !strcasecmp(s, off[i])) {
+			vmc_set_str(&c->vc->audio, strcasecmp(s, on[i]) ? "none" : NULL);
+			return 0;
+		}
+	}
 	size_t l = strcspn(s, ":");
 	bool ok = !*s || (l == 5 && !strncmp(s, "pulse", 5)) || (l == 3 && !strncmp(s, "sdl", 3)) ||
 		  (!strcmp(s, "none")) || (l == 3 && !strncmp(s, "wav", 3) && s[3] == ':' && s[4]);
 	if (!ok) {
-		verr(c, e->val, "audio '%s': unknown back end (pulse, sdl, wav:PATH or none)", s);
+		verr(c, e->val, "audio '%s': unknown back end (pulse, sdl, wav:PATH, none, or 1/0 for "
+			   "automatic/none)", s);
 		return 0;
 	}
 	vmc_set_str(&c->vc->audio, *s ? s : NULL);

@@ -129,6 +129,15 @@ void vmc_print_soundhw(const struct vm_config *vc, FILE *out)
 	print_str_list(out, "soundhw", vc->soundhw, vc->n_soundhw);
 }
 
+/* cpuid = 'host,...' or, for the list form, cpuid = ['0x1:ecx=...', ...] */
+void vmc_print_cpuid(const struct vm_config *vc, FILE *out)
+{
+	if (vc->n_cpuid_list)
+		print_str_list(out, "cpuid", vc->cpuid_list, vc->n_cpuid_list);
+	else
+		print_str_key(out, "cpuid", vc->cpuid ? vc->cpuid : "");
+}
+
 /* ---- every key ----------------------------------------------------------- */
 
 void vmconfig_print(const struct vm_config *vc, FILE *out)

@@ -159,5 +159,6 @@ KEY_PRINTER(vmc_print_fdb);
 KEY_PRINTER(vmc_print_serial);
 KEY_PRINTER(vmc_print_usbdevice);
 KEY_PRINTER(vmc_print_soundhw);
+KEY_PRINTER(vmc_print_cpuid);
 
 #endif

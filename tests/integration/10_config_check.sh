@@ -90,6 +90,16 @@ check "disk-target: hdb still parsed (only the target-not-last disk refused)" \
 	sh -c "[ \$(grep -c ': disk ' '$T/bad-disk-target.err') -eq 1 ]"
 check "disk-prefix: four refusals" [ "$(grep -c ": disk '" "$T/bad-disk-prefix.err")" -eq 4 ]
 
+# audio= as an xl boolean, xend's cpuid list.
+o="$T/good-audio-cpuid.out"
+check "audio-cpuid: audio = 1 is the automatic back end" grep -qxF "audio = ''" "$o"
+check "audio-cpuid: soundhw keeps sb16 only" grep -qxF "soundhw = ['sb16']" "$o"
+check "audio-cpuid: the cpuid list printed entry by entry" grep -qxF \
+	"cpuid = ['0x1:ecx=xxxxxxxxxxxxxxxxxxxxxxxxxxxx1xxx,edx=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx', '0x80000001:ecx=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx0', '0xd,1:eax=kkkkkkkkkkkkkkkkkkkkkkkkkkkk0sss']" "$o"
+printf "audio = 0\n" > "$T/audio0.cfg"
+"$VMST" check "$T/audio0.cfg" > "$T/audio0.out" 2>&1
+check "audio = 0 is no sound" grep -qxF "audio = 'none'" "$T/audio0.out"
+
 # A file that is not there, and a usage error.
 "$VMST" check "$T/nonexistent.cfg" > /dev/null 2> "$T/missing.err"
 rc=$?

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "cpuid_xend.h"
 #include "unit.h"
 #include "util.h"
 #include "vmconfig.h"
@@ -605,6 +606,79 @@ static void test_disks_xl(void)
 		   "disk = [ 'tap:qcow2:/q.qcow2,xvda,w', 'file:/x.iso,ioemu:hdc:cdrom,r' ]\n");
 }
 
+/* audio= as an xl boolean; the list form of cpuid, parsed and applied. */
+static void test_audio_cpuid(void)
+{
+	static const struct { const char *text, *audio; } audio[] = {
+		{ "audio = 1\n", NULL }, { "audio = 'yes'\n", NULL }, { "audio = \"true\"\n", NULL },
+		{ "audio = 0\n", "none" }, { "audio = 'no'\n", "none" }, { "audio = 'False'\n", "none" },
+		{ "audio = 'sdl'\n", "sdl" },
+	};
+	struct vm_config vc;
+	for (size_t i = 0; i < ARRAY_SIZE(audio); i++) {
+		int rc = load(&vc, audio[i].text);
+		CHECK(rc == 0 && ((!audio[i].audio && !vc.audio) ||
+				  (audio[i].audio && vc.audio && !strcmp(vc.audio, audio[i].audio))),
+		      "%s -> audio %s (%s)", shown(audio[i].text), audio[i].audio ? audio[i].audio : "auto",
+		      captured);
+		vmconfig_free(&vc);
+	}
+	vm_fails("audio = 2\n", "t.cfg:1:9: ", "unknown back end");
+	CHECK_EQ(load(&vc, "soundhw = 'sb16,es1370'\naudio = 1\n"), 0, "soundhw es1370 with audio=1");
+	CHECK(said("t.cfg:1:11: warning: soundhw 'es1370' is not emulated"), "es1370 still warned");
+	vmconfig_free(&vc);
+
+	CHECK_EQ(load(&vc, "cpuid = [ '0x1:ecx=xxxxxxxxxxxxxxxxxxxxxxxxxxxx1xxx',\n"
+			   "  '0x80000001:edx=xx0xxxxxxxxxxxxxxxxxxxxxxxxxxxxx,ecx=kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk0',\n"
+			   "  '0xd,1:eax=ssssssssssssssssssssssssssss0000' ]\n"), 0, "cpuid list loads");
+	CHECK(vc.n_cpuid_list == 3 && !vc.cpuid && vc.cpuid_list[2] &&
+	      !strcmp(vc.cpuid_list[2], "0xd,1:eax=ssssssssssssssssssssssssssss0000"), "3 entries kept");
+	vmconfig_free(&vc);
+	vm_fails("cpuid = [ '0x1:ecx=xxxxxxxxxxxxxxxxxxxxxxxxxxxx1xxx',\n '0x1:efx=0' ]\n",
+		 "t.cfg:2:2: ", "expected eax=, ebx=, ecx= or edx=");
+	vm_fails("cpuid = [ '0x1:ecx=xxxxxxxxxxxxxxxxxxxxxxxxxxxx2xxx' ]\n", "t.cfg:1:11: ",
+		 "ecx bit 3 is '2'");
+	vm_fails("cpuid = [ 'leaf1:ecx=xxxxxxxxxxxxxxxxxxxxxxxxxxxx1xxx' ]\n", "t.cfg:1:11: ",
+		 "expected a leaf number");
+	vm_fails("cpuid = [ '0x1,:ecx=xxxxxxxxxxxxxxxxxxxxxxxxxxxx1xxx' ]\n", "t.cfg:1:11: ",
+		 "expected a subleaf number");
+	vm_fails("cpuid = [ '0x1 ecx=xxxxxxxxxxxxxxxxxxxxxxxxxxxx1xxx' ]\n", "t.cfg:1:11: ",
+		 "expected ':' after the leaf");
+	vm_fails("cpuid = [ '0x1:ecx=xxxxxxxxxxxxxxxxxxxxxxxxxxxx1xxx,ecx=xxxxxxxxxxxxxxxxxxxxxxxxxxxx1xxx' ]\n",
+		 "t.cfg:1:11: ", "ecx given twice");
+	vm_fails("cpuid = [ '0x1:ecx=' ]\n", "t.cfg:1:11: ", "not 0");
+	round_trip("cpuid list", "cpuid = [ '0x1:ecx=xxxxxxxxxxxxxxxxxxxxxxxxxxxx1xxx',"
+				 " '7,0:ebx=xxxxxxxxxxxxxxxxxxxxxxxxxxx0xxxx' ]\n");
+
+	/* applied to a CPUID table as KVM would offer it */
+	struct kvm_cpuid2 *c = xzalloc(sizeof(*c) + 3 * sizeof(c->entries[0]));
+	c->nent = 3;
+	c->entries[0] = (struct kvm_cpuid_entry2){ .function = 1, .ecx = 0x80000000, .edx = 0xff };
+	c->entries[1] = (struct kvm_cpuid_entry2){ .function = 0xd, .index = 0,
+						   .flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX, .eax = 7 };
+	c->entries[2] = (struct kvm_cpuid_entry2){ .function = 0xd, .index = 1,
+						   .flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX, .eax = 0xf };
+	struct cpuid_xend x;
+	char why[256] = "";
+	CHECK(!cpuid_xend_parse("0x1:ecx=0xxxxxxxxxxxxxxxxxxxxxxxxxxx1xxx,edx=kkkkkkkkkkkkkkkkkkkkkkkk0000kkk1",
+				&x, why, sizeof(why)) && !cpuid_xend_apply(c, &x, why, sizeof(why)),
+	      "apply leaf 1 (%s)", why);
+	CHECK(c->entries[0].ecx == 0x8 && c->entries[0].edx == 0x0f,
+	      "leaf 1: ecx bit 31 cleared, bit 3 set (0x%x); edx bits 7-4 cleared, bit 0 set (0x%x)",
+	      c->entries[0].ecx, c->entries[0].edx);
+	CHECK(!cpuid_xend_parse("0xd,1:eax=xxxxxxxxxxxxxxxxxxxxxxxxxxxx0x0x", &x, why, sizeof(why)) &&
+	      !cpuid_xend_apply(c, &x, why, sizeof(why)), "apply leaf 0xd,1 (%s)", why);
+	CHECK(c->entries[2].eax == 0x5 && c->entries[1].eax == 7,
+	      "only subleaf 1: bits 3 and 1 cleared (0x%x, subleaf 0 0x%x)", c->entries[2].eax, c->entries[1].eax);
+	CHECK(!cpuid_xend_parse("0x40000000:eax=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx1", &x, why,
+				sizeof(why)) && cpuid_xend_apply(c, &x, why, sizeof(why)) &&
+	      strstr(why, "leaf 0x40000000 is not offered by KVM"), "setting a missing leaf refused");
+	CHECK(!cpuid_xend_parse("0x40000000:eax=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx0", &x, why,
+				sizeof(why)) && !cpuid_xend_apply(c, &x, why, sizeof(why)),
+	      "clearing a missing leaf is nothing to do");
+	free(c);
+}
+
 static void test_values(void)
 {
 	struct vm_config vc;
@@ -637,7 +711,7 @@ static void test_values(void)
 	vm_fails("soundhw = 'sb17'\n", "t.cfg:1:11: ", "unknown sound device 'sb17'");
 	vm_fails("audio = 'alsa'\n", "t.cfg:1:9: ", "unknown back end");
 	vm_fails("audio = 'wav:'\n", "t.cfg:1:9: ", "unknown back end");
-	vm_fails("cpuid = ['1:eax=0']\n", "t.cfg:1:9: ", "list form of cpuid");
+	vm_fails("cpuid = ['1:eax=0']\n", "t.cfg:1:10: ", "eax needs exactly 32 characters");
 	vm_fails("hdtype = 'ahci'\n", "t.cfg:1:10: ", "hdtype 'ahci' is not supported");
 	vm_fails("vncdisplay = 60000\n", "t.cfg:1:14: ", "between 0 and 59635");
 	vm_fails("vnclisten = '1.2.3.4:99999'\n", "t.cfg:1:13: ", "out of range");
@@ -831,6 +905,7 @@ int main(void)
 	test_winxp();
 	test_disks();
 	test_disks_xl();
+	test_audio_cpuid();
 	test_values();
 	test_print();
 	test_load_file();
