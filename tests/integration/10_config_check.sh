@@ -105,4 +105,20 @@ check "audio = 0 is no sound" grep -qxF "audio = 'none'" "$T/audio0.out"
 rc=$?
 check "missing file: exit 1 (got $rc)" [ "$rc" -eq 1 ]
 check "missing file: says so" grep -qF "$T/nonexistent.cfg: cannot read" "$T/missing.err"
+
+# A FIFO as the VM file: refused at once (open would wait for a writer).
+mkfifo "$T/fifo.cfg"
+for cmd in check run; do
+	start=$(date +%s)
+	timeout 10 "$VMST" $cmd "$T/fifo.cfg" > /dev/null 2> "$T/fifo-$cmd.err"
+	rc=$?
+	took=$(($(date +%s) - start))
+	check "fifo: $cmd exits 1 (got $rc), not killed by the timeout" [ "$rc" -eq 1 ]
+	check "fifo: $cmd returns promptly (${took}s)" [ "$took" -le 2 ]
+	check "fifo: $cmd says it is a FIFO" \
+		grep -qF "$T/fifo.cfg: cannot read: a FIFO, not a regular file" "$T/fifo-$cmd.err"
+done
+"$VMST" check /dev/null > /dev/null 2> "$T/devnull.err"
+check "device node: refused with what it is" \
+	grep -qF "/dev/null: cannot read: a character device, not a regular file" "$T/devnull.err"
 finish

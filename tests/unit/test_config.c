@@ -5,6 +5,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -890,6 +891,26 @@ static void test_load_file(void)
 	capture_end();
 	CHECK(rc == -1 && said("/nonexistent/vm.cfg: cannot read"), "missing file (%s)", captured);
 	vmconfig_free(&vc);
+
+	/* a FIFO with no writer: refused at once, not waited on (alarm: a hang fails) */
+	char dir[] = "/tmp/vmst-test-fifo-XXXXXX";
+	CHECK(mkdtemp(dir) != NULL, "temp dir");
+	char *fifo = xasprintf("%s/vm.cfg", dir);
+	CHECK_EQ(mkfifo(fifo, 0600), 0, "mkfifo");
+	alarm(10);
+	char e[256] = "";
+	struct cfg *cfg = cfg_parse_file(fifo, e, sizeof(e));
+	alarm(0);
+	char *want = xasprintf("%s: cannot read: a FIFO, not a regular file", fifo);
+	CHECK(!cfg && !strcmp(e, want), "FIFO refused without blocking (%s)", e);
+	free(want);
+	cfg = cfg_parse_file("/dev/null", e, sizeof(e));
+	CHECK(!cfg && strstr(e, "/dev/null: cannot read: a character device"), "device refused (%s)", e);
+	cfg = cfg_parse_file(dir, e, sizeof(e));
+	CHECK(!cfg && strstr(e, ": cannot read: a directory"), "directory refused (%s)", e);
+	unlink(fifo);
+	rmdir(dir);
+	free(fifo);
 }
 
 int main(void)
