@@ -82,7 +82,7 @@ const struct key vmconfig_keys[] = {
 	BOOL("vncunused", vncunused, 1),
 	NUM("vncdisplay", vncdisplay, 0, 59635, 0),
 	{ .name = "vnclisten", .kind = K_CUSTOM, FIELD(vnclisten), .def_str = "127.0.0.1",
-	  .parse = vmc_parse_vnclisten },
+	  .parse = vmc_parse_vnclisten, .print = vmc_print_vnclisten },
 	OPT("vncpasswd", vncpasswd),
 	STR("keymap", keymap, "en-us"),
 	BOOL("nographic", nographic, 0),

@@ -80,6 +80,7 @@ struct vm_config {
 	bool sdl, vnc, vncconsole, vncunused, nographic, full_screen;
 	int vncdisplay;
 	char *vnclisten, *vncpasswd, *keymap;
+	int vnc_websocket; /* vnclisten's ",websocket=PORT": WebSocket (noVNC) port, 0 = none */
 
 	/* input */
 	bool usb;

@@ -129,6 +129,15 @@ void vmc_print_soundhw(const struct vm_config *vc, FILE *out)
 	print_str_list(out, "soundhw", vc->soundhw, vc->n_soundhw);
 }
 
+/* vnclisten = 'ADDR' or 'ADDR,websocket=PORT' (the display is vncdisplay's) */
+void vmc_print_vnclisten(const struct vm_config *vc, FILE *out)
+{
+	const char *a = vc->vnclisten ? vc->vnclisten : "";
+	char *s = vc->vnc_websocket ? xasprintf("%s,websocket=%d", a, vc->vnc_websocket) : xstrdup(a);
+	print_str_key(out, "vnclisten", s);
+	free(s);
+}
+
 /* cpuid = 'host,...' or, for the list form, cpuid = ['0x1:ecx=...', ...] */
 void vmc_print_cpuid(const struct vm_config *vc, FILE *out)
 {

@@ -160,5 +160,6 @@ KEY_PRINTER(vmc_print_serial);
 KEY_PRINTER(vmc_print_usbdevice);
 KEY_PRINTER(vmc_print_soundhw);
 KEY_PRINTER(vmc_print_cpuid);
+KEY_PRINTER(vmc_print_vnclisten);
 
 #endif

@@ -106,6 +106,11 @@ rc=$?
 check "missing file: exit 1 (got $rc)" [ "$rc" -eq 1 ]
 check "missing file: says so" grep -qF "$T/nonexistent.cfg: cannot read" "$T/missing.err"
 
+# xl's vnclisten with a display and a WebSocket port (57_vnc_websocket serves it).
+o="$T/good-novnc.out"
+check "novnc: vnclisten keeps address and WebSocket port" grep -qxF "vnclisten = '0.0.0.0,websocket=6401'" "$o"
+check "novnc: display 1 from vnclisten" grep -qxF "vncdisplay = 1" "$o"
+
 # A FIFO as the VM file: refused at once (open would wait for a writer).
 mkfifo "$T/fifo.cfg"
 for cmd in check run; do

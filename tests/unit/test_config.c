@@ -716,6 +716,26 @@ static void test_values(void)
 	vm_fails("hdtype = 'ahci'\n", "t.cfg:1:10: ", "hdtype 'ahci' is not supported");
 	vm_fails("vncdisplay = 60000\n", "t.cfg:1:14: ", "between 0 and 59635");
 	vm_fails("vnclisten = '1.2.3.4:99999'\n", "t.cfg:1:13: ", "out of range");
+	vm_fails("vnclisten = '0.0.0.0:1,websocket=0'\n", "t.cfg:1:13: ",
+		 "websocket= needs a TCP port number (1-65535), not '0'");
+	vm_fails("vnclisten = '0.0.0.0:1,websocket=65536'\n", "t.cfg:1:13: ", "not '65536'");
+	vm_fails("vnclisten = '0.0.0.0:1,websocket='\n", "t.cfg:1:13: ", "needs a TCP port");
+	vm_fails("vnclisten = '0.0.0.0:1,websocket'\n", "t.cfg:1:13: ", "option 'websocket' is not");
+	vm_fails("vnclisten = '0.0.0.0:1,password'\n", "t.cfg:1:13: ", "option 'password' is not");
+	vm_fails("vnclisten = '127.0.0.1:1,websocket=5901'\n", "t.cfg:1:13: ",
+		 "websocket=5901 is the VNC port of display :1 itself");
+	vm_fails("vnclisten = ',websocket=6401'\n", "t.cfg:1:13: ", "must name an address");
+	CHECK_EQ(load(&vc, "vnclisten = \"0.0.0.0:1,websocket=6401\"\n"), 0, "vnclisten websocket");
+	CHECK(!strcmp(vc.vnclisten, "0.0.0.0") && vc.vncdisplay == 1 && vc.vnc_websocket == 6401,
+	      "xl's vnclisten: address 0.0.0.0, display 1, WebSocket port 6401");
+	vmconfig_free(&vc);
+	CHECK_EQ(load(&vc, "vnclisten = '::1,websocket=6402'\n"), 0, "IPv6 vnclisten websocket");
+	CHECK(!strcmp(vc.vnclisten, "::1") && vc.vncdisplay == 0 && vc.vnc_websocket == 6402,
+	      "IPv6 address with a WebSocket port");
+	vmconfig_free(&vc);
+	CHECK_EQ(load(&vc, ""), 0, "empty file");
+	CHECK(!strcmp(vc.vnclisten, "127.0.0.1") && !vc.vnc_websocket, "default: loopback, no WebSocket");
+	vmconfig_free(&vc);
 	vm_fails("rtc_timeoffset = 99999999999\n", "t.cfg:1:18: ", "rtc_timeoffset must be between");
 	vm_fails("name = ['x']\n", "t.cfg:1:8: ", "expected a string, not a list");
 	vm_fails("fda = ['x']\n", "t.cfg:1:7: ", "expected a string");
@@ -850,7 +870,7 @@ static void test_print(void)
 	round_trip("winxp", winxp);
 	round_trip("full", "kernel = '/k'\nextra = 'a \"b\" \\'c\\' \\\\ d\\te'\nserial = ['pty', "
 			   "'file:/tmp/x']\nusbdevice = ['tablet', 'mouse']\nsoundhw = 'all'\n"
-			   "rtc_timeoffset = -7200\nfda = ''\nfdb = '/f,b.img,r'\nvnclisten = '::1'\n"
+			   "rtc_timeoffset = -7200\nfda = ''\nfdb = '/f,b.img,r'\nvnclisten = '::1,websocket=6080'\n"
 			   "audio = 'pulse'\nvncpasswd = 'p#w'\nmonitor_path = '/m'\n");
 	round_trip("odd disk paths",
 		   "disk = [ 'vdev=hda,target=/a,b.img', 'vdev=hdb,target=/c=d.img', 'phy:/dev/sdb,hdd,r',"
