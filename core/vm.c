@@ -222,7 +222,8 @@ static int setup_kvm(struct vm *vm)
 		struct cpuid_xend x;
 		if (cpuid_xend_parse(vm->cfg->cpuid_list[i], &x, err, sizeof(err)) < 0 ||
 		    cpuid_xend_apply(vm->cpuid, &x, err, sizeof(err)) < 0) {
-			msg_error("%s: %s", vm->cfg->file ? vm->cfg->file : vm->name, err);
+			msg_error("%s:%d:%d: %s", vm->cfg->file ? vm->cfg->file : vm->name,
+				  vm->cfg->cpuid_line[i], vm->cfg->cpuid_col[i], err);
 			return -1;
 		}
 	}

@@ -57,6 +57,7 @@ struct vm_config {
 	char *cpuid;       /* xl cpuid= string, e.g. "host,cx16=0" */
 	/* or its list form, xend's "0x1:ecx=xxxx...1xxx" entries (core/cpuid_xend.h) */
 	char *cpuid_list[VM_MAX_CPUID]; unsigned n_cpuid_list;
+	int cpuid_line[VM_MAX_CPUID], cpuid_col[VM_MAX_CPUID]; /* where each entry is, for errors */
 	bool acpi, apic, pae, hpet, localtime;
 	char *irq_assist;  /* "auto", "on", "off": see core/irq_assist.c */
 	long long rtc_timeoffset;

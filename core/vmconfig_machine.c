@@ -140,8 +140,12 @@ int vmc_parse_cpuid(struct ctx *c, const struct key *k UNUSED, struct cfg_entry 
 		char why[256];
 		if (cpuid_xend_parse(items[i]->str, &x, why, sizeof(why)))
 			verr(c, items[i], "%s", why);
-		else
-			c->vc->cpuid_list[c->vc->n_cpuid_list++] = xstrdup(items[i]->str);
+		else {
+			unsigned j = c->vc->n_cpuid_list++;
+			c->vc->cpuid_list[j] = xstrdup(items[i]->str);
+			c->vc->cpuid_line[j] = items[i]->line;
+			c->vc->cpuid_col[j] = items[i]->col;
+		}
 	}
 	return 0;
 }
