@@ -47,6 +47,10 @@ static void run_usage(FILE *out)
 		"  -q, --quiet      print only errors\n"
 		"  -h, --help       this text\n"
 		"\n"
+		"The VM file chooses the devices; `vmstation check FILE.cfg` prints every key.\n"
+		"Joysticks: soundhw='sb16' or gameport=1 adds the game port at 0x201, fed by\n"
+		"SDL game controllers (monitor: info joysticks, joystick_map).\n"
+		"\n"
 		"exit status: 0 when the guest powered off or was shut down, 1 on a set-up\n"
 		"error, 2 when the guest crashed.\n");
 }

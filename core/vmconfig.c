@@ -96,6 +96,7 @@ const struct key vmconfig_keys[] = {
 	{ .name = "sb16_irq", .kind = K_NUM, FIELD(sb16_irq), .def = 5, .choices = sb16_irqs },
 	{ .name = "sb16_dma", .kind = K_NUM, FIELD(sb16_dma), .def = 1, .choices = sb16_dmas },
 	{ .name = "sb16_hdma", .kind = K_NUM, FIELD(sb16_hdma), .def = 5, .choices = sb16_hdmas },
+	BOOL("gameport", gameport, 0),
 	{ .name = "audio", .kind = K_CUSTOM, FIELD(audio), .parse = vmc_parse_audio },
 	OPT("log_dir", log_dir),
 

@@ -90,6 +90,7 @@ struct vm_config {
 	/* sound */
 	char *soundhw[VM_MAX_SOUND]; unsigned n_soundhw;
 	unsigned sb16_port, sb16_irq, sb16_dma, sb16_hdma;
+	bool gameport;     /* the game port at 0x201 without an SB16 (sb16 brings its own) */
 	char *audio;       /* backend: "pulse", "sdl", "wav:/path", "none", or NULL = default */
 
 	char *log_dir;     /* where this VM's logs go */

@@ -788,6 +788,12 @@ static void test_values(void)
 	CHECK(vc.sb16_port == 0x240 && vc.sb16_irq == 7 && vc.sb16_dma == 0 && vc.sb16_hdma == 6,
 	      "sb16 resources");
 	CHECK_STR(vc.audio, "wav:/tmp/o.wav", "audio");
+	CHECK(!vc.gameport, "gameport off by default (sb16 brings its own)");
+	{
+		struct vm_config g;
+		CHECK(load(&g, "gameport = 1\n") == 0 && g.gameport, "gameport = 1 loads");
+		vmconfig_free(&g);
+	}
 	CHECK_STR(vc.log_dir, "/tmp/logs", "log_dir");
 	CHECK(vc.n_serial == 4 && !strcmp(vc.serial[1], "unix:/tmp/s2,server,nowait"), "4 serials");
 	CHECK(vc.on_poweroff == ACT_PRESERVE && vc.on_reboot == ACT_RENAME_RESTART &&
@@ -855,14 +861,14 @@ static void test_print(void)
 			"'file:/root/xenimages/en_winxp_pro_with_sp2.iso,hdc:cdrom,r']\n") != NULL,
 	      "disks printed in the canonical form");
 	CHECK(strstr(p, "\nmemory = 512\n") && strstr(p, "\nkernel = ''\n") &&
-	      strstr(p, "\nserial = ['pty']\n") && strstr(p, "\nsb16_port = 0x220\n") &&
+	      strstr(p, "\nserial = ['pty']\n") && strstr(p, "\nsb16_port = 0x220\n") && strstr(p, "\ngameport = 0\n") &&
 	      strstr(p, "\non_reboot = 'destroy'\n") && strstr(p, "\nfda = 'none'\n") &&
 	      strstr(p, "\nlog_dir = '"), "keys printed in xl syntax");
 	/* one "key = value" line per key, no duplicates */
 	int lines = 0;
 	for (char *q = p; *q; q++)
 		lines += *q == '\n';
-	CHECK_EQ(lines, 51, "51 keys printed");
+	CHECK_EQ(lines, 52, "52 keys printed");
 	free(p);
 	vmconfig_free(&vc);
 

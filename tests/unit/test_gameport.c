@@ -1,0 +1,164 @@
+/*
+ * The game port at 0x201 on a KVM-less VM with a fake guest clock: pulse
+ * lengths proportional to the axis (24.2 us + 0.011 us/ohm), buttons
+ * active-low, unconnected axes that never time out, no retrigger while
+ * timing, reset, and which configs bring the port.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "gameport.h"
+#include "unit.h"
+#include "util.h"
+#include "vm.h"
+
+static struct vm *vm;
+static uint64_t fake_now = 1000000;
+
+static uint64_t fake_clock(void *opaque)
+{
+	(void)opaque;
+	return fake_now;
+}
+
+static void out(uint8_t v)
+{
+	uint32_t x = v;
+	iobus_access(&vm->pio, GAMEPORT_PORT, &x, 1, true);
+}
+
+static uint8_t in(void)
+{
+	uint32_t x = 0;
+	iobus_access(&vm->pio, GAMEPORT_PORT, &x, 1, false);
+	return (uint8_t)x;
+}
+
+/* Fire the one-shots and return how long (ns, 1 us steps) axis bit a stays 1; 0 if > 10 ms. */
+static uint64_t measure(unsigned a)
+{
+	uint64_t start = fake_now;
+	out(0xFF);
+	while (in() & (1u << a)) {
+		fake_now += 1000;
+		if (fake_now - start > 10000000)
+			return 0;
+	}
+	uint64_t t = fake_now - start;
+	fake_now += 2000000; /* let every axis finish */
+	return t;
+}
+
+static void set(unsigned j, bool conn, int x, int y, unsigned b)
+{
+	struct gameport_input gi = { .connected = conn, .x = (int16_t)x, .y = (int16_t)y, .buttons = b };
+	gameport_set_input(gameport_of(vm), j, &gi);
+}
+
+static bool created_with(const char *what)
+{
+	struct vm_config cfg;
+	memset(&cfg, 0, sizeof(cfg));
+	char *snd = xstrdup("sb16");
+	if (!strcmp(what, "gameport"))
+		cfg.gameport = true;
+	else if (!strcmp(what, "sb16"))
+		cfg.soundhw[cfg.n_soundhw++] = snd;
+	struct vm *v = vm_new_test(8, &cfg);
+	bool has = vm_create_device(v, "gameport") == 0 && gameport_of(v) != NULL;
+	vm_destroy(v);
+	free(snd);
+	return has;
+}
+
+int main(void)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	CHECK(created_with("gameport"), "gameport=1 brings the port");
+	CHECK(created_with("sb16"), "soundhw='sb16' brings the port");
+	CHECK(!created_with("none"), "no port without sb16 or gameport=1");
+
+	struct vm_config cfg;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.gameport = true;
+	vm = vm_new_test(8, &cfg);
+	CHECK(vm_create_device(vm, "gameport") == 0, "gameport created");
+	struct gameport *gp = gameport_of(vm);
+	CHECK(gp != NULL, "published as 'gameport'");
+	gameport_set_clock(gp, fake_clock, NULL);
+
+	/* the IBM formula at the ends and the centre */
+	CHECK_EQ(gameport_pulse_ns(-32768), 24200, "0 ohm: 24.2 us");
+	CHECK_EQ(gameport_pulse_ns(32767), 24200 + 1100000, "100 kOhm: 1124.2 us");
+	CHECK(gameport_pulse_ns(0) > 574000 && gameport_pulse_ns(0) < 575000,
+	      "centre (50 kOhm): ~574.2 us (%llu ns)", (unsigned long long)gameport_pulse_ns(0));
+
+	/* no joystick: idle before a write, then the axes time for ever */
+	CHECK_EQ(in(), 0xF0, "power-on read: one-shots idle, buttons released");
+	out(0);
+	CHECK_EQ(in() & 0x0F, 0x0F, "unconnected axes read 1 right after the write");
+	fake_now += 100000000; /* 100 ms, far past any real pulse */
+	CHECK_EQ(in(), 0xFF, "unconnected axes still 1 after 100 ms (open circuit), buttons 1");
+	CHECK_EQ(measure(0), 0, "no-joystick axis never drops (a game's timeout says 'absent')");
+	/* a reset makes them idle again */
+	for (unsigned i = 0; i < vm->n_reset_hooks; i++)
+		vm->reset_hooks[i].fn(vm->reset_hooks[i].opaque);
+	CHECK_EQ(in() & 0x0F, 0, "reset: one-shots idle");
+
+	/* joystick A centred, B at the extremes */
+	set(0, true, 0, 0, 0);
+	set(1, true, -32768, 32767, 0);
+	uint64_t cx = measure(0), cy = measure(1), lo = measure(2), hi = measure(3);
+	CHECK(cx >= 574000 && cx <= 576000, "A x centred: %llu ns", (unsigned long long)cx);
+	CHECK_EQ(cy, cx, "A y centred: same as x");
+	CHECK(lo >= 24000 && lo <= 26000, "B x at minimum: %llu ns (~24.2 us)", (unsigned long long)lo);
+	CHECK(hi >= 1124000 && hi <= 1126000, "B y at maximum: %llu ns (~1.12 ms)", (unsigned long long)hi);
+	double ratio = (double)(hi - lo) / (double)(cx - lo);
+	CHECK(ratio > 1.98 && ratio < 2.02, "pulse proportional to the axis (full/half span %.3f)", ratio);
+	set(0, true, 16384, -16384, 0);
+	uint64_t q3 = measure(0), q1 = measure(1);
+	CHECK(q3 > cx && q1 < cx && (q3 - cx) > 270000 && (cx - q1) > 270000,
+	      "quarter deflections on either side (%llu, %llu)", (unsigned long long)q1,
+	      (unsigned long long)q3);
+
+	/* all four time together from one write, each with its own length */
+	set(0, true, -32768, 0, 0);
+	out(0x00);
+	fake_now += 100000;  /* 100 us */
+	CHECK_EQ(in() & 0x0F, 0x0A, "after 100 us: both minimum axes (A x, B x) done, A y and B y timing");
+	fake_now += 600000;  /* 700 us */
+	CHECK_EQ(in() & 0x0F, 0x08, "after 700 us: only B y (maximum) still timing");
+	/* a write while timing does not restart it (558 not retriggered) */
+	out(0x00);
+	fake_now += 430000;  /* 1130 us from the first write */
+	CHECK_EQ(in() & 0x08, 0, "B y ends 1.12 ms after the first write, not the second");
+	fake_now += 2000000;
+
+	/* buttons: active low, A on bits 4-5, B on 6-7 */
+	set(0, true, 0, 0, 1);
+	set(1, true, 0, 0, 0);
+	CHECK_EQ(in() & 0xF0, 0xE0, "A button 1 -> bit 4 low");
+	set(0, true, 0, 0, 2);
+	CHECK_EQ(in() & 0xF0, 0xD0, "A button 2 -> bit 5 low");
+	set(0, true, 0, 0, 0);
+	set(1, true, 0, 0, 3);
+	CHECK_EQ(in() & 0xF0, 0x30, "B buttons 1+2 -> bits 6, 7 low");
+	set(1, false, 0, 0, 3);
+	CHECK_EQ(in() & 0xF0, 0xF0, "a disconnected stick's buttons read released");
+	struct gameport_input back = gameport_get_input(gp, 0);
+	CHECK(back.connected && back.x == 0 && back.buttons == 0, "input reads back");
+	back = gameport_get_input(gp, 7);
+	CHECK(!back.connected, "out-of-range stick: not connected");
+	gameport_set_input(gp, 9, &back); /* ignored, no crash */
+
+	/* any value, any size, never a crash */
+	for (unsigned v = 0; v < 256; v++) {
+		uint32_t x = v;
+		iobus_access(&vm->pio, GAMEPORT_PORT, &x, 2, true);
+		iobus_access(&vm->pio, GAMEPORT_PORT, &x, 4, false);
+	}
+	CHECK(1, "all written values and sizes survived");
+
+	vm_destroy(vm);
+	return UNIT_DONE();
+}
