@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "gameport.h"
+#include "joystick.h"
+#include "monitor/monitor.h"
 #include "unit.h"
 #include "util.h"
 #include "vm.h"
@@ -49,6 +51,113 @@ static uint64_t measure(unsigned a)
 	return t;
 }
 
+static void set(unsigned j, bool conn, int x, int y, unsigned b);
+
+static char mon_out[8192];
+static size_t mon_len;
+
+static void collect(void *opaque, const char *str, size_t n)
+{
+	(void)opaque;
+	if (mon_len + n >= sizeof(mon_out))
+		n = sizeof(mon_out) - 1 - mon_len;
+	memcpy(mon_out + mon_len, str, n);
+	mon_len += n;
+	mon_out[mon_len] = 0;
+}
+
+static const char *run(struct monitor_session *ms, const char *line)
+{
+	mon_len = 0;
+	mon_out[0] = 0;
+	monitor_session_line(ms, line);
+	return mon_out;
+}
+
+static bool list_has(char **l, const char *str)
+{
+	for (; l && *l; l++)
+		if (!strcmp(*l, str))
+			return true;
+	return false;
+}
+
+static int wakes;
+static void count_wake(void *opaque)
+{
+	(void)opaque;
+	wakes++;
+}
+
+/* The hub and the monitor commands: map parsing, info, completion, test aid off. */
+static void test_monitor(void)
+{
+	struct joy_source src;
+	char buf[32];
+	CHECK(joy_source_parse("pad1.right", &src) == 0 && src.kind == JOY_PAD && src.pad == 1 &&
+	      src.stick == 1, "parse pad1.right");
+	CHECK(joy_source_parse("keyboard", &src) == 0 && src.kind == JOY_KEYBOARD, "parse keyboard");
+	CHECK(joy_source_parse("pad9", &src) < 0 && joy_source_parse("pad0.up", &src) < 0 &&
+	      joy_source_parse("", &src) < 0, "bad sources refused");
+	joy_source_parse("pad0", &src);
+	joy_source_format(&src, buf, sizeof(buf));
+	CHECK_STR(buf, "pad0", "format pad0");
+	CHECK(joy_port_parse("a") == 0 && joy_port_parse("B") == 1 && joy_port_parse("C") < 0, "ports A, B");
+
+	struct joy_hub *h = joy_hub_of(vm);
+	CHECK(h != NULL, "the VM with a game port has a joystick hub");
+	joy_hub_set_wake(h, count_wake, NULL);
+	struct monitor_session *ms = monitor_session_new(vm, collect, NULL, 0);
+	CHECK(strstr(run(ms, "joystick_map"), "joystick A: auto\njoystick B: auto\n") != NULL,
+	      "joystick_map: both auto by default");
+	CHECK(strstr(run(ms, "joystick_map b keyboard"), "joystick B: keyboard") != NULL &&
+	      joy_hub_map(h, 1).kind == JOY_KEYBOARD && wakes == 1,
+	      "joystick_map B keyboard: set, front end woken");
+	CHECK(strstr(run(ms, "joystick_map A pad8"), "source is") != NULL, "pad8 (past pad7) refused");
+	CHECK(strstr(run(ms, "joystick_map C auto"), "port is A or B") != NULL, "port C refused");
+	CHECK(joy_hub_map(h, 0).kind == JOY_AUTO, "A unchanged by the refusals");
+
+	set(0, true, -32768, 32767, 1);
+	set(1, false, 0, 0, 0);
+	joy_hub_set_attached(h, 0, "pad0 'Test Pad' left stick");
+	joy_hub_set_pads(h, "pad0 'Test Pad'");
+	const char *info = run(ms, "info joysticks");
+	CHECK(strstr(info, "joystick A: map auto: pad0 'Test Pad' left stick x=-32768 y=32767 buttons=1-") &&
+	      strstr(info, "joystick B: map keyboard: not connected") &&
+	      strstr(info, "controllers: pad0 'Test Pad'"), "info joysticks: %s", info);
+	CHECK(strstr(run(ms, "help joystick_map"), "joystick_map") != NULL, "help joystick_map");
+	CHECK(strstr(run(ms, "help info"), "info joysticks") != NULL, "help info lists joysticks");
+	bool aid = getenv("VMST_TEST_JOYSTICK") && !strcmp(getenv("VMST_TEST_JOYSTICK"), "1");
+	run(ms, "joystick_virtual attach");
+	CHECK(!strstr(mon_out, "queued") == !aid, "joystick_virtual only with VMST_TEST_JOYSTICK=1 (%s)", mon_out);
+	CHECK(!strstr(run(ms, "help"), "joystick_virtual") == !aid, "... and in help only then");
+	if (aid) {
+		CHECK(strstr(run(ms, "joystick_virtual axis 9 0"), "usage") || strstr(mon_out, "joystick_virtual "),
+		      "joystick_virtual axis 9 refused");
+		char got[64];
+		CHECK(joy_hub_virtual_pop(h, got, sizeof(got)) && !strcmp(got, "attach"), "attach queued");
+	}
+	char **l = monitor_complete(vm, "joystick_m", 10);
+	CHECK(l && !strcmp(l[0], "joystick_map") && !l[1], "complete joystick_m");
+	monitor_free_completions(l);
+	l = monitor_complete(vm, "info joy", 8);
+	CHECK(l && !strcmp(l[0], "joysticks") && !l[1], "complete info joy");
+	monitor_free_completions(l);
+	l = monitor_complete(vm, "joystick_map ", 13);
+	CHECK(list_has(l, "A") && list_has(l, "B") && !list_has(l, "keyboard"), "complete the port");
+	monitor_free_completions(l);
+	l = monitor_complete(vm, "joystick_map A pad1.", 20);
+	CHECK(list_has(l, "pad1.left") && list_has(l, "pad1.right") && !list_has(l, "pad0.left"),
+	      "complete the source");
+	monitor_free_completions(l);
+
+	joy_hub_virtual_push(h, "axis 0 5");
+	char got[64];
+	CHECK(joy_hub_virtual_pop(h, got, sizeof(got)) && !strcmp(got, "axis 0 5") &&
+	      !joy_hub_virtual_pop(h, got, sizeof(got)), "virtual mailbox: in order, then empty");
+	monitor_session_free(ms);
+}
+
 static void set(unsigned j, bool conn, int x, int y, unsigned b)
 {
 	struct gameport_input gi = { .connected = conn, .x = (int16_t)x, .y = (int16_t)y, .buttons = b };
@@ -83,6 +192,7 @@ int main(void)
 	cfg.gameport = true;
 	vm = vm_new_test(8, &cfg);
 	CHECK(vm_create_device(vm, "gameport") == 0, "gameport created");
+	CHECK(vm_create_device(vm, "joyhub") == 0, "joystick hub created");
 	struct gameport *gp = gameport_of(vm);
 	CHECK(gp != NULL, "published as 'gameport'");
 	gameport_set_clock(gp, fake_clock, NULL);
@@ -159,6 +269,7 @@ int main(void)
 	}
 	CHECK(1, "all written values and sizes survived");
 
+	test_monitor();
 	vm_destroy(vm);
 	return UNIT_DONE();
 }
