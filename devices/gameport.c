@@ -129,10 +129,26 @@ struct gameport *gameport_of(struct vm *vm)
 	return vm_lookup(vm, "gameport");
 }
 
+/*
+ * Plugging a stick in closes the circuit: an axis left timing for ever ends
+ * one pulse later. Pulling it out mid-pulse opens it: the axis never ends.
+ */
 void gameport_set_input(struct gameport *gp, unsigned stick, const struct gameport_input *in)
 {
-	if (gp && stick < GAMEPORT_STICKS)
-		atomic_store(&gp->input[stick], pack(in));
+	if (!gp || stick >= GAMEPORT_STICKS)
+		return;
+	struct gameport_input old = unpack(atomic_exchange(&gp->input[stick], pack(in)));
+	if (old.connected == in->connected)
+		return;
+	uint64_t now = now_ns(gp);
+	for (unsigned a = 2 * stick; a < 2 * stick + 2; a++) {
+		uint64_t d = atomic_load(&gp->deadline[a]);
+		if (in->connected && d == NEVER)
+			atomic_compare_exchange_strong(&gp->deadline[a], &d,
+						       now + gameport_pulse_ns(a & 1 ? in->y : in->x));
+		else if (!in->connected && d && now < d)
+			atomic_compare_exchange_strong(&gp->deadline[a], &d, NEVER);
+	}
 }
 
 struct gameport_input gameport_get_input(struct gameport *gp, unsigned stick)

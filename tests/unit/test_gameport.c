@@ -210,6 +210,19 @@ int main(void)
 	fake_now += 100000000; /* 100 ms, far past any real pulse */
 	CHECK_EQ(in(), 0xFF, "unconnected axes still 1 after 100 ms (open circuit), buttons 1");
 	CHECK_EQ(measure(0), 0, "no-joystick axis never drops (a game's timeout says 'absent')");
+	/* plugging a stick in ends its axes one pulse later, the other stick's keep timing */
+	set(0, true, -32768, -32768, 0);
+	fake_now += 20000;
+	CHECK_EQ(in() & 0x0F, 0x0F, "plugged in: A's axes charge from now");
+	fake_now += 10000;
+	CHECK_EQ(in() & 0x0F, 0x0C, "24.2 us later A's axes ended, B's (open) still timing");
+	/* pulling it out mid-pulse: that axis never ends */
+	set(0, true, 32767, 32767, 0);
+	out(0);
+	fake_now += 100000;
+	set(0, false, 0, 0, 0);
+	fake_now += 100000000;
+	CHECK_EQ(in() & 0x0F, 0x0F, "unplugged mid-pulse: A's axes time for ever");
 	/* a reset makes them idle again */
 	for (unsigned i = 0; i < vm->n_reset_hooks; i++)
 		vm->reset_hooks[i].fn(vm->reset_hooks[i].opaque);
