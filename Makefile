@@ -13,7 +13,7 @@ B       := build
 # Front ends with big libraries are plugins (ui/plugin.h), loaded when a VM
 # first uses them: the vmstation binary links only CORE_PKGS.
 PLUGIN_NAMES       := sdl vnc viewer pulse
-PLUGIN_sdl_SRCS    := ui/sdl_window.c ui/audio_sdl.c
+PLUGIN_sdl_SRCS    := ui/sdl_window.c ui/sdl_joystick.c ui/audio_sdl.c
 PLUGIN_sdl_PKGS    := sdl2
 PLUGIN_vnc_SRCS    := ui/vnc_server.c
 PLUGIN_vnc_PKGS    := libvncserver

@@ -28,7 +28,7 @@ enum joy_kind {
 struct joy_source {
 	enum joy_kind kind;
 	unsigned pad;
-	int stick;     /* 0 left, 1 right, -1 the default for the port (left on A, else right) */
+	int stick;     /* 0 left (buttons A/B), 1 right (X/Y), -1 unsaid (left) */
 };
 
 #define JOY_MAX_VQ 16

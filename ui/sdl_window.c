@@ -5,6 +5,7 @@
  * scaling), full screen (full_screen=1, ctrl-alt-f), grab on click and
  * release with ctrl-alt, ctrl-alt-1/2/3 guest / monitor / serial console.
  * The guest's Caps/Num/Scroll Lock follow the host's (lock_sync below).
+ * Game controllers feed the game port through ui/sdl_joystick.c.
  *
  * The display's refresh (VM io thread) only records the dirty rectangle and
  * pushes an SDL user event; every SDL call happens on the main thread.
@@ -22,6 +23,7 @@
 #include "keymap.h"
 #include "monitor/monitor.h"
 #include "plugin.h"
+#include "sdl_joystick.h"
 #include "sdl_window.h"
 #include "util.h"
 #include "vm.h"
@@ -44,6 +46,7 @@ struct sdl_window {
 	unsigned buttons;
 	SDL_Scancode swallow;        /* a hotkey's key: its release is not the guest's */
 	uint64_t guest_keys[5];      /* keys the guest has seen go down (key_slot) */
+	struct sdlj_keys joy_keys;   /* the keyboard joystick's keys (joystick_map X keyboard) */
 	double acc_x, acc_y;         /* relative motion fractions carried over */
 	struct lock_state {          /* per lock key (lock_keys[]) */
 		bool led;            /* the guest's LED as last seen */
@@ -71,6 +74,13 @@ static void wake(void)
 {
 	SDL_Event ev = { .type = wake_event };
 	SDL_PushEvent(&ev);
+}
+
+/* The joystick hub's wake-up (monitor thread): joystick_map, joystick_virtual. */
+static void joy_wake(void *opaque)
+{
+	(void)opaque;
+	wake();
 }
 
 static void on_update(void *opaque, struct display *d, unsigned x, unsigned y,
@@ -533,6 +543,8 @@ static void key_event(struct sdl_window *sw, const SDL_KeyboardEvent *k)
 			console_key(sw, k);
 		return;
 	}
+	if (sdlj_key(sw->vm, &sw->joy_keys, k->keysym.scancode, down))
+		return; /* the keyboard joystick's */
 	unsigned code = keymap_sdl_to_pc((int)k->keysym.scancode);
 	if (!code)
 		return;
@@ -588,6 +600,7 @@ static void handle_event(const SDL_Event *ev)
 			sw->closed = true;
 		else if (ev->window.event == SDL_WINDOWEVENT_FOCUS_LOST) {
 			release_guest_keys(sw);
+			sw->joy_keys.held = 0;
 			input_release_all_keys(sw->vm);
 			if (sw->grabbed && !sw->full)
 				set_grab(sw, false);
@@ -633,6 +646,9 @@ static void handle_event(const SDL_Event *ev)
 			pointer(sw, x, y, 0, 0, -ev->wheel.y);
 		}
 		break;
+	default:
+		sdlj_event(ev); /* controllers plugged in or out */
+		break;
 	}
 }
 
@@ -662,6 +678,7 @@ static int sdlw_ui_init(void)
 		return -1;
 	}
 	wake_event = SDL_RegisterEvents(1);
+	sdlj_init();
 	sdl_ready = true;
 	return 0;
 }
@@ -704,6 +721,7 @@ static struct sdl_window *sdlw_window_open(struct vm *vm)
 	sw->resized = sw->dirty = true;
 	struct display_listener l = { on_resize, on_update, sw };
 	display_add_listener(sw->d, &l);
+	sdlj_window_opened(vm, joy_wake);
 	return sw;
 }
 
@@ -712,6 +730,7 @@ static void sdlw_window_close(struct sdl_window *sw)
 	if (!sw)
 		return;
 	display_remove_listener(sw->d, sw);
+	sdlj_window_closed(sw->vm);
 	for (int i = 0; i < MAX_WINDOWS; i++)
 		if (windows[i] == sw)
 			windows[i] = NULL;
@@ -745,6 +764,7 @@ static void sdlw_ui_pump(int timeout_ms)
 			continue;
 		if (vm_get_state(sw->vm) != sw->shown_state)
 			set_title(sw);
+		sdlj_update(sw->vm, &sw->joy_keys);
 		if (sw->console == 1)
 			redraw_guest(sw, false);
 		else
