@@ -8,8 +8,8 @@
  *
  * Test aid: joystick_virtual commands (ui/monitor/cmd_joystick.c) arrive
  * through the hub's mailbox and drive SDL virtual game controllers
- * (SDL_JoystickAttachVirtual), so the whole path SDL -> game port -> guest
- * is exercised without hardware.
+ * (SDL_JoystickAttachVirtual), so the whole path, hot-plug events included,
+ * SDL -> game port -> guest is exercised without hardware.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -136,18 +136,16 @@ static void virtual_cmd(const char *line)
 			msg_warn("SDL: virtual joystick: %s", SDL_GetError());
 			return;
 		}
-		virt[n_virt++] = js;
-		pad_add(idx);
+		virt[n_virt++] = js; /* the pad itself comes with SDL's device-added event */
 	} else if (!strcmp(line, "detach")) {
 		if (!n_virt)
 			return;
 		SDL_Joystick *js = virt[--n_virt];
 		SDL_JoystickID id = SDL_JoystickInstanceID(js);
-		pad_remove(id);
-		SDL_JoystickClose(js);
 		for (int i = 0; i < SDL_NumJoysticks(); i++)
 			if (SDL_JoystickGetDeviceInstanceID(i) == id)
-				SDL_JoystickDetachVirtual(i);
+				SDL_JoystickDetachVirtual(i); /* the pad goes with device-removed */
+		SDL_JoystickClose(js);
 	} else if (n_virt && sscanf(line, "axis %d %d", &n, &v) == 2) {
 		SDL_JoystickSetVirtualAxis(virt[n_virt - 1], n, (Sint16)v);
 	} else if (n_virt && sscanf(line, "button %d %d", &n, &v) == 2) {

@@ -10,7 +10,8 @@
 # pulse lengths (24 us / 574 us and 1124 us / 574 us), and each button reaches
 # its bit. Ratios, not counts, so it holds at any host speed: the sequence is
 # run again with the other core kept busy. Then the keyboard stand-in
-# (joystick_map A keyboard, arrows and right ctrl via xdotool) and unplugging.
+# (joystick_map A keyboard, arrows and right ctrl via xdotool), a second
+# controller plugged in and out, joystick_map B none, and unplugging.
 . "$(dirname "$0")/../lib.sh"
 if [ -z "$VMST_IN_XVFB" ]; then
 	VMST_IN_XVFB=1 exec xvfb-run -a -s '-screen 0 1024x768x24' sh "$0" "$@"
@@ -157,6 +158,21 @@ xdotool keyup Right keyup Control_R
 check "keyboard: right arrow = A x maximum ($(f "$r" 1)/$(f "$c" 1))" ratio "$(f "$r" 1)" "$(f "$c" 1)" 1.55 2.5
 check "keyboard: right ctrl = button 1 ($r)" [ "$(f "$r" 6)" = 1 ]
 mon "joystick_map A auto" > /dev/null
+
+# a second controller (hot-plugged) takes joystick B with its left stick
+mon "joystick_virtual attach" > /dev/null
+check "second controller: pad1's left stick feeds B" wait_info "joystick B: map auto: pad1 .* left stick"
+mon "joystick_virtual axis 0 32767" > /dev/null
+wait_info "joystick B:.* x=32767 y=0 "
+r=$(fresh)
+check "pad1's left stick moves B x ($(f "$r" 3)/$(f "$r" 1))" ratio "$(f "$r" 3)" "$(f "$r" 1)" 1.6 2.4
+mon "joystick_virtual detach" > /dev/null
+check "pad1 unplugged: B back on pad0's right stick" wait_info "joystick B: map auto: pad0 .* right stick"
+mon "joystick_map B none" > /dev/null
+check "joystick_map B none" wait_info "joystick B: map none: not connected"
+r=$(fresh)
+check "B on none: its axes time out, A's do not ($r)" [ "$(f "$r" 5)" = 12 ]
+mon "joystick_map B auto" > /dev/null
 
 mon "joystick_virtual detach" > /dev/null
 check "unplugged: not connected" wait_info "joystick A: map auto: not connected"
