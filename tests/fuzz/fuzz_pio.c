@@ -27,6 +27,7 @@ static void setup(void)
 {
 	vmconfig_defaults(&cfg);
 	cfg.vnc = cfg.sdl = false;
+	cfg.gameport = true; /* the game port at 0x201 joins in */
 	free(cfg.debugcon);
 	cfg.debugcon = strdup("null");
 	free(cfg.audio);
