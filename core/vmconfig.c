@@ -88,6 +88,8 @@ const struct key vmconfig_keys[] = {
 	BOOL("nographic", nographic, 0),
 	{ .name = "full_screen", .kind = K_BOOL, FIELD(full_screen), .alias = "full-screen" },
 	ALIAS("full-screen", "full_screen"),
+	{ .name = "fullscreen_scale", .kind = K_CUSTOM, FIELD(fullscreen_scale), .def_str = "aspect",
+	  .parse = vmc_parse_fullscreen_scale },
 	BOOL("usb", usb, 0),
 	CUSTOM("usbdevice", vmc_parse_usbdevice, vmc_print_usbdevice),
 	CUSTOM("soundhw", vmc_parse_soundhw, vmc_print_soundhw),
@@ -237,7 +239,7 @@ void vmconfig_free(struct vm_config *vc)
 			  &vc->ramdisk, &vc->cmdline, &vc->cpuid, &vc->boot, &vc->debugcon,
 			  &vc->monitor_path, &vc->vga, &vc->vnclisten, &vc->vncpasswd, &vc->keymap,
 			  &vc->audio, &vc->log_dir, &vc->fd[0].path, &vc->fd[1].path, &vc->irq_assist,
-			  &vc->boot_menu_key };
+			  &vc->boot_menu_key, &vc->fullscreen_scale };
 	for (size_t i = 0; i < ARRAY_SIZE(strs); i++)
 		free(*strs[i]);
 	vmc_free_disks(vc);

@@ -79,6 +79,7 @@ struct vm_config {
 	char *vga;         /* "stdvga", "cirrus", "none" */
 	unsigned videoram_mib;
 	bool sdl, vnc, vncconsole, vncunused, nographic, full_screen;
+	char *fullscreen_scale; /* "aspect" (320x200, 640x400 shown 4:3) or "integer" */
 	int vncdisplay;
 	char *vnclisten, *vncpasswd, *keymap;
 	int vnc_websocket; /* vnclisten's ",websocket=PORT": WebSocket (noVNC) port, 0 = none */

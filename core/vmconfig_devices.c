@@ -82,6 +82,20 @@ int vmc_parse_vga(struct ctx *c, const struct key *k UNUSED, struct cfg_entry *e
 	return 0;
 }
 
+/* fullscreen_scale='aspect' | 'integer': how a full-screen SDL window scales the guest. */
+int vmc_parse_fullscreen_scale(struct ctx *c, const struct key *k UNUSED, struct cfg_entry *e)
+{
+	const char *s = vmc_entry_str(c, e);
+	if (!s)
+		return 0;
+	if (strcmp(s, "aspect") && strcmp(s, "integer")) {
+		verr(c, e->val, "fullscreen_scale must be 'aspect' or 'integer', not '%s'", s);
+		return 0;
+	}
+	vmc_set_str(&c->vc->fullscreen_scale, s);
+	return 0;
+}
+
 /* Deprecated stdvga=0|1. stdvga=0 asked Xen for a Cirrus card: we keep the standard VGA. */
 int vmc_parse_stdvga(struct ctx *c, const struct key *k UNUSED, struct cfg_entry *e)
 {

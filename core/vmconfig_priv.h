@@ -119,6 +119,7 @@ KEY_PARSER(vmc_parse_maxmem);
 KEY_PARSER(vmc_parse_bios);
 KEY_PARSER(vmc_parse_irq_assist);
 KEY_PARSER(vmc_parse_boot_menu_key);
+KEY_PARSER(vmc_parse_fullscreen_scale);
 /* foo/bar/winxp.cfg -> "winxp" (malloc'd), or NULL when that is no usable name. */
 char *vmc_name_from_file(const char *file);
 

@@ -709,6 +709,7 @@ static void test_values(void)
 	vm_fails("sb16_irq = 3\n", "t.cfg:1:12: ", "one of 5, 7, 9, 10");
 	vm_fails("sb16_dma = 2\n", "t.cfg:1:12: ", "one of 0, 1, 3");
 	vm_fails("sb16_hdma = 1\n", "t.cfg:1:13: ", "one of 5, 6, 7");
+	vm_fails("fullscreen_scale = 'fit'\n", "t.cfg:1:20: ", "must be 'aspect' or 'integer'");
 	vm_fails("soundhw = 'sb17'\n", "t.cfg:1:11: ", "unknown sound device 'sb17'");
 	vm_fails("audio = 'alsa'\n", "t.cfg:1:9: ", "unknown back end");
 	vm_fails("audio = 'wav:'\n", "t.cfg:1:9: ", "unknown back end");
@@ -793,6 +794,12 @@ static void test_values(void)
 		struct vm_config g;
 		CHECK(load(&g, "gameport = 1\n") == 0 && g.gameport, "gameport = 1 loads");
 		vmconfig_free(&g);
+		CHECK(load(&g, "fullscreen_scale = 'integer'\n") == 0 &&
+		      !strcmp(g.fullscreen_scale, "integer"), "fullscreen_scale = 'integer' loads");
+		vmconfig_free(&g);
+		CHECK(load(&g, "") == 0 && !strcmp(g.fullscreen_scale, "aspect"),
+		      "fullscreen_scale defaults to 'aspect'");
+		vmconfig_free(&g);
 	}
 	CHECK_STR(vc.log_dir, "/tmp/logs", "log_dir");
 	CHECK(vc.n_serial == 4 && !strcmp(vc.serial[1], "unix:/tmp/s2,server,nowait"), "4 serials");
@@ -862,13 +869,14 @@ static void test_print(void)
 	      "disks printed in the canonical form");
 	CHECK(strstr(p, "\nmemory = 512\n") && strstr(p, "\nkernel = ''\n") &&
 	      strstr(p, "\nserial = ['pty']\n") && strstr(p, "\nsb16_port = 0x220\n") && strstr(p, "\ngameport = 0\n") &&
+	      strstr(p, "\nfullscreen_scale = 'aspect'\n") &&
 	      strstr(p, "\non_reboot = 'destroy'\n") && strstr(p, "\nfda = 'none'\n") &&
 	      strstr(p, "\nlog_dir = '"), "keys printed in xl syntax");
 	/* one "key = value" line per key, no duplicates */
 	int lines = 0;
 	for (char *q = p; *q; q++)
 		lines += *q == '\n';
-	CHECK_EQ(lines, 52, "52 keys printed");
+	CHECK_EQ(lines, 53, "53 keys printed");
 	free(p);
 	vmconfig_free(&vc);
 
