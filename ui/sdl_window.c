@@ -2,7 +2,8 @@
  * SDL2 window of a VM: a streaming texture updated with the display's
  * changed rectangle and presented only when the guest changed something;
  * aspect-keeping scaling (SDL logical size; ctrl-alt-i toggles integer
- * scaling), full screen (full_screen=1, ctrl-alt-f), grab on click and
+ * scaling), full screen (full_screen=1, ctrl-alt-f; fullscreen_scale= 'aspect'
+ * shows 320x200/640x400 at 4:3, 'integer' whole multiples), grab on click and
  * release with ctrl-alt, ctrl-alt-1/2/3 guest / monitor / serial console.
  * The guest's Caps/Num/Scroll Lock follow the host's (lock_sync below).
  * Game controllers feed the game port through ui/sdl_joystick.c.
@@ -38,6 +39,7 @@ struct sdl_window {
 	SDL_Renderer *ren;
 	SDL_Texture *tex;
 	unsigned tw, th;             /* texture size */
+	unsigned lh;                 /* logical height: th, or 4:3 of tw (set_logical) */
 	bool closed, grabbed, full, integer;
 	int console;                 /* 1 guest, 2 monitor, 3 serial */
 	uint64_t tc_gen;
@@ -125,6 +127,27 @@ static void set_title(struct sdl_window *sw)
 	sw->shown_state = st;
 }
 
+static bool fs_integer(const struct sdl_window *sw)
+{
+	const char *m = sw->vm->cfg ? sw->vm->cfg->fullscreen_scale : NULL;
+	return m && !strcmp(m, "integer");
+}
+
+/*
+ * The renderer's logical size. Full screen with fullscreen_scale='aspect'
+ * shows 320x200 and 640x400 at 4:3, as a CRT did (VGA's 200/400-line modes
+ * have pixels 1.2 times taller than wide); 'integer' scales by a whole
+ * factor. Windows (and ctrl-alt-i) keep square pixels.
+ */
+static void set_logical(struct sdl_window *sw)
+{
+	bool crt = (sw->tw == 320 && sw->th == 200) || (sw->tw == 640 && sw->th == 400);
+	sw->lh = sw->full && !fs_integer(sw) && crt ? sw->tw * 3 / 4 : sw->th;
+	SDL_RenderSetLogicalSize(sw->ren, (int)sw->tw, (int)sw->lh);
+	bool integer = sw->integer || (sw->full && fs_integer(sw));
+	SDL_RenderSetIntegerScale(sw->ren, integer ? SDL_TRUE : SDL_FALSE);
+}
+
 static void ensure_texture(struct sdl_window *sw, unsigned w, unsigned h)
 {
 	if (sw->tex && sw->tw == w && sw->th == h)
@@ -135,8 +158,7 @@ static void ensure_texture(struct sdl_window *sw, unsigned w, unsigned h)
 				    (int)w, (int)h);
 	sw->tw = w;
 	sw->th = h;
-	SDL_RenderSetLogicalSize(sw->ren, (int)w, (int)h);
-	SDL_RenderSetIntegerScale(sw->ren, sw->integer ? SDL_TRUE : SDL_FALSE);
+	set_logical(sw);
 	if (!sw->full) {
 		int ww, wh;
 		SDL_GetWindowSize(sw->win, &ww, &wh);
@@ -493,10 +515,14 @@ static bool hotkey(struct sdl_window *sw, SDL_Keycode sym)
 	case SDLK_f:
 		sw->full = !sw->full;
 		SDL_SetWindowFullscreen(sw->win, sw->full ? SDL_WINDOW_FULLSCREEN_DESKTOP : 0);
+		if (sw->tex)
+			set_logical(sw);
+		redraw_guest(sw, true);
 		return true;
 	case SDLK_i:
 		sw->integer = !sw->integer;
-		SDL_RenderSetIntegerScale(sw->ren, sw->integer ? SDL_TRUE : SDL_FALSE);
+		if (sw->tex)
+			set_logical(sw);
 		redraw_guest(sw, true);
 		return true;
 	}
@@ -571,15 +597,19 @@ static void pointer(struct sdl_window *sw, int x, int y, int dx, int dy, int dz)
 	if (sw->console != 1)
 		return;
 	unsigned b = sdl_buttons(SDL_GetMouseState(NULL, NULL));
-	if (input_has_absolute(sw->vm))
+	/* SDL gives logical coordinates: y is in 0..lh, the guest's in 0..th */
+	unsigned lh = sw->lh ? sw->lh : sw->th;
+	if (input_has_absolute(sw->vm)) {
+		y = (int)((long long)y * (long long)sw->th / (long long)(lh ? lh : 1));
 		input_pointer_abs(sw->vm, MAX(0, MIN(x, (int)sw->tw - 1)), MAX(0, MIN(y, (int)sw->th - 1)),
 				  (int)sw->tw, (int)sw->th, dz, b);
-	else if (sw->grabbed) {
+	} else if (sw->grabbed) {
 		int ww, wh;
 		SDL_GetWindowSize(sw->win, &ww, &wh);
-		double scale = sdlw_display_scale(ww, wh, sw->tw, sw->th, sw->integer);
+		bool integer = sw->integer || (sw->full && fs_integer(sw));
+		double scale = sdlw_display_scale(ww, wh, sw->tw, lh, integer);
 		int gx = sdlw_scale_rel(&sw->acc_x, dx, scale);
-		int gy = sdlw_scale_rel(&sw->acc_y, dy, scale);
+		int gy = sdlw_scale_rel(&sw->acc_y, dy, scale * lh / (sw->th ? sw->th : 1));
 		if (gx || gy || dz || b != sw->buttons)
 			input_pointer_rel(sw->vm, gx, gy, dz, b);
 		sw->buttons = b;
