@@ -150,8 +150,8 @@ static int parse_disk_spec(const char *spec, struct disk_spec *d, char *why, siz
 		format = pfmt;
 	if (format && !strcmp(format, "empty"))
 		target = "";
-	else if (format && strcmp(format, "raw")) {
-		snprintf(why, whylen, "image format '%s' is not supported (raw images only)", format);
+	else if (format && strcmp(format, "raw") && strcmp(format, "qcow2")) {
+		snprintf(why, whylen, "image format '%s' is not supported (raw or qcow2)", format);
 		goto out;
 	}
 	if (!vdev || !*vdev) {
@@ -195,7 +195,8 @@ static int parse_disk_spec(const char *spec, struct disk_spec *d, char *why, siz
 	d->kind = cdrom ? DISK_CDROM : DISK_HD;
 	d->readonly = ro || cdrom; /* CDs are read-only media */
 	d->phy = phy;
-	d->format = xstrdup("raw");
+	d->format_set = format && *format && strcmp(format, "empty");
+	d->format = xstrdup(d->format_set ? format : "raw");
 	rc = 0;
 out:
 	free(buf);

@@ -77,8 +77,10 @@ void vmc_print_disks(const struct vm_config *vc, FILE *out)
 		char *spec;
 		if (!*path)
 			spec = xasprintf(",hd%c%s,%s", 'a' + i, cd ? ":cdrom" : "", d->readonly ? "r" : "w");
-		else if (needs_target_form(path))
-			spec = xasprintf("format=raw,vdev=hd%c,access=%s%s%s,target=%s", 'a' + i,
+		else if (needs_target_form(path) || (d->format_set && strcmp(d->format, "raw")))
+			spec = xasprintf("%s%s%svdev=hd%c,access=%s%s%s,target=%s",
+					 d->format_set ? "format=" : "", d->format_set ? d->format : "",
+					 d->format_set ? "," : "", 'a' + i,
 					 d->readonly ? "ro" : "rw", cd ? ",devtype=cdrom" : "",
 					 d->phy ? ",backendtype=phy" : "", path);
 		else

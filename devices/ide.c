@@ -525,7 +525,8 @@ static int add_drive(struct ide_ctrl *c, const struct disk_spec *ds)
 	d->kind = cd ? IDE_CDROM : IDE_DISK;
 	if (ds->path && *ds->path) {
 		char err[512];
-		if (block_insert(d->bd, ds->path, cd || ds->readonly, err, sizeof(err)) < 0) {
+		if (block_insert_fmt(d->bd, ds->path, cd || ds->readonly,
+				     ds->format_set ? ds->format : NULL, err, sizeof(err)) < 0) {
 			fprintf(stderr, "%s:%d:%d: %s: %s\n", file, ds->line, ds->col, cname, err);
 			block_free(d->bd);
 			d->bd = NULL;
