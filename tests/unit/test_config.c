@@ -516,8 +516,23 @@ static void test_disks(void)
 	vm_fails("disk = [ 'file:/a.img,hda,w',\n 'file:/b.img,hda,w' ]\n", "t.cfg:2:2: ",
 		 "hda is already configured at line 1");
 	vm_fails("disk = [ ',hda,w' ]\n", "t.cfg:1:10: ", "a hard disk needs an image");
-	vm_fails("disk = [ 'qcow2:/x.qcow2,hda,w' ]\n", "t.cfg:1:10: ", "'qcow2' is not supported");
-	vm_fails("disk = [ '/x.qcow2,qcow2,hda,w' ]\n", "t.cfg:1:10: ", "'qcow2' is not supported");
+	vm_fails("disk = [ 'vhd:/x.vhd,hda,w' ]\n", "t.cfg:1:10: ", "'vhd' is not supported");
+	vm_fails("disk = [ '/x.qcow,qcow,hda,w' ]\n", "t.cfg:1:10: ", "'qcow' is not supported");
+	const char *const q2[] = { "qcow2:/x.qcow2,hda,w", "/x.qcow2,qcow2,hda,w",
+				   "format=qcow2,vdev=hda,target=/x.qcow2" };
+	for (unsigned i = 0; i < 3; i++) {
+		char *t = xasprintf("disk = [ '%s' ]\n", q2[i]);
+		CHECK(load(&vc, t) == 0 && vc.disks[0].present && vc.disks[0].format_set &&
+		      !strcmp(vc.disks[0].format, "qcow2"), "'%s': format qcow2, no probing", q2[i]);
+		vmconfig_free(&vc);
+		free(t);
+	}
+	CHECK(load(&vc, "disk = [ '/x.img,hda,w' ]\n") == 0 && !vc.disks[0].format_set &&
+	      !strcmp(vc.disks[0].format, "raw"), "no format given: raw unless the image is qcow2");
+	vmconfig_free(&vc);
+	CHECK(load(&vc, "disk = [ '/x.img,raw,hda,w' ]\n") == 0 && vc.disks[0].format_set,
+	      "format raw given: no probing");
+	vmconfig_free(&vc);
 	vm_fails("disk = [ 'file:/x.img,hda,x' ]\n", "t.cfg:1:10: ", "unknown access 'x'");
 	vm_fails("disk = [ 'file:/x.img' ]\n", "t.cfg:1:10: ", "no drive position");
 	vm_fails("disk = [ 'file:/x.img,hda:floppy,w' ]\n", "t.cfg:1:10: ", "unknown device type");
