@@ -59,10 +59,11 @@ bool qcow2_probe_fd(int fd)
 
 bool qcow2_probe_path(const char *path)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return false;
-	bool r = qcow2_probe_fd(fd);
+	struct stat st;
+	bool r = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && qcow2_probe_fd(fd);
 	close(fd);
 	return r;
 }
@@ -107,11 +108,18 @@ static int open_backing(struct qcow2 *q, int depth, char *err, size_t errlen)
 			return -1;
 		}
 	} else {
-		q->bfd = open(bpath, O_RDONLY | O_CLOEXEC);
+		/* O_NONBLOCK: a name pointing at a FIFO must not hang the open */
+		q->bfd = open(bpath, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 		struct stat st;
 		if (q->bfd < 0 || fstat(q->bfd, &st) < 0) {
 			snprintf(err, errlen, "'%s': could not open backing file '%s': %s", q->path,
 				 bpath, strerror(errno));
+			free(bpath);
+			return -1;
+		}
+		if (!S_ISREG(st.st_mode)) {
+			snprintf(err, errlen, "'%s': backing file '%s' is not a regular file", q->path,
+				 bpath);
 			free(bpath);
 			return -1;
 		}
@@ -298,6 +306,14 @@ static int parse_header(struct qcow2 *q, char *err, size_t errlen)
 	uint64_t fsize = (uint64_t)st.st_size;
 	q->file_end = (fsize + q->cs - 1) & ~(q->cs - 1);
 
+	if (q->l1_off + (uint64_t)q->l1_size * 8 > fsize) {
+		snprintf(err, errlen, "'%s': L1 table beyond the end of the file", q->path);
+		return -1;
+	}
+	if (q->rt_off + q->rt_n * 8 > fsize) {
+		snprintf(err, errlen, "'%s': refcount table beyond the end of the file", q->path);
+		return -1;
+	}
 	q->l1 = xzalloc((size_t)q->l1_size * 8 + 8);
 	got = 0;
 	if (pread_full(q->fd, q->l1, (size_t)q->l1_size * 8, q->l1_off, &got) < 0 ||
@@ -368,17 +384,22 @@ static struct qcow2 *open_chain(const char *path, bool readonly, int depth,
 	q->bfd = -1;
 	q->readonly = readonly;
 	q->path = xstrdup(path);
-	q->fd = open(path, (readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC);
-	if (q->fd < 0) {
+	q->fd = open(path, (readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NONBLOCK);
+	struct stat st;
+	if (q->fd < 0 || fstat(q->fd, &st) < 0) {
 		snprintf(err, errlen, "Could not open '%s': %s", path, strerror(errno));
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "'%s': a qcow2 image must be a regular file", path);
 		goto fail;
 	}
 	if (parse_header(q, err, errlen) < 0)
 		goto fail;
-	q->cow = xmalloc(q->cs);
-	q->meta = xmalloc(q->cs);
-	q->zin = xmalloc(q->cs * 2);
-	q->zout = xmalloc(q->cs);
+	if (!readonly) {          /* read-only layers (backing files) never allocate */
+		q->cow = xmalloc(q->cs);
+		q->meta = xmalloc(q->cs);
+	}
 	if (inflateInit2(&q->zs, -15) != Z_OK) {
 		snprintf(err, errlen, "'%s': zlib init failed", path);
 		goto fail;
@@ -478,6 +499,10 @@ static int decompress(struct qcow2 *q, uint64_t ent)
 {
 	if (q->zout_key == ent)
 		return 0;
+	if (!q->zin) {            /* once per image, on its first compressed cluster */
+		q->zin = xmalloc(q->cs * 2);
+		q->zout = xmalloc(q->cs);
+	}
 	unsigned x = 62 - (q->cbits - 8);
 	uint64_t off = ent & ((1ull << x) - 1);
 	uint64_t nsec = ((ent & ~QCOW2_COMPRESSED & ~QCOW2_COPIED) >> x) + 1;
