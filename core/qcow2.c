@@ -125,8 +125,23 @@ static int open_backing(struct qcow2 *q, int depth, char *err, size_t errlen)
 		}
 		q->bsize = (uint64_t)st.st_size;
 	}
-	free(bpath);
+	q->backing_path = bpath;
 	return 0;
+}
+
+const char *qcow2_backing_path(const struct qcow2 *q)
+{
+	return q->backing_path;
+}
+
+bool qcow2_backing_is_qcow2(const struct qcow2 *q)
+{
+	return q->bq != NULL;
+}
+
+uint64_t qcow2_cluster_size(const struct qcow2 *q)
+{
+	return q->cs;
 }
 
 /* Header extensions from off to the end of cluster 0 (hdr holds hlen bytes). */
@@ -441,6 +456,7 @@ void qcow2_close(struct qcow2 *q)
 	free(q->meta);
 	free(q->zin);
 	free(q->zout);
+	free(q->backing_path);
 	free(q->path);
 	free(q);
 }
@@ -811,7 +827,12 @@ int qcow2_get_info(struct qcow2 *q, struct qcow2_info *info)
 	struct stat st;
 	if (fstat(q->fd, &st) == 0)
 		info->file_size = (uint64_t)st.st_size;
+	uint64_t per_l1 = q->l2_entries * q->cs;
 	for (uint64_t off = 0; off < q->size; off += q->cs) {
+		if (!(q->l1[off / per_l1] & QCOW2_OFF_MASK)) {   /* no L2 table: skip its range */
+			off = (off / per_l1 + 1) * per_l1 - q->cs;
+			continue;
+		}
 		bool a;
 		if (qcow2_is_allocated(q, off, &a) < 0)
 			return -1;

@@ -49,6 +49,10 @@ struct qcow2_info {
 	bool compressed_zstd;
 };
 int qcow2_get_info(struct qcow2 *q, struct qcow2_info *info);
+/* The backing file as opened (resolved path) and its format, or NULL. */
+const char *qcow2_backing_path(const struct qcow2 *q);
+bool qcow2_backing_is_qcow2(const struct qcow2 *q);
+uint64_t qcow2_cluster_size(const struct qcow2 *q);
 /* Is the cluster holding off allocated (data, zero or compressed) in this layer? */
 int qcow2_is_allocated(struct qcow2 *q, uint64_t off, bool *alloc);
 

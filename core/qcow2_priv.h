@@ -59,6 +59,7 @@ struct qcow2 {
 	int bfd;
 	uint64_t bsize;
 	char backing_name[QCOW2_MAX_BACKING_NAME + 1];
+	char *backing_path;          /* resolved against the image's directory */
 	char backing_fmt[16];
 
 	uint8_t *cow;                /* one cluster: merged data for a new cluster */
