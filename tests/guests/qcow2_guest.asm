@@ -7,6 +7,9 @@
 ;   mode 2: for i = a .. b-1: fill 4 KiB with the byte (i mod 255) + 1 and
 ;           WRITE DMA it at hda LBA i*8; after every 4 writes FLUSH CACHE
 ;           and print "F <last i flushed, hex>"; then "LOOP done"
+;   mode 4: benchmark: "BENCH go", a random 4 KiB transfers (READ DMA if b = 0,
+;           WRITE DMA if b = 1) at 4 KiB-aligned LBAs within hda's first
+;           64 MiB, FLUSH CACHE, "BENCH done"
 ; Any failed command prints a line with ERROR. Then the guest powers off.
 %include "pvh.inc"
 
@@ -50,6 +53,8 @@ _start:
 	je copy_out
 	cmp dword [mode], 2
 	je write_loop
+	cmp dword [mode], 4
+	je random_io
 	mov esi, msg_badmode
 	call puts
 	call poweroff
@@ -133,6 +138,37 @@ write_loop:
 	jmp .l
 .done:	call flush
 	mov esi, msg_loopdone
+	call puts
+	call poweroff
+
+random_io:
+	mov esi, msg_go
+	call puts
+	mov byte [devsel], HDA
+	mov eax, [arg_b]
+	xor al, 1
+	mov [dma_read], al
+	mov dword [cur], 12345
+.l:	cmp dword [arg_a], 0
+	je .done
+	mov eax, [cur]                 ; LCG: next pseudo-random block
+	imul eax, eax, 1103515245
+	add eax, 12345
+	mov [cur], eax
+	mov ebx, eax
+	shr ebx, 10
+	and ebx, 16383                 ; 4 KiB block in the first 64 MiB
+	shl ebx, 3
+	mov al, 0xCA
+	cmp byte [dma_read], 0
+	je .go
+	mov al, 0xC8
+.go:	mov ecx, 8
+	call dma28
+	dec dword [arg_a]
+	jmp .l
+.done:	call flush
+	mov esi, msg_done
 	call puts
 	call poweroff
 
@@ -247,6 +283,8 @@ msg_copied:	db "COPY done", 13, 10, 0
 msg_loop:	db "LOOP start", 13, 10, 0
 msg_loopdone:	db "LOOP done", 13, 10, 0
 msg_f:		db "F ", 0
+msg_go:		db "BENCH go", 13, 10, 0
+msg_done:	db "BENCH done", 13, 10, 0
 msg_flusherr:	db "FLUSH ERROR", 13, 10, 0
 msg_dmaerr:	db "DMA ERROR", 13, 10, 0
 align 4
