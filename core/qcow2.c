@@ -483,13 +483,31 @@ static int l2_get(struct qcow2 *q, uint64_t vc, uint64_t *ent, uint64_t *pos)
 		errno = EIO;
 		return -1;
 	}
-	uint8_t b[8];
 	*pos = l2 + l2i * 8;
-	if (pread_full(q->fd, b, 8, *pos, NULL) < 0) {
-		errno = EIO;
-		return -1;
+	uint64_t blk = *pos & ~511ull;
+	if (q->l2c_pos != blk) {
+		q->l2c_pos = 0;
+		if (pread_full(q->fd, q->l2c, sizeof(q->l2c), blk, NULL) < 0) {
+			errno = EIO;
+			return -1;
+		}
+		for (unsigned i = 0; i < 64; i++)
+			q->l2c[i] = ld64be(&q->l2c[i]);
+		q->l2c_pos = blk;
 	}
-	*ent = ld64be(b);
+	*ent = q->l2c[(*pos - blk) / 8];
+	return 0;
+}
+
+/* Write one L2 entry, keeping the lookup cache in step. */
+static int l2_set(struct qcow2 *q, uint64_t pos, uint64_t ent)
+{
+	uint8_t b[8];
+	st64be(b, ent);
+	if (pwrite_full(q->fd, b, 8, pos) < 0)
+		return -1;
+	if (q->l2c_pos && pos - q->l2c_pos < 512)
+		q->l2c[(pos - q->l2c_pos) / 8] = ent;
 	return 0;
 }
 
@@ -695,6 +713,7 @@ static int alloc_cluster(struct qcow2 *q, uint64_t *host)
 	if (c >= (1ull << 56))
 		return -1;
 	q->file_end += q->cs;
+	q->l2c_pos = 0;    /* a bad image may have cached "L2 entries" from here */
 	if (rc_set(q, c >> q->cbits, 1, 0) < 0)
 		return -1;
 	*host = c;
@@ -762,9 +781,7 @@ static int write_in_cluster(struct qcow2 *q, uint64_t vc, uint64_t coff, const v
 		return -1;
 	if (pwrite_full(q->fd, q->cow, q->cs, n) < 0)
 		return -1;
-	uint8_t b[8];
-	st64be(b, n | QCOW2_COPIED);
-	if (pwrite_full(q->fd, b, 8, l2 + (vc % q->l2_entries) * 8) < 0)
+	if (l2_set(q, l2 + (vc % q->l2_entries) * 8, n | QCOW2_COPIED) < 0)
 		return -1;
 	if (kind == C_COMP)
 		q->zout_key = 0;

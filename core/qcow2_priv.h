@@ -71,6 +71,10 @@ struct qcow2 {
 	bool zs_ready;
 	ZSTD_DCtx *zd;
 	bool full_warned;
+
+	/* 64 L2 entries around the last lookup (one 512-byte block of a table) */
+	uint64_t l2c_pos;            /* file offset of l2c[0]; 0 = empty */
+	uint64_t l2c[64];            /* host order */
 };
 
 #endif
