@@ -646,6 +646,103 @@ int qcow2_read(struct qcow2 *q, uint64_t off, void *buf, size_t len)
 
 static int rc_set(struct qcow2 *q, uint64_t ci, uint64_t val, int depth);
 
+/* Entry ei of an in-memory refcount block := val. */
+static void rb_put(struct qcow2 *q, uint8_t *blk, uint64_t ei, uint64_t val)
+{
+	uint64_t bit = ei * q->rbits;
+	if (q->rbits >= 8) {
+		unsigned nb = q->rbits / 8;
+		for (unsigned i = 0; i < nb; i++)
+			blk[bit / 8 + i] = (uint8_t)(val >> (8 * (nb - 1 - i)));
+		return;
+	}
+	uint8_t mask = (uint8_t)(((1u << q->rbits) - 1) << (bit % 8));
+	blk[bit / 8] = (uint8_t)((blk[bit / 8] & ~mask) | ((val << (bit % 8)) & mask));
+}
+
+static bool rb_missing(struct qcow2 *q, uint64_t bi)
+{
+	return bi >= q->rt_n || !(q->rt[bi] & ~511ull);
+}
+
+/*
+ * A larger refcount table, so that slot need_bi exists. Appended at the end
+ * of the file together with the refcount blocks that describe the new
+ * clusters themselves: [new refblocks][new table]. Nothing points there
+ * until one 12-byte header write switches tables; the old table's clusters
+ * are freed afterwards (a crash in between only leaks them).
+ */
+static int reftable_grow(struct qcow2 *q, uint64_t need_bi)
+{
+	uint64_t per_cl = q->cs / 8, area = q->file_end, area_ci = area >> q->cbits;
+	uint64_t new_n = q->rt_n * 2 > need_bi + 1 ? q->rt_n * 2 : need_bi + 1;
+	uint64_t nrb = 0, tcl = 0;
+	for (int iter = 0; iter < 16; iter++) {
+		tcl = (new_n + per_cl - 1) / per_cl;
+		uint64_t last_bi = (area_ci + nrb + tcl) / q->rb_entries;
+		if (last_bi >= new_n) {
+			new_n = last_bi + 1;
+			continue;
+		}
+		uint64_t missing = 0;
+		for (uint64_t bi = area_ci / q->rb_entries; bi <= last_bi; bi++)
+			missing += rb_missing(q, bi);
+		if (missing == nrb)
+			break;
+		nrb = missing;
+	}
+	new_n = tcl * per_cl;
+	if (tcl * q->cs > QCOW2_MAX_RT_BYTES || area + (nrb + tcl) * q->cs > (1ull << 56))
+		return -1;
+	uint64_t span = nrb + tcl, first_bi = area_ci / q->rb_entries;
+	uint64_t last_bi = (area_ci + span - 1) / q->rb_entries;
+	uint64_t *nt = xzalloc(new_n * 8);
+	memcpy(nt, q->rt, q->rt_n * 8);
+	/* the new refcount blocks, each with the area's clusters in its range set to 1 */
+	uint64_t k = 0;
+	int rc = 0;
+	for (uint64_t bi = first_bi; bi <= last_bi && !rc; bi++) {
+		if (!rb_missing(q, bi))
+			continue;
+		uint64_t off = area + k++ * q->cs;
+		nt[bi] = off;
+		memset(q->meta, 0, q->cs);
+		for (uint64_t ci = area_ci; ci < area_ci + span; ci++)
+			if (ci / q->rb_entries == bi)
+				rb_put(q, q->meta, ci % q->rb_entries, 1);
+		rc = pwrite_full(q->fd, q->meta, q->cs, off);
+	}
+	q->file_end = area + span * q->cs;
+	/* area clusters that fall in blocks that already exist */
+	for (uint64_t ci = area_ci; ci < area_ci + span && !rc; ci++)
+		if (!rb_missing(q, ci / q->rb_entries))
+			rc = rc_set(q, ci, 1, 4);
+	uint64_t t_off = area + nrb * q->cs;
+	uint8_t *tb = (uint8_t *)xmalloc(new_n * 8);
+	for (uint64_t i = 0; i < new_n; i++)
+		st64be(tb + i * 8, nt[i]);
+	if (!rc)
+		rc = pwrite_full(q->fd, tb, new_n * 8, t_off);
+	free(tb);
+	uint8_t h[12];
+	st64be(h, t_off);
+	st32be(h + 8, (uint32_t)tcl);
+	if (!rc)
+		rc = pwrite_full(q->fd, h, 12, 48);
+	if (rc) {
+		free(nt);
+		return -1;
+	}
+	uint64_t old_off = q->rt_off, old_cl = q->rt_n / per_cl;
+	free(q->rt);
+	q->rt = nt;
+	q->rt_n = new_n;
+	q->rt_off = t_off;
+	for (uint64_t i = 0; i < old_cl; i++)
+		rc_set(q, (old_off >> q->cbits) + i, 0, 4);   /* failure only leaks them */
+	return 0;
+}
+
 /* A new, zeroed refcount block for reftable slot bi. */
 static int refblock_new(struct qcow2 *q, uint64_t bi, int depth)
 {
@@ -657,13 +754,8 @@ static int refblock_new(struct qcow2 *q, uint64_t bi, int depth)
 	if (!self && rc_set(q, ri, 1, depth + 1) < 0)
 		return -1;
 	memset(q->meta, 0, q->cs);
-	if (self) {
-		uint64_t ei = ri % q->rb_entries, bit = ei * q->rbits;
-		if (q->rbits >= 8)
-			q->meta[bit / 8 + q->rbits / 8 - 1] = 1;
-		else
-			q->meta[bit / 8] |= (uint8_t)(1u << (bit % 8));
-	}
+	if (self)
+		rb_put(q, q->meta, ri % q->rb_entries, 1);
 	if (pwrite_full(q->fd, q->meta, q->cs, r) < 0)
 		return -1;
 	uint8_t b[8];
@@ -679,10 +771,9 @@ static int rc_set(struct qcow2 *q, uint64_t ci, uint64_t val, int depth)
 	if (depth > 4)
 		return -1;
 	uint64_t bi = ci / q->rb_entries, ei = ci % q->rb_entries;
-	if (bi >= q->rt_n) {
+	if (bi >= q->rt_n && (depth >= 4 || reftable_grow(q, bi) < 0)) {
 		if (!q->full_warned)
-			msg_error("%s: the qcow2 refcount table is full (growing it is not "
-				  "implemented): write refused", q->path);
+			msg_error("%s: the qcow2 refcount table cannot grow: write refused", q->path);
 		q->full_warned = true;
 		return -1;
 	}

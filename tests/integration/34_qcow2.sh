@@ -105,7 +105,8 @@ write_case() {
 		qemu-img compare -q -f qcow2 -F raw "$2" "$3"
 }
 for opts in cluster_size=4096 cluster_size=65536,compat=0.10 cluster_size=2M \
-	    refcount_bits=1,cluster_size=4096 refcount_bits=64; do
+	    refcount_bits=1,cluster_size=4096 refcount_bits=64 \
+	    cluster_size=512,refcount_bits=64; do
 	rm -f "$T/w.qcow2"
 	qemu-img create -q -f qcow2 -o "$opts" "$T/w.qcow2" 12M
 	cp "$T/data.raw" "$T/expect.raw"
