@@ -195,41 +195,52 @@ verify_blocks() {
 	qemu-io -r -f qcow2 "$T/k.qcow2" < "$T/qio.cmds" > "$T/qio.out" 2>&1
 	! grep -qi "fail\|error" "$T/qio.out"
 }
-next=0 kills=0 bad_check=0 bad_data=0 leaky=0 start=$(date +%s)
-while [ $kills -lt 60 ] && [ $(($(date +%s) - start)) -lt 100 ]; do
-	ctl 2 $next 16000
+# kill_loop NAME KILLS EXPECTED-RAW: on $T/k.qcow2; EXPECTED-RAW is what the
+# disk holds where the guest never wrote
+kill_loop() {
+	next=0 kills=0 bad_check=0 bad_data=0 leaky=0 start=$(date +%s)
+	while [ $kills -lt $2 ] && [ $(($(date +%s) - start)) -lt 60 ]; do
+		ctl 2 $next 16000
+		rm -f "$T/com1.log"
+		sed -e "s|^disk = .*|disk = [ '$T/k.qcow2,hda,w', '$T/ctl.raw,raw,hdb,w' ]|" "$T/g.cfg" > "$T/k.cfg"
+		"$VMST" run "$T/k.cfg" > "$T/vm.out" 2>&1 &
+		pid=$!
+		wait_for "$T/com1.log" "LOOP start" 10 || { fail "kill loop $1: guest started"; kill -9 $pid; break; }
+		sleep "0.$(awk -v s=$kills 'BEGIN { srand(s); printf "%03d", rand() * 600 + 20 }')"
+		kill -9 $pid
+		wait $pid 2>/dev/null
+		kills=$((kills + 1))
+		# the last complete "F xxxxxxxx" line (a kill may tear the last one)
+		last=$(grep -a '^F [0-9a-f]\{8\}' "$T/com1.log" | tail -1 | cut -c3-10)
+		qcheck "$T/k.qcow2" leaks || { bad_check=$((bad_check + 1)); cp "$T/k.qcow2" "$T/k-bad-$kills.qcow2"; }
+		[ "$rc" = 3 ] && leaky=$((leaky + 1))
+		if [ -n "$last" ]; then
+			last=$((0x$last))
+			verify_blocks $next $last || bad_data=$((bad_data + 1))
+			next=$((last + 1))
+		fi
+	done
+	check "kill loop $1: $kills kills at random points (>= $2)" [ $kills -ge $2 ]
+	check "kill loop $1: qemu-img check found no corruption after any kill ($bad_check bad, $leaky with leaks only)" [ $bad_check = 0 ]
+	check "kill loop $1: every flushed block read back after each kill ($bad_data bad, $next blocks)" [ $bad_data = 0 ]
+	check "kill loop $1: the guest made progress ($next blocks flushed)" [ $next -gt 200 ]
+	# one run to the end: 64 more blocks, past any unflushed writes of the last kill
+	ctl 2 $next $((next + 64))
 	rm -f "$T/com1.log"
-	sed -e "s|^disk = .*|disk = [ '$T/k.qcow2,hda,w', '$T/ctl.raw,raw,hdb,w' ]|" "$T/g.cfg" > "$T/k.cfg"
-	"$VMST" run "$T/k.cfg" > "$T/vm.out" 2>&1 &
-	pid=$!
-	wait_for "$T/com1.log" "LOOP start" 10 || { fail "kill loop: guest started"; kill -9 $pid; break; }
-	sleep "0.$(awk -v s=$kills 'BEGIN { srand(s); printf "%03d", rand() * 600 + 20 }')"
-	kill -9 $pid
-	wait $pid 2>/dev/null
-	kills=$((kills + 1))
-	# the last complete "F xxxxxxxx" line (a kill may tear the last one)
-	last=$(grep -a '^F [0-9a-f]\{8\}' "$T/com1.log" | tail -1 | cut -c3-10)
-	qcheck "$T/k.qcow2" leaks || { bad_check=$((bad_check + 1)); cp "$T/k.qcow2" "$T/k-bad-$kills.qcow2"; }
-	[ "$rc" = 3 ] && leaky=$((leaky + 1))
-	if [ -n "$last" ]; then
-		last=$((0x$last))
-		verify_blocks $next $last || bad_data=$((bad_data + 1))
-		next=$((last + 1))
-	fi
-done
-check "kill loop: $kills kills at random points (>= 50)" [ $kills -ge 50 ]
-check "kill loop: qemu-img check found no corruption after any kill ($bad_check bad, $leaky with leaks only)" [ $bad_check = 0 ]
-check "kill loop: every flushed block read back after each kill ($bad_data bad, $next blocks)" [ $bad_data = 0 ]
-check "kill loop: the guest made progress ($next blocks flushed)" [ $next -gt 200 ]
-# one run to the end: 64 more blocks, past any unflushed writes of the last kill
-ctl 2 $next $((next + 64))
-rm -f "$T/com1.log"
-timeout 60 "$VMST" run "$T/k.cfg" > "$T/vm.out" 2>&1
-check "kill loop: a last uninterrupted run finishes" grep -q "LOOP done" "$T/com1.log"
-check "kill loop: qemu-img check after it is clean or leaks only" qcheck "$T/k.qcow2" leaks
-check "kill loop: all blocks 0..$((next + 63)) in place at the end" verify_blocks 0 $((next + 63))
-qemu-img convert -f qcow2 -O raw "$T/k.qcow2" "$T/k.raw"
-rest=$(((next + 64 + 15) / 16 * 16 * 4096))
-check "kill loop: the rest of the disk (from byte $rest) is the backing file's" \
-	cmp -s -i $rest:$rest "$T/k.raw" "$T/kbase.raw"
+	timeout 60 "$VMST" run "$T/k.cfg" > "$T/vm.out" 2>&1
+	check "kill loop $1: a last uninterrupted run finishes" grep -q "LOOP done" "$T/com1.log"
+	check "kill loop $1: qemu-img check after it is clean or leaks only" qcheck "$T/k.qcow2" leaks
+	check "kill loop $1: all blocks 0..$((next + 63)) in place at the end" verify_blocks 0 $((next + 63))
+	qemu-img convert -f qcow2 -O raw "$T/k.qcow2" "$T/k.raw"
+	rest=$(((next + 64 + 15) / 16 * 16 * 4096))
+	check "kill loop $1: the rest of the disk (from byte $rest) is the backing file's" \
+		cmp -s -i $rest:$rest "$T/k.raw" "$3"
+}
+kill_loop "64 KiB clusters over a raw base" 30 "$T/kbase.raw"
+# 512-byte clusters with 64-bit refcounts: an allocation (and refcount table
+# growth) in nearly every write
+rm -f "$T/k.qcow2"
+qemu-img create -q -f qcow2 -o cluster_size=512,refcount_bits=64 "$T/k.qcow2" 64M
+truncate -s 64M "$T/kzero.raw"
+kill_loop "512-byte clusters, 64-bit refcounts" 30 "$T/kzero.raw"
 finish
