@@ -281,6 +281,16 @@ int block_change(struct blockdev *bd, const char *path, bool readonly, char *err
 	return put_medium(bd, path, readonly, NULL, true, err, errlen);
 }
 
+int block_change_fmt(struct blockdev *bd, const char *path, bool readonly, const char *format,
+		     char *err, size_t errlen)
+{
+	if (!bd->removable) {
+		snprintf(err, errlen, "Device '%s' is not removable", bd->qname);
+		return -1;
+	}
+	return put_medium(bd, path, readonly, format, true, err, errlen);
+}
+
 int block_set_tray(struct blockdev *bd, bool open)
 {
 	pthread_mutex_lock(&bd->lock);

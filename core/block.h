@@ -58,6 +58,14 @@ int block_insert_fmt(struct blockdev *bd, const char *path, bool readonly, const
 int block_eject(struct blockdev *bd, bool force, char *err, size_t errlen);
 /* change: eject (forced) then insert; on failure the current medium stays. */
 int block_change(struct blockdev *bd, const char *path, bool readonly, char *err, size_t errlen);
+/* The same with a format as for block_insert_fmt (NULL: probe). */
+int block_change_fmt(struct blockdev *bd, const char *path, bool readonly, const char *format,
+		     char *err, size_t errlen);
+/* An image is attached (raw or qcow2), whatever the tray; caller holds bd->lock. */
+static inline bool block_attached_locked(const struct blockdev *bd)
+{
+	return bd->fd >= 0 || bd->qcow;
+}
 
 /* I/O on the current medium. -1 (errno EIO/ENOMEDIUM/EROFS) on failure or out of range. */
 ssize_t block_read(struct blockdev *bd, uint64_t off, void *buf, size_t len);

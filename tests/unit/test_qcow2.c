@@ -357,6 +357,11 @@ static void test_block_layer(void)
 	struct blockdev *bd = block_new(BLK_DISK, "ide0-hd0", "hda");
 	CHECK(block_insert(bd, p, false, err, sizeof(err)) == 0 && block_size(bd) == 3u << 20,
 	      "block layer probes qcow2: virtual size %llu", (unsigned long long)block_size(bd));
+	pthread_mutex_lock(&bd->lock);
+	bool att = block_attached_locked(bd);
+	pthread_mutex_unlock(&bd->lock);
+	CHECK(att && bd->qcow && bd->fd < 0 && block_has_medium(bd),
+	      "a qcow2 medium counts as attached (info block, ATAPI events)");
 	uint8_t a[4096], b[4096], r[8192];
 	fill(a, sizeof(a));
 	fill(b, sizeof(b));
