@@ -679,7 +679,7 @@ static int reftable_grow(struct qcow2 *q, uint64_t need_bi)
 	uint64_t nrb = 0, tcl = 0;
 	for (int iter = 0; iter < 16; iter++) {
 		tcl = (new_n + per_cl - 1) / per_cl;
-		uint64_t last_bi = (area_ci + nrb + tcl) / q->rb_entries;
+		uint64_t last_bi = (area_ci + nrb + tcl - 1) / q->rb_entries;
 		if (last_bi >= new_n) {
 			new_n = last_bi + 1;
 			continue;
@@ -692,6 +692,11 @@ static int reftable_grow(struct qcow2 *q, uint64_t need_bi)
 		nrb = missing;
 	}
 	new_n = tcl * per_cl;
+	uint64_t check = 0;
+	for (uint64_t bi = area_ci / q->rb_entries; bi <= (area_ci + nrb + tcl - 1) / q->rb_entries; bi++)
+		check += rb_missing(q, bi);
+	if (check != nrb)          /* did not settle: never write blocks over the table */
+		return -1;
 	if (tcl * q->cs > QCOW2_MAX_RT_BYTES || area + (nrb + tcl) * q->cs > (1ull << 56))
 		return -1;
 	uint64_t span = nrb + tcl, first_bi = area_ci / q->rb_entries;
