@@ -77,7 +77,7 @@ void vmc_print_disks(const struct vm_config *vc, FILE *out)
 		char *spec;
 		if (!*path)
 			spec = xasprintf(",hd%c%s,%s", 'a' + i, cd ? ":cdrom" : "", d->readonly ? "r" : "w");
-		else if (needs_target_form(path) || (d->format_set && strcmp(d->format, "raw")))
+		else if (needs_target_form(path) || d->format_set)   /* keep format=: it turns probing off */
 			spec = xasprintf("%s%s%svdev=hd%c,access=%s%s%s,target=%s",
 					 d->format_set ? "format=" : "", d->format_set ? d->format : "",
 					 d->format_set ? "," : "", 'a' + i,

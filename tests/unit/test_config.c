@@ -714,6 +714,18 @@ static void test_print(void)
 			   "'file:/tmp/x']\nusbdevice = ['tablet', 'mouse']\nsoundhw = 'all'\n"
 			   "rtc_timeoffset = -7200\nfda = ''\nfdb = '/f,b.img,r'\nvnclisten = '::1'\n"
 			   "audio = 'pulse'\nvncpasswd = 'p#w'\nmonitor_path = '/m'\n");
+	round_trip("disk formats", "disk = [ '/a.img,raw,hda,w', 'qcow2:/b.qcow2,hdb,w', '/c.img,hdd,w' ]\n");
+	{
+		struct vm_config a, b;
+		load(&a, "disk = [ '/a.img,raw,hda,w', 'qcow2:/b.qcow2,hdb,w', '/c.img,hdd,w' ]\n");
+		char *p = print_to_string(&a);
+		CHECK(load(&b, p) == 0 && b.disks[0].format_set && !strcmp(b.disks[0].format, "raw") &&
+		      b.disks[1].format_set && !strcmp(b.disks[1].format, "qcow2") &&
+		      !b.disks[3].format_set, "printed formats read back: given ones stay given (%s)", p);
+		free(p);
+		vmconfig_free(&a);
+		vmconfig_free(&b);
+	}
 	round_trip("odd disk paths",
 		   "disk = [ 'target=/a,b.img,vdev=hda', 'vdev=hdb,target=/c=d.img', 'phy:/dev/sdb,hdd,r',"
 		   " 'vdev=hdc,devtype=cdrom,target= lead space.iso' ]\n");
