@@ -77,15 +77,16 @@ void vmc_print_disks(const struct vm_config *vc, FILE *out)
 		char *spec;
 		if (!*path)
 			spec = xasprintf(",hd%c%s,%s", 'a' + i, cd ? ":cdrom" : "", d->readonly ? "r" : "w");
-		else if (needs_target_form(path) || d->format_set)   /* keep format=: it turns probing off */
+		else if (needs_target_form(path))
 			spec = xasprintf("%s%s%svdev=hd%c,access=%s%s%s,target=%s",
 					 d->format_set ? "format=" : "", d->format_set ? d->format : "",
 					 d->format_set ? "," : "", 'a' + i,
 					 d->readonly ? "ro" : "rw", cd ? ",devtype=cdrom" : "",
 					 d->phy ? ",backendtype=phy" : "", path);
-		else
-			spec = xasprintf("%s:%s,hd%c%s,%s", d->phy ? "phy" : "file", path, 'a' + i,
-					 cd ? ":cdrom" : "", d->readonly ? "r" : "w");
+		else    /* a given format is kept: it turns probing off */
+			spec = xasprintf("%s:%s%s%s,hd%c%s,%s", d->phy ? "phy" : "file", path,
+					 d->format_set ? "," : "", d->format_set ? d->format : "",
+					 'a' + i, cd ? ":cdrom" : "", d->readonly ? "r" : "w");
 		fputs(sep, out);
 		print_quoted(out, spec);
 		free(spec);
