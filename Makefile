@@ -114,7 +114,7 @@ bench-slow: setup
 
 run: setup
 	@$(MAKE) --no-print-directory all
-	./vmstation
+	@sh tests/kvmhost/manager.sh
 
 clean:
 	rm -rf $(B) vmstation

@@ -15,11 +15,14 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -497,16 +500,69 @@ fail:
 	return NULL;
 }
 
+/* What a file that is not a regular one is, for the message. */
+static const char *file_kind(mode_t m)
+{
+	return S_ISFIFO(m) ? "a FIFO" : S_ISCHR(m) ? "a character device" : S_ISBLK(m) ? "a block device" :
+	       S_ISDIR(m) ? "a directory" : S_ISSOCK(m) ? "a socket" : "not a regular file";
+}
+
+#define CFG_MAX_FILE (16u << 20) /* far more than any VM file */
+
+/*
+ * The whole of a regular file, NUL-terminated. The open does not wait (a
+ * FIFO with no writer, a tty): anything but a regular file is refused with
+ * what it is. NULL with the reason in err.
+ */
+static char *read_config_file(const char *path, size_t *len, char *err, size_t errlen)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size > CFG_MAX_FILE) {
+		if (S_ISREG(st.st_mode))
+			snprintf(err, errlen, "%s: cannot read: %lld bytes is too large for a VM file",
+				 path, (long long)st.st_size);
+		else
+			snprintf(err, errlen, "%s: cannot read: %s, not a regular file", path,
+				 file_kind(st.st_mode));
+		close(fd);
+		return NULL;
+	}
+	char *text = xmalloc((size_t)st.st_size + 1);
+	size_t n = 0;
+	for (;;) {
+		ssize_t r = read(fd, text + n, (size_t)st.st_size - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+			free(text);
+			close(fd);
+			return NULL;
+		}
+		if (r == 0 || (n += (size_t)r) == (size_t)st.st_size)
+			break; /* a file that shrank is read as it now is */
+	}
+	close(fd);
+	text[n] = 0;
+	*len = n;
+	return text;
+}
+
 struct cfg *cfg_parse_file(const char *path, char *err, size_t errlen)
 {
 	size_t len;
-	char *text = read_file(path, &len);
-
-	if (!text) {
-		if (err && errlen)
-			snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+	char buf[512];
+	char *text = read_config_file(path, &len, err && errlen ? err : buf,
+				      err && errlen ? errlen : sizeof(buf));
+	if (!text)
 		return NULL;
-	}
 	struct cfg *cfg = cfg_parse_string(path, text, len, err, errlen);
 	free(text);
 	return cfg;

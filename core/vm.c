@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cpuid.h"
+#include "cpuid_xend.h"
 #include "irq_assist.h"
 #include "util.h"
 #include "vcpu.h"
@@ -216,6 +217,15 @@ static int setup_kvm(struct vm *vm)
 	if (cpuid_apply_policy(vm->cpuid, vm->cfg->cpuid, err, sizeof(err)) < 0) {
 		msg_error("%s: %s", vm->cfg->file ? vm->cfg->file : vm->name, err);
 		return -1;
+	}
+	for (unsigned i = 0; i < vm->cfg->n_cpuid_list; i++) {
+		struct cpuid_xend x;
+		if (cpuid_xend_parse(vm->cfg->cpuid_list[i], &x, err, sizeof(err)) < 0 ||
+		    cpuid_xend_apply(vm->cpuid, &x, err, sizeof(err)) < 0) {
+			msg_error("%s:%d:%d: %s", vm->cfg->file ? vm->cfg->file : vm->name,
+				  vm->cfg->cpuid_line[i], vm->cfg->cpuid_col[i], err);
+			return -1;
+		}
 	}
 	return 0;
 }

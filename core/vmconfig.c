@@ -49,7 +49,8 @@ const struct key vmconfig_keys[] = {
 	{ .name = "extra", .kind = K_CUSTOM, FIELD(cmdline), .parse = vmc_parse_extra },
 	ALIAS("cmdline", "extra"),
 	ALIAS("root", "extra"),
-	{ .name = "cpuid", .kind = K_CUSTOM, FIELD(cpuid), .parse = vmc_parse_cpuid },
+	{ .name = "cpuid", .kind = K_CUSTOM, FIELD(cpuid), .parse = vmc_parse_cpuid,
+	  .print = vmc_print_cpuid },
 	BOOL("acpi", acpi, 1),
 	BOOL("apic", apic, 1),
 	{ .name = "pae", .kind = K_BOOL, FIELD(pae), .def = 1, .flags = F_NOT_ACTED,
@@ -81,7 +82,7 @@ const struct key vmconfig_keys[] = {
 	BOOL("vncunused", vncunused, 1),
 	NUM("vncdisplay", vncdisplay, 0, 59635, 0),
 	{ .name = "vnclisten", .kind = K_CUSTOM, FIELD(vnclisten), .def_str = "127.0.0.1",
-	  .parse = vmc_parse_vnclisten },
+	  .parse = vmc_parse_vnclisten, .print = vmc_print_vnclisten },
 	OPT("vncpasswd", vncpasswd),
 	STR("keymap", keymap, "en-us"),
 	BOOL("nographic", nographic, 0),
@@ -242,6 +243,7 @@ void vmconfig_free(struct vm_config *vc)
 	vmc_free_str_list(vc->serial, &vc->n_serial, VM_MAX_SERIAL);
 	vmc_free_str_list(vc->usbdevice, &vc->n_usbdevice, VM_MAX_USBDEV);
 	vmc_free_str_list(vc->soundhw, &vc->n_soundhw, VM_MAX_SOUND);
+	vmc_free_str_list(vc->cpuid_list, &vc->n_cpuid_list, VM_MAX_CPUID);
 	memset(vc, 0, sizeof(*vc));
 }
 

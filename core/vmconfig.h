@@ -24,6 +24,7 @@ enum disk_kind { DISK_HD, DISK_CDROM };
 #define VM_MAX_SERIAL 4  /* COM1..COM4 */
 #define VM_MAX_USBDEV 8
 #define VM_MAX_SOUND 4
+#define VM_MAX_CPUID 32  /* entries of the list form of cpuid= */
 
 struct disk_spec {
 	bool present;
@@ -55,6 +56,9 @@ struct vm_config {
 	char *kernel, *ramdisk, *cmdline;
 
 	char *cpuid;       /* xl cpuid= string, e.g. "host,cx16=0" */
+	/* or its list form, xend's "0x1:ecx=xxxx...1xxx" entries (core/cpuid_xend.h) */
+	char *cpuid_list[VM_MAX_CPUID]; unsigned n_cpuid_list;
+	int cpuid_line[VM_MAX_CPUID], cpuid_col[VM_MAX_CPUID]; /* where each entry is, for errors */
 	bool acpi, apic, pae, hpet, localtime;
 	char *irq_assist;  /* "auto", "on", "off": see core/irq_assist.c */
 	long long rtc_timeoffset;
@@ -78,6 +82,7 @@ struct vm_config {
 	bool sdl, vnc, vncconsole, vncunused, nographic, full_screen;
 	int vncdisplay;
 	char *vnclisten, *vncpasswd, *keymap;
+	int vnc_websocket; /* vnclisten's ",websocket=PORT": WebSocket (noVNC) port, 0 = none */
 
 	/* input */
 	bool usb;

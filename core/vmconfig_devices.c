@@ -7,6 +7,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* ---- character devices --------------------------------------------------- */
 
@@ -96,13 +97,48 @@ int vmc_parse_stdvga(struct ctx *c, const struct key *k UNUSED, struct cfg_entry
 	return 0;
 }
 
-/* vnclisten='ADDR' or 'ADDR:DISPLAY' (xl.cfg(5)). */
+/*
+ * vnclisten = 'ADDR[:DISPLAY][,websocket=PORT]': what xl hands to QEMU's -vnc,
+ * of which vmstation takes the address, the display number and the port of
+ * the WebSocket listener (noVNC).
+ */
+static bool take_vnc_options(struct ctx *c, struct cfg_entry *e, const char *s, char *opts)
+{
+	char *save = NULL;
+	for (char *o = strtok_r(opts, ",", &save); o; o = strtok_r(NULL, ",", &save)) {
+		if (strncmp(o, "websocket=", 10)) {
+			verr(c, e->val, "vnclisten '%s': option '%s' is not supported (only websocket=PORT)",
+			     s, o);
+			return false;
+		}
+		const char *v = o + 10;
+		long port = strspn(v, "0123456789") == strlen(v) && *v && strlen(v) <= 5 ?
+				    strtol(v, NULL, 10) : -1;
+		if (port < 1 || port > 65535) {
+			verr(c, e->val, "vnclisten '%s': websocket= needs a TCP port number (1-65535), "
+				   "not '%s'", s, v);
+			return false;
+		}
+		c->vc->vnc_websocket = (int)port;
+	}
+	return true;
+}
+
 int vmc_parse_vnclisten(struct ctx *c, const struct key *k UNUSED, struct cfg_entry *e)
 {
 	const char *s = vmc_entry_str(c, e);
 	if (!s)
 		return 0;
-	char *addr = xstrdup(s), *colon = strchr(addr, ':');
+	char *addr = xstrdup(s), *comma = strchr(addr, ',');
+	c->vc->vnc_websocket = 0;
+	if (comma) {
+		*comma = 0;
+		if (!take_vnc_options(c, e, s, comma + 1)) {
+			free(addr);
+			return 0;
+		}
+	}
+	char *colon = strchr(addr, ':');
 	if (colon && colon == strrchr(addr, ':') && colon[1] && strspn(colon + 1, "0123456789") ==
 	    strlen(colon + 1)) {
 		long disp = strtol(colon + 1, NULL, 10);
@@ -119,6 +155,12 @@ int vmc_parse_vnclisten(struct ctx *c, const struct key *k UNUSED, struct cfg_en
 	}
 	if (!*addr) {
 		verr(c, e->val, "vnclisten must name an address");
+		free(addr);
+		return 0;
+	}
+	if (c->vc->vnc_websocket && c->vc->vnc_websocket == 5900 + c->vc->vncdisplay) {
+		verr(c, e->val, "vnclisten '%s': websocket=%d is the VNC port of display :%d itself", s,
+		     c->vc->vnc_websocket, c->vc->vncdisplay);
 		free(addr);
 		return 0;
 	}
@@ -200,17 +242,29 @@ int vmc_parse_soundhw(struct ctx *c, const struct key *k UNUSED, struct cfg_entr
 	return 0;
 }
 
-/* audio='pulse' | 'sdl' | 'wav:/path' | 'none' (ui/audio.c back ends). */
+/*
+ * audio='pulse' | 'sdl' | 'wav:/path' | 'none' (ui/audio.c back ends), or an
+ * xl-style boolean: 1/yes/true picks the back end automatically, 0/no/false
+ * is 'none'.
+ */
 int vmc_parse_audio(struct ctx *c, const struct key *k UNUSED, struct cfg_entry *e)
 {
+	static const char *const on[] = { "1", "yes", "true" }, *const off[] = { "0", "no", "false" };
 	const char *s = vmc_entry_str(c, e);
 	if (!s)
 		return 0;
+	for (unsigned i = 0; i < ARRAY_SIZE(on); i++) {
+		if (!strcasecmp(s, on[i]) || !strcasecmp(s, off[i])) {
+			vmc_set_str(&c->vc->audio, strcasecmp(s, on[i]) ? "none" : NULL);
+			return 0;
+		}
+	}
 	size_t l = strcspn(s, ":");
 	bool ok = !*s || (l == 5 && !strncmp(s, "pulse", 5)) || (l == 3 && !strncmp(s, "sdl", 3)) ||
 		  (!strcmp(s, "none")) || (l == 3 && !strncmp(s, "wav", 3) && s[3] == ':' && s[4]);
 	if (!ok) {
-		verr(c, e->val, "audio '%s': unknown back end (pulse, sdl, wav:PATH or none)", s);
+		verr(c, e->val, "audio '%s': unknown back end (pulse, sdl, wav:PATH, none, or 1/0 for "
+			   "automatic/none)", s);
 		return 0;
 	}
 	vmc_set_str(&c->vc->audio, *s ? s : NULL);

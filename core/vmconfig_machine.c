@@ -4,6 +4,8 @@
  */
 #include "vmconfig_priv.h"
 
+#include "cpuid_xend.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -110,16 +112,41 @@ int vmc_parse_extra(struct ctx *c, const struct key *k UNUSED, struct cfg_entry 
 	return 0;
 }
 
+/*
+ * cpuid='host,feature=0,...' (libxl's string form, applied by core/cpuid.c) or
+ * the list form of xend's per-register entries (core/cpuid_xend.c), each
+ * checked here so `vmstation check` reports it at its line.
+ */
 int vmc_parse_cpuid(struct ctx *c, const struct key *k UNUSED, struct cfg_entry *e)
 {
 	if (!e)
 		return 0;
-	if (e->val->type == CFG_LIST) {
-		verr(c, e->val, "the list form of cpuid (xend's per-register syntax) is not supported: "
-			   "use cpuid='host,feature=0,...'");
+	if (e->val->type != CFG_LIST) {
+		const char *s = vmc_get_str(c, e->key, e->val);
+		if (s)
+			vmc_set_str(&c->vc->cpuid, *s ? s : NULL);
 		return 0;
 	}
-	vmc_set_str(&c->vc->cpuid, *e->val->str ? e->val->str : NULL);
+	struct cfg_value **items;
+	size_t n;
+	if (!vmc_entry_items(c, e, &items, &n))
+		return 0;
+	if (n > VM_MAX_CPUID) {
+		verr(c, items[VM_MAX_CPUID], "cpuid: at most %d entries", VM_MAX_CPUID);
+		return 0;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct cpuid_xend x;
+		char why[256];
+		if (cpuid_xend_parse(items[i]->str, &x, why, sizeof(why)))
+			verr(c, items[i], "%s", why);
+		else {
+			unsigned j = c->vc->n_cpuid_list++;
+			c->vc->cpuid_list[j] = xstrdup(items[i]->str);
+			c->vc->cpuid_line[j] = items[i]->line;
+			c->vc->cpuid_col[j] = items[i]->col;
+		}
+	}
 	return 0;
 }
 

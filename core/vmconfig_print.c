@@ -58,10 +58,8 @@ void vmc_print_type(const struct vm_config *vc UNUSED, FILE *out)
 /* A path the xm form cannot carry: write it as xl's target=, which takes the rest. */
 static bool needs_target_form(const char *path)
 {
-	bool phy = false;
-	const char *fmt = NULL;
 	return strchr(path, ',') || strchr(path, '=') || isspace((unsigned char)path[0]) ||
-	       vmc_strip_prefixes(path, &phy, &fmt) != path;
+	       vmc_disk_prefix_len(path);
 }
 
 void vmc_print_disks(const struct vm_config *vc, FILE *out)
@@ -75,18 +73,19 @@ void vmc_print_disks(const struct vm_config *vc, FILE *out)
 		const char *path = d->path ? d->path : "";
 		bool cd = d->kind == DISK_CDROM;
 		char *spec;
+		/* format= when the file gave one (it turns probing off) or when not raw */
+		const char *fmt = d->format ? d->format : "raw";
+		bool show = d->format_set || strcmp(fmt, "raw");
 		if (!*path)
 			spec = xasprintf(",hd%c%s,%s", 'a' + i, cd ? ":cdrom" : "", d->readonly ? "r" : "w");
-		else if (needs_target_form(path))
+		else if (needs_target_form(path) || show)
 			spec = xasprintf("%s%s%svdev=hd%c,access=%s%s%s,target=%s",
-					 d->format_set ? "format=" : "", d->format_set ? d->format : "",
-					 d->format_set ? "," : "", 'a' + i,
+					 show ? "format=" : "", show ? fmt : "", show ? "," : "", 'a' + i,
 					 d->readonly ? "ro" : "rw", cd ? ",devtype=cdrom" : "",
 					 d->phy ? ",backendtype=phy" : "", path);
-		else    /* a given format is kept: it turns probing off */
-			spec = xasprintf("%s:%s%s%s,hd%c%s,%s", d->phy ? "phy" : "file", path,
-					 d->format_set ? "," : "", d->format_set ? d->format : "",
-					 'a' + i, cd ? ":cdrom" : "", d->readonly ? "r" : "w");
+		else
+			spec = xasprintf("%s:%s,hd%c%s,%s", d->phy ? "phy" : "file", path, 'a' + i,
+					 cd ? ":cdrom" : "", d->readonly ? "r" : "w");
 		fputs(sep, out);
 		print_quoted(out, spec);
 		free(spec);
@@ -131,6 +130,24 @@ void vmc_print_usbdevice(const struct vm_config *vc, FILE *out)
 void vmc_print_soundhw(const struct vm_config *vc, FILE *out)
 {
 	print_str_list(out, "soundhw", vc->soundhw, vc->n_soundhw);
+}
+
+/* vnclisten = 'ADDR' or 'ADDR,websocket=PORT' (the display is vncdisplay's) */
+void vmc_print_vnclisten(const struct vm_config *vc, FILE *out)
+{
+	const char *a = vc->vnclisten ? vc->vnclisten : "";
+	char *s = vc->vnc_websocket ? xasprintf("%s,websocket=%d", a, vc->vnc_websocket) : xstrdup(a);
+	print_str_key(out, "vnclisten", s);
+	free(s);
+}
+
+/* cpuid = 'host,...' or, for the list form, cpuid = ['0x1:ecx=...', ...] */
+void vmc_print_cpuid(const struct vm_config *vc, FILE *out)
+{
+	if (vc->n_cpuid_list)
+		print_str_list(out, "cpuid", vc->cpuid_list, vc->n_cpuid_list);
+	else
+		print_str_key(out, "cpuid", vc->cpuid ? vc->cpuid : "");
 }
 
 /* ---- every key ----------------------------------------------------------- */

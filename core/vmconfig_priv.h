@@ -7,6 +7,7 @@
  *   vmconfig_value.c    messages, typed values, the simple kinds
  *   vmconfig_machine.c  type, name, firmware, kernel command line, CPU
  *   vmconfig_disk.c     disk= specs, fda/fdb, hdtype, boot order
+ *   vmconfig_vdev.c     disk names (hda, xvda, sdc) -> emulated IDE positions
  *   vmconfig_devices.c  serial, debugcon, display, USB and sound keys
  *   vmconfig_print.c    the xl-syntax printer behind `vmstation check`
  */
@@ -129,6 +130,16 @@ KEY_PARSER(vmc_parse_boot);
 /* Skip xl-disk-configuration(5)'s deprecated "file:", "phy:", "tap:aio:" ... prefixes. */
 const char *vmc_strip_prefixes(const char *t, bool *phy, const char **fmt);
 void vmc_free_disks(struct vm_config *vc);
+/* Length of a "word:" prefix ([a-z][a-z0-9]*, without the colon) at p, or 0. */
+size_t vmc_disk_prefix_len(const char *p);
+
+/* vmconfig_vdev.c */
+/*
+ * The IDE position (0 hda .. 3 hdd) of an xl vdev name without ":cdrom":
+ * 0 with *idx (note: what a non-hdX name became, or ""), or -1 with why.
+ */
+int vmc_vdev_position(const char *name, bool cdrom, int *idx, char *note, size_t notelen,
+		      char *why, size_t whylen);
 
 /* vmconfig_devices.c */
 KEY_PARSER(vmc_parse_serial);
@@ -148,5 +159,7 @@ KEY_PRINTER(vmc_print_fdb);
 KEY_PRINTER(vmc_print_serial);
 KEY_PRINTER(vmc_print_usbdevice);
 KEY_PRINTER(vmc_print_soundhw);
+KEY_PRINTER(vmc_print_cpuid);
+KEY_PRINTER(vmc_print_vnclisten);
 
 #endif

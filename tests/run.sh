@@ -2,8 +2,13 @@
 # Runs a tier of tests and prints "N passed, M failed".
 #   tests/run.sh fast   unit tests, fuzzers (ASan/UBSan), integration tests
 #   tests/run.sh slow   Linux guests (tests/slow/*.sh)
-# Each test prints "PASS: ..." / "FAIL: ..." lines; a script that exits
-# non-zero without printing a FAIL line counts as one failure.
+# Unit tests and fuzzers run on this machine. Tests that need KVM run here
+# when /dev/kvm can run them (tests/kvmhost/probe.sh), otherwise inside the
+# emulated AMD-V host (tests/kvmhost/kvmhost); VMST_KVM=native|emulated
+# forces either. Each test prints "PASS: ..." / "FAIL: ..." lines; a script
+# that exits non-zero without printing a FAIL line counts as one failure,
+# and so does one still running after TEST_TIMEOUT seconds (default 900).
+#   tests/run.sh kvm-tier DIR   (internal) DIR's tests here, no summary
 tier=${1:-fast}
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
@@ -14,29 +19,71 @@ fail=0
 failed_names=""
 
 count() { # name logfile rc
-	p=$(grep -c '^PASS: ' "$2")
-	f=$(grep -c '^FAIL: ' "$2")
+	p=$(grep -ac '^PASS: ' "$2")
+	f=$(grep -ac '^FAIL: ' "$2")
 	if [ "$3" -ne 0 ] && [ "$f" -eq 0 ]; then
 		echo "FAIL: $1: exited $3" | tee -a "$2"
 		f=1
 	fi
 	pass=$((pass + p))
 	fail=$((fail + f))
-	[ "$f" -eq 0 ] || failed_names="$failed_names $1"
+	[ "$f" -eq 0 ] || [ "$1" = kvmhost ] || failed_names="$failed_names $1"
+	# the emulated host ran many tests: name each one that failed
+	[ "$1" != kvmhost ] || failed_names="$failed_names$(grep -a '^FAIL: ' "$2" | cut -d: -f2 | sort -u | tr -d '\n')"
 }
 
 run_one() { # name command...
 	name=$1; shift
 	log="$out/$name.log"
 	start=$(date +%s)
-	"$@" > "$log" 2>&1
+	timeout -k 10 "${TEST_TIMEOUT:-900}" "$@" > "$log" 2>&1 < /dev/null
 	rc=$?
-	grep -E '^(PASS|FAIL): ' "$log"
+	[ $rc -ne 124 ] || echo "FAIL: $name: still running after ${TEST_TIMEOUT:-900}s" >> "$log"
+	grep -aE '^(PASS|FAIL): ' "$log"
 	count "$name" "$log" $rc
+	# inside the emulated host build/tmp is gone afterwards: keep a failed
+	# test's small files (logs, COM1, screens) beside its log
+	if [ -n "${VMST_IN_KVMHOST:-}" ] && [ "$f" -gt 0 ] && [ -d "build/tmp/$name" ]; then
+		(cd "build/tmp/$name" && find . -type f -size -1M | tar -cf - -T - 2>/dev/null) |
+			(mkdir -p "$out/$name.files" && tar -xf - -C "$out/$name.files")
+	fi
 	echo "   ($name: $(( $(date +%s) - start ))s, log $log)"
 }
 
-if [ "$tier" = fast ]; then
+# kvm_tier DIR: DIR/*.sh here, or all of them in one emulated host.
+kvm_tier() {
+	if [ "$mode" = native ]; then
+		for t in "$1"/*.sh; do
+			[ -f "$t" ] || continue
+			run_one "$(basename "$t" .sh)" sh "$t"
+		done
+		return
+	fi
+	# The Linux guests are built from Debian packages here first (the i386
+	# package lists then last on this machine); the tests inside use --net.
+	[ "$1" != tests/slow ] || sh tests/slow/prepare.sh || echo "FAIL: slow: preparing the guests"
+	mkdir -p build/cache
+	net=""
+	[ "$1" != tests/slow ] || net=--net # the tests fetch kernel modules
+	start=$(date +%s)
+	{ tests/kvmhost/kvmhost $net --timeout "${KVMHOST_TIMEOUT:-5400}" --share "$out" --share build/cache \
+		-- sh tests/run.sh kvm-tier "$1" 2>&1; echo $? > "$out/kvmhost.rc"; } |
+		tee "$out/kvmhost.log" | grep -aE '^(PASS|FAIL): |^   \(|^kvmhost:'
+	rc=$(cat "$out/kvmhost.rc" 2>/dev/null)
+	echo "   (emulated host: $(( $(date +%s) - start ))s, log $out/kvmhost.log)"
+	count "kvmhost" "$out/kvmhost.log" "${rc:-1}"
+}
+
+# One line first: where the KVM tests run, and why.
+[ "$tier" = kvm-tier ] || mode=$(tests/kvmhost/probe.sh) || exit 1
+case $tier in
+kvm-tier)
+	for t in "$2"/*.sh; do
+		[ -f "$t" ] || continue
+		run_one "$(basename "$t" .sh)" sh "$t"
+	done
+	exit 0 ;;
+fast)
 	for t in build/tests/test_*; do
 		[ -x "$t" ] && run_one "$(basename "$t")" "$t"
 	done
@@ -45,14 +92,16 @@ if [ "$tier" = fast ]; then
 		n=$(basename "$t")
 		run_one "$n" "$t" -n "${FUZZ_ITERS:-20000}" $(ls tests/fuzz/corpus/"${n#fuzz_}"/* 2>/dev/null)
 	done
-	dir=tests/integration
-else
-	dir=tests/slow
-fi
-for t in "$dir"/*.sh; do
-	[ -f "$t" ] || continue
-	run_one "$(basename "$t" .sh)" sh "$t"
-done
+	# tests of this machine's own tools (the emulated host itself)
+	for t in tests/host/*.sh; do
+		[ -f "$t" ] && run_one "$(basename "$t" .sh)" sh "$t"
+	done
+	kvm_tier tests/integration ;;
+slow)
+	kvm_tier tests/slow ;;
+*)
+	echo "usage: tests/run.sh fast|slow" >&2; exit 2 ;;
+esac
 [ -z "$failed_names" ] || echo "failed:$failed_names"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]

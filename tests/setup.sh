@@ -19,8 +19,4 @@ if [ -n "$missing" ]; then
 	$SUDO apt-get update -q >/dev/null
 	$SUDO apt-get install -y -q --no-install-recommends $missing >/dev/null
 fi
-if [ ! -e /dev/kvm ]; then
-	echo "setup: /dev/kvm is missing: enable virtualization (VT-x/AMD-V) in the firmware and load kvm_intel or kvm_amd" >&2
-	exit 1
-fi
 exit 0

@@ -9,13 +9,18 @@
  * LibVNCServer's select set. Mode changes become NewFBSize/ExtendedDesktopSize
  * (rfbNewFramebuffer). ctrl-alt-1/2/3 switch every client of the VM between
  * the guest screen, the monitor (only with monitor=1) and the serial console.
- * WebSocket clients (noVNC) are recognised on the same port by LibVNCServer.
+ * WebSocket clients (noVNC) are recognised on the same port by LibVNCServer,
+ * and on vnclisten's ",websocket=PORT" too: a listener of our own whose
+ * connections are handed to LibVNCServer (rfbNewClient), which answers the
+ * WebSocket handshake of any new client.
  *
  * Built into vmst-vnc.so (ui/plugin.h).
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <netdb.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
 #include <rfb/keysym.h>
 #include <rfb/rfb.h>
@@ -48,6 +53,7 @@ struct vnc_server {
 	char *passwords[2];
 	struct keymap *km;
 	int wake_fd;
+	int ws_fd;              /* WebSocket listener, or -1 */
 	pthread_t thread;
 	_Atomic bool stop;
 	_Atomic int clients;
@@ -461,6 +467,56 @@ static enum rfbNewClientAction new_client(rfbClientPtr cl)
 
 /* ---- thread and set-up --------------------------------------------------- */
 
+/* New connections on the WebSocket port become LibVNCServer clients. */
+static void ws_accept(struct vnc_server *s)
+{
+	if (s->ws_fd < 0)
+		return;
+	for (;;) {
+		int fd = accept4(s->ws_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0)
+			return;
+		int one = 1;
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		rfbNewClient(s->screen, fd); /* closes fd itself when it refuses the client */
+	}
+}
+
+/* A non-blocking TCP listener on addr:port (IPv4 or IPv6), or -1 with err. */
+static int ws_listen(const char *addr, int port, char *err, size_t errlen)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
+				  .ai_flags = AI_PASSIVE | AI_NUMERICSERV }, *res = NULL;
+	char ps[8];
+	snprintf(ps, sizeof(ps), "%d", port);
+	int rc = getaddrinfo(addr, ps, &hints, &res), fd = -1, e = 0;
+	if (rc) {
+		snprintf(err, errlen, "WebSocket port %s:%d: %s", addr, port, gai_strerror(rc));
+		return -1;
+	}
+	for (struct addrinfo *ai = res; ai && fd < 0; ai = ai->ai_next) {
+		fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (fd < 0) {
+			e = errno;
+			continue;
+		}
+		int one = 1;
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (ai->ai_family == AF_INET6)
+			setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+		if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, 8) < 0) {
+			e = errno;
+			close(fd);
+			fd = -1;
+		}
+	}
+	freeaddrinfo(res);
+	if (fd < 0)
+		snprintf(err, errlen, "cannot listen on %s:%d for WebSocket clients: %s", addr, port,
+			 strerror(e));
+	return fd;
+}
+
 static void *vnc_thread(void *arg)
 {
 	struct vnc_server *s = arg;
@@ -468,6 +524,7 @@ static void *vnc_thread(void *arg)
 		process_pending(s);
 		rfbProcessEvents(s->screen, 0);      /* send what was marked */
 		rfbProcessEvents(s->screen, 50000);  /* wait for clients or the display */
+		ws_accept(s);
 		uint64_t v;
 		if (read(s->wake_fd, &v, sizeof(v)) < 0) {
 			/* nothing pending */
@@ -572,9 +629,14 @@ static struct vnc_server *server_start(struct vm *vm, char *err, size_t errlen)
 		return NULL;
 	}
 
+	int ws_fd = -1;
+	if (cfg->vnc_websocket && (ws_fd = ws_listen(listen, cfg->vnc_websocket, err, errlen)) < 0)
+		return NULL;
+
 	struct vnc_server *s = xzalloc(sizeof(*s));
 	s->vm = vm;
 	s->d = d;
+	s->ws_fd = ws_fd;
 	s->console = 1;
 	s->need_full = true;
 	pthread_mutex_init(&s->lock, NULL);
@@ -592,6 +654,8 @@ static struct vnc_server *server_start(struct vm *vm, char *err, size_t errlen)
 	s->screen = rfbGetScreen(NULL, NULL, (int)s->fbw, (int)s->fbh, 8, 3, 4);
 	if (!s->screen) {
 		snprintf(err, errlen, "LibVNCServer could not create a screen");
+		if (ws_fd >= 0)
+			close(ws_fd);
 		free(s->fb);
 		free(s);
 		return NULL;
@@ -631,6 +695,8 @@ static struct vnc_server *server_start(struct vm *vm, char *err, size_t errlen)
 	rfbInitServer(sc);
 	if (sc->listenSock < 0 && sc->listen6Sock < 0) {
 		snprintf(err, errlen, "cannot listen on %s:%d", listen, 5900 + display_no);
+		if (ws_fd >= 0)
+			close(ws_fd);
 		rfbScreenCleanup(sc);
 		free(s->fb);
 		free(s);
@@ -640,6 +706,11 @@ static struct vnc_server *server_start(struct vm *vm, char *err, size_t errlen)
 	FD_SET(s->wake_fd, &sc->allFds);
 	if (s->wake_fd > sc->maxFd)
 		sc->maxFd = s->wake_fd;
+	if (ws_fd >= 0) { /* a connection wakes the select; vnc_thread accepts it */
+		FD_SET(ws_fd, &sc->allFds);
+		if (ws_fd > sc->maxFd)
+			sc->maxFd = ws_fd;
+	}
 	s->port = 5900 + display_no;
 
 	/* the serial console (and its chardev tap) is made when first shown */
@@ -648,8 +719,11 @@ static struct vnc_server *server_start(struct vm *vm, char *err, size_t errlen)
 	if (cfg->vncconsole)
 		spawn_viewer(s, listen);
 	pthread_create(&s->thread, NULL, vnc_thread, s);
-	msg_info("%s: VNC on %s:%d (display :%d)%s", vm->name ? vm->name : "vm", listen,
-		 s->port, display_no, s->passwords[0] ? ", password set" : "");
+	char ws[80] = "";
+	if (ws_fd >= 0)
+		snprintf(ws, sizeof(ws), ", WebSocket on %s:%d", listen, cfg->vnc_websocket);
+	msg_info("%s: VNC on %s:%d (display :%d)%s%s", vm->name ? vm->name : "vm", listen,
+		 s->port, display_no, ws, s->passwords[0] ? ", password set" : "");
 	return s;
 }
 
@@ -661,6 +735,8 @@ static void server_stop(struct vnc_server *s)
 	s->stop = true;
 	wake(s);
 	pthread_join(s->thread, NULL);
+	if (s->ws_fd >= 0)
+		close(s->ws_fd);
 	rfbShutdownServer(s->screen, TRUE);
 	rfbScreenCleanup(s->screen);
 	if (s->mon)

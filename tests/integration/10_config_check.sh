@@ -69,7 +69,7 @@ done
 # Other files: a few effective values.
 check "linux: cmdline= printed as extra" grep -qxF "extra = 'console=ttyS0 root=/dev/sda1 quiet'" "$T/good-linux.out"
 check "linux: xl disk forms canonical" grep -qxF \
-	"disk = ['file:/srv/debian.img,raw,hda,w', 'file:/srv/netinst.iso,raw,hdc:cdrom,r']" "$T/good-linux.out"
+	"disk = ['format=raw,vdev=hda,access=rw,target=/srv/debian.img', 'format=raw,vdev=hdc,access=ro,devtype=cdrom,target=/srv/netinst.iso']" "$T/good-linux.out"
 check "dos: floppy and empty drive" sh -c "grep -qxF \"fda = '/srv/dos/disk1.img'\" '$T/good-dos.out' && grep -qxF \"fdb = ''\" '$T/good-dos.out'"
 check "dos: sb16 resources" sh -c "grep -qxF 'sb16_port = 0x240' '$T/good-dos.out' && grep -qxF \"soundhw = ['sb16', 'adlib']\" '$T/good-dos.out'"
 check "dos: usbdevice turns usb on" grep -qxF "usbdevice = ['tablet']" "$T/good-dos.out"
@@ -79,9 +79,51 @@ check "lists: += and tap:aio:" grep -qxF \
 check "lists: escapes and root= kept" grep -qxF \
 	"extra = 'root=/dev/sda1 a \\'quoted\\' word\\tand a tab'" "$T/good-listsyntax.out"
 
+# xl disk forms (issue #16): what each file's disks become.
+check "hvm-ioemu: ioemu:hda and ioemu:hdc:cdrom" grep -qxF \
+	"disk = ['file:/x/winXP128.img,hda,w', 'file:/x/winxp.iso,hdc:cdrom,r']" "$T/good-hvm-ioemu.out"
+check "xvd: xvda-xvdd on the four IDE positions, qcow2 kept, target= with a comma" grep -qxF \
+	"disk = ['phy:/dev/vg0/win7,hda,w', 'format=qcow2,vdev=hdb,access=rw,target=/srv/data.qcow2', 'file:/srv/iso/win7.iso,hdc:cdrom,r', 'format=raw,vdev=hdd,access=rw,target=/srv/scratch,2024.img']" \
+	"$T/good-xvd.out"
+check "xvd: four notes, one per xvd disk" [ "$(grep -c ": note: disk '.*xvd[a-d]" "$T/good-xvd.err")" -eq 4 ]
+check "disk-target: hdb still parsed (only the target-not-last disk refused)" \
+	sh -c "[ \$(grep -c ': disk ' '$T/bad-disk-target.err') -eq 1 ]"
+check "disk-prefix: four refusals" [ "$(grep -c ": disk '" "$T/bad-disk-prefix.err")" -eq 4 ]
+
+# audio= as an xl boolean, xend's cpuid list.
+o="$T/good-audio-cpuid.out"
+check "audio-cpuid: audio = 1 is the automatic back end" grep -qxF "audio = ''" "$o"
+check "audio-cpuid: soundhw keeps sb16 only" grep -qxF "soundhw = ['sb16']" "$o"
+check "audio-cpuid: the cpuid list printed entry by entry" grep -qxF \
+	"cpuid = ['0x1:ecx=xxxxxxxxxxxxxxxxxxxxxxxxxxxx1xxx,edx=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx', '0x80000001:ecx=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx0', '0xd,1:eax=kkkkkkkkkkkkkkkkkkkkkkkkkkkk0sss']" "$o"
+printf "audio = 0\n" > "$T/audio0.cfg"
+"$VMST" check "$T/audio0.cfg" > "$T/audio0.out" 2>&1
+check "audio = 0 is no sound" grep -qxF "audio = 'none'" "$T/audio0.out"
+
 # A file that is not there, and a usage error.
 "$VMST" check "$T/nonexistent.cfg" > /dev/null 2> "$T/missing.err"
 rc=$?
 check "missing file: exit 1 (got $rc)" [ "$rc" -eq 1 ]
 check "missing file: says so" grep -qF "$T/nonexistent.cfg: cannot read" "$T/missing.err"
+
+# xl's vnclisten with a display and a WebSocket port (57_vnc_websocket serves it).
+o="$T/good-novnc.out"
+check "novnc: vnclisten keeps address and WebSocket port" grep -qxF "vnclisten = '0.0.0.0,websocket=6401'" "$o"
+check "novnc: display 1 from vnclisten" grep -qxF "vncdisplay = 1" "$o"
+
+# A FIFO as the VM file: refused at once (open would wait for a writer).
+mkfifo "$T/fifo.cfg"
+for cmd in check run; do
+	start=$(date +%s)
+	timeout 10 "$VMST" $cmd "$T/fifo.cfg" > /dev/null 2> "$T/fifo-$cmd.err"
+	rc=$?
+	took=$(($(date +%s) - start))
+	check "fifo: $cmd exits 1 (got $rc), not killed by the timeout" [ "$rc" -eq 1 ]
+	check "fifo: $cmd returns promptly (${took}s)" [ "$took" -le 2 ]
+	check "fifo: $cmd says it is a FIFO" \
+		grep -qF "$T/fifo.cfg: cannot read: a FIFO, not a regular file" "$T/fifo-$cmd.err"
+done
+"$VMST" check /dev/null > /dev/null 2> "$T/devnull.err"
+check "device node: refused with what it is" \
+	grep -qF "/dev/null: cannot read: a character device, not a regular file" "$T/devnull.err"
 finish

@@ -5,9 +5,11 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
+#include "cpuid_xend.h"
 #include "unit.h"
 #include "util.h"
 #include "vmconfig.h"
@@ -486,7 +488,7 @@ static void test_disks(void)
 	disk_ok("/x.img,raw,hda,rw", 0, "/x.img", DISK_HD, false, false);
 	disk_ok("/x.img,,hdb", 1, "/x.img", DISK_HD, false, false);
 	disk_ok("/y.iso,raw,hdd,ro,devtype=cdrom", 3, "/y.iso", DISK_CDROM, true, false);
-	disk_ok("target=/p,vdev=hdc,devtype=cdrom,access=ro,format=raw", 2, "/p", DISK_CDROM, true,
+	disk_ok("vdev=hdc,devtype=cdrom,access=ro,format=raw,target=/p", 2, "/p", DISK_CDROM, true,
 		false);
 	disk_ok("format=raw,vdev=hdb,access=rw,target=/a,b=c.img", 1, "/a,b=c.img", DISK_HD, false,
 		false);
@@ -508,15 +510,17 @@ static void test_disks(void)
 	CHECK(vc.disks[0].present, "single-string disk present");
 	vmconfig_free(&vc);
 
-	vm_fails("disk = [ 'file:/x.img,xvda,w' ]\n", "t.cfg:1:10: disk 'file:/x.img,xvda,w': ",
-		 "only IDE positions hda-hdd are emulated");
+	vm_fails("disk = [ 'file:/x.img,xvde,w' ]\n", "t.cfg:1:10: disk 'file:/x.img,xvde,w': ",
+		 "'xvde' is beyond the four IDE positions (xvda-xvdd)");
 	vm_fails("disk = [\n  'file:/x.img,hda,w',\n  '/x.img,raw,sda,rw' ]\n", "t.cfg:3:3: ",
-		 "'sda': only IDE positions hda-hdd");
-	vm_fails("disk = [ 'file:/x.img,hde,w' ]\n", "t.cfg:1:10: ", "only IDE positions");
+		 "'sda': xl puts sdX hard disks on an emulated SCSI controller");
+	vm_fails("disk = [ 'file:/x.img,hde,w' ]\n", "t.cfg:1:10: ",
+		 "'hde' is beyond the four IDE positions (hda-hdd)");
 	vm_fails("disk = [ 'file:/a.img,hda,w',\n 'file:/b.img,hda,w' ]\n", "t.cfg:2:2: ",
 		 "hda is already configured at line 1");
 	vm_fails("disk = [ ',hda,w' ]\n", "t.cfg:1:10: ", "a hard disk needs an image");
 	vm_fails("disk = [ 'vhd:/x.vhd,hda,w' ]\n", "t.cfg:1:10: ", "'vhd' is not supported");
+	vm_fails("disk = [ '/x.qed,qed,hda,w' ]\n", "t.cfg:1:10: ", "'qed' is not supported");
 	vm_fails("disk = [ '/x.qcow,qcow,hda,w' ]\n", "t.cfg:1:10: ", "'qcow' is not supported");
 	const char *const q2[] = { "qcow2:/x.qcow2,hda,w", "/x.qcow2,qcow2,hda,w",
 				   "format=qcow2,vdev=hda,target=/x.qcow2" };
@@ -540,6 +544,156 @@ static void test_disks(void)
 	vm_fails("disk = [ 'foo=bar,/x.img,hda' ]\n", "t.cfg:1:10: ", "unknown parameter 'foo=bar'");
 	vm_fails("disk = [ ['nested'] ]\n", "t.cfg:1:10: ", "expected a string, not a list");
 	vm_fails("disk = 5\n", "t.cfg:1:8: ", "disk '5'");
+}
+
+/* The spec loads with drive idx in this format, and the messages contain note ("" none). */
+static void disk_fmt(const char *spec, int idx, const char *format, const char *note)
+{
+	struct vm_config vc;
+	char *text = xasprintf("disk = [ '%s' ]\n", spec);
+	int rc = load(&vc, text);
+	struct disk_spec *d = rc == 0 ? &vc.disks[idx] : NULL;
+	CHECK(d && d->present && d->format && !strcmp(d->format, format) &&
+	      (*note ? said(note) : !said("note:")), "disk '%s' -> hd%c format %s %s%s", spec,
+	      'a' + idx, format, note, captured ? captured : "");
+	free(text);
+	vmconfig_free(&vc);
+}
+
+/* xl-disk-configuration(5) as libxlu reads it, and the HVM IDE positions xl gives. */
+static void test_disks_xl(void)
+{
+	/* the Xen HVM guide's form: ioemu: before the vdev */
+	disk_ok("file:/x/winXP128.img,ioemu:hda,w", 0, "/x/winXP128.img", DISK_HD, false, false);
+	disk_ok("file:/x/winxp.iso,ioemu:hdc:cdrom,r", 2, "/x/winxp.iso", DISK_CDROM, true, false);
+	/* xvdX and sdX CD-ROMs take the IDE position xl gives them, with a note */
+	disk_ok("file:/x.img,xvda,w", 0, "/x.img", DISK_HD, false, false);
+	disk_ok("file:/x.img,xvdb,w", 1, "/x.img", DISK_HD, false, false);
+	disk_ok("/x.iso,raw,xvdc:cdrom,r", 2, "/x.iso", DISK_CDROM, true, false);
+	disk_ok("format=raw,vdev=xvdd,access=rw,target=/d.img", 3, "/d.img", DISK_HD, false, false);
+	disk_ok("/x.iso,,sdc,cdrom", 2, "/x.iso", DISK_CDROM, true, false);
+	disk_fmt("file:/x.img,xvda,w", 0, "raw",
+		 "t.cfg:1:10: note: disk 'file:/x.img,xvda,w': 'xvda' is emulated as hda, the IDE "
+		 "primary master");
+	disk_fmt("file:/x.img,xvdd,w", 3, "raw", "'xvdd' is emulated as hdd, the IDE secondary slave");
+	disk_fmt("file:/x.img,hda,w", 0, "raw", "");
+	/* formats: qcow2 is parsed for the block layer in each spelling */
+	disk_fmt("format=qcow2,vdev=hda,target=/q.qcow2", 0, "qcow2", "");
+	disk_fmt("tap:qcow2:/q.qcow2,hda,w", 0, "qcow2", "");
+	disk_fmt("qcow2:/q.qcow2,hdb,w", 1, "qcow2", "");
+	disk_fmt("/q.qcow2,qcow2,hdb,w", 1, "qcow2", "");
+	disk_fmt("tap:aio:/r.img,hda,w", 0, "raw", "");
+	disk_fmt("raw:/r.img,hda,w", 0, "raw", "");
+	disk_ok("tap:qcow2:/q.qcow2,hdb,r", 1, "/q.qcow2", DISK_HD, true, false);
+	/* target= takes the rest, commas and "key=" included, as in xl */
+	disk_ok("vdev=hdb,access=r,target=/a,b,vdev=hdc.img", 1, "/a,b,vdev=hdc.img", DISK_HD, true,
+		false);
+	disk_ok("devtype=cdrom, vdev=hdc, target=/my disks/x,1.iso,", 2, "/my disks/x,1.iso",
+		DISK_CDROM, true, false);
+	vm_fails("disk = [ 'target=/p.img,vdev=hda,access=rw' ]\n", "t.cfg:1:10: ",
+		 "target= takes the rest of the spec, so the ',vdev=' after it is part of the path");
+	vm_fails("disk = [ '/a.img,target=/b.img,vdev=hda' ]\n", "t.cfg:1:10: ", "target given twice");
+	/* partitions are for PV guests; beyond hdd nothing is emulated */
+	vm_fails("disk = [ 'file:/x.img,hda1,w' ]\n", "t.cfg:1:10: ",
+		 "'hda1' is a partition: partition names are for PV guests");
+	vm_fails("disk = [ 'phy:/dev/vg/root,xvda2,w' ]\n", "t.cfg:1:10: ",
+		 "'xvda2' is a partition: partition names are for PV guests, an HVM guest sees whole "
+		 "disks (use xvda)");
+	vm_fails("disk = [ '/x.img,raw,xvdaa,w' ]\n", "t.cfg:1:10: ", "'xvdaa' is beyond the four IDE");
+	vm_fails("disk = [ '/x.iso,raw,sde:cdrom,r' ]\n", "t.cfg:1:10: ", "'sde' is beyond the four");
+	vm_fails("disk = [ '/x.img,raw,vda,w' ]\n", "t.cfg:1:10: ", "'vda' is not a disk name");
+	vm_fails("disk = [ '/x.img,raw,xvd,w' ]\n", "t.cfg:1:10: ", "'xvd' is not a disk name");
+	/* xl's block scripts and unknown prefixes are refused */
+	vm_fails("disk = [ 'nbd:server:10809,xvda,w' ]\n", "t.cfg:1:10: ",
+		 "'nbd:' needs xl's block-nbd script, which vmstation does not run");
+	vm_fails("disk = [ 'iscsi:iqn.2001-05.com.example:disk,hda,w' ]\n", "t.cfg:1:10: ",
+		 "'iscsi:' needs xl's block-iscsi script");
+	vm_fails("disk = [ 'drbd:r0,hda,w' ]\n", "t.cfg:1:10: ", "'drbd:' needs xl's block-drbd");
+	vm_fails("disk = [ 'format=raw,vdev=hda,script=block-iscsi,target=x' ]\n", "t.cfg:1:10: ",
+		 "does not run xl's block scripts");
+	vm_fails("disk = [ 'foo:/x.img,hda,w' ]\n", "t.cfg:1:10: disk 'foo:/x.img,hda,w': ",
+		 "unknown disk prefix 'foo:'");
+	vm_fails("disk = [ '/x.img,raw,hda:,w' ]\n", "t.cfg:1:10: ", "unknown disk prefix 'hda:'");
+	vm_fails("disk = [ 'format=vmdk,vdev=hda,target=/x' ]\n", "t.cfg:1:10: ",
+		 "unknown value for format 'vmdk'");
+	vm_fails("disk = [ '/x.img,raw,hda,w,devtype=floppy' ]\n", "t.cfg:1:10: ", "unknown devtype");
+	vm_fails("disk = [ 'vdev=hda,vdev=hdb,target=/x' ]\n", "t.cfg:1:10: ", "vdev given twice");
+	/* a canonical print of a qcow2 disk reads back the same */
+	round_trip("qcow2 and xvd disks",
+		   "disk = [ 'tap:qcow2:/q.qcow2,xvda,w', 'file:/x.iso,ioemu:hdc:cdrom,r' ]\n");
+}
+
+/* audio= as an xl boolean; the list form of cpuid, parsed and applied. */
+static void test_audio_cpuid(void)
+{
+	static const struct { const char *text, *audio; } audio[] = {
+		{ "audio = 1\n", NULL }, { "audio = 'yes'\n", NULL }, { "audio = \"true\"\n", NULL },
+		{ "audio = 0\n", "none" }, { "audio = 'no'\n", "none" }, { "audio = 'False'\n", "none" },
+		{ "audio = 'sdl'\n", "sdl" },
+	};
+	struct vm_config vc;
+	for (size_t i = 0; i < ARRAY_SIZE(audio); i++) {
+		int rc = load(&vc, audio[i].text);
+		CHECK(rc == 0 && ((!audio[i].audio && !vc.audio) ||
+				  (audio[i].audio && vc.audio && !strcmp(vc.audio, audio[i].audio))),
+		      "%s -> audio %s (%s)", shown(audio[i].text), audio[i].audio ? audio[i].audio : "auto",
+		      captured);
+		vmconfig_free(&vc);
+	}
+	vm_fails("audio = 2\n", "t.cfg:1:9: ", "unknown back end");
+	CHECK_EQ(load(&vc, "soundhw = 'sb16,es1370'\naudio = 1\n"), 0, "soundhw es1370 with audio=1");
+	CHECK(said("t.cfg:1:11: warning: soundhw 'es1370' is not emulated"), "es1370 still warned");
+	vmconfig_free(&vc);
+
+	CHECK_EQ(load(&vc, "cpuid = [ '0x1:ecx=xxxxxxxxxxxxxxxxxxxxxxxxxxxx1xxx',\n"
+			   "  '0x80000001:edx=xx0xxxxxxxxxxxxxxxxxxxxxxxxxxxxx,ecx=kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk0',\n"
+			   "  '0xd,1:eax=ssssssssssssssssssssssssssss0000' ]\n"), 0, "cpuid list loads");
+	CHECK(vc.n_cpuid_list == 3 && !vc.cpuid && vc.cpuid_list[2] &&
+	      !strcmp(vc.cpuid_list[2], "0xd,1:eax=ssssssssssssssssssssssssssss0000"), "3 entries kept");
+	vmconfig_free(&vc);
+	vm_fails("cpuid = [ '0x1:ecx=xxxxxxxxxxxxxxxxxxxxxxxxxxxx1xxx',\n '0x1:efx=0' ]\n",
+		 "t.cfg:2:2: ", "expected eax=, ebx=, ecx= or edx=");
+	vm_fails("cpuid = [ '0x1:ecx=xxxxxxxxxxxxxxxxxxxxxxxxxxxx2xxx' ]\n", "t.cfg:1:11: ",
+		 "ecx bit 3 is '2'");
+	vm_fails("cpuid = [ 'leaf1:ecx=xxxxxxxxxxxxxxxxxxxxxxxxxxxx1xxx' ]\n", "t.cfg:1:11: ",
+		 "expected a leaf number");
+	vm_fails("cpuid = [ '0x1,:ecx=xxxxxxxxxxxxxxxxxxxxxxxxxxxx1xxx' ]\n", "t.cfg:1:11: ",
+		 "expected a subleaf number");
+	vm_fails("cpuid = [ '0x1 ecx=xxxxxxxxxxxxxxxxxxxxxxxxxxxx1xxx' ]\n", "t.cfg:1:11: ",
+		 "expected ':' after the leaf");
+	vm_fails("cpuid = [ '0x1:ecx=xxxxxxxxxxxxxxxxxxxxxxxxxxxx1xxx,ecx=xxxxxxxxxxxxxxxxxxxxxxxxxxxx1xxx' ]\n",
+		 "t.cfg:1:11: ", "ecx given twice");
+	vm_fails("cpuid = [ '0x1:ecx=' ]\n", "t.cfg:1:11: ", "not 0");
+	round_trip("cpuid list", "cpuid = [ '0x1:ecx=xxxxxxxxxxxxxxxxxxxxxxxxxxxx1xxx',"
+				 " '7,0:ebx=xxxxxxxxxxxxxxxxxxxxxxxxxxx0xxxx' ]\n");
+
+	/* applied to a CPUID table as KVM would offer it */
+	struct kvm_cpuid2 *c = xzalloc(sizeof(*c) + 3 * sizeof(c->entries[0]));
+	c->nent = 3;
+	c->entries[0] = (struct kvm_cpuid_entry2){ .function = 1, .ecx = 0x80000000, .edx = 0xff };
+	c->entries[1] = (struct kvm_cpuid_entry2){ .function = 0xd, .index = 0,
+						   .flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX, .eax = 7 };
+	c->entries[2] = (struct kvm_cpuid_entry2){ .function = 0xd, .index = 1,
+						   .flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX, .eax = 0xf };
+	struct cpuid_xend x;
+	char why[256] = "";
+	CHECK(!cpuid_xend_parse("0x1:ecx=0xxxxxxxxxxxxxxxxxxxxxxxxxxx1xxx,edx=kkkkkkkkkkkkkkkkkkkkkkkk0000kkk1",
+				&x, why, sizeof(why)) && !cpuid_xend_apply(c, &x, why, sizeof(why)),
+	      "apply leaf 1 (%s)", why);
+	CHECK(c->entries[0].ecx == 0x8 && c->entries[0].edx == 0x0f,
+	      "leaf 1: ecx bit 31 cleared, bit 3 set (0x%x); edx bits 7-4 cleared, bit 0 set (0x%x)",
+	      c->entries[0].ecx, c->entries[0].edx);
+	CHECK(!cpuid_xend_parse("0xd,1:eax=xxxxxxxxxxxxxxxxxxxxxxxxxxxx0x0x", &x, why, sizeof(why)) &&
+	      !cpuid_xend_apply(c, &x, why, sizeof(why)), "apply leaf 0xd,1 (%s)", why);
+	CHECK(c->entries[2].eax == 0x5 && c->entries[1].eax == 7,
+	      "only subleaf 1: bits 3 and 1 cleared (0x%x, subleaf 0 0x%x)", c->entries[2].eax, c->entries[1].eax);
+	CHECK(!cpuid_xend_parse("0x40000000:eax=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx1", &x, why,
+				sizeof(why)) && cpuid_xend_apply(c, &x, why, sizeof(why)) &&
+	      strstr(why, "leaf 0x40000000 is not offered by KVM"), "setting a missing leaf refused");
+	CHECK(!cpuid_xend_parse("0x40000000:eax=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx0", &x, why,
+				sizeof(why)) && !cpuid_xend_apply(c, &x, why, sizeof(why)),
+	      "clearing a missing leaf is nothing to do");
+	free(c);
 }
 
 static void test_values(void)
@@ -574,10 +728,30 @@ static void test_values(void)
 	vm_fails("soundhw = 'sb17'\n", "t.cfg:1:11: ", "unknown sound device 'sb17'");
 	vm_fails("audio = 'alsa'\n", "t.cfg:1:9: ", "unknown back end");
 	vm_fails("audio = 'wav:'\n", "t.cfg:1:9: ", "unknown back end");
-	vm_fails("cpuid = ['1:eax=0']\n", "t.cfg:1:9: ", "list form of cpuid");
+	vm_fails("cpuid = ['1:eax=0']\n", "t.cfg:1:10: ", "eax needs exactly 32 characters");
 	vm_fails("hdtype = 'ahci'\n", "t.cfg:1:10: ", "hdtype 'ahci' is not supported");
 	vm_fails("vncdisplay = 60000\n", "t.cfg:1:14: ", "between 0 and 59635");
 	vm_fails("vnclisten = '1.2.3.4:99999'\n", "t.cfg:1:13: ", "out of range");
+	vm_fails("vnclisten = '0.0.0.0:1,websocket=0'\n", "t.cfg:1:13: ",
+		 "websocket= needs a TCP port number (1-65535), not '0'");
+	vm_fails("vnclisten = '0.0.0.0:1,websocket=65536'\n", "t.cfg:1:13: ", "not '65536'");
+	vm_fails("vnclisten = '0.0.0.0:1,websocket='\n", "t.cfg:1:13: ", "needs a TCP port");
+	vm_fails("vnclisten = '0.0.0.0:1,websocket'\n", "t.cfg:1:13: ", "option 'websocket' is not");
+	vm_fails("vnclisten = '0.0.0.0:1,password'\n", "t.cfg:1:13: ", "option 'password' is not");
+	vm_fails("vnclisten = '127.0.0.1:1,websocket=5901'\n", "t.cfg:1:13: ",
+		 "websocket=5901 is the VNC port of display :1 itself");
+	vm_fails("vnclisten = ',websocket=6401'\n", "t.cfg:1:13: ", "must name an address");
+	CHECK_EQ(load(&vc, "vnclisten = \"0.0.0.0:1,websocket=6401\"\n"), 0, "vnclisten websocket");
+	CHECK(!strcmp(vc.vnclisten, "0.0.0.0") && vc.vncdisplay == 1 && vc.vnc_websocket == 6401,
+	      "xl's vnclisten: address 0.0.0.0, display 1, WebSocket port 6401");
+	vmconfig_free(&vc);
+	CHECK_EQ(load(&vc, "vnclisten = '::1,websocket=6402'\n"), 0, "IPv6 vnclisten websocket");
+	CHECK(!strcmp(vc.vnclisten, "::1") && vc.vncdisplay == 0 && vc.vnc_websocket == 6402,
+	      "IPv6 address with a WebSocket port");
+	vmconfig_free(&vc);
+	CHECK_EQ(load(&vc, ""), 0, "empty file");
+	CHECK(!strcmp(vc.vnclisten, "127.0.0.1") && !vc.vnc_websocket, "default: loopback, no WebSocket");
+	vmconfig_free(&vc);
 	vm_fails("rtc_timeoffset = 99999999999\n", "t.cfg:1:18: ", "rtc_timeoffset must be between");
 	vm_fails("name = ['x']\n", "t.cfg:1:8: ", "expected a string, not a list");
 	vm_fails("fda = ['x']\n", "t.cfg:1:7: ", "expected a string");
@@ -712,7 +886,7 @@ static void test_print(void)
 	round_trip("winxp", winxp);
 	round_trip("full", "kernel = '/k'\nextra = 'a \"b\" \\'c\\' \\\\ d\\te'\nserial = ['pty', "
 			   "'file:/tmp/x']\nusbdevice = ['tablet', 'mouse']\nsoundhw = 'all'\n"
-			   "rtc_timeoffset = -7200\nfda = ''\nfdb = '/f,b.img,r'\nvnclisten = '::1'\n"
+			   "rtc_timeoffset = -7200\nfda = ''\nfdb = '/f,b.img,r'\nvnclisten = '::1,websocket=6080'\n"
 			   "audio = 'pulse'\nvncpasswd = 'p#w'\nmonitor_path = '/m'\n");
 	round_trip("disk formats", "disk = [ '/a.img,raw,hda,w', 'qcow2:/b.qcow2,hdb,w', '/c.img,hdd,w' ]\n");
 	{
@@ -727,16 +901,16 @@ static void test_print(void)
 		vmconfig_free(&b);
 	}
 	round_trip("odd disk paths",
-		   "disk = [ 'target=/a,b.img,vdev=hda', 'vdev=hdb,target=/c=d.img', 'phy:/dev/sdb,hdd,r',"
+		   "disk = [ 'vdev=hda,target=/a,b.img', 'vdev=hdb,target=/c=d.img', 'phy:/dev/sdb,hdd,r',"
 		   " 'vdev=hdc,devtype=cdrom,target= lead space.iso' ]\n");
 	round_trip("prefix-looking paths",
-		   "disk = [ 'target=file:x.img,vdev=hda', ',hdc:cdrom,r' ]\nfda = 'file:raw:y.img'\n"
+		   "disk = [ 'vdev=hda,target=file:x.img', ',hdc:cdrom,r' ]\nfda = 'file:raw:y.img'\n"
 		   "fdb = 'file:none'\n");
 	round_trip("control characters", "name = 'n'\ncpuid = 'a\\x01b\\x7f'\nkeymap = 'fr\\n'\n");
 
 	/* the round trip keeps the values, not just the text */
 	struct vm_config a, b;
-	load(&a, "disk = [ 'target=/a,b.img,vdev=hda', 'phy:/dev/sdb,hdd,r' ]\nfdb = '/f,b.img,r'\n");
+	load(&a, "disk = [ 'vdev=hda,target=/a,b.img', 'phy:/dev/sdb,hdd,r' ]\nfdb = '/f,b.img,r'\n");
 	p = print_to_string(&a);
 	load(&b, p);
 	CHECK(b.disks[0].path && !strcmp(b.disks[0].path, "/a,b.img") && b.disks[3].phy &&
@@ -765,6 +939,26 @@ static void test_load_file(void)
 	capture_end();
 	CHECK(rc == -1 && said("/nonexistent/vm.cfg: cannot read"), "missing file (%s)", captured);
 	vmconfig_free(&vc);
+
+	/* a FIFO with no writer: refused at once, not waited on (alarm: a hang fails) */
+	char dir[] = "/tmp/vmst-test-fifo-XXXXXX";
+	CHECK(mkdtemp(dir) != NULL, "temp dir");
+	char *fifo = xasprintf("%s/vm.cfg", dir);
+	CHECK_EQ(mkfifo(fifo, 0600), 0, "mkfifo");
+	alarm(10);
+	char e[256] = "";
+	struct cfg *cfg = cfg_parse_file(fifo, e, sizeof(e));
+	alarm(0);
+	char *want = xasprintf("%s: cannot read: a FIFO, not a regular file", fifo);
+	CHECK(!cfg && !strcmp(e, want), "FIFO refused without blocking (%s)", e);
+	free(want);
+	cfg = cfg_parse_file("/dev/null", e, sizeof(e));
+	CHECK(!cfg && strstr(e, "/dev/null: cannot read: a character device"), "device refused (%s)", e);
+	cfg = cfg_parse_file(dir, e, sizeof(e));
+	CHECK(!cfg && strstr(e, ": cannot read: a directory"), "directory refused (%s)", e);
+	unlink(fifo);
+	rmdir(dir);
+	free(fifo);
 }
 
 int main(void)
@@ -779,6 +973,8 @@ int main(void)
 	test_defaults();
 	test_winxp();
 	test_disks();
+	test_disks_xl();
+	test_audio_cpuid();
 	test_values();
 	test_print();
 	test_load_file();
