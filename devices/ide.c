@@ -521,12 +521,6 @@ static int add_drive(struct ide_ctrl *c, const struct disk_spec *ds)
 			file, ds->line, ds->col, cname);
 		return -1;
 	}
-	if (ds->format && strcmp(ds->format, "raw")) {
-		/* never hand a guest an image's metadata as its sectors */
-		fprintf(stderr, "%s:%d:%d: %s: %s images are not supported by this build's block "
-			"layer (raw only)\n", file, ds->line, ds->col, cname, ds->format);
-		return -1;
-	}
 	d->bd = block_new(cd ? BLK_CDROM : BLK_DISK, qname, cname);
 	d->kind = cd ? IDE_CDROM : IDE_DISK;
 	if (ds->path && *ds->path) {
