@@ -1,4 +1,5 @@
 /* vCPU threads: KVM_RUN and the exit dispatch. */
+#include <stdatomic.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -162,7 +163,7 @@ static void *vcpu_thread(void *arg)
 	prctl(PR_SET_NAME, name);
 
 	for (;;) {
-		if (__atomic_load_n(&vm->requests, __ATOMIC_ACQUIRE) && vm_vcpu_check_requests(v))
+		if (atomic_load_explicit(&vm->requests, memory_order_acquire) && vm_vcpu_check_requests(v))
 			break;
 		int r = ioctl(v->fd, KVM_RUN, 0);
 		if (r < 0) {

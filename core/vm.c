@@ -1,4 +1,5 @@
 /* VM lifecycle: KVM set-up, run state, pause barrier, reset, power off. */
+#include <stdatomic.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -298,7 +299,7 @@ static void kick_all(struct vm *vm)
 
 static void update_requests(struct vm *vm)
 {
-	__atomic_store_n(&vm->requests, vm->pause_count > 0 || vm->quit, __ATOMIC_RELEASE);
+	atomic_store_explicit(&vm->requests, vm->pause_count > 0 || vm->quit, memory_order_release);
 }
 
 bool vm_vcpu_check_requests(struct vcpu *v)
