@@ -134,6 +134,8 @@ static void handle_io(struct vcpu *v)
 	for (uint32_t i = 0; i < run->io.count; i++) {
 		iobus_access(&v->vm->pio, run->io.port, data, run->io.size, is_write);
 		data += run->io.size;
+		if (atomic_load_explicit(&v->vm->reset_pending, memory_order_relaxed))
+			break; /* a reset: no further iterations of a REP OUTS */
 	}
 	v->pio_exits++;
 }
@@ -190,7 +192,9 @@ static void *vcpu_thread(void *arg)
 			v->halts++;
 			break;
 		case KVM_EXIT_SHUTDOWN:
-			report_crash(v, "triple fault (shutdown)");
+			/* with a reset pending, the shutdown is that reset */
+			if (!atomic_load(&vm->reset_pending))
+				report_crash(v, "triple fault (shutdown)");
 			break;
 		case KVM_EXIT_SYSTEM_EVENT:
 			if (v->run->system_event.type == KVM_SYSTEM_EVENT_RESET)
