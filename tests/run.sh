@@ -43,7 +43,7 @@ if [ "$tier" = fast ]; then
 	for t in build/tests/fuzz_*; do
 		[ -x "$t" ] || continue
 		n=$(basename "$t")
-		run_one "$n" "$t" -n "${FUZZ_ITERS:-20000}" $(ls tests/fuzz/corpus/"${n#fuzz_}"/* 2>/dev/null)
+		run_one "$n" "$t" -n "${FUZZ_ITERS:-20000}" $(ls tests/fuzz/corpus/"${n#fuzz_}"/* tests/fuzz/regress/"${n#fuzz_}"/* 2>/dev/null)
 	done
 	dir=tests/integration
 else
