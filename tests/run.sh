@@ -93,7 +93,7 @@ fast)
 	for t in build/tests/fuzz_*; do
 		[ -x "$t" ] || continue
 		n=$(basename "$t")
-		run_one "$n" "$t" -n "${FUZZ_ITERS:-20000}" $(ls tests/fuzz/corpus/"${n#fuzz_}"/* 2>/dev/null)
+		run_one "$n" "$t" -n "${FUZZ_ITERS:-20000}" $(ls tests/fuzz/corpus/"${n#fuzz_}"/* tests/fuzz/regress/"${n#fuzz_}"/* 2>/dev/null)
 	done
 	# tests of this machine's own tools (the emulated host itself)
 	for t in tests/host/*.sh; do
