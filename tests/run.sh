@@ -47,7 +47,7 @@ run_one() { # name command...
 	# inside the emulated host build/tmp is gone afterwards: keep a failed
 	# test's small files (logs, COM1, screens) beside its log
 	if [ -n "${VMST_IN_KVMHOST:-}" ] && [ "$f" -gt 0 ] && [ -d "build/tmp/$name" ]; then
-		(cd "build/tmp/$name" && find . -type f -size -1M | tar -cf - -T - 2>/dev/null) |
+		(cd "build/tmp/$name" && find . -type f -size -1024k | tar -cf - -T - 2>/dev/null) |
 			(mkdir -p "$out/$name.files" && tar -xf - -C "$out/$name.files")
 	fi
 	echo "   ($name: $(( $(date +%s) - start ))s, log $log)"

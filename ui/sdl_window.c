@@ -652,14 +652,20 @@ static int sdlw_ui_init(void)
 	SDL_SetHint(SDL_HINT_MOUSE_FOCUS_CLICKTHROUGH, "1");
 	/* relative motion in window points: pointer() scales it to guest pixels itself */
 	SDL_SetHint(SDL_HINT_MOUSE_RELATIVE_SCALING, "0");
+	const char *want = getenv("SDL_VIDEODRIVER");
+	const char *x11 = getenv("DISPLAY"), *wl = getenv("WAYLAND_DISPLAY");
+	bool no_display = !(x11 && *x11) && !(wl && *wl) && !(want && *want);
 	if (SDL_InitSubSystem(SDL_INIT_VIDEO) < 0) {
-		msg_error("SDL: %s (is DISPLAY set?)", SDL_GetError());
+		/* SDL's own words depend on which drivers it tried: name the cause */
+		if (no_display)
+			msg_error("SDL: no display to open a window on (DISPLAY and WAYLAND_DISPLAY are unset)");
+		else
+			msg_error("SDL: %s", SDL_GetError());
 		return -1;
 	}
 	/* With no display SDL falls back to its off-screen driver: a window
 	 * nobody can see. Refuse that unless SDL_VIDEODRIVER asked for it. */
 	const char *drv = SDL_GetCurrentVideoDriver();
-	const char *want = getenv("SDL_VIDEODRIVER");
 	if (drv && (!strcmp(drv, "offscreen") || !strcmp(drv, "dummy")) && !(want && *want)) {
 		msg_error("SDL: no display to open a window on (DISPLAY and WAYLAND_DISPLAY are unset)");
 		SDL_QuitSubSystem(SDL_INIT_VIDEO);
