@@ -6,6 +6,8 @@
 #   make bench      figures side by side with qemu-system-x86_64 -enable-kvm
 #   make bench-slow the same with the Linux boot figure (minutes)
 #   make run        install, build and run the manager on the bundled demo VM
+#   make fuzz       clang + libFuzzer on every fuzz target for FUZZ_SECONDS
+#                   each (default 300), new inputs merged into the corpora
 
 CC      ?= gcc
 B       := build
@@ -47,7 +49,7 @@ FUZZERS := $(patsubst tests/fuzz/%.c,$(B)/tests/%,$(wildcard tests/fuzz/fuzz_*.c
 # A test binary finds the plugin tables linked into it (dlsym, ui/plugin.c).
 TEST_LDFLAGS := '-Wl,--export-dynamic-symbol=vmst_plugin_*'
 
-.PHONY: all setup check check-slow bench bench-slow run clean tests
+.PHONY: all setup check check-slow bench bench-slow run clean tests fuzz fuzz-build
 all: vmstation $(PLUGINS)
 
 # The binary exports only what the plugins call (listed from their objects'
@@ -87,11 +89,36 @@ $(B)/tests/test_%: tests/unit/test_%.c $(wildcard tests/unit/*.h) $(B)/libvmst-a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SAN) -Itests/unit $(TEST_LDFLAGS) -o $@ $< -Wl,--whole-archive $(B)/libvmst-asan.a -Wl,--no-whole-archive $(LDLIBS)
 
-$(B)/tests/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/driver.c $(B)/libvmst-asan.a
+$(B)/tests/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/driver.c $(wildcard tests/fuzz/*.h) $(B)/libvmst-asan.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SAN) $(TEST_LDFLAGS) -o $@ $< tests/fuzz/driver.c -Wl,--whole-archive $(B)/libvmst-asan.a -Wl,--no-whole-archive $(LDLIBS)
 
 tests: vmstation $(PLUGINS) $(UNITS) $(FUZZERS)
+
+# Coverage-guided fuzzing: the same targets linked with libFuzzer instead of
+# tests/fuzz/driver.c, every object built with clang's coverage hooks.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 300
+FUZZ_TARGETS ?= $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+LF_SAN   := $(SAN) -fsanitize=fuzzer-no-link
+LFOBJS   := $(LIBSRCS:%.c=$(B)/libfuzzer/%.o)
+LFBINS   := $(FUZZ_TARGETS:%=$(B)/libfuzzer/fuzz_%)
+
+$(B)/libfuzzer/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CFLAGS) $(LF_SAN) -c -o $@ $<
+
+$(B)/libvmst-libfuzzer.a: $(LFOBJS)
+	rm -f $@ && ar rcs $@ $^
+
+$(B)/libfuzzer/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard tests/fuzz/*.h) $(B)/libvmst-libfuzzer.a
+	$(FUZZ_CC) $(CFLAGS) $(SAN) -fsanitize=fuzzer -Itests/fuzz $(TEST_LDFLAGS) -o $@ $< -Wl,--whole-archive $(B)/libvmst-libfuzzer.a -Wl,--no-whole-archive $(LDLIBS)
+
+fuzz-build: $(LFBINS)
+
+fuzz: setup
+	@$(MAKE) -j2 --no-print-directory fuzz-build
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/libfuzzer.sh $(FUZZ_TARGETS)
 
 setup:
 	@sh tests/setup.sh
@@ -119,4 +146,4 @@ run: setup
 clean:
 	rm -rf $(B) vmstation
 
--include $(OBJS:.o=.d) $(PICOBJS:.o=.d) $(ASANOBJS:.o=.d)
+-include $(OBJS:.o=.d) $(PICOBJS:.o=.d) $(ASANOBJS:.o=.d) $(LFOBJS:.o=.d)

@@ -1,7 +1,8 @@
 /*
- * Raw image back end: open/eject/change of media, bounded reads and writes,
+ * Image back end: open/eject/change of media, bounded reads and writes,
  * flush, and one worker thread per drive for transfers that should not run
- * on a vCPU thread.
+ * on a vCPU thread. Raw media are read and written here; qcow2 media go
+ * through core/qcow2.c.
  *
  * bd->lock guards the medium (fd, path, size, tray) and is held across each
  * pread/pwrite, so an eject from the monitor waits for the chunk in flight
@@ -19,6 +20,7 @@
 #include <unistd.h>
 
 #include "block.h"
+#include "qcow2.h"
 #include "util.h"
 
 struct block_worker {
@@ -96,6 +98,7 @@ void block_free(struct blockdev *bd)
 	pthread_join(w->thread, NULL);
 	if (bd->fd >= 0)
 		close(bd->fd);
+	qcow2_close(bd->qcow);
 	free(bd->path);
 	pthread_mutex_destroy(&bd->lock);
 	pthread_mutex_destroy(&w->lock);
@@ -130,9 +133,14 @@ void block_drain(struct blockdev *bd)
  * Open an image for a drive: a regular file or a block device. Fills *fd and
  * *size, or writes a message for the person who configured it.
  */
-static int open_image(const char *path, bool readonly, int *fd, uint64_t *size,
-		      char *err, size_t errlen)
+static int open_image(const char *path, bool readonly, const char *format, int *fd,
+		      struct qcow2 **qcow, uint64_t *size, char *err, size_t errlen)
 {
+	*qcow = NULL;
+	if (format && *format && strcmp(format, "raw") && strcmp(format, "qcow2")) {
+		snprintf(err, errlen, "image format '%s' is not supported (raw or qcow2)", format);
+		return -1;
+	}
 	struct stat st;
 	if (!path || !*path) {
 		snprintf(err, errlen, "no image file given");
@@ -167,6 +175,18 @@ static int open_image(const char *path, bool readonly, int *fd, uint64_t *size,
 		close(f);
 		return -1;
 	}
+	bool qcow2 = format && !strcmp(format, "qcow2");
+	if (!format || !*format)
+		qcow2 = S_ISREG(st.st_mode) && qcow2_probe_fd(f);
+	if (qcow2) {
+		close(f);
+		*qcow = qcow2_open(path, readonly, err, errlen);
+		if (!*qcow)
+			return -1;
+		*fd = -1;
+		*size = qcow2_size(*qcow);
+		return 0;
+	}
 	*fd = f;
 	*size = sz;
 	return 0;
@@ -179,17 +199,20 @@ static void notify(struct blockdev *bd, bool eject_request)
 }
 
 /* Open path and make it the medium, closing the old one; a change also unlocks the tray. */
-static int put_medium(struct blockdev *bd, const char *path, bool readonly, bool unlock,
-		      char *err, size_t errlen)
+static int put_medium(struct blockdev *bd, const char *path, bool readonly, const char *format,
+		      bool unlock, char *err, size_t errlen)
 {
 	int fd;
 	uint64_t size;
-	if (open_image(path, readonly, &fd, &size, err, errlen) < 0)
+	struct qcow2 *qcow;
+	if (open_image(path, readonly, format, &fd, &qcow, &size, err, errlen) < 0)
 		return -1;
 	pthread_mutex_lock(&bd->lock);
 	int old = bd->fd;
+	struct qcow2 *oldq = bd->qcow;
 	free(bd->path);
 	bd->fd = fd;
+	bd->qcow = qcow;
 	bd->path = xstrdup(path);
 	bd->readonly = readonly;
 	bd->size = size;
@@ -200,13 +223,20 @@ static int put_medium(struct blockdev *bd, const char *path, bool readonly, bool
 	pthread_mutex_unlock(&bd->lock);
 	if (old >= 0)
 		close(old);
+	qcow2_close(oldq);
 	notify(bd, false);
 	return 0;
 }
 
 int block_insert(struct blockdev *bd, const char *path, bool readonly, char *err, size_t errlen)
 {
-	return put_medium(bd, path, readonly, false, err, errlen);
+	return put_medium(bd, path, readonly, NULL, false, err, errlen);
+}
+
+int block_insert_fmt(struct blockdev *bd, const char *path, bool readonly, const char *format,
+		     char *err, size_t errlen)
+{
+	return put_medium(bd, path, readonly, format, false, err, errlen);
 }
 
 int block_eject(struct blockdev *bd, bool force, char *err, size_t errlen)
@@ -225,7 +255,9 @@ int block_eject(struct blockdev *bd, bool force, char *err, size_t errlen)
 		return -1;
 	}
 	int old = bd->fd;
+	struct qcow2 *oldq = bd->qcow;
 	bd->fd = -1;
+	bd->qcow = NULL;
 	free(bd->path);
 	bd->path = NULL;
 	bd->size = 0;
@@ -235,6 +267,7 @@ int block_eject(struct blockdev *bd, bool force, char *err, size_t errlen)
 	pthread_mutex_unlock(&bd->lock);
 	if (old >= 0)
 		close(old);
+	qcow2_close(oldq);
 	notify(bd, false);
 	return 0;
 }
@@ -245,7 +278,17 @@ int block_change(struct blockdev *bd, const char *path, bool readonly, char *err
 		snprintf(err, errlen, "Device '%s' is not removable", bd->qname);
 		return -1;
 	}
-	return put_medium(bd, path, readonly, true, err, errlen);
+	return put_medium(bd, path, readonly, NULL, true, err, errlen);
+}
+
+int block_change_fmt(struct blockdev *bd, const char *path, bool readonly, const char *format,
+		     char *err, size_t errlen)
+{
+	if (!bd->removable) {
+		snprintf(err, errlen, "Device '%s' is not removable", bd->qname);
+		return -1;
+	}
+	return put_medium(bd, path, readonly, format, true, err, errlen);
 }
 
 int block_set_tray(struct blockdev *bd, bool open)
@@ -263,7 +306,7 @@ int block_set_tray(struct blockdev *bd, bool open)
 /* Caller holds bd->lock. */
 static bool usable(struct blockdev *bd)
 {
-	return bd->fd >= 0 && !bd->tray_open;
+	return (bd->fd >= 0 || bd->qcow) && !bd->tray_open;
 }
 
 ssize_t block_read(struct blockdev *bd, uint64_t off, void *buf, size_t len)
@@ -278,6 +321,17 @@ ssize_t block_read(struct blockdev *bd, uint64_t off, void *buf, size_t len)
 		pthread_mutex_unlock(&bd->lock);
 		errno = EIO;
 		return -1;
+	}
+	if (bd->qcow) {
+		int r = qcow2_read(bd->qcow, off, buf, len);
+		pthread_mutex_unlock(&bd->lock);
+		if (r < 0) {
+			errno = EIO;
+			return -1;
+		}
+		bd->rd_bytes += len;
+		bd->rd_ops++;
+		return (ssize_t)len;
 	}
 	size_t done = 0;
 	while (done < len) {
@@ -319,6 +373,17 @@ ssize_t block_write(struct blockdev *bd, uint64_t off, const void *buf, size_t l
 		errno = EIO;
 		return -1;
 	}
+	if (bd->qcow) {
+		int r = qcow2_write(bd->qcow, off, buf, len);
+		pthread_mutex_unlock(&bd->lock);
+		if (r < 0) {
+			errno = EIO;
+			return -1;
+		}
+		bd->wr_bytes += len;
+		bd->wr_ops++;
+		return (ssize_t)len;
+	}
 	size_t done = 0;
 	while (done < len) {
 		ssize_t n = pwrite(bd->fd, (const char *)buf + done, len - done,
@@ -338,10 +403,26 @@ ssize_t block_write(struct blockdev *bd, uint64_t off, const void *buf, size_t l
 	return (ssize_t)len;
 }
 
+/* The vector through the qcow2 back end, one segment at a time. */
+static int rw_vec_qcow2(struct qcow2 *q, bool write, uint64_t off, const struct iovec *iov,
+			int n)
+{
+	for (int i = 0; i < n; i++) {
+		int r = write ? qcow2_write(q, off, iov[i].iov_base, iov[i].iov_len)
+			      : qcow2_read(q, off, iov[i].iov_base, iov[i].iov_len);
+		if (r < 0)
+			return -1;
+		off += iov[i].iov_len;
+	}
+	return 0;
+}
+
 /* preadv/pwritev until the whole vector is done; caller holds bd->lock. */
 static int rw_vec(struct blockdev *bd, bool write, uint64_t off, const struct iovec *in,
 		  int n, size_t total)
 {
+	if (bd->qcow)
+		return rw_vec_qcow2(bd->qcow, write, off, in, n);
 	struct iovec iov[64];
 	if (n > 64)
 		return -1;
@@ -423,7 +504,7 @@ int block_flush(struct blockdev *bd)
 		errno = ENOMEDIUM;
 		return -1;
 	}
-	int r = bd->readonly ? 0 : fdatasync(bd->fd);
+	int r = bd->readonly ? 0 : bd->qcow ? qcow2_flush(bd->qcow) : fdatasync(bd->fd);
 	pthread_mutex_unlock(&bd->lock);
 	bd->flush_ops++;
 	if (r < 0)

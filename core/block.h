@@ -1,5 +1,6 @@
 /*
- * Raw image back end for disks, CD-ROMs and floppies, with live media change.
+ * Image back end for disks, CD-ROMs and floppies, with live media change:
+ * raw files and block devices, and qcow2 images (core/qcow2.h).
  *
  * A blockdev is a drive; it may hold a medium (an open image) or be empty.
  * Devices read and write through it; the monitor ejects and changes media
@@ -22,7 +23,8 @@ struct blockdev {
 	bool removable;
 
 	pthread_mutex_t lock;    /* guards the fields below */
-	int fd;                  /* -1 when empty */
+	int fd;                  /* raw medium, or -1 */
+	struct qcow2 *qcow;      /* qcow2 medium, or NULL; empty when both are unset */
 	char *path;              /* current medium or NULL */
 	bool readonly;
 	uint64_t size;           /* bytes */
@@ -43,6 +45,12 @@ void block_free(struct blockdev *bd);
 /* Open an image: 0, or -1 with a clear message in err (missing, directory, permission). */
 int block_insert(struct blockdev *bd, const char *path, bool readonly, char *err, size_t errlen);
 /*
+ * The same with a format: "raw", "qcow2", or NULL/"" to probe (a file whose
+ * first bytes are QFI\xfb is qcow2, anything else raw).
+ */
+int block_insert_fmt(struct blockdev *bd, const char *path, bool readonly, const char *format,
+		     char *err, size_t errlen);
+/*
  * Eject: 0 on success; -1 with QEMU's message in err ("Device 'ide1-cd0' is
  * locked and force was not specified, wait for tray to open and try again")
  * when locked and !force, in which case the device is asked to release it.
@@ -50,6 +58,14 @@ int block_insert(struct blockdev *bd, const char *path, bool readonly, char *err
 int block_eject(struct blockdev *bd, bool force, char *err, size_t errlen);
 /* change: eject (forced) then insert; on failure the current medium stays. */
 int block_change(struct blockdev *bd, const char *path, bool readonly, char *err, size_t errlen);
+/* The same with a format as for block_insert_fmt (NULL: probe). */
+int block_change_fmt(struct blockdev *bd, const char *path, bool readonly, const char *format,
+		     char *err, size_t errlen);
+/* An image is attached (raw or qcow2), whatever the tray; caller holds bd->lock. */
+static inline bool block_attached_locked(const struct blockdev *bd)
+{
+	return bd->fd >= 0 || bd->qcow;
+}
 
 /* I/O on the current medium. -1 (errno EIO/ENOMEDIUM/EROFS) on failure or out of range. */
 ssize_t block_read(struct blockdev *bd, uint64_t off, void *buf, size_t len);

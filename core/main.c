@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "img_cmd.h"
 #include "util.h"
 #include "vm.h"
 #include "vmconfig.h"
@@ -26,6 +27,7 @@ static void usage(FILE *out)
 		"  vmstation [--config FILE]      open the manager panel on vmstation.conf\n"
 		"  vmstation run FILE.cfg [opts]  run one VM (xl.cfg syntax) without the panel\n"
 		"  vmstation check FILE.cfg       validate a VM file and print its effective configuration\n"
+		"  vmstation img create|info|convert|commit ...  disk images (raw, qcow2)\n"
 		"  vmstation view HOST:DISPLAY    open a VNC server's screen in a window\n"
 		"  vmstation --help | --version\n"
 		"\n"
@@ -197,6 +199,8 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (argc >= 2 && !strcmp(argv[1], "check"))
 		return cmd_check(argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "img"))
+		return cmd_img(argc - 1, argv + 1);
 	if (argc >= 2 && !strcmp(argv[1], "view"))
 		return viewer_main(argc - 1, argv + 1);
 	if (argc >= 2 && argv[1][0] != '-') {

@@ -1,4 +1,5 @@
 /* vCPU threads: KVM_RUN and the exit dispatch. */
+#include <stdatomic.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -133,6 +134,8 @@ static void handle_io(struct vcpu *v)
 	for (uint32_t i = 0; i < run->io.count; i++) {
 		iobus_access(&v->vm->pio, run->io.port, data, run->io.size, is_write);
 		data += run->io.size;
+		if (atomic_load_explicit(&v->vm->reset_pending, memory_order_relaxed))
+			break; /* a reset: no further iterations of a REP OUTS */
 	}
 	v->pio_exits++;
 }
@@ -162,7 +165,7 @@ static void *vcpu_thread(void *arg)
 	prctl(PR_SET_NAME, name);
 
 	for (;;) {
-		if (__atomic_load_n(&vm->requests, __ATOMIC_ACQUIRE) && vm_vcpu_check_requests(v))
+		if (atomic_load_explicit(&vm->requests, memory_order_acquire) && vm_vcpu_check_requests(v))
 			break;
 		int r = ioctl(v->fd, KVM_RUN, 0);
 		if (r < 0) {
@@ -189,7 +192,9 @@ static void *vcpu_thread(void *arg)
 			v->halts++;
 			break;
 		case KVM_EXIT_SHUTDOWN:
-			report_crash(v, "triple fault (shutdown)");
+			/* with a reset pending, the shutdown is that reset */
+			if (!atomic_load(&vm->reset_pending))
+				report_crash(v, "triple fault (shutdown)");
 			break;
 		case KVM_EXIT_SYSTEM_EVENT:
 			if (v->run->system_event.type == KVM_SYSTEM_EVENT_RESET)

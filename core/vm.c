@@ -1,4 +1,5 @@
 /* VM lifecycle: KVM set-up, run state, pause barrier, reset, power off. */
+#include <stdatomic.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -308,7 +309,7 @@ static void kick_all(struct vm *vm)
 
 static void update_requests(struct vm *vm)
 {
-	__atomic_store_n(&vm->requests, vm->pause_count > 0 || vm->quit, __ATOMIC_RELEASE);
+	atomic_store_explicit(&vm->requests, vm->pause_count > 0 || vm->quit, memory_order_release);
 }
 
 bool vm_vcpu_check_requests(struct vcpu *v)
@@ -528,10 +529,36 @@ void vm_request_poweroff(struct vm *vm)
 	evloop_call(vm->loop, do_poweroff, vm);
 }
 
-/* The guest asked for a reset (0xCF9, keyboard controller, ACPI): on_reboot decides. */
+static void do_reboot_unhold(void *opaque)
+{
+	struct vm *vm = opaque;
+	do_reboot(vm);
+	atomic_store(&vm->reset_pending, false);
+	pause_release(vm);
+}
+
+/*
+ * The guest asked for a reset (0xCF9 and the ACPI reset register, the
+ * keyboard controller's 0xFE, port 0x92, a KVM reset event): on_reboot
+ * decides. On real hardware the reset line drops at once, so no vCPU may
+ * run another guest instruction: the vCPUs are held (the caller's own
+ * thread parks before it re-enters KVM_RUN) until on_reboot's action is done,
+ * and a triple fault racing in meanwhile is this reset (vcpu.c).
+ */
 void vm_request_reboot(struct vm *vm)
 {
-	evloop_call(vm->loop, do_reboot, vm);
+	pthread_mutex_lock(&vm->state_lock);
+	bool first = !atomic_load(&vm->reset_pending);
+	if (first) {
+		atomic_store(&vm->reset_pending, true);
+		vm->pause_count++;
+		update_requests(vm);
+	}
+	pthread_mutex_unlock(&vm->state_lock);
+	if (!first)
+		return; /* one reset at a time: a guest cannot queue more */
+	kick_all(vm);
+	evloop_call(vm->loop, do_reboot_unhold, vm);
 }
 
 void vm_request_quit(struct vm *vm)

@@ -117,6 +117,7 @@ struct vm {
 	unsigned pause_count;    /* pause holders (user pause, reset, ...) */
 	bool user_paused, quit, finished;
 	_Atomic int requests;    /* non-zero: vCPUs must look at the fields above */
+	_Atomic bool reset_pending; /* the guest asked for a reset; vCPUs held */
 	struct kvm_clock_data *paused_clock;
 	struct vm_kvm_reset *kvm_reset; /* irqchip/PIT power-on state */
 	char crash_reason[128];

@@ -282,6 +282,8 @@ static int check_disk_words(struct disk_words *w, struct disk_spec *d, char *not
 	d->readonly = ro || w->cdrom; /* CDs are read-only media */
 	d->phy = w->phy;
 	d->format = xstrdup(!strcmp(format, "empty") ? "raw" : format);
+	/* a format written in the spec turns off probing the image's magic */
+	d->format_set = w->format && *w->format && strcmp(w->format, "empty");
 	return 0;
 }
 

@@ -73,11 +73,14 @@ void vmc_print_disks(const struct vm_config *vc, FILE *out)
 		const char *path = d->path ? d->path : "";
 		bool cd = d->kind == DISK_CDROM;
 		char *spec;
+		/* format= when the file gave one (it turns probing off) or when not raw */
+		const char *fmt = d->format ? d->format : "raw";
+		bool show = d->format_set || strcmp(fmt, "raw");
 		if (!*path)
 			spec = xasprintf(",hd%c%s,%s", 'a' + i, cd ? ":cdrom" : "", d->readonly ? "r" : "w");
-		else if (needs_target_form(path) || (d->format && strcmp(d->format, "raw")))
-			spec = xasprintf("format=%s,vdev=hd%c,access=%s%s%s,target=%s",
-					 d->format ? d->format : "raw", 'a' + i,
+		else if (needs_target_form(path) || show)
+			spec = xasprintf("%s%s%svdev=hd%c,access=%s%s%s,target=%s",
+					 show ? "format=" : "", show ? fmt : "", show ? "," : "", 'a' + i,
 					 d->readonly ? "ro" : "rw", cd ? ",devtype=cdrom" : "",
 					 d->phy ? ",backendtype=phy" : "", path);
 		else

@@ -411,7 +411,7 @@ static uint32_t build_event_status(struct ide_drive *d, const uint8_t *cdb)
 	}
 	bool medium, open;
 	pthread_mutex_lock(&d->bd->lock);
-	medium = d->bd->fd >= 0;
+	medium = block_attached_locked(d->bd);
 	open = d->bd->tray_open;
 	pthread_mutex_unlock(&d->bd->lock);
 	b[1] = 6;

@@ -133,7 +133,7 @@ static void update(struct i8042 *c)
 static void system_reset(struct i8042 *c)
 {
 	c->resets++;
-	vm_request_reset(c->vm);
+	vm_request_reboot(c->vm); /* a guest reset: on_reboot decides */
 }
 
 uint64_t i8042_reset_requests(struct i8042 *c)

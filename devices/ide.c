@@ -521,17 +521,12 @@ static int add_drive(struct ide_ctrl *c, const struct disk_spec *ds)
 			file, ds->line, ds->col, cname);
 		return -1;
 	}
-	if (ds->format && strcmp(ds->format, "raw")) {
-		/* never hand a guest an image's metadata as its sectors */
-		fprintf(stderr, "%s:%d:%d: %s: %s images are not supported by this build's block "
-			"layer (raw only)\n", file, ds->line, ds->col, cname, ds->format);
-		return -1;
-	}
 	d->bd = block_new(cd ? BLK_CDROM : BLK_DISK, qname, cname);
 	d->kind = cd ? IDE_CDROM : IDE_DISK;
 	if (ds->path && *ds->path) {
 		char err[512];
-		if (block_insert(d->bd, ds->path, cd || ds->readonly, err, sizeof(err)) < 0) {
+		if (block_insert_fmt(d->bd, ds->path, cd || ds->readonly,
+				     ds->format_set ? ds->format : NULL, err, sizeof(err)) < 0) {
 			fprintf(stderr, "%s:%d:%d: %s: %s\n", file, ds->line, ds->col, cname, err);
 			block_free(d->bd);
 			d->bd = NULL;

@@ -35,6 +35,8 @@
 #define HDR_PREF_ADDRESS  0x258
 #define HDR_INIT_SIZE     0x260
 
+#define XLF_KERNEL_64     0x01    /* xloadflags (2.12+): 64-bit entry at +0x200 */
+
 #define LOADFLAG_LOADED_HIGH 0x01
 #define LOADFLAG_CAN_USE_HEAP 0x80
 
@@ -48,12 +50,23 @@ struct bzimage_info {
 	uint32_t cmdline_size;     /* including the NUL */
 	uint32_t init_size;        /* memory the kernel needs from its load address */
 	uint64_t pref_address;
+	/*
+	 * classic: no payload to unpack on the host (protocol before 2.08, or
+	 * payload_length 0): the protected-mode part [setup_size, file end) is
+	 * loaded at 1 MiB as a boot loader of the time did, and entered at
+	 * code32_start (or at +0x200 in long mode if xloadflags has
+	 * XLF_KERNEL_64).
+	 */
+	int classic;
+	uint32_t pm_len;           /* protected-mode part, classic images */
+	uint32_t code32_start;
+	uint16_t xloadflags;       /* 0 before 2.12 */
 };
 
 /*
- * 1 if img is a bzImage whose payload we can use (fills bi), 0 if it does
- * not carry the setup-header signature at all, -1 if it does but is
- * malformed or too old (message in err).
+ * 1 if img is a bzImage we can load (fills bi), 0 if it does not carry the
+ * setup-header signature at all, -1 if it does but is malformed (message in
+ * err). Every field is read only if the image's protocol version has it.
  */
 int bzimage_parse(const uint8_t *img, size_t len, struct bzimage_info *bi,
 		  char *err, size_t errlen);

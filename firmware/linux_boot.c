@@ -231,6 +231,48 @@ static const char *path_name(enum lb_path p)
 	return "?";
 }
 
+/*
+ * A bzImage with no payload to unpack (bi->classic): its protected-mode
+ * part goes to 1 MiB, as boot loaders did before 2.08, and is entered at
+ * code32_start in flat 32-bit mode or, if xloadflags offers XLF_KERNEL_64,
+ * at its start + 0x200 in long mode (boot.rst, "64-bit boot protocol").
+ */
+static int load_classic(struct vm *vm, const uint8_t *img, const struct bzimage_info *bi,
+			struct lb_result *r, char *err, size_t errlen)
+{
+	uint64_t lo = LB_KERNEL_MIN, hi = lo + bi->pm_len;
+	if (hi > vm->low_ram) {
+		snprintf(err, errlen, "bzImage protected-mode code (%u bytes) does not fit in "
+			 "guest RAM above 1 MiB", bi->pm_len);
+		return -1;
+	}
+	if (bi->xloadflags & XLF_KERNEL_64) {
+		if (bi->pm_len <= 0x200) {
+			snprintf(err, errlen, "bzImage offers a 64-bit entry at +0x200 but its "
+				 "protected-mode code is only %u bytes", bi->pm_len);
+			return -1;
+		}
+		r->path = LB_PATH_LINUX64;
+		r->entry = lo + 0x200;
+	} else {
+		if (bi->code32_start < lo || bi->code32_start >= hi) {
+			snprintf(err, errlen, "bzImage code32_start %#x lies outside its "
+				 "protected-mode code [%#llx-%#llx)", bi->code32_start,
+				 (unsigned long long)lo, (unsigned long long)hi);
+			return -1;
+		}
+		r->path = LB_PATH_LINUX32;
+		r->entry = bi->code32_start;
+	}
+	if (vm_write_guest(vm, lo, img + bi->setup_size, bi->pm_len) < 0) {
+		snprintf(err, errlen, "bzImage: cannot write guest memory at 1 MiB");
+		return -1;
+	}
+	r->kernel_lo = lo;
+	r->kernel_hi = hi;
+	return 0;
+}
+
 int linux_boot_load_image(struct vm *vm, const uint8_t *img, size_t len,
 			  const uint8_t *initrd, size_t initrd_len,
 			  const struct kvm_sregs *power_on, struct lb_result *r,
@@ -259,28 +301,44 @@ int linux_boot_load_image(struct vm *vm, const uint8_t *img, size_t len,
 			return -1;
 		}
 		from_bz = true;
-		char pw[120];
-		if (bzimage_payload(img, &bi, &elf, &elf_len, &owned, pw, sizeof(pw),
-				    err, errlen) < 0)
-			return -1;
-		snprintf(what, sizeof(what), "bzImage (protocol %u.%02u, %s)",
-			 bi.version >> 8, bi.version & 0xff, pw);
+		if (bi.classic) {
+			if (load_classic(vm, img, &bi, r, err, errlen) < 0)
+				return -1;
+			snprintf(what, sizeof(what), "bzImage (protocol %u.%02u, protected-mode "
+				 "code loaded at 1 MiB)", bi.version >> 8, bi.version & 0xff);
+		} else {
+			char pw[120];
+			if (bzimage_payload(img, &bi, &elf, &elf_len, &owned, pw, sizeof(pw),
+					    err, errlen) < 0)
+				return -1;
+			snprintf(what, sizeof(what), "bzImage (protocol %u.%02u, %s)",
+				 bi.version >> 8, bi.version & 0xff, pw);
+		}
 	}
 
-	struct elf_image ei;
-	char eerr[200];
-	if (elf_parse(elf, elf_len, &ei, eerr, sizeof(eerr)) < 0) {
-		snprintf(err, errlen, "%s%s", from_bz ? "bzImage payload: " : "", eerr);
-		goto out;
+	/* what the rest needs of the kernel: its extent, class, whether Linux */
+	int bits = r->path == LB_PATH_LINUX64 ? 64 : 32;
+	bool is_linux = true;
+	const char *kind = " Linux";
+	if (!from_bz || !bi.classic) {
+		struct elf_image ei;
+		char eerr[200];
+		if (elf_parse(elf, elf_len, &ei, eerr, sizeof(eerr)) < 0) {
+			snprintf(err, errlen, "%s%s", from_bz ? "bzImage payload: " : "", eerr);
+			goto out;
+		}
+		r->path = choose_path(&ei, from_bz);
+		if (elf_load(vm, elf, elf_len, LB_KERNEL_MIN, eerr, sizeof(eerr)) < 0) {
+			snprintf(err, errlen, "%s", eerr);
+			goto out;
+		}
+		r->kernel_lo = ei.lo;
+		r->kernel_hi = ei.hi;
+		r->entry = r->path == LB_PATH_PVH ? ei.pvh_entry : ei.entry;
+		bits = ei.bits;
+		is_linux = ei.is_linux;
+		kind = ei.is_linux ? " Linux" : ei.has_pvh ? " PVH" : "";
 	}
-	r->path = choose_path(&ei, from_bz);
-	if (elf_load(vm, elf, elf_len, LB_KERNEL_MIN, eerr, sizeof(eerr)) < 0) {
-		snprintf(err, errlen, "%s", eerr);
-		goto out;
-	}
-	r->kernel_lo = ei.lo;
-	r->kernel_hi = ei.hi;
-	r->entry = r->path == LB_PATH_PVH ? ei.pvh_entry : ei.entry;
 
 	/* command line */
 	const char *cmdline = vm->cfg && vm->cfg->cmdline ? vm->cfg->cmdline : "";
@@ -303,9 +361,9 @@ int linux_boot_load_image(struct vm *vm, const uint8_t *img, size_t len,
 		if (r->path == LB_PATH_PVH)
 			max_addr = UINT32_MAX;
 		top = MIN(top, max_addr + 1);
-		uint64_t kend = ei.hi;
+		uint64_t kend = r->kernel_hi;
 		if (from_bz && bi.init_size)
-			kend = MAX(kend, ei.lo + bi.init_size);
+			kend = MAX(kend, r->kernel_lo + bi.init_size);
 		kend = MAX(kend, (uint64_t)LB_KERNEL_MIN);
 		kend = (kend + 0xFFF) & ~0xFFFull;
 		if (initrd_len > top || ((top - initrd_len) & ~0xFFFull) < kend) {
@@ -345,7 +403,7 @@ int linux_boot_load_image(struct vm *vm, const uint8_t *img, size_t len,
 	}
 	/* A Linux kernel expects what the BIOS it skipped would have left in
 	 * the keyboard controller (translation on: "AT Translated Set 2"). */
-	struct i8042 *kbc = ei.is_linux ? vm_lookup(vm, "i8042") : NULL;
+	struct i8042 *kbc = is_linux ? vm_lookup(vm, "i8042") : NULL;
 	if (kbc)
 		i8042_post_done(kbc);
 	if (r->path == LB_PATH_PVH) {
@@ -362,9 +420,10 @@ int linux_boot_load_image(struct vm *vm, const uint8_t *img, size_t len,
 	if (r->initrd_size)
 		snprintf(ird, sizeof(ird), ", initrd %.1f MiB at %#llx", r->initrd_size / (double)MIB,
 			 (unsigned long long)r->initrd_addr);
-	snprintf(r->desc, sizeof(r->desc), "%s, ELF%d%s [%#llx-%#llx), %s, entry %#llx%s%s",
-		 what, ei.bits, ei.is_linux ? " Linux" : ei.has_pvh ? " PVH" : "",
-		 (unsigned long long)ei.lo, (unsigned long long)ei.hi, path_name(r->path),
+	snprintf(r->desc, sizeof(r->desc), "%s, %s%d%s [%#llx-%#llx), %s, entry %#llx%s%s",
+		 what, from_bz && bi.classic ? "bits " : "ELF", bits, kind,
+		 (unsigned long long)r->kernel_lo, (unsigned long long)r->kernel_hi,
+		 path_name(r->path),
 		 (unsigned long long)r->entry, ird, acpi ? ", ACPI RSDP at 0xf0000" : ", no ACPI");
 	rc = 0;
 out:

@@ -4,6 +4,9 @@
  * point, without firmware. Accepted images:
  *   - bzImage (boot protocol >= 2.08): the payload is decompressed on the host
  *     (gzip, xz, lzma, zstd) and the vmlinux ELF inside is loaded;
+ *   - bzImage without a payload (protocol 2.00 to 2.07, or payload_length 0):
+ *     the protected-mode part is loaded at 1 MiB and entered at code32_start
+ *     (32-bit) or at +0x200 in long mode if xloadflags offers XLF_KERNEL_64;
  *   - ELF vmlinux, 32- or 64-bit;
  *   - ELF with a Xen PVH entry note (our tests/guests/pvh.inc programs).
  * Entry paths (see linux_boot_describe for the one used):

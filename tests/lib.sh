@@ -71,6 +71,18 @@ find_window() {
 	return 1
 }
 
+# focus_window WIN: give WIN the X input focus and wait until the server
+# says it has it (a just-mapped window refuses focus; 30 s at most)
+focus_window() {
+	_i=0
+	while [ $_i -lt 300 ]; do
+		xdotool windowfocus "$1" 2>/dev/null
+		[ "$(xdotool getwindowfocus 2>/dev/null)" = "$1" ] && return 0
+		sleep 0.1; _i=$((_i + 1))
+	done
+	return 1
+}
+
 # wait_pid PID SECONDS: wait for a background child; sets RC to its exit
 # status, or kills it and sets RC=124 on time-out. (Not in $(...): a subshell
 # cannot reap the parent's child, and a zombie still answers kill -0.)

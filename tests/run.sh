@@ -8,6 +8,7 @@
 # forces either. Each test prints "PASS: ..." / "FAIL: ..." lines; a script
 # that exits non-zero without printing a FAIL line counts as one failure,
 # and so does one still running after TEST_TIMEOUT seconds (default 900).
+# TESTS=REGEX runs only the tests whose names match (e.g. TESTS='^5|panel').
 #   tests/run.sh kvm-tier DIR   (internal) DIR's tests here, no summary
 tier=${1:-fast}
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -34,6 +35,8 @@ count() { # name logfile rc
 
 run_one() { # name command...
 	name=$1; shift
+	# TESTS=REGEX runs only the tests whose names match
+	[ -z "${TESTS:-}" ] || echo "$name" | grep -qE "$TESTS" || return 0
 	log="$out/$name.log"
 	start=$(date +%s)
 	timeout -k 10 "${TEST_TIMEOUT:-900}" "$@" > "$log" 2>&1 < /dev/null
@@ -44,7 +47,7 @@ run_one() { # name command...
 	# inside the emulated host build/tmp is gone afterwards: keep a failed
 	# test's small files (logs, COM1, screens) beside its log
 	if [ -n "${VMST_IN_KVMHOST:-}" ] && [ "$f" -gt 0 ] && [ -d "build/tmp/$name" ]; then
-		(cd "build/tmp/$name" && find . -type f -size -1M | tar -cf - -T - 2>/dev/null) |
+		(cd "build/tmp/$name" && find . -type f -size -1024k | tar -cf - -T - 2>/dev/null) |
 			(mkdir -p "$out/$name.files" && tar -xf - -C "$out/$name.files")
 	fi
 	echo "   ($name: $(( $(date +%s) - start ))s, log $log)"
@@ -61,12 +64,12 @@ kvm_tier() {
 	fi
 	# The Linux guests are built from Debian packages here first (the i386
 	# package lists then last on this machine); the tests inside use --net.
-	[ "$1" != tests/slow ] || sh tests/slow/prepare.sh || echo "FAIL: slow: preparing the guests"
+	[ "$1" != tests/slow ] || run_one slow_prepare sh tests/slow/prepare.sh
 	mkdir -p build/cache
-	net=""
-	[ "$1" != tests/slow ] || net=--net # the tests fetch kernel modules
+	net="" limit=3600
+	[ "$1" != tests/slow ] || net=--net limit=7200 # the tests fetch kernel modules
 	start=$(date +%s)
-	{ tests/kvmhost/kvmhost $net --timeout "${KVMHOST_TIMEOUT:-5400}" --share "$out" --share build/cache \
+	{ tests/kvmhost/kvmhost $net --timeout "${KVMHOST_TIMEOUT:-$limit}" --share "$out" --share build/cache \
 		-- sh tests/run.sh kvm-tier "$1" 2>&1; echo $? > "$out/kvmhost.rc"; } |
 		tee "$out/kvmhost.log" | grep -aE '^(PASS|FAIL): |^   \(|^kvmhost:'
 	rc=$(cat "$out/kvmhost.rc" 2>/dev/null)
@@ -90,7 +93,7 @@ fast)
 	for t in build/tests/fuzz_*; do
 		[ -x "$t" ] || continue
 		n=$(basename "$t")
-		run_one "$n" "$t" -n "${FUZZ_ITERS:-20000}" $(ls tests/fuzz/corpus/"${n#fuzz_}"/* 2>/dev/null)
+		run_one "$n" "$t" -n "${FUZZ_ITERS:-20000}" $(ls tests/fuzz/corpus/"${n#fuzz_}"/* tests/fuzz/regress/"${n#fuzz_}"/* 2>/dev/null)
 	done
 	# tests of this machine's own tools (the emulated host itself)
 	for t in tests/host/*.sh; do

@@ -325,14 +325,18 @@ static unsigned lock_leds_now(struct sdl_window *sw, Uint64 now)
 	return leds;
 }
 
-/* Toggle in the guest every lock that differs from the host's, except 'pressed'. */
-static void lock_sync(struct sdl_window *sw, SDL_Scancode pressed)
+/*
+ * Toggle in the guest every lock that differs from the host's, except
+ * 'pressed'. 'mod' is the host's state as of the event being handled (a key
+ * event's keysym.mod): SDL_GetModState() already counts the keys still
+ * queued behind it, and a lock key typed later would be toggled too early.
+ */
+static void lock_sync(struct sdl_window *sw, SDL_Scancode pressed, SDL_Keymod mod)
 {
 	if (sw->console != 1)
 		return;
 	Uint64 now = SDL_GetTicks64();
 	unsigned leds = lock_leds_now(sw, now);
-	SDL_Keymod mod = SDL_GetModState();
 	for (int i = 0; i < 3; i++) {
 		const struct lock_key *lk = &lock_keys[i];
 		struct lock_state *ls = &sw->locks[i];
@@ -372,7 +376,7 @@ static void lock_focus(struct sdl_window *sw)
 	lock_leds_now(sw, SDL_GetTicks64());
 	for (int i = 0; i < 3; i++)
 		sw->locks[i].tries = 0;
-	lock_sync(sw, SDL_SCANCODE_UNKNOWN);
+	lock_sync(sw, SDL_SCANCODE_UNKNOWN, SDL_GetModState());
 }
 
 /* ---- consoles and grab -------------------------------------------------- */
@@ -532,7 +536,7 @@ static bool hotkey(struct sdl_window *sw, SDL_Keycode sym)
 static void key_event(struct sdl_window *sw, const SDL_KeyboardEvent *k)
 {
 	bool down = k->type == SDL_KEYDOWN;
-	SDL_Keymod mod = SDL_GetModState();
+	SDL_Keymod mod = k->keysym.mod; /* as of this event, not of the queue's end */
 	bool ctrl_alt = (mod & KMOD_CTRL) && (mod & KMOD_ALT);
 	SDL_Keycode sym = k->keysym.sym;
 	bool is_mod = sym == SDLK_LCTRL || sym == SDLK_RCTRL || sym == SDLK_LALT || sym == SDLK_RALT;
@@ -575,7 +579,7 @@ static void key_event(struct sdl_window *sw, const SDL_KeyboardEvent *k)
 	if (!code)
 		return;
 	if (down)
-		lock_sync(sw, k->keysym.scancode);
+		lock_sync(sw, k->keysym.scancode, k->keysym.mod);
 	guest_key(sw, code, down); /* a repeat is another make code, as typematic */
 	if (down && !k->repeat)
 		lock_pressed(sw, k->keysym.scancode);
@@ -694,14 +698,20 @@ static int sdlw_ui_init(void)
 	SDL_SetHint(SDL_HINT_MOUSE_FOCUS_CLICKTHROUGH, "1");
 	/* relative motion in window points: pointer() scales it to guest pixels itself */
 	SDL_SetHint(SDL_HINT_MOUSE_RELATIVE_SCALING, "0");
+	const char *want = getenv("SDL_VIDEODRIVER");
+	const char *x11 = getenv("DISPLAY"), *wl = getenv("WAYLAND_DISPLAY");
+	bool no_display = !(x11 && *x11) && !(wl && *wl) && !(want && *want);
 	if (SDL_InitSubSystem(SDL_INIT_VIDEO) < 0) {
-		msg_error("SDL: %s (is DISPLAY set?)", SDL_GetError());
+		/* SDL's own words depend on which drivers it tried: name the cause */
+		if (no_display)
+			msg_error("SDL: no display to open a window on (DISPLAY and WAYLAND_DISPLAY are unset)");
+		else
+			msg_error("SDL: %s", SDL_GetError());
 		return -1;
 	}
 	/* With no display SDL falls back to its off-screen driver: a window
 	 * nobody can see. Refuse that unless SDL_VIDEODRIVER asked for it. */
 	const char *drv = SDL_GetCurrentVideoDriver();
-	const char *want = getenv("SDL_VIDEODRIVER");
 	if (drv && (!strcmp(drv, "offscreen") || !strcmp(drv, "dummy")) && !(want && *want)) {
 		msg_error("SDL: no display to open a window on (DISPLAY and WAYLAND_DISPLAY are unset)");
 		SDL_QuitSubSystem(SDL_INIT_VIDEO);

@@ -4,6 +4,10 @@
 # bus-master DMA (tests/guests/ide_bench.asm; each run is timed whole and a
 # MODE=0 run of the same guest is subtracted), and the time from start to
 # the GRUB menu of Debian's rescue CD (text screen / VGA text memory).
+# qcow2: the same figures on a qcow2 image (64 KiB clusters) opened by both
+# VMMs: sequential DMA read (a filled image) and write (a new image: every
+# cluster allocated), and 4096 random 4 KiB reads and writes
+# (tests/guests/qcow2_guest.asm mode 4), each run on a fresh copy.
 . "$(dirname "$0")/lib.sh"
 MB=${BENCH_MB:-64}
 # PIO moves one 16-bit word per emulated instruction; on hosts that emulate
@@ -62,6 +66,59 @@ report "IDE PIO sequential read (${PIO_MB} MiB)" "$V1" "$Q1" MB/s "informational
 report "IDE PIO sequential write (${PIO_MB} MiB)" "$V2" "$Q2" MB/s "informational"
 report "IDE DMA sequential read (${MB} MiB)" "$V3" "$Q3" MB/s ">= qemu"
 report "IDE DMA sequential write (${MB} MiB)" "$V4" "$Q4" MB/s ">= qemu"
+
+# --- qcow2 -----------------------------------------------------------------------
+head -c $((MB * 1048576)) /dev/urandom > "$B/q2src.raw"
+qemu-img convert -f raw -O qcow2 "$B/q2src.raw" "$B/q2full.qcow2"
+qemu-img create -q -f qcow2 "$B/q2empty.qcow2" $((MB * 2))M
+truncate -s 1M "$B/ctl.raw"
+guest_asm qcow2_guest "$B/q2.elf" || exit 1
+# q2ctl MODE A B: the control sector of qcow2_guest.asm
+q2ctl() {
+	printf "$(printf '\\%03o' $1 0 0 0 $(($2 & 255)) $(($2 >> 8 & 255)) 0 0 $3 0 0 0)" |
+		dd of="$B/ctl.raw" conv=notrunc status=none
+}
+run_vmst_q2() { # ELF IMAGE-TEMPLATE
+	cp "$2" "$B/run.qcow2"
+	cat > "$B/q2.cfg" <<CFG
+name = 'bench-qcow2'
+memory = 64
+kernel = '$1'
+disk = [ '$B/run.qcow2,qcow2,hda,w', '$B/ctl.raw,raw,hdb,w' ]
+serial = 'file:$B/v.com1'
+vga = 'none'
+on_poweroff = 'destroy'
+log_dir = '$B/logs'
+CFG
+	time_run "$B/v.com1" "$VMST" run -q "$B/q2.cfg"
+}
+run_qemu_q2() { # ELF IMAGE-TEMPLATE
+	cp "$2" "$B/run.qcow2"
+	time_run "$B/q.com1" $QEMU -enable-kvm -machine pc -m 64 -nodefaults -display none -no-reboot \
+		-drive "file=$B/run.qcow2,format=qcow2,if=ide,index=0,cache=writeback" \
+		-drive "file=$B/ctl.raw,format=raw,if=ide,index=1,cache=writeback" \
+		-serial file:"$B/q.com1" -kernel "$1"
+}
+for mode in 3 4; do
+	img="$B/q2full.qcow2"
+	[ $mode = 4 ] && img="$B/q2empty.qcow2"
+	v=$(for i in $(seq $RUNS); do run_vmst_q2 "$B/bench$mode.elf" "$img"; done | best)
+	q=$(for i in $(seq $RUNS); do run_qemu_q2 "$B/bench$mode.elf" "$img"; done | best)
+	eval "QV$mode=\$(mbs $MB $v); QQ$mode=\$(mbs $MB $q)"
+done
+report "qcow2 DMA sequential read (${MB} MiB)" "$QV3" "$QQ3" MB/s ">= qemu"
+report "qcow2 DMA sequential write, allocating (${MB} MiB)" "$QV4" "$QQ4" MB/s ">= qemu"
+iops() { case "$2" in error|"") echo error ;; *) awk -v n="$1" -v t="$2" 'BEGIN { if (t <= 0) t = 1; printf "%.0f", n * 1000 / t }' ;; esac; }
+for op in 0 1; do
+	img="$B/q2full.qcow2"
+	[ $op = 1 ] && img="$B/q2empty.qcow2"
+	q2ctl 4 4096 $op
+	v=$(for i in $(seq $RUNS); do run_vmst_q2 "$B/q2.elf" "$img"; done | best)
+	q=$(for i in $(seq $RUNS); do run_qemu_q2 "$B/q2.elf" "$img"; done | best)
+	eval "RV$op=\$(iops 4096 $v); RQ$op=\$(iops 4096 $q)"
+done
+report "qcow2 4 KiB random read (4096 ops)" "$RV0" "$RQ0" IOPS ">= qemu"
+report "qcow2 4 KiB random write, allocating (4096 ops)" "$RV1" "$RQ1" IOPS ">= qemu"
 
 # --- GRUB rescue CD: start to the GRUB menu -------------------------------------
 ISO=/usr/lib/grub-rescue/grub-rescue-cdrom.iso

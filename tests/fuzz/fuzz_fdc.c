@@ -16,11 +16,12 @@
 #include <unistd.h>
 
 #include "block.h"
+#include "fuzz_image.h"
 #include "vm.h"
 
 static struct vm *vm;
 static struct vm_config cfg;
-static char img_a[64], img_b[64];
+static struct fuzz_image img_a, img_b;
 
 static const uint16_t ports[16] = {
 	0x3F2, 0x3F4, 0x3F5, 0x3F5, 0x3F5, 0x3F7, 0x3F0, 0x3F3,
@@ -32,39 +33,45 @@ static void irq_sink(struct vm *v, unsigned gsi, int level)
 	(void)v; (void)gsi; (void)level;
 }
 
-static void make(char *path, size_t cap, const char *name, size_t size)
+/* ~10 ms an input (a fresh machine, media written back after writes) */
+const long fuzz_max_iters = 4000;
+
+static void teardown(void)
 {
-	snprintf(path, cap, "/tmp/vmst-fuzz-fdc-%d-%s", (int)getpid(), name);
-	FILE *f = fopen(path, "wb");
-	for (size_t i = 0; i < size; i++)
-		fputc((int)(i * 13 + (i >> 9)), f);
-	fclose(f);
+	vm_destroy(vm);
+	vm = NULL;
 }
 
 static void cleanup(void)
 {
-	vm_destroy(vm);
-	unlink(img_a);
-	unlink(img_b);
+	teardown();
+	unlink(img_a.path);
+	unlink(img_b.path);
 }
 
+/* A fresh machine and media for every input: findings replay from one file. */
 static void setup(void)
 {
-	make(img_a, sizeof(img_a), "a", 1474560);
-	make(img_b, sizeof(img_b), "b", 1296384);
-	cfg.fd[0] = (struct floppy_spec){ .path = img_a };
-	cfg.fd[1] = (struct floppy_spec){ .path = img_b, .readonly = true };
+	if (!img_a.size) {
+		fuzz_image_make(&img_a, "fdc", "a", 1474560, 13);
+		fuzz_image_make(&img_b, "fdc", "b", 1296384, 13);
+		atexit(cleanup);
+	}
+	teardown();
+	fuzz_image_restore(&img_a);
+	fuzz_image_restore(&img_b);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.fd[0] = (struct floppy_spec){ .path = img_a.path };
+	cfg.fd[1] = (struct floppy_spec){ .path = img_b.path, .readonly = true };
 	vm = vm_new_test(4, &cfg);
 	vm->irq_hook = irq_sink;
 	if (vm_create_device(vm, "isadma") < 0 || vm_create_device(vm, "fdc") < 0)
 		abort();
-	atexit(cleanup);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	if (!vm)
-		setup();
+	setup();
 	char err[256];
 	struct blockdev *a = vm_find_block(vm, "fda");
 	size_t i = 0;
@@ -87,8 +94,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		} else {
 			switch (op & 3) {
 			case 0: block_eject(a, false, err, sizeof(err)); break;
-			case 1: block_change(a, img_a, false, err, sizeof(err)); break;
-			case 2: block_change(a, img_b, true, err, sizeof(err)); break;
+			case 1: block_change(a, img_a.path, false, err, sizeof(err)); break;
+			case 2: block_change(a, img_b.path, true, err, sizeof(err)); break;
 			default: block_eject(a, true, err, sizeof(err)); break;
 			}
 		}

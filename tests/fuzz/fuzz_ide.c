@@ -19,12 +19,13 @@
 #include <unistd.h>
 
 #include "block.h"
+#include "fuzz_image.h"
 #include "ide.h"
 #include "vm.h"
 
 static struct vm *vm;
 static struct vm_config cfg;
-static char img_hd[64], img_ro[64], img_cd[64], img_cd2[64];
+static struct fuzz_image img_hd, img_ro, img_cd, img_cd2;
 
 static const uint16_t ports[32] = {
 	0x1F0, 0x1F1, 0x1F2, 0x1F3, 0x1F4, 0x1F5, 0x1F6, 0x1F7, 0x3F6,
@@ -38,36 +39,43 @@ static void irq_sink(struct vm *v, unsigned gsi, int level)
 	(void)v; (void)gsi; (void)level;
 }
 
-static void make(char *path, size_t cap, const char *name, size_t size)
-{
-	snprintf(path, cap, "/tmp/vmst-fuzz-ide-%d-%s", (int)getpid(), name);
-	FILE *f = fopen(path, "wb");
-	for (size_t i = 0; i < size; i++)
-		fputc((int)(i * 7 + (i >> 9)), f);
-	fclose(f);
-}
-
 static void out(uint16_t port, uint32_t v, unsigned size)
 {
 	iobus_access(&vm->pio, port, &v, size, true);
 }
 
-static void cleanup(void)
+static void teardown(void)
 {
 	vm_destroy(vm);
-	unlink(img_hd); unlink(img_ro); unlink(img_cd); unlink(img_cd2);
+	vm = NULL;
 }
 
+static void cleanup(void)
+{
+	teardown();
+	unlink(img_hd.path); unlink(img_ro.path); unlink(img_cd.path); unlink(img_cd2.path);
+}
+
+/* A fresh machine and media for every input: findings replay from one file. */
 static void setup(void)
 {
-	make(img_hd, sizeof(img_hd), "hd", 1 << 20);
-	make(img_ro, sizeof(img_ro), "ro", 64 << 10);
-	make(img_cd, sizeof(img_cd), "cd", 1 << 20);
-	make(img_cd2, sizeof(img_cd2), "cd2", 100 << 10);
-	cfg.disks[0] = (struct disk_spec){ .present = true, .path = img_hd, .index = 0, .kind = DISK_HD };
-	cfg.disks[1] = (struct disk_spec){ .present = true, .path = img_ro, .index = 1, .kind = DISK_HD,
+	if (!img_hd.size) {
+		fuzz_image_make(&img_hd, "ide", "hd", 1 << 20, 7);
+		fuzz_image_make(&img_ro, "ide", "ro", 64 << 10, 7);
+		fuzz_image_make(&img_cd, "ide", "cd", 1 << 20, 7);
+		fuzz_image_make(&img_cd2, "ide", "cd2", 100 << 10, 7);
+		atexit(cleanup);
+	}
+	teardown();
+	fuzz_image_restore(&img_hd);
+	fuzz_image_restore(&img_ro);
+	fuzz_image_restore(&img_cd);
+	fuzz_image_restore(&img_cd2);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.disks[0] = (struct disk_spec){ .present = true, .path = img_hd.path, .index = 0, .kind = DISK_HD };
+	cfg.disks[1] = (struct disk_spec){ .present = true, .path = img_ro.path, .index = 1, .kind = DISK_HD,
 					   .readonly = true };
-	cfg.disks[2] = (struct disk_spec){ .present = true, .path = img_cd, .index = 2, .kind = DISK_CDROM,
+	cfg.disks[2] = (struct disk_spec){ .present = true, .path = img_cd.path, .index = 2, .kind = DISK_CDROM,
 					   .readonly = true };
 	vm = vm_new_test(4, &cfg);
 	vm->irq_hook = irq_sink;
@@ -77,7 +85,6 @@ static void setup(void)
 	out(0xCFC, 0xC001, 4);
 	out(0xCF8, 0x80000904, 4);
 	out(0xCFC, 5, 2);
-	atexit(cleanup);
 }
 
 static void drain(void)
@@ -91,8 +98,7 @@ static void drain(void)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	if (!vm)
-		setup();
+	setup();
 	char err[256];
 	struct blockdev *cd = vm_find_block(vm, "hdc");
 	size_t i = 0;
@@ -130,8 +136,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			switch (op & 7) {
 			case 0: block_eject(cd, false, err, sizeof(err)); break;
 			case 1: block_eject(cd, true, err, sizeof(err)); break;
-			case 2: block_change(cd, img_cd, true, err, sizeof(err)); break;
-			case 3: block_change(cd, img_cd2, true, err, sizeof(err)); break;
+			case 2: block_change(cd, img_cd.path, true, err, sizeof(err)); break;
+			case 3: block_change(cd, img_cd2.path, true, err, sizeof(err)); break;
 			case 4: block_set_tray(cd, true); break;
 			case 5: block_set_tray(cd, false); break;
 			default: drain(); break;

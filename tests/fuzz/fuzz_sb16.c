@@ -36,8 +36,21 @@ static void irq_hook(struct vm *v, unsigned gsi, int level)
 	(void)v; (void)gsi; (void)level;
 }
 
+static void teardown(void)
+{
+	vm_destroy(vm);
+	vm = NULL;
+}
+
+/* A fresh machine for every input: a finding replays from its file alone. */
 static void setup(void)
 {
+	static bool registered;
+	if (!registered)
+		atexit(teardown);
+	registered = true;
+	teardown();
+	fake_now = 1000000000ull;
 	cfg.name = "fuzz";
 	cfg.soundhw[0] = hw[0];
 	cfg.n_soundhw = 1;
@@ -55,8 +68,7 @@ static void setup(void)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static int16_t buf[4096 * 2];
-	if (!vm)
-		setup();
+	setup();
 	/* three bytes an action: what, which port, value */
 	for (size_t i = 0; i + 2 < size; i += 3) {
 		uint8_t op = data[i], v = data[i + 2];

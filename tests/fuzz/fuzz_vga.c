@@ -18,8 +18,25 @@
 static struct vm *vm;
 static struct vm_config cfg;
 
+/* ~3 ms an input (a fresh card and its video memory for each) */
+const long fuzz_max_iters = 8000;
+
+static void teardown(void)
+{
+	vm_destroy(vm);
+	vmconfig_free(&cfg);
+	vm = NULL;
+}
+
+/* A fresh card for every input: a finding replays from its file alone. */
 static void setup(void)
 {
+	static bool registered;
+	if (!registered)
+		atexit(teardown);
+	registered = true;
+	if (vm)
+		teardown();
 	vmconfig_defaults(&cfg);
 	cfg.vnc = false;
 	vm = vm_new_test(1, &cfg);
@@ -31,8 +48,7 @@ static void setup(void)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	if (!vm)
-		setup();
+	setup();
 	struct vga *v = vm_lookup(vm, "vga");
 	vga_regs_reset(v);
 	size_t i = 0;

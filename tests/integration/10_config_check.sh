@@ -69,7 +69,7 @@ done
 # Other files: a few effective values.
 check "linux: cmdline= printed as extra" grep -qxF "extra = 'console=ttyS0 root=/dev/sda1 quiet'" "$T/good-linux.out"
 check "linux: xl disk forms canonical" grep -qxF \
-	"disk = ['file:/srv/debian.img,hda,w', 'file:/srv/netinst.iso,hdc:cdrom,r']" "$T/good-linux.out"
+	"disk = ['format=raw,vdev=hda,access=rw,target=/srv/debian.img', 'format=raw,vdev=hdc,access=ro,devtype=cdrom,target=/srv/netinst.iso']" "$T/good-linux.out"
 check "dos: floppy and empty drive" sh -c "grep -qxF \"fda = '/srv/dos/disk1.img'\" '$T/good-dos.out' && grep -qxF \"fdb = ''\" '$T/good-dos.out'"
 check "dos: sb16 resources" sh -c "grep -qxF 'sb16_port = 0x240' '$T/good-dos.out' && grep -qxF \"soundhw = ['sb16', 'adlib']\" '$T/good-dos.out'"
 check "dos: usbdevice turns usb on" grep -qxF "usbdevice = ['tablet']" "$T/good-dos.out"

@@ -60,14 +60,15 @@ stop() {
 # window_shot TITLE-REGEX OUT.ppm: the first matching window's 320x200 pixels
 window_shot() {
 	win=""
-	for i in $(seq 50); do
+	# polled up to a minute: a window takes seconds on a slow (emulated) host
+	for i in $(seq 300); do
 		win=$(xdotool search --name "$1" 2>/dev/null | head -1)
 		[ -n "$win" ] && break
 		sleep 0.2
 	done
 	[ -n "$win" ] || return 1
 	# tigervnc fades in a "Press F8" hint for a few seconds: poll until the picture settles
-	for i in $(seq 40); do
+	for i in $(seq 120); do
 		sleep 0.5
 		import -window "$win" "$T/shot.png" 2>/dev/null &&
 			convert "$T/shot.png" -crop 320x200+0+0 +repage "$2" 2>/dev/null &&
@@ -213,5 +214,5 @@ window_shot "::$PORT - vmstation view" "$T/cons.ppm"
 check "vncconsole=1: a 'vmstation view' window on the VM's server shows its picture" pattern "$T/cons.ppm"
 stop cons
 check "vncconsole=1: the viewer ends with the VM" \
-	sh -c "sleep 2; ! xdotool search --name '::$PORT - vmstation view' >/dev/null 2>&1"
+	sh -c "for i in \$(seq 150); do xdotool search --name '::$PORT - vmstation view' >/dev/null 2>&1 || exit 0; sleep 0.2; done; exit 1"
 finish

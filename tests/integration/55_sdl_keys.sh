@@ -28,14 +28,15 @@ vm_bg k run "$T/k.cfg"
 check "kbd_xlate guest ready" wait_for "$T/com1" '^READY' 60
 win=$(find_window '^sdlkeys \[')
 check "the SDL window is there" [ -n "$win" ]
-xdotool windowfocus "$win" 2>/dev/null
-sleep 0.5
+check "the SDL window takes the keyboard focus" focus_window "$win"
 
 # received: what the guest printed after READY (LED lines left out)
 received() { sed -n '/^READY/,$p' "$T/com1" | sed 1d | grep -v '^led=' | tr '\n' ' '; }
+# wait_count N: until the guest has printed N codes (a minute at most: a slow
+# host, the emulated one, takes that long for 105 keys)
 wait_count() {
 	i=0
-	while [ $i -lt 200 ]; do
+	while [ $i -lt 600 ]; do
 		[ "$(received | wc -w)" -ge "$1" ] && return 0
 		sleep 0.1; i=$((i + 1))
 	done
@@ -99,8 +100,17 @@ base=$((base + 8))
 
 # ctrl-alt-2 opens the monitor console: typed keys stay there; ctrl-alt-1 back
 xdotool keydown 37 keydown 64 keydown 11 keyup 11 keyup 64 keyup 37
-sleep 0.5
-title=$(xdotool getwindowname "$win" 2>/dev/null)
+# wait_title REGEX: until the window's title matches (20 s at most)
+wait_title() {
+	i=0
+	while [ $i -lt 200 ]; do
+		title=$(xdotool getwindowname "$win" 2>/dev/null)
+		echo "$title" | grep -qE "$1" && return 0
+		sleep 0.1; i=$((i + 1))
+	done
+	return 1
+}
+wait_title 'monitor'
 check "ctrl-alt-2: the window shows the monitor ($title)" sh -c "echo '$title' | grep -q 'monitor'"
 xdotool key 45 45 45
 xdotool keydown 37 keydown 64 keydown 10 keyup 10 keyup 64 keyup 37
@@ -110,7 +120,7 @@ wait_count $((base + 6))
 sleep 0.5
 got=$(received | cut -d' ' -f$((base + 1))-)
 check "keys typed on the monitor console do not reach the guest ($got)" [ "$got" = "1d 38 9d b8 1e 9e " ]
-title=$(xdotool getwindowname "$win" 2>/dev/null)
+wait_title '^sdlkeys \[running\]$' 
 check "ctrl-alt-1: back to the guest screen ($title)" [ "$title" = "sdlkeys [running]" ]
 
 "$MC" "$T/mon.sock" quit > /dev/null 2>&1

@@ -24,7 +24,7 @@ xmessage -geometry +700+600 other > /dev/null 2>&1 &
 xm=$!
 other=$(find_window '^xmessage$')
 check "a second window to hold the focus" [ -n "$other" ]
-xdotool windowfocus "$other"
+focus_window "$other"
 sleep 0.2
 xdotool key Caps_Lock
 
@@ -50,7 +50,7 @@ leds() { sed -n '/^READY/,$p' "$T/com1" | grep '^led=' | tr '\n' ' '; }
 # wait_keys N: until the guest has printed N key bytes; then a moment for strays
 wait_keys() {
 	i=0
-	while [ $i -lt 100 ] && [ "$(keys | wc -w)" -lt "$1" ]; do
+	while [ $i -lt 600 ] && [ "$(keys | wc -w)" -lt "$1" ]; do
 		sleep 0.1; i=$((i + 1))
 	done
 	sleep 0.3
@@ -58,11 +58,11 @@ wait_keys() {
 # the new window may have taken the keyboard (and toggled the guest's Caps
 # Lock, if the guest was ready for it): give it back to the other window, long
 # enough for a toggle sent before READY to count as unanswered
-xdotool windowfocus "$other"
+focus_window "$other"
 sleep 0.7
 
 # ---- 1: Caps Lock on in the host only -----------------------------------------
-xdotool windowfocus "$win"
+focus_window "$win"
 sleep 0.5
 xdotool key a
 wait_keys 4
@@ -73,12 +73,12 @@ wait_keys 6
 check "'b' next: no Caps Lock ($(keys))" [ "$(keys)" = "3a ba 1e 9e 30 b0 " ]
 
 # ---- 2: locks moved while another window has the keyboard ---------------------
-xdotool windowfocus "$other"
+focus_window "$other"
 sleep 0.3
 xdotool key Caps_Lock key Num_Lock
 sleep 0.3
 check "keys typed in the other window stay out of the guest ($(keys))" [ "$(keys)" = "3a ba 1e 9e 30 b0 " ]
-xdotool windowfocus "$win"
+focus_window "$win"
 wait_keys 10
 check "focus back: Caps Lock (host off, guest on) and Num Lock (host on) ($(keys))" \
 	[ "$(keys)" = "3a ba 1e 9e 30 b0 3a ba 45 c5 " ]

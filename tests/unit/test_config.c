@@ -521,6 +521,22 @@ static void test_disks(void)
 	vm_fails("disk = [ ',hda,w' ]\n", "t.cfg:1:10: ", "a hard disk needs an image");
 	vm_fails("disk = [ 'vhd:/x.vhd,hda,w' ]\n", "t.cfg:1:10: ", "'vhd' is not supported");
 	vm_fails("disk = [ '/x.qed,qed,hda,w' ]\n", "t.cfg:1:10: ", "'qed' is not supported");
+	vm_fails("disk = [ '/x.qcow,qcow,hda,w' ]\n", "t.cfg:1:10: ", "'qcow' is not supported");
+	const char *const q2[] = { "qcow2:/x.qcow2,hda,w", "/x.qcow2,qcow2,hda,w",
+				   "format=qcow2,vdev=hda,target=/x.qcow2" };
+	for (unsigned i = 0; i < 3; i++) {
+		char *t = xasprintf("disk = [ '%s' ]\n", q2[i]);
+		CHECK(load(&vc, t) == 0 && vc.disks[0].present && vc.disks[0].format_set &&
+		      !strcmp(vc.disks[0].format, "qcow2"), "'%s': format qcow2, no probing", q2[i]);
+		vmconfig_free(&vc);
+		free(t);
+	}
+	CHECK(load(&vc, "disk = [ '/x.img,hda,w' ]\n") == 0 && !vc.disks[0].format_set &&
+	      !strcmp(vc.disks[0].format, "raw"), "no format given: raw unless the image is qcow2");
+	vmconfig_free(&vc);
+	CHECK(load(&vc, "disk = [ '/x.img,raw,hda,w' ]\n") == 0 && vc.disks[0].format_set,
+	      "format raw given: no probing");
+	vmconfig_free(&vc);
 	vm_fails("disk = [ 'file:/x.img,hda,x' ]\n", "t.cfg:1:10: ", "unknown access 'x'");
 	vm_fails("disk = [ 'file:/x.img' ]\n", "t.cfg:1:10: ", "no drive position");
 	vm_fails("disk = [ 'file:/x.img,hda:floppy,w' ]\n", "t.cfg:1:10: ", "unknown device type");
@@ -886,6 +902,18 @@ static void test_print(void)
 			   "'file:/tmp/x']\nusbdevice = ['tablet', 'mouse']\nsoundhw = 'all'\n"
 			   "rtc_timeoffset = -7200\nfda = ''\nfdb = '/f,b.img,r'\nvnclisten = '::1,websocket=6080'\n"
 			   "audio = 'pulse'\nvncpasswd = 'p#w'\nmonitor_path = '/m'\n");
+	round_trip("disk formats", "disk = [ '/a.img,raw,hda,w', 'qcow2:/b.qcow2,hdb,w', '/c.img,hdd,w' ]\n");
+	{
+		struct vm_config a, b;
+		load(&a, "disk = [ '/a.img,raw,hda,w', 'qcow2:/b.qcow2,hdb,w', '/c.img,hdd,w' ]\n");
+		char *p = print_to_string(&a);
+		CHECK(load(&b, p) == 0 && b.disks[0].format_set && !strcmp(b.disks[0].format, "raw") &&
+		      b.disks[1].format_set && !strcmp(b.disks[1].format, "qcow2") &&
+		      !b.disks[3].format_set, "printed formats read back: given ones stay given (%s)", p);
+		free(p);
+		vmconfig_free(&a);
+		vmconfig_free(&b);
+	}
 	round_trip("odd disk paths",
 		   "disk = [ 'vdev=hda,target=/a,b.img', 'vdev=hdb,target=/c=d.img', 'phy:/dev/sdb,hdd,r',"
 		   " 'vdev=hdc,devtype=cdrom,target= lead space.iso' ]\n");

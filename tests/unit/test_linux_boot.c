@@ -273,7 +273,7 @@ static int check_acpi(struct vm *vm, uint64_t rsdp, uint64_t *fadt_out, uint64_t
 
 /* ---- tests ------------------------------------------------------------ */
 
-static uint8_t img[1 << 20], img2[1 << 20];
+static uint8_t img[2 << 20], img2[1 << 20];
 
 static void test_pvh(void)
 {
@@ -522,8 +522,8 @@ static void test_bzimage(void)
 	CHECK(load(vm, img, n, NULL, 0, &r, err) < 0 && strstr(err, "ELF"), "payload not an ELF: %s", err);
 	/* header problems */
 	plen = gzip_buf(img2, elf_len, payload, sizeof(payload));
-	n = mk_bzimage(img, payload, plen, 0x0207);
-	CHECK(load(vm, img, n, NULL, 0, &r, err) < 0 && strstr(err, "2.07"), "protocol 2.07 rejected: %s", err);
+	n = mk_bzimage(img, payload, plen, 0x01ff);
+	CHECK(load(vm, img, n, NULL, 0, &r, err) < 0 && strstr(err, "1.255"), "protocol 1.255 rejected: %s", err);
 	n = mk_bzimage(img, payload, plen, 0x020f);
 	st32(img + HDR_PAYLOAD_LENGTH, plen + 1);
 	CHECK(load(vm, img, n, NULL, 0, &r, err) < 0 && strstr(err, "outside"), "payload past EOF: %s", err);
@@ -539,6 +539,138 @@ static void test_bzimage(void)
 	CHECK(load(vm, img, n, NULL, 0, &r, err) < 0 && strstr(err, "command line"),
 	      "command line over cmdline_size: %s", err);
 	cfg.cmdline = "";
+	vm_destroy(vm);
+}
+
+/* The last header field of each protocol version (boot.rst), for hdr_end. */
+static unsigned hdr_end_for(uint16_t v)
+{
+	return v >= 0x020f ? 0x26c : v >= 0x020b ? 0x268 : v >= 0x020a ? 0x264 :
+	       v >= 0x0209 ? 0x258 : v >= 0x0208 ? 0x250 : v >= 0x0207 ? 0x248 :
+	       v >= 0x0206 ? 0x23c : v >= 0x0205 ? 0x238 : v >= 0x0203 ? 0x230 :
+	       v >= 0x0202 ? 0x22c : v >= 0x0201 ? 0x228 : 0x224;
+}
+
+/*
+ * A bzImage whose protected-mode part is plain code (no payload): 4 setup
+ * sectors, then pm_len bytes of a recognisable pattern. xlf64 sets
+ * XLF_KERNEL_64 (read only from 2.12 on); junk fills the header bytes past
+ * hdr_end and the payload fields of versions that do not have them.
+ */
+static size_t mk_bzclassic(uint8_t *out, uint16_t v, size_t pm_len, bool xlf64, uint32_t code32)
+{
+	size_t setup = 5 * 512;
+	memset(out, 0, setup);
+	out[HDR_SETUP_SECTS] = 4;
+	st16(out + HDR_BOOT_FLAG, 0xAA55);
+	out[HDR_JUMP] = 0xEB;
+	out[HDR_JUMP + 1] = hdr_end_for(v) - (HDR_JUMP + 2);
+	memcpy(out + HDR_MAGIC, "HdrS", 4);
+	st16(out + HDR_VERSION, v);
+	out[HDR_LOADFLAGS] = LOADFLAG_LOADED_HIGH;
+	st32(out + HDR_CODE32_START, code32);
+	if (v >= 0x0203)
+		st32(out + HDR_INITRD_ADDR_MAX, 0x7fffffff);
+	if (v >= 0x0206)
+		st32(out + HDR_CMDLINE_SIZE, 2047);
+	if (xlf64)
+		st16(out + HDR_XLOADFLAGS, XLF_KERNEL_64);
+	if (v < 0x0208) /* fields an old header does not have: junk */
+		for (unsigned o = hdr_end_for(v); o < 0x290; o++)
+			out[o] = 0xA5;
+	for (size_t i = 0; i < pm_len; i++)
+		out[setup + i] = (uint8_t)(i * 13 + 5);
+	return setup + pm_len;
+}
+
+static void test_bzimage_versions(void)
+{
+	static uint8_t payload[1 << 19];
+	size_t elf_len = mk_vmlinux64(img2, true, true);
+	size_t plen = gzip_buf(img2, elf_len, payload, sizeof(payload));
+	char err[300];
+	struct lb_result r;
+	int n_ok32 = 0, n_ok64 = 0, n_okpl = 0, n_vers = 0;
+	for (uint16_t v = 0x0200; v <= 0x020f; v++, n_vers++) {
+		/* plain code, 32-bit entry at code32_start */
+		uint32_t c32 = 0x100000 + (v & 0xf) * 0x10;
+		size_t n = mk_bzclassic(img, v, 0x3000, false, c32);
+		struct vm *vm = new_vm(64, "console=ttyS0");
+		int rc = load(vm, img, n, NULL, 0, &r, err);
+		uint8_t *k = gp(vm, 0x100000, 0x3000);
+		bool same = k && !memcmp(k, img + 5 * 512, 0x3000);
+		uint8_t *bp = gp(vm, LB_ZERO_PAGE_ADDR, 4096);
+		bool ok = rc == 0 && r.path == LB_PATH_LINUX32 && r.entry == c32 &&
+			  r.regs.rip == c32 && r.regs.rsi == LB_ZERO_PAGE_ADDR && same &&
+			  ld16(bp + HDR_VERSION) == v && r.kernel_lo == 0x100000 &&
+			  r.kernel_hi == 0x103000 && (r.sregs.cr0 & 1) && !(r.sregs.efer & 0x400);
+		if (v >= 0x0202)
+			ok &= ld32(bp + HDR_CMD_LINE_PTR) == LB_CMDLINE_ADDR;
+		CHECK(ok, "protocol 2.%02u, no payload: pm code at 1 MiB, 32-bit entry at "
+		      "code32_start %#x, ESI=zero page (rc %d, %s)", v & 0xff, c32, rc, err);
+		n_ok32 += ok;
+		vm_destroy(vm);
+
+		/* the 64-bit entry, offered (xloadflags) from 2.12 */
+		n = mk_bzclassic(img, v, 0x3000, true, 0x100000);
+		vm = new_vm(64, "");
+		rc = load(vm, img, n, NULL, 0, &r, err);
+		bool want64 = v >= 0x020c;
+		ok = rc == 0 && r.path == (want64 ? LB_PATH_LINUX64 : LB_PATH_LINUX32) &&
+		     r.regs.rip == (want64 ? 0x100200u : 0x100000u) &&
+		     (!want64 || (r.sregs.efer & 0x400));
+		CHECK(ok, "protocol 2.%02u, no payload, XLF_KERNEL_64 %s: %s entry at %#llx (rc %d, %s)",
+		      v & 0xff, want64 ? "read" : "ignored (no xloadflags yet)",
+		      want64 ? "64-bit" : "32-bit", (unsigned long long)r.regs.rip, rc, err);
+		n_ok64 += ok;
+		vm_destroy(vm);
+
+		/* with a payload (2.08+): unpacked on the host, its ELF loaded */
+		if (v >= 0x0208) {
+			n = mk_bzimage(img, payload, plen, v);
+			vm = new_vm(64, "");
+			rc = load(vm, img, n, NULL, 0, &r, err);
+			ok = rc == 0 && r.path == LB_PATH_LINUX64 && strstr(r.desc, "gzip") &&
+			     seg_loaded(vm, 0x1000000, 0, 0x3000, 0x3000);
+			CHECK(ok, "protocol 2.%02u with a gzip payload loads its ELF (rc %d, %s)",
+			      v & 0xff, rc, err);
+			n_okpl += ok;
+			vm_destroy(vm);
+		}
+	}
+	CHECK(n_ok32 == n_vers && n_ok64 == n_vers && n_okpl == 8,
+	      "every protocol 2.00-2.15 image loads (%d+%d+%d of %d+%d+8)", n_ok32, n_ok64,
+	      n_okpl, n_vers, n_vers);
+
+	/* refused, never overrun */
+	struct vm *vm = new_vm(64, "");
+	size_t n = mk_bzclassic(img, 0x020f, 0x1000, false, 0x101000);
+	CHECK(load(vm, img, n, NULL, 0, &r, err) < 0 && strstr(err, "code32_start"),
+	      "code32_start past the pm code refused: %s", err);
+	n = mk_bzclassic(img, 0x020f, 0x1000, false, 0xfffff);
+	CHECK(load(vm, img, n, NULL, 0, &r, err) < 0 && strstr(err, "code32_start"),
+	      "code32_start below 1 MiB refused: %s", err);
+	n = mk_bzclassic(img, 0x020f, 0x100, true, 0x100000);
+	CHECK(load(vm, img, n, NULL, 0, &r, err) < 0 && strstr(err, "64-bit"),
+	      "64-bit entry past a 256-byte pm part refused: %s", err);
+	n = mk_bzclassic(img, 0x0204, 0x1000, false, 0x100000);
+	img[HDR_LOADFLAGS] = 0;
+	CHECK(load(vm, img, n, NULL, 0, &r, err) < 0 && strstr(err, "zImage"),
+	      "zImage (loaded low) refused: %s", err);
+	n = mk_bzclassic(img, 0x0204, 0x1000, false, 0x100000);
+	CHECK(load(vm, img, 5 * 512, NULL, 0, &r, err) < 0 && strstr(err, "protected-mode"),
+	      "no pm part after the setup sectors refused: %s", err);
+	img[HDR_SETUP_SECTS] = 0xff;
+	CHECK(load(vm, img, n, NULL, 0, &r, err) < 0, "setup_sects past EOF refused: %s", err);
+	img[HDR_SETUP_SECTS] = 4;
+	img[HDR_JUMP + 1] = 0x10; /* header ends before ramdisk_size */
+	CHECK(load(vm, img, n, NULL, 0, &r, err) < 0 && strstr(err, "truncated"),
+	      "2.04 header too short for its version refused: %s", err);
+	vm_destroy(vm);
+	vm = new_vm(2, "");
+	n = mk_bzclassic(img, 0x020f, 0x100000 + 1, false, 0x100000);
+	CHECK(load(vm, img, n, NULL, 0, &r, err) < 0 && strstr(err, "fit"),
+	      "pm code larger than RAM above 1 MiB refused: %s", err);
 	vm_destroy(vm);
 }
 
@@ -775,6 +907,7 @@ int main(void)
 	test_vmlinux64();
 	test_vmlinux32();
 	test_bzimage();
+	test_bzimage_versions();
 	test_malformed_elf();
 	test_acpi_and_e820();
 	test_files_and_setup();

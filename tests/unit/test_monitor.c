@@ -125,7 +125,9 @@ static void test_block(struct monitor_session *s, struct vm *vm, struct blockdev
 	CHECK_STR(run(s, "eject floppy7"), "Device 'floppy7' not found\n", "eject unknown device");
 	CHECK_STR(run(s, "eject ide0-hd0"), "Device 'ide0-hd0' is not removable\n", "eject a disk");
 	CHECK_STR(run(s, "change hda x.img"), "Device 'hda' is not removable\n", "change a disk");
-	CHECK(has(run(s, "change hdc x.img qcow2"), "qcow2"), "change with an unknown format");
+	CHECK(has(run(s, "change hdc x.img vhd"), "Unknown driver 'vhd'"), "change with an unknown format");
+	CHECK(has(run(s, "change hdc /nonexistent/x.qcow2 qcow2"), "/nonexistent/x.qcow2"),
+	      "change with format qcow2 opens the file");
 	CHECK(has(run(s, "change hdc x.img raw sideways"), "read-only-mode"), "change with a bad mode");
 
 	/* the guest locked the tray */

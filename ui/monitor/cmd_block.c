@@ -36,8 +36,8 @@ static struct blockdev *find_removable(struct monitor_session *s, const char *na
 static void print_one(struct monitor_session *s, struct blockdev *bd)
 {
 	pthread_mutex_lock(&bd->lock);
-	if (bd->path && bd->fd >= 0)
-		monitor_printf(s, "%s: %s (raw%s)\n", bd->qname, bd->path,
+	if (bd->path && block_attached_locked(bd))
+		monitor_printf(s, "%s: %s (%s%s)\n", bd->qname, bd->path, bd->qcow ? "qcow2" : "raw",
 			       bd->readonly ? ", read-only" : "");
 	else
 		monitor_printf(s, "%s: [not inserted]\n", bd->qname);
@@ -45,7 +45,7 @@ static void print_one(struct monitor_session *s, struct blockdev *bd)
 	if (bd->removable)
 		monitor_printf(s, "    Removable device: %slocked, tray %s\n",
 			       bd->locked ? "" : "not ", bd->tray_open ? "open" : "closed");
-	if (bd->path && bd->fd >= 0)
+	if (bd->path && block_attached_locked(bd))
 		monitor_printf(s, "    Cache mode:       writeback\n");
 	pthread_mutex_unlock(&bd->lock);
 }
@@ -140,8 +140,8 @@ static void do_change(struct monitor_session *s, struct monitor_args *a)
 		mode = fmt;
 		fmt = NULL;
 	}
-	if (fmt && strcmp(fmt, "raw")) {
-		monitor_printf(s, "Unknown driver '%s' (only raw images are supported)\n", fmt);
+	if (fmt && strcmp(fmt, "raw") && strcmp(fmt, "qcow2")) {
+		monitor_printf(s, "Unknown driver '%s' (raw or qcow2)\n", fmt);
 		return;
 	}
 	struct blockdev *bd = find_removable(s, dev);
@@ -168,7 +168,7 @@ static void do_change(struct monitor_session *s, struct monitor_args *a)
 		}
 	}
 	char err[512] = "";
-	if (block_change(bd, file, ro, err, sizeof(err)) < 0)
+	if (block_change_fmt(bd, file, ro, fmt, err, sizeof(err)) < 0)
 		monitor_printf(s, "%s\n", err[0] ? err : "change failed");
 }
 

@@ -6,6 +6,7 @@
  * changes. While curses owns the terminal, our stderr is a pipe whose lines
  * go to the Log pane and the status line.
  */
+#include <stdatomic.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -987,10 +988,10 @@ static bool any_window(struct panel *p)
 static unsigned gens(struct panel *p)
 {
 	struct panel_vm *pv = panel_selected(p);
-	unsigned g = __atomic_load_n(&p->log->gen, __ATOMIC_ACQUIRE);
+	unsigned g = atomic_load_explicit(&p->log->gen, memory_order_acquire);
 	if (pv)
-		g += __atomic_load_n(&pv->serial->gen, __ATOMIC_ACQUIRE) * 3 +
-		     __atomic_load_n(&pv->mon_out->gen, __ATOMIC_ACQUIRE) * 7;
+		g += atomic_load_explicit(&pv->serial->gen, memory_order_acquire) * 3 +
+		     atomic_load_explicit(&pv->mon_out->gen, memory_order_acquire) * 7;
 	return g;
 }
 

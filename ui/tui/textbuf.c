@@ -1,4 +1,5 @@
 /* Scroll-back text buffer for the panel's panes (see textbuf.h). */
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,7 +103,7 @@ void textbuf_feed(struct textbuf *tb, const void *buf, size_t len)
 	}
 	tb->bytes += len;
 	pthread_mutex_unlock(&tb->lock);
-	__atomic_add_fetch(&tb->gen, 1, __ATOMIC_RELEASE);
+	atomic_fetch_add_explicit(&tb->gen, 1, memory_order_release);
 }
 
 void textbuf_printf(struct textbuf *tb, const char *fmt, ...)
@@ -124,7 +125,7 @@ void textbuf_clear(struct textbuf *tb)
 	tb->col = 0;
 	tb->lines[0].len = 0;
 	pthread_mutex_unlock(&tb->lock);
-	__atomic_add_fetch(&tb->gen, 1, __ATOMIC_RELEASE);
+	atomic_fetch_add_explicit(&tb->gen, 1, memory_order_release);
 }
 
 unsigned textbuf_lines(struct textbuf *tb)

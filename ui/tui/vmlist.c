@@ -5,6 +5,7 @@
  * thread, where their windows and monitor sessions live. The live figures are
  * sampled once a second.
  */
+#include <stdatomic.h>
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -239,7 +240,7 @@ static void *starter(void *opaque)
 		}
 	}
 	pv->vm = vm;
-	__atomic_store_n(&pv->start_done, r, __ATOMIC_RELEASE);
+	atomic_store_explicit(&pv->start_done, r, memory_order_release);
 	panel_wake(pv->p);
 	return NULL;
 }
@@ -392,7 +393,7 @@ void vmlist_poll(struct panel *p)
 	for (size_t i = 0; i < p->n_vms; i++) {
 		struct panel_vm *pv = p->vms[i];
 		if (pv->starter_running) {
-			if (__atomic_load_n(&pv->start_done, __ATOMIC_ACQUIRE)) {
+			if (atomic_load_explicit(&pv->start_done, memory_order_acquire)) {
 				finished_start(p, pv);
 				p->dirty = true;
 			}

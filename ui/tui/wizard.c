@@ -4,6 +4,7 @@
  * (grown in steps on a helper thread, with the progress shown) and writes
  * the VM file next to it.
  */
+#include <stdatomic.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -110,7 +111,7 @@ static void *create_thread(void *opaque)
 	int fd = open(w->img, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		snprintf(w->thread_err, sizeof(w->thread_err), "%s: %s", w->img, strerror(errno));
-		__atomic_store_n(&w->done, -1, __ATOMIC_RELEASE);
+		atomic_store_explicit(&w->done, -1, memory_order_release);
 		return NULL;
 	}
 	/* grow the sparse file in 100 steps: no data blocks are written */
@@ -119,7 +120,7 @@ static void *create_thread(void *opaque)
 			snprintf(w->thread_err, sizeof(w->thread_err), "%s: %s", w->img, strerror(errno));
 			close(fd);
 			unlink(w->img);
-			__atomic_store_n(&w->done, -1, __ATOMIC_RELEASE);
+			atomic_store_explicit(&w->done, -1, memory_order_release);
 			return NULL;
 		}
 		w->progress = i * 9;
@@ -128,11 +129,11 @@ static void *create_thread(void *opaque)
 	if (ftruncate(fd, (off_t)w->size) < 0 || fsync(fd) < 0 || close(fd) < 0) {
 		snprintf(w->thread_err, sizeof(w->thread_err), "%s: %s", w->img, strerror(errno));
 		unlink(w->img);
-		__atomic_store_n(&w->done, -1, __ATOMIC_RELEASE);
+		atomic_store_explicit(&w->done, -1, memory_order_release);
 		return NULL;
 	}
 	w->progress = 1000;
-	__atomic_store_n(&w->done, 1, __ATOMIC_RELEASE);
+	atomic_store_explicit(&w->done, 1, memory_order_release);
 	return NULL;
 }
 
@@ -254,7 +255,7 @@ static void finish_create(struct panel *p, struct wizard *w)
 static void tick(struct panel *p, struct modal *m)
 {
 	struct wizard *w = (struct wizard *)m;
-	if (w->creating && __atomic_load_n(&w->done, __ATOMIC_ACQUIRE))
+	if (w->creating && atomic_load_explicit(&w->done, memory_order_acquire))
 		finish_create(p, w);
 	if (w->creating)
 		p->dirty = true;
