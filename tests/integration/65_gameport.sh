@@ -152,8 +152,7 @@ mon "joystick_map A keyboard" > /dev/null
 check "joystick_map A keyboard" wait_info "joystick A: map keyboard: keyboard"
 win=$(find_window '^gameport \[')
 check "the SDL window is there" [ -n "$win" ]
-xdotool windowfocus "$win"
-sleep 0.3
+check "the window has the keyboard" focus_window "$win"
 c=$(fresh)
 xdotool keydown Right keydown Control_R
 check "keyboard: info shows right + right ctrl" wait_info "joystick A: map keyboard: .* x=32767 y=0 buttons=1-"
