@@ -10,9 +10,15 @@
 #    positions from a VNC client arrive as ABS_X/ABS_Y that map back to the
 #    same pixels; a click is BTN_LEFT;
 #  - mouse_move goes to the PS/2 mouse (psmouse's IntelliMouse Explorer
-#    probe) as REL_X/REL_Y.
+#    probe) as REL_X/REL_Y;
+#  - key events from a VNC client (X keysyms) and keys typed with xdotool into
+#    the focused SDL window under Xvfb (X keycodes) arrive from atkbd as their
+#    Linux key codes, press then release.
 # Takes minutes here: guest kernel mode is emulated (TESTING.md).
 . "$(dirname "$0")/../lib.sh"
+if [ -z "$VMST_IN_XVFB" ]; then
+	VMST_IN_XVFB=1 exec xvfb-run -a -s '-screen 0 1280x1024x24' sh "$0" "$@"
+fi
 MC="$TOP/tests/tools/monitor-client"
 TIMEOUT=${LINUX_BOOT_TIMEOUT:-1500}
 . "$TOP/tests/slow/linux_cmdline.inc" # LINUX_QUIRKS, LINUX_TRIM
@@ -146,6 +152,7 @@ usbdevice = 'tablet'
 vnc = 1
 vnclisten = '127.0.0.1'
 vncdisplay = $D
+sdl = 1
 on_reboot = 'destroy'
 log_dir = '$T/logs'
 CFG
@@ -231,6 +238,45 @@ check "a click is BTN_LEFT press and release from the tablet" [ "$(events "$TAB"
 "$MC" "$SOCK" "mouse_move -3 7" > /dev/null
 wait_events "$MOUSE" 2 4
 check "mouse_move goes to psmouse as REL_X/REL_Y" [ "$(events "$MOUSE" 2)" = "0 10 1 -5 0 -3 1 7 " ]
+
+# ---- keys from a VNC client: X keysym : Linux KEY_* code --------------------
+# kbd_since N: the keyboard's press/release events after the first N lines
+kbd_lines() { grep -ac "^EV $KBD 1 " "$T/com1.log"; }
+kbd_since() { grep -a "^EV $KBD 1 " "$T/com1.log" | sed "1,${1}d" | cut -d' ' -f4,5 | grep -v ' 2$' | tr '\n' ' '; }
+VKEYS="0x61:30 0xff0d:28 0xff1b:1 0xff51:105 0xffe1:42 0xffc2:63 0x7a:44 0xff55:104"
+want=""; args=""
+for k in $VKEYS; do
+	want="$want${k#*:} 1 ${k#*:} 0 "
+	args="$args key ${k%%:*} 1 ms 100 key ${k%%:*} 0 ms 100"
+done
+base=$(kbd_lines)
+# shellcheck disable=SC2086
+"$VI" 127.0.0.1 $((5900 + D)) $args
+nv=$(echo "$VKEYS" | wc -w)
+wait_events "$KBD" 1 $((base + nv * 2))
+got=$(kbd_since "$base")
+check "$nv keys from a VNC client arrive at atkbd as their Linux key codes, press then release" [ "$got" = "$want" ]
+[ "$got" = "$want" ] || { echo "want: $want"; echo "got:  $got"; }
+
+# ---- keys typed into the SDL window: X keycode (evdev: KEY_* + 8) -----------
+win=$(find_window '^linuxinput \[')
+check "the SDL window is there under Xvfb" [ -n "$win" ]
+xdotool windowfocus "$win" 2>/dev/null
+sleep 1
+SKEYS="38:30 36:28 113:105 67:59 50:42 52:44 110:102 119:111"
+want=""; codes=""
+for k in $SKEYS; do
+	want="$want${k#*:} 1 ${k#*:} 0 "
+	codes="$codes ${k%%:*}"
+done
+base=$(kbd_lines)
+# shellcheck disable=SC2086
+xdotool key --delay 100 $codes
+ns=$(echo "$SKEYS" | wc -w)
+wait_events "$KBD" 1 $((base + ns * 2))
+got=$(kbd_since "$base")
+check "$ns keys typed with xdotool into the SDL window arrive at atkbd as their Linux key codes" [ "$got" = "$want" ]
+[ "$got" = "$want" ] || { echo "want: $want"; echo "got:  $got"; }
 
 echo "TIME: total $(( $(date +%s) - start ))s"
 "$MC" "$SOCK" quit > /dev/null
