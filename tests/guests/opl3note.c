@@ -7,8 +7,8 @@
  *   opl3note [DEVICE]       (default /dev/snd/hwC0D0, the card's OPL3 hwdep)
  *
  * Through the hwdep's SNDRV_DM_FM ioctls (<sound/asound_fm.h>): reset the
- * chip, program voice 0 as two operators in parallel (the modulator at full
- * attenuation, the carrier a sustained sine at -6 dB), key it on at block 4,
+ * chip, switch the driver to OPL3 mode, program voice 0 as two operators in parallel (the modulator at full
+ * attenuation, the carrier a sustained sine at -6 dB, both outputs), key it on at block 4,
  * F-number 870 (870 * 49716 / 2^16 = 659.98 Hz) for 2 s, key it off.
  * Prints "OPL3NOTE ok" or "OPL3NOTE FAIL <step> errno=<n>"; exit status 0/1.
  */
@@ -93,6 +93,11 @@ static void run(int argc, char **argv)
 	num(info.rhythm);
 	say("\n");
 	ioc(fd, SNDRV_DM_FM_IOCTL_RESET, 0, "reset");
+	/* the reset leaves the driver in OPL2 mode, where it writes no output
+	 * bits (register 0xC0 bits 4-5): on a YMF262 in OPL3 mode, as the driver
+	 * sets it at probe, such a channel is silent. OPL3 mode: the argument
+	 * is the mode itself, not a pointer. */
+	ioc(fd, SNDRV_DM_FM_IOCTL_SET_MODE, (void *)(long)SNDRV_DM_FM_MODE_OPL3, "set_mode opl3");
 	for (unsigned char op = 0; op < 2; op++) {
 		struct snd_dm_fm_voice v = { 0 };
 		v.op = op;
