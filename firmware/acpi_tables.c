@@ -8,6 +8,7 @@
 
 #include <string.h>
 
+#include "pci.h"
 #include "util.h"
 #include "vm.h"
 
@@ -74,12 +75,211 @@ static void gas_io(uint8_t *g, unsigned bits, uint64_t port)
  * SLP_TYP 0 is what the PIIX4 takes for soft-off (the value the PC's own
  * DSDT uses); pvh.inc's poweroff writes the same.
  */
+/*
+ * Then the PCI host bridge, without which an ACPI kernel (Linux) scans no PCI
+ * bus at all (it only probes bus 0 itself when ACPI is off):
+ *   Device (\_SB.PCI0) {
+ *     Name (_HID, EisaId ("PNP0A03"))  Name (_UID, Zero)  Name (_ADR, Zero)
+ *     Name (_CRS, ResourceTemplate () {
+ *       WordBusNumber 0-0xFF; IO 0xCF8, 8 (the config ports);
+ *       WordIO 0-0xCF7 and 0xD00-0xFFFF;
+ *       DWordMemory 0xA0000-0xBFFFF (VGA) and the PCI hole
+ *       PCI_HOLE_START-0xFEBFFFFF (below the I/O APIC) })
+ *   }
+ * Resource descriptors: ACPI 6.4.3 (small IO 0x47, large Word 0x88, DWord
+ * 0x87, End Tag 0x79).
+ */
+#define HOLE_LO ((uint8_t)(PCI_HOLE_START >> 16))
+#define HOLE_HI ((uint8_t)(PCI_HOLE_START >> 24))
+#define HOLE_LEN (0xFEC00000u - (uint32_t)PCI_HOLE_START)
+#define CRS_LEN 110
 static const uint8_t dsdt_aml[] = {
 	0x08,                         /* NameOp */
 	'\\', '_', 'S', '5', '_',     /* \_S5_ */
 	0x12, 0x04, 0x02,             /* PackageOp, PkgLength 4, NumElements 2 */
 	0x00, 0x00,                   /* ZeroOp, ZeroOp */
+
+	0x5B, 0x82,                   /* DeviceOp */
+	0x4A, 0x09,                   /* PkgLength 154 (2 bytes) */
+	'\\', 0x2E, '_', 'S', 'B', '_', 'P', 'C', 'I', '0', /* \_SB.PCI0 */
+	0x08, '_', 'H', 'I', 'D', 0x0C, 0x41, 0xD0, 0x0A, 0x03, /* EisaId PNP0A03 */
+	0x08, '_', 'U', 'I', 'D', 0x00,
+	0x08, '_', 'A', 'D', 'R', 0x00,
+	0x08, '_', 'C', 'R', 'S',
+	0x11, 0x42, 0x07,             /* BufferOp, PkgLength 114 */
+	0x0A, CRS_LEN,                /* BufferSize */
+	/* WordBusNumber: min 0, max 0xFF, length 0x100 */
+	0x88, 0x0D, 0x00, 0x02, 0x0C, 0x00, 0x00, 0x00, 0x00, 0x00, 0xFF, 0x00,
+	0x00, 0x00, 0x00, 0x01,
+	/* IO (Decode16, 0xCF8, 0xCF8, 1, 8) */
+	0x47, 0x01, 0xF8, 0x0C, 0xF8, 0x0C, 0x01, 0x08,
+	/* WordIO 0x0000-0x0CF7 */
+	0x88, 0x0D, 0x00, 0x01, 0x0C, 0x03, 0x00, 0x00, 0x00, 0x00, 0xF7, 0x0C,
+	0x00, 0x00, 0xF8, 0x0C,
+	/* WordIO 0x0D00-0xFFFF */
+	0x88, 0x0D, 0x00, 0x01, 0x0C, 0x03, 0x00, 0x00, 0x00, 0x0D, 0xFF, 0xFF,
+	0x00, 0x00, 0x00, 0xF3,
+	/* DWordMemory 0xA0000-0xBFFFF, read-write */
+	0x87, 0x17, 0x00, 0x00, 0x0C, 0x01, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x0A, 0x00, 0xFF, 0xFF, 0x0B, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x02, 0x00,
+	/* DWordMemory PCI_HOLE_START-0xFEBFFFFF, read-write */
+	0x87, 0x17, 0x00, 0x00, 0x0C, 0x01, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, HOLE_LO, HOLE_HI, 0xFF, 0xFF, 0xBF, 0xFE, 0x00, 0x00, 0x00, 0x00,
+	(uint8_t)HOLE_LEN, (uint8_t)(HOLE_LEN >> 8), (uint8_t)(HOLE_LEN >> 16), (uint8_t)(HOLE_LEN >> 24),
+	0x79, 0x00,                   /* End Tag */
 };
+_Static_assert(sizeof(dsdt_aml) == 11 + 2 + 154, "DSDT AML and its PkgLengths disagree");
+
+/*
+ * PCI interrupt routing, appended to the DSDT: the PIIX3 wires INTx of slot s,
+ * pin p to PIRQ (s + p - 1) & 3 (devices/pci.c), and direct boot programs
+ * PIRQA-D to ACPI_PIRQ_IRQS (acpi_route_pirqs). ACPI says the same:
+ *   Scope (\_SB.PCI0) { Name (_PRT, Package { Package { 0xSSSSFFFF, pin,
+ *       LNKx, 0 }, ... }) }                          (slots 1-31, pins A-D)
+ *   Device (\_SB.LNKx) { Name (_HID, EisaId ("PNP0C0F")) Name (_UID, x)
+ *       Name (_PRS, <IRQ>) Name (_CRS, <IRQ>) Method (_SRS, 1) {} }
+ * with <IRQ> an Extended Interrupt descriptor: level, active high (the line
+ * KVM's I/O APIC sees is high while asserted), shared.
+ */
+const uint8_t acpi_pirq_irqs[4] = { 10, 10, 11, 11 };
+
+struct aml {
+	uint8_t *p;
+	size_t n, cap;
+	bool full;
+};
+
+static void emit(struct aml *a, const void *d, size_t n)
+{
+	if (a->n + n > a->cap) {
+		a->full = true;
+		return;
+	}
+	memcpy(a->p + a->n, d, n);
+	a->n += n;
+}
+
+static void emit1(struct aml *a, uint8_t b)
+{
+	emit(a, &b, 1);
+}
+
+/* PkgLength (AML 20.2.4) for a body of len bytes, the encoding included */
+static void emit_pkglen(struct aml *a, size_t len)
+{
+	size_t t = len + 1;
+	if (t <= 63) {
+		emit1(a, (uint8_t)t);
+		return;
+	}
+	t = len + 2;
+	if (t <= 0xFFF) {
+		emit1(a, (uint8_t)(0x40 | (t & 15)));
+		emit1(a, (uint8_t)(t >> 4));
+		return;
+	}
+	t = len + 3;
+	emit1(a, (uint8_t)(0x80 | (t & 15)));
+	emit1(a, (uint8_t)(t >> 4));
+	emit1(a, (uint8_t)(t >> 12));
+}
+
+static void emit_int(struct aml *a, uint32_t v)
+{
+	if (v <= 1) {
+		emit1(a, (uint8_t)v);           /* ZeroOp, OneOp */
+	} else if (v <= 0xFF) {
+		emit1(a, 0x0A);                 /* BytePrefix */
+		emit1(a, (uint8_t)v);
+	} else {
+		uint8_t b[5] = { 0x0C, (uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24) };
+		emit(a, b, 5);                  /* DWordPrefix */
+	}
+}
+
+/* one _PRT entry: Package (4) { 0xSSSSFFFF, pin, LNKx, 0 } */
+static void emit_prt_entry(struct aml *a, unsigned slot, unsigned pin)
+{
+	uint8_t body[16];
+	struct aml e = { body, 0, sizeof(body), false };
+	emit1(&e, 4);                           /* NumElements */
+	emit_int(&e, slot << 16 | 0xFFFF);
+	emit_int(&e, pin);
+	uint8_t name[4] = { 'L', 'N', 'K', (uint8_t)('A' + ((slot + pin) & 3)) };
+	emit(&e, name, 4);
+	emit1(&e, 0x00);
+	emit1(a, 0x12);                         /* PackageOp */
+	emit_pkglen(a, e.n);
+	emit(a, body, e.n);
+}
+
+static size_t build_pci_irq_aml(uint8_t *out, size_t cap)
+{
+	static uint8_t prt[31 * 4 * 16 + 16];
+	struct aml b = { prt, 0, sizeof(prt), false };
+	emit1(&b, 31 * 4);                      /* NumElements */
+	for (unsigned slot = 1; slot < 32; slot++)
+		for (unsigned pin = 0; pin < 4; pin++)
+			emit_prt_entry(&b, slot, pin);
+	uint8_t scope_body[31 * 4 * 16 + 64];
+	struct aml sc = { scope_body, 0, sizeof(scope_body), false };
+	static const uint8_t pci0[] = { '\\', 0x2E, '_', 'S', 'B', '_', 'P', 'C', 'I', '0' };
+	emit(&sc, pci0, sizeof(pci0));
+	static const uint8_t prt_name[] = { 0x08, '_', 'P', 'R', 'T', 0x12 };
+	emit(&sc, prt_name, sizeof(prt_name));
+	emit_pkglen(&sc, b.n);
+	emit(&sc, prt, b.n);
+
+	struct aml a = { out, 0, cap, false };
+	emit1(&a, 0x10);                        /* ScopeOp */
+	emit_pkglen(&a, sc.n);
+	emit(&a, scope_body, sc.n);
+	for (unsigned l = 0; l < 4; l++) {
+		uint8_t irq = acpi_pirq_irqs[l];
+		uint8_t res[] = { 0x0A, 11,     /* BufferSize */
+				  0x89, 0x06, 0x00, 0x09, 0x01, irq, 0x00, 0x00, 0x00, /* ExtInt: consumer, level, high, shared */
+				  0x79, 0x00 };
+		uint8_t dev[96];
+		struct aml d = { dev, 0, sizeof(dev), false };
+		uint8_t name[] = { '\\', 0x2E, '_', 'S', 'B', '_', 'L', 'N', 'K', (uint8_t)('A' + l) };
+		emit(&d, name, sizeof(name));
+		static const uint8_t hid[] = { 0x08, '_', 'H', 'I', 'D', 0x0C, 0x41, 0xD0, 0x0C, 0x0F };
+		emit(&d, hid, sizeof(hid));
+		static const uint8_t uid[] = { 0x08, '_', 'U', 'I', 'D' };
+		emit(&d, uid, sizeof(uid));
+		emit_int(&d, l);
+		static const uint8_t prs[] = { 0x08, '_', 'P', 'R', 'S', 0x11 };
+		emit(&d, prs, sizeof(prs));
+		emit_pkglen(&d, sizeof(res));
+		emit(&d, res, sizeof(res));
+		static const uint8_t crs[] = { 0x08, '_', 'C', 'R', 'S', 0x11 };
+		emit(&d, crs, sizeof(crs));
+		emit_pkglen(&d, sizeof(res));
+		emit(&d, res, sizeof(res));
+		static const uint8_t srs[] = { 0x14, 0x06, '_', 'S', 'R', 'S', 0x01 }; /* Method (_SRS, 1) {} */
+		emit(&d, srs, sizeof(srs));
+		emit1(&a, 0x5B);                /* DeviceOp */
+		emit1(&a, 0x82);
+		emit_pkglen(&a, d.n);
+		emit(&a, dev, d.n);
+		if (d.full)
+			a.full = true;
+	}
+	return a.full || b.full || sc.full ? 0 : a.n;
+}
+
+void acpi_route_pirqs(struct vm *vm)
+{
+	struct pci_bus *bus = pci_bus_of(vm);
+	struct pci_dev *isa = bus ? bus->devs[1 << 3] : NULL; /* the PIIX3 at 00:01.0 */
+	if (!isa)
+		return;
+	for (unsigned i = 0; i < 4; i++) {
+		isa->config[0x60 + i] = acpi_pirq_irqs[i];
+		pci_set_pirq_route(bus, i, acpi_pirq_irqs[i]);
+	}
+}
 
 static uint32_t build_fadt(uint8_t *t, uint32_t facs, uint32_t dsdt)
 {
@@ -159,20 +359,24 @@ static uint32_t align_up(uint32_t v, uint32_t a)
 
 int acpi_build_tables(struct vm *vm, uint64_t base, uint64_t size, unsigned n_cpus)
 {
-	uint8_t buf[4096];
+	uint8_t buf[8192];
+	static uint8_t irq_aml[4096];
+	size_t irq_len = build_pci_irq_aml(irq_aml, sizeof(irq_aml));
+	if (!irq_len)
+		return -1;
 	if (n_cpus == 0)
 		n_cpus = 1;
 	if (n_cpus > 255 || (base & 15))
 		return -1;
 	/* the MADT alone is 44 + 8 per CPU + 32 bytes */
-	if (44 + 8 * n_cpus + 32 + 1024 > sizeof(buf))
+	if (44 + 8 * n_cpus + 32 + 1024 + irq_len + sizeof(dsdt_aml) > sizeof(buf))
 		return -1;
 	memset(buf, 0, sizeof(buf));
 
 	uint32_t rsdp = 0;
 	uint32_t facs = align_up(rsdp + 36, 64);
 	uint32_t dsdt = align_up(facs + FACS_LEN, 16);
-	uint32_t dsdt_len = SDT_HDR_LEN + sizeof(dsdt_aml);
+	uint32_t dsdt_len = SDT_HDR_LEN + sizeof(dsdt_aml) + (uint32_t)irq_len;
 	uint32_t fadt = align_up(dsdt + dsdt_len, 16);
 	uint32_t madt = align_up(fadt + FADT_LEN, 16);
 	uint32_t madt_len = build_madt(buf + madt, n_cpus);
@@ -195,6 +399,7 @@ int acpi_build_tables(struct vm *vm, uint64_t base, uint64_t size, unsigned n_cp
 
 	sdt_header(buf + dsdt, "DSDT", dsdt_len, 1);
 	memcpy(buf + dsdt + SDT_HDR_LEN, dsdt_aml, sizeof(dsdt_aml));
+	memcpy(buf + dsdt + SDT_HDR_LEN + sizeof(dsdt_aml), irq_aml, irq_len);
 	sdt_finish(buf + dsdt);
 
 	build_fadt(buf + fadt, b + facs, b + dsdt);

@@ -28,6 +28,14 @@ struct vm;
  */
 int acpi_build_tables(struct vm *vm, uint64_t base, uint64_t size, unsigned n_cpus);
 
+/*
+ * PCI interrupts for direct boot: the IRQs PIRQA-D are routed to, as the
+ * DSDT's _PRT and link devices describe them; acpi_route_pirqs programs the
+ * PIIX3's route registers (0x60-0x63) to match, as a BIOS would.
+ */
+extern const uint8_t acpi_pirq_irqs[4];
+void acpi_route_pirqs(struct vm *vm);
+
 /* Sum of bytes mod 256 (0 for a table with a correct checksum). */
 uint8_t acpi_checksum(const uint8_t *p, uint64_t len);
 

@@ -394,6 +394,7 @@ int linux_boot_load_image(struct vm *vm, const uint8_t *img, size_t len,
 			goto out;
 		}
 		r->rsdp = LB_ACPI_ADDR;
+		acpi_route_pirqs(vm);
 	}
 
 	enum boot_cpu_mode mode = r->path == LB_PATH_LINUX64 ? BOOT_LONG64 : BOOT_PROT32;

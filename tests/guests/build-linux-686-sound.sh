@@ -8,7 +8,10 @@
 # (insmod in modules.dep order), shows /proc/asound/cards, sets Master and PCM
 # to 100% with amixer, plays a 5 s 440 Hz
 # 16-bit 44100 Hz stereo WAV with aplay (markers VMST-APLAY-BEGIN/END on the
-# console), a short speaker-test sine, and powers off.
+# console), a short speaker-test sine, and powers off. Before aplay, the OPL3:
+# /proc/asound's hwdep and sequencer client for it (snd-opl3-synth is loaded
+# too), /dev/snd/hwC0D0, Synth at 100%, and opl3note (tests/guests/opl3note.c)
+# keys a 660 Hz FM sine on for 2 s through the hwdep (VMST-OPL3-BEGIN/END).
 set -e
 PATH=$PATH:/sbin:/usr/sbin
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -47,6 +50,16 @@ add() {
 sb=$(awk -F: '$1 ~ /\/snd-sb16\.ko/ { print $1 }' "$P/lib/modules/$ver/modules.dep")
 [ -n "$sb" ] || { echo "build-linux-686-sound: no snd-sb16 module in $ver" >&2; exit 1; }
 add "$sb"
+# and Linux's OPL3 FM synth for the sequencer (snd-sb16 itself brings snd-opl3-lib)
+opl=$(awk -F: '$1 ~ /\/snd-opl3-synth\.ko/ { print $1 }' "$P/lib/modules/$ver/modules.dep")
+[ -n "$opl" ] || { echo "build-linux-686-sound: no snd-opl3-synth module in $ver" >&2; exit 1; }
+add "$opl"
+
+# opl3note (tests/guests/opl3note.c): a static i386 program that plays a note
+# through the OPL3 hwdep's SNDRV_DM_FM ioctls, built here from its source
+cc -m32 -Os -std=gnu11 -Wall -Wextra -static -nostdlib -ffreestanding -fno-pic -no-pie \
+	-fno-stack-protector -fno-asynchronous-unwind-tables \
+	-o "$dir/opl3note" "$top/tests/guests/opl3note.c" >&2
 
 # a 5 s 440 Hz sine, half scale, 16-bit 44100 Hz stereo
 python3 - "$dir/tone.wav" <<'PY'
@@ -78,6 +91,16 @@ amixer -q -c 0 sset Master 100% unmute; amixer -q -c 0 sset PCM 100% unmute
 echo "VMST-MIXER $(amixer -c 0 sget Master | grep -o '\[[0-9]*%\]' | head -1)"
 dmesg | grep -i -E 'sb16|sound blaster|snd' | sed 's/^/dmesg: /'
 sleep 1
+# the OPL3 through Linux's own driver: its hwdep, its sequencer client, a note
+echo "VMST-OPL3-BEGIN"
+sed 's/^/asound: /' /proc/asound/hwdep /proc/asound/seq/clients 2>&1 | grep -i -E 'opl|fm|hwdep'
+ls /dev/snd/hwC0D0 && echo "VMST-OPL3-HWDEP present"
+amixer -q -c 0 sset Synth 100% unmute
+echo "VMST-SYNTH $(amixer -c 0 sget Synth | grep -o '\[[0-9]*%\]' | head -1)"
+sleep 1
+/usr/bin/opl3note /dev/snd/hwC0D0; echo "VMST-OPL3-END rc=$?"
+sleep 1
+sleep 1
 echo "VMST-APLAY-BEGIN"
 aplay -D plughw:0,0 /tone.wav 2>&1; echo "VMST-APLAY-END rc=$?"
 sleep 1
@@ -107,6 +130,7 @@ done
 ln -s i386-linux-gnu/ld-linux.so.2 "$root/lib/ld-linux.so.2"
 cp -r "$P/usr/share/alsa" "$root/usr/share/alsa"
 cp "$dir/tone.wav" "$root/tone.wav"
+cp "$dir/opl3note" "$root/usr/bin/opl3note"
 cp "$init_src" "$root/init"
 chmod 755 "$root/init"
 rm -f "$init_src"

@@ -7,7 +7,9 @@
 # framebuffer, BAR2 MMIO registers), set a mode, and fbcon must draw the
 # console into it: /init clears tty1 and writes 40 reverse-video spaces, a
 # 320x16 light-grey bar at the top left in the VGA 8x16 font; `screendump`
-# must show exactly that bar on a black 1024x768 screen.
+# must show exactly that bar on a black 1024x768 screen. Then /init writes a
+# pattern file to /dev/fb0 from user space; the monitor's screendump and a VNC
+# client (vmstation view --screenshot) must both read it back pixel for pixel.
 # Takes minutes here: guest kernel mode is emulated (TESTING.md).
 . "$(dirname "$0")/../lib.sh"
 MC="$TOP/tests/tools/monitor-client"
@@ -59,9 +61,45 @@ printf '\033[2J\033[H\033[?25l\033[7m%40s\033[0m\n' '' > /dev/tty1
 echo "VMST-DMESG-BEGIN"
 dmesg | grep -i -E 'bochs|fbcon|\[drm\]'
 echo "VMST-DMESG-END"
+echo "VMST-FB0-FORMAT \$(cat /sys/class/graphics/fb0/bits_per_pixel) \$(cat /sys/class/graphics/fb0/stride)"
 echo "VMST-DRM-READY"
+# user space draws: the pattern file straight into the framebuffer (pattern v1)
+sleep 20
+[ -c /dev/fb0 ] && cat /pattern.raw > /dev/fb0 && echo "VMST-PATTERN-DRAWN"
 sleep 100000
 EOF
+# the pattern user space writes to /dev/fb0 (XRGB8888, 1024x768, stride 4096):
+# red = x, green = y, blue = 7x + 13y (mod 256), every channel distinct, so a
+# swapped channel, a wrong stride or a lost line shows. `check FILE.ppm`
+# compares a screenshot with it pixel for pixel.
+cat > "$T/pattern.py" <<'PY'
+import sys
+W, H = 1024, 768
+def rgb(x, y): return (x & 255, y & 255, (7 * x + 13 * y) & 255)
+if sys.argv[1] == 'raw':
+    out = bytearray(W * H * 4)
+    for y in range(H):
+        for x in range(W):
+            r, g, b = rgb(x, y)
+            out[(y * W + x) * 4:(y * W + x) * 4 + 4] = bytes((b, g, r, 0))
+    open(sys.argv[2], 'wb').write(out)
+    sys.exit(0)
+d = open(sys.argv[2], 'rb').read().split(maxsplit=4)
+w, h, px = int(d[1]), int(d[2]), d[4]
+if (w, h) != (W, H):
+    print('screenshot is %dx%d, not %dx%d' % (w, h, W, H)); sys.exit(1)
+want = bytearray(W * H * 3)
+for y in range(H):
+    for x in range(W):
+        want[(y * W + x) * 3:(y * W + x) * 3 + 3] = bytes(rgb(x, y))
+bad = [i // 3 for i in range(0, W * H * 3, 3) if px[i:i + 3] != want[i:i + 3]]
+if bad:
+    i = bad[0]
+    print('%d pixels differ; first at (%d,%d): %s, want %s' % (len(bad), i % W, i // W,
+          px[i * 3:i * 3 + 3].hex(), want[i * 3:i * 3 + 3].hex()))
+    sys.exit(1)
+print('all %d pixels match the pattern' % (W * H))
+PY
 BUSYBOX=/bin/busybox
 if [ ! -f "$dir/initrd.cpio" ] || ! cmp -s "$dir/init.new" "$dir/init" ||
    [ "$dir/modules.done" -nt "$dir/initrd.cpio" ] || ! cmp -s "$BUSYBOX" "$dir/busybox.used"; then
@@ -75,6 +113,7 @@ if [ ! -f "$dir/initrd.cpio" ] || ! cmp -s "$dir/init.new" "$dir/init" ||
 	cp "$dir"/modules/*.ko "$root/lib/modules/"
 	cp "$dir/init.new" "$root/init"
 	chmod 755 "$root/init"
+	python3 "$T/pattern.py" raw "$root/pattern.raw"
 	(cd "$root" && find . | sort | cpio -o -H newc --quiet -R 0:0) > "$dir/initrd.cpio.tmp"
 	mv "$dir/initrd.cpio.tmp" "$dir/initrd.cpio"
 	cp "$dir/init.new" "$dir/init"
@@ -94,7 +133,9 @@ extra = 'console=ttyS0 panic=-1 logo.nologo $LINUX_QUIRKS $LINUX_TRIM $LINUX_CLO
 serial = 'file:$T/com1'
 cpuid = 'host,cx16=0,rdrand=0,rdseed=0,xsave=0'
 vga = 'stdvga'
-vnc = 0
+vnc = 1
+vncunused = 1
+vncdisplay = 55
 sdl = 0
 monitor_path = '$T/mon.sock'
 on_poweroff = 'destroy'
@@ -137,6 +178,21 @@ sys.exit(0 if ok else 1)
 PY
 check "screendump: 1024x768, the 320x16 light-grey bar fbcon drew, black elsewhere" \
 	sh -c "python3 '$T/bar.py' '$T/screen.ppm' > '$T/bar.out' 2>&1 || { cat '$T/bar.out'; exit 1; }"
+
+# ---- a pattern from guest user space, read back by screendump and by VNC ----
+PORT=$(sed -n 's/.*VNC on [0-9.]*:\([0-9]*\).*/\1/p' "$T/drm.out" | head -1)
+echo "$(grep '^VMST-FB0-FORMAT' "$T/com1") (bits per pixel, stride); VNC port ${PORT:-none}"
+check "fb0 is 32 bits per pixel with a 4096-byte stride" grep -q '^VMST-FB0-FORMAT 32 4096' "$T/com1"
+check "user space wrote the pattern to the /dev/fb0 device (cat /pattern.raw > /dev/fb0)" \
+	wait_for "$T/com1" '^VMST-PATTERN-DRAWN' 120
+sleep 2
+"$MC" "$T/mon.sock" "screendump $T/pattern.ppm" > /dev/null 2>&1
+check "screendump reads the pattern back exactly" \
+	sh -c "python3 '$T/pattern.py' check '$T/pattern.ppm' > '$T/pattern.out' 2>&1; r=\$?; cat '$T/pattern.out'; exit \$r"
+check "vmstation view --screenshot over VNC (port ${PORT:-none})" \
+	sh -c "[ -n '$PORT' ] && timeout 60 '$VMST' view --screenshot '$T/pattern.vnc.ppm' --wait-size 1024x768 '::$PORT' > '$T/view.out' 2>&1"
+check "the VNC client reads the pattern back exactly" \
+	sh -c "python3 '$T/pattern.py' check '$T/pattern.vnc.ppm' > '$T/pattern-vnc.out' 2>&1; r=\$?; cat '$T/pattern-vnc.out'; exit \$r"
 "$MC" "$T/mon.sock" quit > /dev/null 2>&1
 wait_pid $VM_PID 30
 check "quit ends the VM (exit $RC)" [ "$RC" = 0 ]

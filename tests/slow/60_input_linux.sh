@@ -10,9 +10,15 @@
 #    positions from a VNC client arrive as ABS_X/ABS_Y that map back to the
 #    same pixels; a click is BTN_LEFT;
 #  - mouse_move goes to the PS/2 mouse (psmouse's IntelliMouse Explorer
-#    probe) as REL_X/REL_Y.
+#    probe) as REL_X/REL_Y;
+#  - key events from a VNC client (X keysyms) and keys typed with xdotool into
+#    the focused SDL window under Xvfb (X keycodes) arrive from atkbd as their
+#    Linux key codes, press then release.
 # Takes minutes here: guest kernel mode is emulated (TESTING.md).
 . "$(dirname "$0")/../lib.sh"
+if [ -z "$VMST_IN_XVFB" ]; then
+	VMST_IN_XVFB=1 exec xvfb-run -a -s '-screen 0 1280x1024x24' sh "$0" "$@"
+fi
 MC="$TOP/tests/tools/monitor-client"
 TIMEOUT=${LINUX_BOOT_TIMEOUT:-1500}
 . "$TOP/tests/slow/linux_cmdline.inc" # LINUX_QUIRKS, LINUX_TRIM
@@ -146,6 +152,7 @@ usbdevice = 'tablet'
 vnc = 1
 vnclisten = '127.0.0.1'
 vncdisplay = $D
+sdl = 1
 on_reboot = 'destroy'
 log_dir = '$T/logs'
 CFG
@@ -163,9 +170,9 @@ check "i8042: the kernel found the KBD and AUX ports" \
 check "atkbd: the kernel registered an 'AT Translated Set 2 keyboard'" \
 	grep -aq 'input: AT Translated Set 2 keyboard' "$T/com1.log"
 # the event device of a named input device
-evdev() { grep -a "^DEV [0-9]* $1" "$T/com1.log" | head -1 | cut -d' ' -f2; }
+evdev() { tr -d '\r' < "$T/com1.log" | grep -a "^DEV [0-9]* $1" | head -1 | cut -d' ' -f2; }
 KBD=$(evdev 'AT Translated Set 2 keyboard')
-TAB=$(evdev 'vmstation USB Tablet')
+TAB=$(evdev 'vmstation.*USB Tablet') # usbhid: "<manufacturer> <product>"
 MOUSE=$(evdev '.*PS/2')
 check "atkbd: 'AT Translated Set 2 keyboard' has an event device ($KBD)" [ -n "$KBD" ]
 check "usbhid: the USB tablet has an event device ($TAB)" [ -n "$TAB" ]
@@ -173,13 +180,15 @@ check "psmouse: a PS/2 mouse has an event device ($MOUSE: $(grep -a "^DEV $MOUSE
 check "uhci_hcd found the controller" grep -aq 'uhci_hcd 0000:00:01.2' "$T/com1.log"
 check "usbhid bound the tablet (dmesg)" grep -aq 'input,hidraw[0-9]*: USB HID v[0-9.]* Mouse \[.*USB Tablet\]' "$T/com1.log"
 
+# evlog: COM1 without the CRs the console adds to evwatch's lines
+evlog() { tr -d '\r' < "$T/com1.log"; }
 # events EV DEV TYPE: "code value" pairs, one line
-events() { grep -a "^EV $1 $2 " "$T/com1.log" | cut -d' ' -f4,5 | tr '\n' ' '; }
+events() { evlog | grep -a "^EV $1 $2 " | cut -d' ' -f4,5 | tr '\n' ' '; }
 # wait_events DEV TYPE N: until at least N such events
 wait_events() {
-	grep -aq '^VMST-EVREADY' "$T/com1.log" || return 1
+	[ -n "$1" ] && grep -aq '^VMST-EVREADY' "$T/com1.log" || return 1
 	_i=0
-	while [ $_i -lt 600 ] && [ "$(grep -ac "^EV $1 $2 " "$T/com1.log")" -lt "$3" ]; do
+	while [ $_i -lt 600 ] && [ "$(evlog | grep -ac "^EV $1 $2 ")" -lt "$3" ]; do
 		sleep 0.1; _i=$((_i + 1))
 	done
 }
@@ -199,7 +208,7 @@ done
 printf '%s' "$cmds" | socat -t 60 - "UNIX-CONNECT:$SOCK" > /dev/null 2>&1
 nk=$(echo "$KEYS" | wc -w)
 wait_events "$KBD" 1 $((nk * 2))
-got=$(grep -a "^EV $KBD 1 " "$T/com1.log" | cut -d' ' -f4,5 | grep -v ' 2$' | tr '\n' ' ')
+got=$(evlog | grep -a "^EV $KBD 1 " | cut -d' ' -f4,5 | grep -v ' 2$' | tr '\n' ' ')
 check "$nk keys from sendkey arrive as their Linux key codes, press then release" [ "$got" = "$want" ]
 [ "$got" = "$want" ] || { echo "want: $want"; echo "got:  $got"; }
 
@@ -217,7 +226,7 @@ wait_events "$TAB" 1 2
 sleep 2
 # the tablet's positions, back in pixels
 # (after each event: Linux drops an axis whose value did not change)
-grep -a "^EV $TAB 3 " "$T/com1.log" | awk -v w="$W" -v h="$H" '
+evlog | grep -a "^EV $TAB 3 " | awk -v w="$W" -v h="$H" '
 	$4 == 0 { x = $5 }
 	$4 == 1 { y = $5 }
 	{ printf "%d,%d\n", int(x * (w - 1) / 32767 + 0.5), int(y * (h - 1) / 32767 + 0.5) }' > "$T/abs"
@@ -231,6 +240,53 @@ check "a click is BTN_LEFT press and release from the tablet" [ "$(events "$TAB"
 "$MC" "$SOCK" "mouse_move -3 7" > /dev/null
 wait_events "$MOUSE" 2 4
 check "mouse_move goes to psmouse as REL_X/REL_Y" [ "$(events "$MOUSE" 2)" = "0 10 1 -5 0 -3 1 7 " ]
+
+# ---- keys from a VNC client: X keysym : Linux KEY_* code --------------------
+# kbd_since N: the keyboard's press/release events after the first N lines
+kbd_lines() { evlog | grep -ac "^EV $KBD 1 "; }
+kbd_since() { evlog | grep -a "^EV $KBD 1 " | sed "1,${1}d" | cut -d' ' -f4,5 | grep -v ' 2$' | tr '\n' ' '; }
+# sendkey toggled Caps, Num and Scroll Lock on in the guest: toggle them off
+# again, so that a keysym needs no Shift to undo Caps Lock and the SDL window
+# (the host's locks are off under Xvfb) has no lock to synchronise
+before=$(kbd_lines)
+printf 'sendkey caps_lock 50\nsendkey num_lock 50\nsendkey scroll_lock 50\n' |
+	socat -t 30 - "UNIX-CONNECT:$SOCK" > /dev/null 2>&1
+wait_events "$KBD" 1 $((before + 6))
+sleep 2
+VKEYS="0x61:30 0xff0d:28 0xff1b:1 0xff51:105 0xffe1:42 0xffc2:63 0x7a:44 0xff55:104"
+want=""; args=""
+for k in $VKEYS; do
+	want="$want${k#*:} 1 ${k#*:} 0 "
+	args="$args key ${k%%:*} 1 ms 100 key ${k%%:*} 0 ms 100"
+done
+base=$(kbd_lines)
+# shellcheck disable=SC2086
+"$VI" 127.0.0.1 $((5900 + D)) $args
+nv=$(echo "$VKEYS" | wc -w)
+wait_events "$KBD" 1 $((base + nv * 2))
+got=$(kbd_since "$base")
+check "$nv keys from a VNC client arrive at atkbd as their Linux key codes, press then release" [ "$got" = "$want" ]
+[ "$got" = "$want" ] || { echo "want: $want"; echo "got:  $got"; }
+
+# ---- keys typed into the SDL window: X keycode (evdev: KEY_* + 8) -----------
+win=$(find_window '^linuxinput \[')
+check "the SDL window is there under Xvfb" [ -n "$win" ]
+xdotool windowfocus "$win" 2>/dev/null
+sleep 1
+SKEYS="38:30 36:28 113:105 67:59 50:42 52:44 110:102 119:111"
+want=""; codes=""
+for k in $SKEYS; do
+	want="$want${k#*:} 1 ${k#*:} 0 "
+	codes="$codes ${k%%:*}"
+done
+base=$(kbd_lines)
+# shellcheck disable=SC2086
+xdotool key --delay 100 $codes
+ns=$(echo "$SKEYS" | wc -w)
+wait_events "$KBD" 1 $((base + ns * 2))
+got=$(kbd_since "$base")
+check "$ns keys typed with xdotool into the SDL window arrive at atkbd as their Linux key codes" [ "$got" = "$want" ]
+[ "$got" = "$want" ] || { echo "want: $want"; echo "got:  $got"; }
 
 echo "TIME: total $(( $(date +%s) - start ))s"
 "$MC" "$SOCK" quit > /dev/null

@@ -13,7 +13,12 @@
  *   periods are off by more than 10% (glitches: each dropout or skip makes one
  *   or two).
  * One line per segment:
- *   segment 1: start=0.512 dur=5.003 freq=440.012 rms_dbfs=-9.03 peak=16384 gap_ms=0.05 dev_pct=0.9 glitches=0
+ *   segment 1: start=0.512 dur=5.003 freq=440.012 rms_dbfs=-9.03 peak=16384 gap_ms=0.05 dev_pct=0.9 glitches=0 pfreq=440.010 prms_dbfs=-9.03 played_pct=100.0
+ * The last three measure only the played periods, for a recording with gaps
+ * (late samples, where time is not real time): a played period is one within
+ * 10% of the median period between rising zero crossings; pfreq is the rate
+ * over that median, prms_dbfs the RMS over the played periods, played_pct the
+ * share of the segment's middle they cover.
  * A WAV header's data size of 0 or 0xFFFFFFFF (a capture still being written)
  * means "to the end of the file".
  */
@@ -81,6 +86,12 @@ static int16_t *load(const char *path, int raw, unsigned *rate, unsigned *ch, si
 	return s;
 }
 
+static int cmp_double(const void *x, const void *y)
+{
+	double a = *(const double *)x, b = *(const double *)y;
+	return (a > b) - (a < b);
+}
+
 static void analyse(const int16_t *s, size_t a, size_t b, unsigned rate, int n)
 {
 	double dur = (double)(b - a) / rate;
@@ -113,6 +124,30 @@ static void analyse(const int16_t *s, size_t a, size_t b, unsigned rate, int n)
 		}
 	}
 	double freq = count > 1 ? (count - 1) * (double)rate / (last - first) : 0;
+	double pfreq = 0, prms_db = -200, played = 0;
+	if (count > 2) {
+		int np = count - 1;
+		double *per = malloc(sizeof(double) * (size_t)np);
+		for (int i = 0; i < np; i++)
+			per[i] = cross[i + 1] - cross[i];
+		qsort(per, (size_t)np, sizeof(double), cmp_double);
+		double med = per[np / 2];
+		free(per);
+		double psum2 = 0;
+		size_t pn = 0;
+		for (int i = 1; i < count; i++) {
+			double d = cross[i] - cross[i - 1];
+			if (fabs(d - med) > med * 0.1)
+				continue;
+			for (size_t j = (size_t)ceil(cross[i - 1]); j < (size_t)ceil(cross[i]) && j < mb; j++) {
+				psum2 += (double)s[j] * s[j];
+				pn++;
+			}
+		}
+		pfreq = med > 0 ? rate / med : 0;
+		prms_db = pn && psum2 > 0 ? 20 * log10(sqrt(psum2 / (double)pn) / 32768.0) : -200;
+		played = 100.0 * (double)pn / (double)(mb - ma);
+	}
 	double dev = 0;
 	int glitches = 0;
 	if (count > 2) {
@@ -137,8 +172,8 @@ static void analyse(const int16_t *s, size_t a, size_t b, unsigned rate, int n)
 		}
 	}
 	printf("segment %d: start=%.3f dur=%.3f freq=%.3f rms_dbfs=%.2f peak=%d gap_ms=%.2f dev_pct=%.1f"
-	       " glitches=%d\n", n, (double)a / rate, dur, freq, rms_db, peak, longest * 1000.0 / rate,
-	       dev, glitches);
+	       " glitches=%d pfreq=%.3f prms_dbfs=%.2f played_pct=%.1f\n", n, (double)a / rate, dur, freq,
+	       rms_db, peak, longest * 1000.0 / rate, dev, glitches, pfreq, prms_db, played);
 }
 
 int main(int argc, char **argv)

@@ -811,8 +811,21 @@ static void test_acpi_and_e820(void)
 	uint8_t *d = gp(vm, dsdt, 36);
 	CHECK(!memcmp(d, "DSDT", 4) && acpi_checksum(d, ld32(d + 4)) == 0, "DSDT checksum");
 	static const uint8_t s5[] = { 0x08, '\\', '_', 'S', '5', '_', 0x12, 0x04, 0x02, 0x00, 0x00 };
-	CHECK(ld32(d + 4) == 36 + sizeof(s5) && !memcmp(d + 36, s5, sizeof(s5)),
+	CHECK(ld32(d + 4) > 36 + sizeof(s5) && !memcmp(d + 36, s5, sizeof(s5)),
 	      "DSDT AML: Name(\\_S5, Package(2){0, 0})");
+	/* then Device(\_SB.PCI0) with _HID EisaId("PNP0A03"): the PCI host bridge */
+	static const uint8_t pci0[] = { 0x5B, 0x82, 0x4A, 0x09, '\\', 0x2E, '_', 'S', 'B', '_', 'P', 'C', 'I', '0',
+					0x08, '_', 'H', 'I', 'D', 0x0C, 0x41, 0xD0, 0x0A, 0x03 };
+	uint8_t *dd = gp(vm, dsdt, ld32(d + 4));
+	CHECK(dd && ld32(d + 4) > 36 + sizeof(s5) + 156 && !memcmp(dd + 36 + sizeof(s5), pci0, sizeof(pci0)) &&
+	      dd[36 + sizeof(s5) + 156 - 2] == 0x79,
+	      "DSDT AML: Device(\\_SB.PCI0), _HID PNP0A03, _CRS ending in an End Tag");
+	/* then Scope(\_SB.PCI0) { Name(_PRT, ...) } and the four links LNKA-D */
+	uint8_t *aml = dd + 36 + sizeof(s5) + 156, *aend = dd + ld32(d + 4);
+	CHECK(dd && aml[0] == 0x10 && memmem(aml, (size_t)(aend - aml), "_PRT\x12", 5) &&
+	      memmem(aml, (size_t)(aend - aml), "LNKD", 4) &&
+	      memmem(aml, (size_t)(aend - aml), "\x41\xD0\x0C\x0F", 4),
+	      "DSDT AML: _PRT and the PNP0C0F link devices LNKA-D");
 	uint8_t *m = gp(vm, madt, 44);
 	CHECK_EQ(ld32(m + 36), 0xFEE00000, "MADT local APIC address");
 	CHECK_EQ(ld32(m + 40) & 1, 1, "MADT PCAT_COMPAT");
