@@ -55,7 +55,12 @@ run_one() { # name command...
 
 # kvm_tier DIR: DIR/*.sh here, or all of them in one emulated host.
 kvm_tier() {
-	if [ "$mode" = native ]; then
+	# A KVM that emulates guest kernel mode runs the fast tier's own guests
+	# (as every CI run before the emulated host did); the emulated host still
+	# livelocks now and then (see tests/kvmhost/README), so it is used there
+	# only for the Linux guests or when VMST_KVM=emulated asks for it.
+	if [ "$mode" = native ] || { [ "$mode" = emulating ] && [ "$1" = tests/integration ]; }; then
+		[ "$mode" = native ] || echo "kvm: the fast tier's guests run on this KVM; the Linux guests (make check-slow) in the emulated host"
 		for t in "$1"/*.sh; do
 			[ -f "$t" ] || continue
 			run_one "$(basename "$t" .sh)" sh "$t"
@@ -89,6 +94,9 @@ kvm_tier() {
 		host_run "$1" "^($left)\$" "$out/kvmhost-rest.log"
 		cat "$out/kvmhost-rest.log" >> "$out/kvmhost.log"
 	done
+	if [ "$rc" = 123 ]; then
+		echo "FAIL: kvmhost: the emulated host kept stopping; not run: $left" | tee -a "$out/kvmhost.log"
+	fi
 	echo "   (emulated host: $(( $(date +%s) - start ))s, log $out/kvmhost.log)"
 	count "kvmhost" "$out/kvmhost.log" "${rc:-1}"
 }

@@ -8,7 +8,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 1
 if [ "${1:-}" != --here ]; then
 	mode=$(tests/kvmhost/probe.sh) || exit 1
-	if [ "$mode" = emulated ]; then
+	if [ "$mode" != native ]; then
 		[ -z "${BENCH_SLOW:-}" ] || sh tests/slow/prepare.sh
 		mkdir -p build/cache
 		exec tests/kvmhost/kvmhost --net --timeout 7200 --share build/cache -- sh tests/bench/run.sh --here

@@ -7,7 +7,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 1
 mode=$(tests/kvmhost/probe.sh 2> build/kvm-choice) || exit 1
 why=$(sed 's/^kvm: [a-z]*: //' build/kvm-choice)
-[ "$mode" = native ] && exec ./vmstation "$@"
+[ "$mode" = emulated ] || exec ./vmstation "$@"
 cat <<MSG
 vmstation: this machine's KVM cannot run the guests as they are ($why).
 Starting the manager inside the emulated AMD-V host instead: a Debian kernel

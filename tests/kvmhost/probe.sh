@@ -3,6 +3,9 @@
 #   native     /dev/kvm opens and runs ring-3 SYSCALL and INT 0x80 and
 #              32-bit non-PAE paging (a desktop's VT-x/AMD-V, or we are
 #              already inside the emulated host)
+#   emulating  /dev/kvm runs our own guests but emulates guest kernel mode
+#              (kvm-pvm: no ring-3 system calls, no 32-bit paging): the fast
+#              tier runs here, Linux guests need the emulated host
 #   emulated   otherwise: KVM tests run inside tests/kvmhost/kvmhost
 # and on stderr one line that says why. VMST_KVM=native|emulated forces it.
 # Uses the probe guests of the slow tier (user_syscall.asm, emul_paging32.asm)
@@ -39,9 +42,9 @@ done
 grep -q '^USER-SYSCALL-START' "$d/user_syscall.com1" 2>/dev/null ||
 	why emulated "/dev/kvm did not run the probe guest ($(head -c 200 "$d/user_syscall.out" | tr '\n' ' '))"
 grep -q '^SYSCALL-OK CPL=0' "$d/user_syscall.com1" ||
-	why emulated "/dev/kvm does not deliver a ring-3 SYSCALL to ring 0 (guest kernel mode is emulated: kvm-pvm?)"
+	why emulating "/dev/kvm does not deliver a ring-3 SYSCALL to ring 0 (guest kernel mode is emulated: kvm-pvm?)"
 grep -q '^INT80-OK CPL=0' "$d/user_syscall.com1" ||
-	why emulated "/dev/kvm does not deliver a ring-3 INT 0x80"
+	why emulating "/dev/kvm does not deliver a ring-3 INT 0x80"
 grep -q '^PAGING32-NONPAE-OK' "$d/emul_paging32.com1" ||
-	why emulated "/dev/kvm cannot run 32-bit non-PAE paging"
+	why emulating "/dev/kvm cannot run 32-bit non-PAE paging"
 why native "/dev/kvm runs ring-3 system calls and 32-bit paging"
