@@ -512,6 +512,39 @@ int block_flush(struct blockdev *bd)
 	return r;
 }
 
+/*
+ * A raw image gives the range back to the file system (a hole that reads as
+ * zeros; on a block device the kernel discards or zeroes it). Ranges are
+ * advisory: a file system without hole punching keeps the data, which is
+ * still correct.
+ */
+static int discard_raw(int fd, uint64_t off, uint64_t len)
+{
+	if (fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)off, (off_t)len) == 0)
+		return 0;
+	return errno == EOPNOTSUPP || errno == ENOSYS || errno == ENODEV ? 0 : -1;
+}
+
+int block_discard(struct blockdev *bd, uint64_t off, uint64_t len)
+{
+	pthread_mutex_lock(&bd->lock);
+	int e = 0;
+	if (!usable(bd))
+		e = ENOMEDIUM;
+	else if (bd->readonly)
+		e = EROFS;
+	else if (off > bd->size || len > bd->size - off)
+		e = EIO;
+	else if (len && (bd->qcow ? qcow2_discard(bd->qcow, off, len) : discard_raw(bd->fd, off, len)) < 0)
+		e = EIO;
+	pthread_mutex_unlock(&bd->lock);
+	if (e) {
+		errno = e;
+		return -1;
+	}
+	return 0;
+}
+
 bool block_has_medium(struct blockdev *bd)
 {
 	pthread_mutex_lock(&bd->lock);

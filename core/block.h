@@ -71,6 +71,11 @@ static inline bool block_attached_locked(const struct blockdev *bd)
 ssize_t block_read(struct blockdev *bd, uint64_t off, void *buf, size_t len);
 ssize_t block_write(struct blockdev *bd, uint64_t off, const void *buf, size_t len);
 int block_flush(struct blockdev *bd); /* fdatasync */
+/*
+ * The guest no longer needs [off, off+len) (ATA TRIM): raw images punch a
+ * hole, qcow2 images unmap whole clusters. Same errors as block_write.
+ */
+int block_discard(struct blockdev *bd, uint64_t off, uint64_t len);
 /* Scatter/gather forms (DMA into guest memory): same rules, total length of iov. */
 struct iovec;
 ssize_t block_readv(struct blockdev *bd, uint64_t off, const struct iovec *iov, int n);

@@ -14,8 +14,6 @@
 #include "qcow2_priv.h"
 #include "util.h"
 
-enum ckind { C_UNALLOC, C_ZERO, C_NORMAL, C_COMP };
-
 static int pread_full(int fd, void *buf, size_t len, uint64_t off, size_t *got)
 {
 	size_t done = 0;
@@ -469,7 +467,7 @@ uint64_t qcow2_size(const struct qcow2 *q)
 /* ---------------- lookups ---------------- */
 
 /* The L2 entry of guest cluster vc: *ent, and where it lives (*pos, 0 = no L2 table). */
-static int l2_get(struct qcow2 *q, uint64_t vc, uint64_t *ent, uint64_t *pos)
+int qcow2_l2_get(struct qcow2 *q, uint64_t vc, uint64_t *ent, uint64_t *pos)
 {
 	uint64_t l1i = vc / q->l2_entries, l2i = vc % q->l2_entries;
 	*ent = 0;
@@ -500,7 +498,7 @@ static int l2_get(struct qcow2 *q, uint64_t vc, uint64_t *ent, uint64_t *pos)
 }
 
 /* Write one L2 entry, keeping the lookup cache in step. */
-static int l2_set(struct qcow2 *q, uint64_t pos, uint64_t ent)
+int qcow2_l2_set(struct qcow2 *q, uint64_t pos, uint64_t ent)
 {
 	uint8_t b[8];
 	st64be(b, ent);
@@ -511,7 +509,7 @@ static int l2_set(struct qcow2 *q, uint64_t pos, uint64_t ent)
 	return 0;
 }
 
-static int classify(struct qcow2 *q, uint64_t ent, uint64_t *host)
+int qcow2_classify(struct qcow2 *q, uint64_t ent, uint64_t *host)
 {
 	*host = 0;
 	if (ent & QCOW2_COMPRESSED)
@@ -600,9 +598,9 @@ static int read_backing(struct qcow2 *q, uint64_t off, void *buf, size_t len)
 static int read_in_cluster(struct qcow2 *q, uint64_t vc, uint64_t coff, void *buf, size_t len)
 {
 	uint64_t ent, pos, host;
-	if (l2_get(q, vc, &ent, &pos) < 0)
+	if (qcow2_l2_get(q, vc, &ent, &pos) < 0)
 		return -1;
-	switch (classify(q, ent, &host)) {
+	switch (qcow2_classify(q, ent, &host)) {
 	case C_UNALLOC:
 		return read_backing(q, vc * q->cs + coff, buf, len);
 	case C_ZERO:
@@ -644,7 +642,6 @@ int qcow2_read(struct qcow2 *q, uint64_t off, void *buf, size_t len)
 
 /* ---------------- refcounts and allocation ---------------- */
 
-static int rc_set(struct qcow2 *q, uint64_t ci, uint64_t val, int depth);
 
 /* Entry ei of an in-memory refcount block := val. */
 static void rb_put(struct qcow2 *q, uint8_t *blk, uint64_t ei, uint64_t val)
@@ -721,7 +718,7 @@ static int reftable_grow(struct qcow2 *q, uint64_t need_bi)
 	/* area clusters that fall in blocks that already exist */
 	for (uint64_t ci = area_ci; ci < area_ci + span && !rc; ci++)
 		if (!rb_missing(q, ci / q->rb_entries))
-			rc = rc_set(q, ci, 1, 4);
+			rc = qcow2_rc_set(q, ci, 1, 4);
 	uint64_t t_off = area + nrb * q->cs;
 	uint8_t *tb = (uint8_t *)xmalloc(new_n * 8);
 	for (uint64_t i = 0; i < new_n; i++)
@@ -744,7 +741,7 @@ static int reftable_grow(struct qcow2 *q, uint64_t need_bi)
 	q->rt_n = new_n;
 	q->rt_off = t_off;
 	for (uint64_t i = 0; i < old_cl; i++)
-		rc_set(q, (old_off >> q->cbits) + i, 0, 4);   /* failure only leaks them */
+		qcow2_rc_set(q, (old_off >> q->cbits) + i, 0, 4);   /* failure only leaks them */
 	return 0;
 }
 
@@ -756,7 +753,7 @@ static int refblock_new(struct qcow2 *q, uint64_t bi, int depth)
 	uint64_t ri = r >> q->cbits;
 	bool self = ri / q->rb_entries == bi;
 	/* its own refcount lives in another block: set it before anything points here */
-	if (!self && rc_set(q, ri, 1, depth + 1) < 0)
+	if (!self && qcow2_rc_set(q, ri, 1, depth + 1) < 0)
 		return -1;
 	memset(q->meta, 0, q->cs);
 	if (self)
@@ -771,7 +768,7 @@ static int refblock_new(struct qcow2 *q, uint64_t bi, int depth)
 	return 0;
 }
 
-static int rc_set(struct qcow2 *q, uint64_t ci, uint64_t val, int depth)
+int qcow2_rc_set(struct qcow2 *q, uint64_t ci, uint64_t val, int depth)
 {
 	if (depth > 4)
 		return -1;
@@ -810,7 +807,7 @@ static int alloc_cluster(struct qcow2 *q, uint64_t *host)
 		return -1;
 	q->file_end += q->cs;
 	q->l2c_pos = 0;    /* a bad image may have cached "L2 entries" from here */
-	if (rc_set(q, c >> q->cbits, 1, 0) < 0)
+	if (qcow2_rc_set(q, c >> q->cbits, 1, 0) < 0)
 		return -1;
 	*host = c;
 	return 0;
@@ -847,9 +844,9 @@ static int write_in_cluster(struct qcow2 *q, uint64_t vc, uint64_t coff, const v
 			    size_t len)
 {
 	uint64_t ent, pos, host;
-	if (l2_get(q, vc, &ent, &pos) < 0)
+	if (qcow2_l2_get(q, vc, &ent, &pos) < 0)
 		return -1;
-	int kind = classify(q, ent, &host);
+	int kind = qcow2_classify(q, ent, &host);
 	if (kind < 0)
 		return -1;
 	if (kind == C_NORMAL && (ent & QCOW2_COPIED))
@@ -877,7 +874,7 @@ static int write_in_cluster(struct qcow2 *q, uint64_t vc, uint64_t coff, const v
 		return -1;
 	if (pwrite_full(q->fd, q->cow, q->cs, n) < 0)
 		return -1;
-	if (l2_set(q, l2 + (vc % q->l2_entries) * 8, n | QCOW2_COPIED) < 0)
+	if (qcow2_l2_set(q, l2 + (vc % q->l2_entries) * 8, n | QCOW2_COPIED) < 0)
 		return -1;
 	if (kind == C_COMP)
 		q->zout_key = 0;
@@ -918,9 +915,9 @@ int qcow2_flush(struct qcow2 *q)
 int qcow2_is_allocated(struct qcow2 *q, uint64_t off, bool *alloc)
 {
 	uint64_t ent, pos, host;
-	if (l2_get(q, off >> q->cbits, &ent, &pos) < 0)
+	if (qcow2_l2_get(q, off >> q->cbits, &ent, &pos) < 0)
 		return -1;
-	int k = classify(q, ent, &host);
+	int k = qcow2_classify(q, ent, &host);
 	if (k < 0)
 		return -1;
 	*alloc = k != C_UNALLOC;

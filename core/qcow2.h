@@ -40,6 +40,14 @@ uint64_t qcow2_size(const struct qcow2 *q);          /* virtual size, bytes */
 int qcow2_read(struct qcow2 *q, uint64_t off, void *buf, size_t len);
 int qcow2_write(struct qcow2 *q, uint64_t off, const void *buf, size_t len);
 int qcow2_flush(struct qcow2 *q);
+/*
+ * The guest no longer needs [off, off+len): every whole cluster in it that
+ * this image owns is unmapped (reads then give zeros, or the backing file's
+ * data when there is one and the image is version 2) and its host space is
+ * released. Partial clusters and compressed ones are left as they are.
+ * 0, or -1 with errno EIO / EROFS.
+ */
+int qcow2_discard(struct qcow2 *q, uint64_t off, uint64_t len);
 
 /* What `img info` shows. */
 struct qcow2_info {

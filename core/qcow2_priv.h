@@ -77,4 +77,13 @@ struct qcow2 {
 	uint64_t l2c[64];            /* host order */
 };
 
+/* What an L2 entry says of its guest cluster (qcow2_classify). */
+enum ckind { C_UNALLOC, C_ZERO, C_NORMAL, C_COMP };
+
+/* Lookups and refcounts shared by qcow2.c and qcow2_discard.c. */
+int qcow2_l2_get(struct qcow2 *q, uint64_t vc, uint64_t *ent, uint64_t *pos);
+int qcow2_l2_set(struct qcow2 *q, uint64_t pos, uint64_t ent);
+int qcow2_classify(struct qcow2 *q, uint64_t ent, uint64_t *host);
+int qcow2_rc_set(struct qcow2 *q, uint64_t ci, uint64_t val, int depth);
+
 #endif

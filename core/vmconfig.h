@@ -33,6 +33,7 @@ struct disk_spec {
 	enum disk_kind kind;
 	bool readonly;
 	bool phy;          /* phy: prefix (block device) */
+	bool no_discard;   /* no-discard: the disk does not offer TRIM */
 	char *format;      /* "raw" or "qcow2" */
 	bool format_set;   /* format given: no probing of the image's magic */
 	int line, col;     /* where it was configured, for errors */

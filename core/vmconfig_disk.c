@@ -72,6 +72,7 @@ size_t vmc_disk_prefix_len(const char *p)
 struct disk_words {
 	const char *target, *format, *vdev, *access;
 	bool target_set, format_set, access_set, cdrom, phy, depr_prefix;
+	bool no_discard;
 };
 
 #define FAIL(...) do { snprintf(why, whylen, __VA_ARGS__); return -1; } while (0)
@@ -219,6 +220,8 @@ static int scan_disk_spec(char *buf, struct disk_words *w, char *why, size_t why
 			r = take_keyword(tok, eq + 1, w, why, whylen);
 		} else if (!strcmp(tok, "cdrom")) {
 			w->cdrom = true;
+		} else if (!strcmp(tok, "discard") || !strcmp(tok, "no-discard")) {
+			w->no_discard = tok[0] == 'n';   /* the last one given wins */
 		} else if (in_list(tok, flags, ARRAY_SIZE(flags))) {
 			; /* backend hints with no meaning for an emulated IDE disk */
 		} else {
@@ -281,6 +284,7 @@ static int check_disk_words(struct disk_words *w, struct disk_spec *d, char *not
 	d->kind = w->cdrom ? DISK_CDROM : DISK_HD;
 	d->readonly = ro || w->cdrom; /* CDs are read-only media */
 	d->phy = w->phy;
+	d->no_discard = w->no_discard;
 	d->format = xstrdup(!strcmp(format, "empty") ? "raw" : format);
 	/* a format written in the spec turns off probing the image's magic */
 	d->format_set = w->format && *w->format && strcmp(w->format, "empty");

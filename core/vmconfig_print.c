@@ -79,13 +79,15 @@ void vmc_print_disks(const struct vm_config *vc, FILE *out)
 		if (!*path)
 			spec = xasprintf(",hd%c%s,%s", 'a' + i, cd ? ":cdrom" : "", d->readonly ? "r" : "w");
 		else if (needs_target_form(path) || show)
-			spec = xasprintf("%s%s%svdev=hd%c,access=%s%s%s,target=%s",
+			spec = xasprintf("%s%s%svdev=hd%c,access=%s%s%s%s,target=%s",
 					 show ? "format=" : "", show ? fmt : "", show ? "," : "", 'a' + i,
 					 d->readonly ? "ro" : "rw", cd ? ",devtype=cdrom" : "",
-					 d->phy ? ",backendtype=phy" : "", path);
+					 d->phy ? ",backendtype=phy" : "",
+					 d->no_discard ? ",no-discard" : "", path);
 		else
-			spec = xasprintf("%s:%s,hd%c%s,%s", d->phy ? "phy" : "file", path, 'a' + i,
-					 cd ? ":cdrom" : "", d->readonly ? "r" : "w");
+			spec = xasprintf("%s:%s,hd%c%s,%s%s", d->phy ? "phy" : "file", path, 'a' + i,
+					 cd ? ":cdrom" : "", d->readonly ? "r" : "w",
+					 d->no_discard ? ",no-discard" : "");
 		fputs(sep, out);
 		print_quoted(out, spec);
 		free(spec);

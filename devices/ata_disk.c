@@ -59,7 +59,8 @@ static void identify(struct ide_drive *d)
 	w[63] = 0x07;                      /* multiword DMA 0-2 */
 	w[64] = 0x03;                      /* PIO 3-4 */
 	w[65] = 120; w[66] = 120; w[67] = 120; w[68] = 120;
-	w[80] = 0x7E;                      /* ATA-1 .. ATA-6 */
+	w[69] = d->trim ? 1 << 14 : 0;     /* reads after TRIM are deterministic */
+	w[80] = 0xFE;                      /* ATA-1 .. ATA8-ACS (Linux wants 8 for TRIM) */
 	w[82] = (1 << 14) | (1 << 5);      /* NOP, write cache */
 	w[83] = (1 << 14) | (1 << 13) | (1 << 12) | (1 << 10); /* FLUSH EXT, FLUSH, LBA48 */
 	w[84] = 1 << 14;
@@ -77,6 +78,8 @@ static void identify(struct ide_drive *d)
 	w[101] = (uint16_t)(d->sectors >> 16);
 	w[102] = (uint16_t)(d->sectors >> 32);
 	w[103] = (uint16_t)(d->sectors >> 48);
+	w[105] = d->trim ? ATA_TRIM_MAX_BLOCKS : 0;
+	w[169] = d->trim ? 1 : 0;          /* DATA SET MANAGEMENT: TRIM */
 	for (int i = 0; i < 256; i++)
 		st16(d->buf + 2 * i, w[i]);
 }
@@ -92,7 +95,7 @@ static bool is_lba48(uint8_t cmd)
 {
 	switch (cmd) {
 	case 0x24: case 0x25: case 0x29: case 0x34: case 0x35: case 0x39:
-	case 0x42: case 0x27: case 0xEA:
+	case 0x42: case 0x27: case 0xEA: case 0x06:
 		return true;
 	}
 	return false;
@@ -381,6 +384,10 @@ void ata_disk_command(struct ide_drive *d, uint8_t cmd)
 	case 0x40: case 0x41: case 0x42:             /* READ VERIFY SECTORS (EXT) */
 		if (setup_transfer(d))
 			ide_cmd_ok(d);
+		break;
+	case 0x06:                                   /* DATA SET MANAGEMENT */
+		if (!writes_refused(d))
+			ata_trim_command(d);
 		break;
 	case 0xE7: case 0xEA:                        /* FLUSH CACHE (EXT) */
 		flush(d);

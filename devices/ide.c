@@ -538,10 +538,12 @@ static int add_drive(struct ide_ctrl *c, const struct disk_spec *ds)
 	d->bd->opaque = d;
 	snprintf(d->serial, sizeof(d->serial), "VMST%016d", idx + 1);
 	snprintf(d->model, sizeof(d->model), "VMSTATION %s", cd ? "CD-ROM" : "HARDDISK");
-	if (cd)
+	if (cd) {
 		atapi_init(d);
-	else
+	} else {
 		ata_disk_init(d);
+		d->trim = !ds->readonly && !ds->no_discard;
+	}
 	vm_add_block(c->vm, d->bd);
 	return 0;
 }

@@ -47,6 +47,8 @@ struct ide_drive;
 #define BM_ST_INTR   0x04
 
 #define IDE_BUF_SIZE (64 * 1024)
+/* 512-byte blocks of LBA range entries a DSM command may carry (IDENTIFY word 105). */
+#define ATA_TRIM_MAX_BLOCKS 8
 
 enum ide_kind { IDE_NONE, IDE_DISK, IDE_CDROM };
 
@@ -87,6 +89,13 @@ struct ide_drive {
 	struct block_job flush_job;          /* FLUSH CACHE on the worker */
 	uint32_t flush_gen;
 	bool flush_running;
+	/* DATA SET MANAGEMENT (TRIM): the guest's ranges, discarded on the worker */
+	bool trim;                           /* offered: a writable disk without no-discard */
+	struct block_job trim_job;
+	uint32_t trim_gen;
+	uint32_t trim_blocks;                /* range blocks of the command being received */
+	unsigned trim_n;                     /* entries in trim_ranges */
+	uint64_t trim_ranges[ATA_TRIM_MAX_BLOCKS * 64];
 
 	/* PIO data: buf[pos..end) is the current DRQ block */
 	uint8_t *buf;
@@ -160,6 +169,9 @@ void ide_account(struct ide_drive *d, bool write, uint64_t bytes);
 /* ata_disk.c */
 void ata_disk_command(struct ide_drive *d, uint8_t cmd);
 void ata_disk_init(struct ide_drive *d);
+
+/* ata_trim.c: DATA SET MANAGEMENT with the TRIM bit (command 06h) */
+void ata_trim_command(struct ide_drive *d);
 
 /* atapi.c */
 void atapi_command(struct ide_drive *d, uint8_t cmd);

@@ -7,6 +7,10 @@
 ;   mode 2: for i = a .. b-1: fill 4 KiB with the byte (i mod 255) + 1 and
 ;           WRITE DMA it at hda LBA i*8; after every 4 writes FLUSH CACHE
 ;           and print "F <last i flushed, hex>"; then "LOOP done"
+;   mode 5: TRIM: IDENTIFY hda and print "TRIM yes" or "TRIM no" (word 169
+;           bit 0), then DATA SET MANAGEMENT (TRIM) by DMA of one block of
+;           ranges covering hda LBAs a .. a+b-1, FLUSH CACHE, "TRIM done"
+;           (a refused command prints "DMA ERROR" first)
 ;   mode 4: benchmark: "BENCH go", a random 4 KiB transfers (READ DMA if b = 0,
 ;           WRITE DMA if b = 1) at 4 KiB-aligned LBAs within hda's first
 ;           64 MiB, FLUSH CACHE, "BENCH done"
@@ -55,6 +59,8 @@ _start:
 	je write_loop
 	cmp dword [mode], 4
 	je random_io
+	cmp dword [mode], 5
+	je trim
 	mov esi, msg_badmode
 	call puts
 	call poweroff
@@ -172,6 +178,81 @@ random_io:
 	call puts
 	call poweroff
 
+trim:
+	mov byte [devsel], HDA
+	mov al, 0xEC                   ; IDENTIFY DEVICE, PIO
+	xor ebx, ebx
+	xor ecx, ecx
+	call cmd28
+	call wait_bsy
+	mov edi, BUF
+	mov ecx, 256
+	mov dx, bp
+	rep insw
+	mov esi, msg_trimno
+	test byte [BUF + 169 * 2], 1
+	jz .say
+	mov esi, msg_trimyes
+.say:	call puts
+	mov edi, BUF                   ; one 512-byte block of range entries
+	xor eax, eax
+	mov ecx, 128
+	rep stosd
+	mov edi, BUF
+	mov ebx, [arg_a]               ; next LBA
+	mov esi, [arg_b]               ; sectors left
+.entry:	test esi, esi
+	jz .send
+	mov ecx, esi
+	cmp ecx, 0xFFFF
+	jbe .last
+	mov ecx, 0xFFFF
+.last:	mov [edi], ebx                 ; LBA 31:0 (47:32 stay 0)
+	mov [edi + 6], cx              ; count in bits 63:48
+	add ebx, ecx
+	sub esi, ecx
+	add edi, 8
+	jmp .entry
+.send:	mov byte [dma_read], 0
+	mov ecx, 1
+	call dma_prep
+	call wait_bsy                  ; 48-bit task file: each register twice, high byte first
+	mov dx, bp
+	add dx, 6
+	mov al, 0x40
+	or al, [devsel]
+	out dx, al
+	mov dx, bp
+	inc dx
+	xor al, al
+	out dx, al                     ; features 15:8
+	inc al
+	out dx, al                     ; features 7:0 = TRIM
+	inc dx
+	xor al, al
+	out dx, al                     ; count 15:8
+	inc al
+	out dx, al                     ; count 7:0 = 1 block
+	xor al, al                     ; LBA 47:24 then 23:0, all 0: the LBAs are in the ranges
+	inc dx
+	out dx, al
+	out dx, al
+	inc dx
+	out dx, al
+	out dx, al
+	inc dx
+	out dx, al
+	out dx, al
+	mov dx, bp
+	add dx, 7
+	mov al, 0x06                   ; DATA SET MANAGEMENT
+	out dx, al
+	call dma_go
+	call flush
+	mov esi, msg_trimdone
+	call puts
+	call poweroff
+
 ; FLUSH CACHE on the drive in [devsel]
 flush:
 	mov al, 0xE7
@@ -235,6 +316,13 @@ cmd28:
 
 ; dma28: AL = command, EBX = LBA, ECX = sectors (1-128); data in/out of BUF
 dma28:
+	call dma_prep
+	call cmd28
+	jmp dma_go
+
+; dma_prep: one PRD entry for ECX sectors at BUF, bus master stopped with the
+; direction of [dma_read]; keeps EAX, EBX, ECX
+dma_prep:
 	push eax
 	push ecx
 	shl ecx, 9
@@ -254,7 +342,10 @@ dma28:
 	out dx, al
 	pop ecx
 	pop eax
-	call cmd28
+	ret
+
+; dma_go: start the bus master on the command just issued, wait for its end
+dma_go:
 	mov dx, BM
 	mov al, [dma_read]
 	shl al, 3
@@ -278,6 +369,9 @@ dma28:
 	jmp puts
 
 msg_hello:	db "QCOW2-GUEST start", 13, 10, 0
+msg_trimyes:	db "TRIM yes", 13, 10, 0
+msg_trimno:	db "TRIM no", 13, 10, 0
+msg_trimdone:	db "TRIM done", 13, 10, 0
 msg_badmode:	db "ERROR bad mode", 13, 10, 0
 msg_copied:	db "COPY done", 13, 10, 0
 msg_loop:	db "LOOP start", 13, 10, 0

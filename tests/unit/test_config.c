@@ -920,6 +920,19 @@ static void test_print(void)
 	round_trip("prefix-looking paths",
 		   "disk = [ 'vdev=hda,target=file:x.img', ',hdc:cdrom,r' ]\nfda = 'file:raw:y.img'\n"
 		   "fdb = 'file:none'\n");
+	round_trip("no-discard", "disk = [ '/a.img,hda,w,no-discard', 'format=raw,vdev=hdb,no-discard,target=/b.img',"
+		   " 'discard,/c.img,hdd,w' ]\n");
+	{
+		struct vm_config a, b;
+		load(&a, "disk = [ '/a.img,hda,w,no-discard', 'no-discard,discard,/c.img,hdd,w' ]\n");
+		char *p = print_to_string(&a);
+		CHECK(load(&b, p) == 0 && a.disks[0].no_discard && !a.disks[3].no_discard &&
+		      b.disks[0].no_discard && !b.disks[3].no_discard,
+		      "no-discard read (the last of discard/no-discard wins) and printed back (%s)", p);
+		free(p);
+		vmconfig_free(&a);
+		vmconfig_free(&b);
+	}
 	round_trip("control characters", "name = 'n'\ncpuid = 'a\\x01b\\x7f'\nkeymap = 'fr\\n'\n");
 
 	/* the round trip keeps the values, not just the text */
