@@ -122,16 +122,37 @@ check "GRUB's menu in the Screen pane" wait_screen "GNU/Linux" 10
 keys c Up p
 check "counter resumed" wait_screen "counter +running +1 +32M" 10
 
-# the wizard: name, memory, disk size -> sparse image and VM file
+# the wizard: name, memory, disk size -> a qcow2 image (the default format) and VM file
 keys n
 check "wizard opens" wait_screen "New VM" 5
-keys 'fresh' Down Down Down BSpace '2' Down Down Down Enter
+check "wizard: qcow2 is the default format" wait_screen "qcow2 \\(grows as written" 5
+keys 'fresh' Down Down Down BSpace '2' Down Down Down Down Enter
 check "wizard: created" wait_screen "created $T/vms/fresh.cfg" 10
-check "image file is 2 GiB" [ "$(stat -c %s "$T/vms/fresh.img" 2>/dev/null)" = 2147483648 ]
-check "image file is sparse" [ "$(stat -c %b "$T/vms/fresh.img" 2>/dev/null)" -lt 64 ]
+check "qcow2 image: qemu-img sees a 2 GiB qcow2" sh -c "qemu-img info --output=json '$T/vms/fresh.qcow2' |
+	grep -q '\"format\": \"qcow2\"' && qemu-img info --output=json '$T/vms/fresh.qcow2' | grep -q '\"virtual-size\": 2147483648'"
+check "qcow2 image: qemu-img check is clean" qemu-img check -q "$T/vms/fresh.qcow2"
+check "qcow2 image: metadata only (under 1 MiB)" [ "$(stat -c %s "$T/vms/fresh.qcow2" 2>/dev/null)" -lt 1048576 ]
 check "the new VM file parses" sh -c "'$VMST' check '$T/vms/fresh.cfg' > '$T/fresh.check'"
+check "new VM: the disk is given as qcow2" grep -q "format=qcow2,vdev=hda" "$T/fresh.check"
 check "new VM: memory from new_memory" grep -q "^memory = 64" "$T/vms/fresh.cfg"
 check "the new VM is listed" wait_screen "fresh +stopped +1 +64M" 5
+
+# a manager file with an unknown format is refused with file:line:col
+printf "vm_dir = 'vms'\nnew_disk_format = 'vdi'\n" > "$T/badfmt.conf"
+script -qc "'$VMST' --config '$T/badfmt.conf'" /dev/null < /dev/null > "$T/badfmt.out" 2>&1
+check "new_disk_format = 'vdi' refused with file:line:col" grep -q "badfmt.conf:2:1: new_disk_format: 'qcow2' or 'raw' is expected" "$T/badfmt.out"
+
+# a second one, raw: space on the format field
+keys n
+check "wizard opens again" wait_screen "New VM" 5
+keys 'fresh2' Down Down Down BSpace '2' Down Space
+check "wizard: the format toggles to raw" wait_screen "raw \\(sparse file" 5
+keys Down Down Down Enter
+check "wizard: raw VM created" wait_screen "created $T/vms/fresh2.cfg" 10
+check "raw image file is 2 GiB" [ "$(stat -c %s "$T/vms/fresh2.img" 2>/dev/null)" = 2147483648 ]
+check "raw image file is sparse" [ "$(stat -c %b "$T/vms/fresh2.img" 2>/dev/null)" -lt 64 ]
+check "the raw VM file parses" sh -c "'$VMST' check '$T/vms/fresh2.cfg' > '$T/fresh2.check'"
+check "raw VM: the disk is given as raw" grep -q "format=raw,vdev=hda" "$T/fresh2.check"
 
 # quit: both guests are powered off, the counter by its ACPI power button
 keys F10

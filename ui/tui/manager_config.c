@@ -94,7 +94,8 @@ int manager_config_create(const char *path, char *err, size_t errlen)
 		"iso_dir = '/usr/lib/grub-rescue'\n"
 		"new_memory = 256             # MiB, for the new-VM wizard\n"
 		"new_vcpus = 1\n"
-		"new_disk_size = 8            # GiB, a sparse image\n"
+		"new_disk_size = 8            # GiB\n"
+		"new_disk_format = 'qcow2'    # qcow2 (grows as the guest writes) or raw (a sparse file)\n"
 		"autostart = [ 'demo' ]\n"
 		"poweroff_timeout = 30        # seconds of ACPI power-off before force off on quit\n"
 		"box = 'auto'                 # utf8, ascii or auto\n"
@@ -179,6 +180,7 @@ int manager_config_load(struct manager_config *mc, const char *path, char *err, 
 	mc->iso_dir = xstrdup("/usr/lib/grub-rescue");
 	mc->box = xstrdup("auto");
 	mc->pane = xstrdup("serial");
+	mc->new_disk_format = xstrdup("qcow2");
 	mc->new_memory_mib = 256;
 	mc->new_vcpus = 1;
 	mc->new_disk_gib = 8;
@@ -197,6 +199,7 @@ int manager_config_load(struct manager_config *mc, const char *path, char *err, 
 	    get_str(c, "iso_dir", &mc->iso_dir, err, errlen) < 0 ||
 	    get_str(c, "box", &mc->box, err, errlen) < 0 ||
 	    get_str(c, "pane", &mc->pane, err, errlen) < 0 ||
+	    get_str(c, "new_disk_format", &mc->new_disk_format, err, errlen) < 0 ||
 	    get_num(c, "new_memory", 16, 1 << 20, &mem, err, errlen) < 0 ||
 	    get_num(c, "new_vcpus", 1, 64, &cpus, err, errlen) < 0 ||
 	    get_num(c, "new_disk_size", 1, 1 << 16, &disk, err, errlen) < 0 ||
@@ -212,6 +215,12 @@ int manager_config_load(struct manager_config *mc, const char *path, char *err, 
 	    strcmp(mc->pane, "log")) {
 		struct cfg_entry *e = cfg_lookup(c, "pane");
 		snprintf(err, errlen, "%s:%d:%d: pane: 'serial', 'screen', 'monitor' or 'log' is expected",
+			 c->file, e->line, e->col);
+		goto out;
+	}
+	if (strcmp(mc->new_disk_format, "qcow2") && strcmp(mc->new_disk_format, "raw")) {
+		struct cfg_entry *e = cfg_lookup(c, "new_disk_format");
+		snprintf(err, errlen, "%s:%d:%d: new_disk_format: 'qcow2' or 'raw' is expected",
 			 c->file, e->line, e->col);
 		goto out;
 	}
@@ -267,6 +276,7 @@ void manager_config_free(struct manager_config *mc)
 	free(mc->iso_dir);
 	free(mc->box);
 	free(mc->pane);
+	free(mc->new_disk_format);
 	for (size_t i = 0; i < mc->n_autostart; i++)
 		free(mc->autostart[i]);
 	free(mc->autostart);

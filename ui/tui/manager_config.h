@@ -9,6 +9,7 @@
  *   new_memory = 256            defaults of the new-VM wizard (MiB,
  *   new_vcpus = 1                 count, GiB)
  *   new_disk_size = 8
+ *   new_disk_format = 'qcow2'   or 'raw' (a sparse file)
  *   autostart = [ 'demo' ]      VMs started when the panel opens
  *   poweroff_timeout = 30       seconds between ACPI power-off and force off on quit
  *   box = 'auto'                box drawing: 'utf8', 'ascii' or 'auto' (by locale)
@@ -41,6 +42,7 @@ struct manager_config {
 	unsigned poweroff_timeout;
 	char *box;             /* "auto", "utf8", "ascii" */
 	char *pane;            /* "serial", "screen", "monitor", "log" */
+	char *new_disk_format; /* "qcow2" or "raw": the wizard's default */
 	bool created;          /* written by this run */
 	char warnings[1024];   /* unknown keys etc., "file:line:col: ..." lines */
 };

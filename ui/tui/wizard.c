@@ -1,8 +1,9 @@
 /*
- * The new-VM wizard: name, memory, vCPUs, disk size, an ISO to install from
- * and whether to boot from the CD. Create makes a sparse raw image in vm_dir
- * (grown in steps on a helper thread, with the progress shown) and writes
- * the VM file next to it.
+ * The new-VM wizard: name, memory, vCPUs, disk size and format, an ISO to
+ * install from and whether to boot from the CD. Create makes the disk in
+ * vm_dir on a helper thread, with the progress shown: a qcow2 image (v3,
+ * 64 KiB clusters, grows as the guest writes) or a sparse raw file (grown in
+ * steps); then it writes the VM file next to it.
  */
 #include <stdatomic.h>
 #include <errno.h>
@@ -14,15 +15,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "qcow2.h"
 #include "tui.h"
 #include "util.h"
 
-enum { F_NAME, F_MEMORY, F_VCPUS, F_DISK, F_ISO, F_BOOTCD, F_CREATE, F_CANCEL, F_COUNT };
+enum { F_NAME, F_MEMORY, F_VCPUS, F_DISK, F_FORMAT, F_ISO, F_BOOTCD, F_CREATE, F_CANCEL, F_COUNT };
 
 struct wizard {
 	struct modal m;
 	char name[64], memory[16], vcpus[8], disk[16], iso[1024];
 	bool boot_cd;
+	bool qcow2;             /* the disk's format: qcow2, else raw */
 	int field;
 	char err[1300];
 	int fy[F_COUNT], fx[F_COUNT];   /* where each field is drawn, for the mouse */
@@ -38,7 +41,7 @@ struct wizard {
 };
 
 static const char *const labels[F_COUNT] = {
-	"Name", "Memory (MiB)", "vCPUs", "Disk size (GiB)", "Install ISO", "Boot from CD",
+	"Name", "Memory (MiB)", "vCPUs", "Disk size (GiB)", "Disk format", "Install ISO", "Boot from CD",
 	"Create", "Cancel"
 };
 
@@ -59,7 +62,7 @@ static void draw(struct panel *p, struct modal *m)
 	struct wizard *w = (struct wizard *)m;
 	struct rect in = draw_dialog(p, 15, MIN(COLS - 2, 72), "New VM");
 	for (int f = 0; f <= F_BOOTCD; f++) {
-		int y = in.y + f + (f > F_DISK);
+		int y = in.y + f + (f > F_FORMAT);
 		w->fy[f] = y;
 		w->fx[f] = in.x;
 		attrset(draw_attr(p, TE_DIALOG));
@@ -73,6 +76,11 @@ static void draw(struct panel *p, struct modal *m)
 			addch(' ');
 		if (f == F_BOOTCD) {
 			draw_text(y, vx, vw, w->boot_cd ? "[x] (space toggles)" : "[ ] (space toggles)");
+			continue;
+		}
+		if (f == F_FORMAT) {
+			draw_text(y, vx, vw, w->qcow2 ? "qcow2 (grows as written; space: raw)"
+						  : "raw (sparse file; space: qcow2)");
 			continue;
 		}
 		size_t cap;
@@ -108,6 +116,17 @@ static void draw(struct panel *p, struct modal *m)
 static void *create_thread(void *opaque)
 {
 	struct wizard *w = opaque;
+	if (w->qcow2) {
+		/* metadata only: the header, an L1 table and one refcount block */
+		if (qcow2_create(w->img, w->size, 16, 3, NULL, NULL, w->thread_err,
+				 sizeof(w->thread_err)) < 0) {
+			atomic_store_explicit(&w->done, -1, memory_order_release);
+			return NULL;
+		}
+		w->progress = 1000;
+		atomic_store_explicit(&w->done, 1, memory_order_release);
+		return NULL;
+	}
 	int fd = open(w->img, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		snprintf(w->thread_err, sizeof(w->thread_err), "%s: %s", w->img, strerror(errno));
@@ -196,7 +215,7 @@ static void start_create(struct panel *p, struct wizard *w)
 	mkdir_p(p->mc.vm_dir, 0755);
 	free(w->img);
 	free(w->cfg);
-	w->img = xasprintf("%s/%s.img", p->mc.vm_dir, w->name);
+	w->img = xasprintf("%s/%s.%s", p->mc.vm_dir, w->name, w->qcow2 ? "qcow2" : "img");
 	w->cfg = xasprintf("%s/%s.cfg", p->mc.vm_dir, w->name);
 	if (access(w->cfg, F_OK) == 0 || access(w->img, F_OK) == 0) {
 		snprintf(w->err, sizeof(w->err), "%s already exists", access(w->cfg, F_OK) == 0 ? w->cfg : w->img);
@@ -232,10 +251,11 @@ static void finish_create(struct panel *p, struct wizard *w)
 	fprintf(f, "name = '%s'\n", w->name);
 	fprintf(f, "memory = %s\n", w->memory);
 	fprintf(f, "vcpus = %s\n", w->vcpus);
+	const char *fmt = w->qcow2 ? "qcow2" : "raw";
 	if (w->iso[0])
-		fprintf(f, "disk = [ '%s,raw,hda,w', '%s,raw,hdc:cdrom,r' ]\n", w->img, w->iso);
+		fprintf(f, "disk = [ '%s,%s,hda,w', '%s,raw,hdc:cdrom,r' ]\n", w->img, fmt, w->iso);
 	else
-		fprintf(f, "disk = [ '%s,raw,hda,w', ',raw,hdc:cdrom,r' ]\n", w->img);
+		fprintf(f, "disk = [ '%s,%s,hda,w', ',raw,hdc:cdrom,r' ]\n", w->img, fmt);
 	fprintf(f, "boot = '%s'\n", w->boot_cd ? "dc" : "cd");
 	fprintf(f, "vga = 'stdvga'\nvnc = 1\nvncunused = 1\nserial = 'null'\n");
 	fprintf(f, "on_poweroff = 'destroy'\non_reboot = 'restart'\non_crash = 'destroy'\n");
@@ -243,7 +263,8 @@ static void finish_create(struct panel *p, struct wizard *w)
 		snprintf(w->err, sizeof(w->err), "%s: %s", w->cfg, strerror(errno));
 		return;
 	}
-	textbuf_printf(p->log, "new VM %s: %s (%s GiB sparse), %s\n", w->name, w->img, w->disk, w->cfg);
+	textbuf_printf(p->log, "new VM %s: %s (%s GiB, %s), %s\n", w->name, w->img, w->disk,
+		       w->qcow2 ? "qcow2" : "sparse raw", w->cfg);
 	panel_status(p, false, "created %s and %s", w->cfg, w->img);
 	vmlist_scan(p);
 	for (size_t i = 0; i < p->n_vms; i++)
@@ -300,6 +321,10 @@ static bool key(struct panel *p, struct modal *m, int ch, const MEVENT *ev)
 			w->boot_cd = !w->boot_cd;
 			return true;
 		}
+		if (w->field == F_FORMAT) {
+			w->qcow2 = !w->qcow2;
+			return true;
+		}
 		break;
 	case '\n': case '\r': case KEY_ENTER:
 		if (w->field == F_CANCEL)
@@ -334,6 +359,8 @@ static bool key(struct panel *p, struct modal *m, int ch, const MEVENT *ev)
 					return false;
 				else if (f == F_BOOTCD)
 					w->boot_cd = !w->boot_cd;
+				else if (f == F_FORMAT)
+					w->qcow2 = !w->qcow2;
 			}
 		return true;
 	default:
@@ -368,5 +395,6 @@ void wizard_open(struct panel *p)
 	snprintf(w->vcpus, sizeof(w->vcpus), "%u", p->mc.new_vcpus);
 	snprintf(w->disk, sizeof(w->disk), "%llu", (unsigned long long)p->mc.new_disk_gib);
 	w->boot_cd = false;
+	w->qcow2 = !p->mc.new_disk_format || strcmp(p->mc.new_disk_format, "raw");
 	panel_push_modal(p, &w->m);
 }
