@@ -868,11 +868,16 @@ static int write_in_cluster(struct qcow2 *q, uint64_t vc, uint64_t coff, const v
 			memcpy(q->cow, q->zout, q->cs);
 		}
 	}
-	memcpy(q->cow + coff, buf, len);
+	/* a whole cluster goes straight from the guest's buffer */
+	const void *data = buf;
+	if (len < q->cs) {
+		memcpy(q->cow + coff, buf, len);
+		data = q->cow;
+	}
 	uint64_t l2, n;
 	if (l2_table(q, vc, &l2) < 0 || alloc_cluster(q, &n) < 0)
 		return -1;
-	if (pwrite_full(q->fd, q->cow, q->cs, n) < 0)
+	if (pwrite_full(q->fd, data, q->cs, n) < 0)
 		return -1;
 	if (qcow2_l2_set(q, l2 + (vc % q->l2_entries) * 8, n | QCOW2_COPIED) < 0)
 		return -1;
