@@ -12,6 +12,7 @@
 
 #include "cpuid.h"
 #include "util.h"
+#include "cpuset.h"
 #include "vcpu.h"
 #include "vcpu_emul.h"
 #include "vm.h"
@@ -229,10 +230,24 @@ static void *vcpu_thread(void *arg)
 	return NULL;
 }
 
-int vcpu_start_thread(struct vcpu *v)
+int vcpu_start_thread(struct vcpu *v, const cpu_set_t *pin)
 {
-	if (pthread_create(&v->thread, NULL, vcpu_thread, v)) {
-		msg_error("cannot start vCPU thread");
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	if (pin)   /* pinned from its first instruction on */
+		pthread_attr_setaffinity_np(&attr, sizeof(*pin), pin);
+	int e = pthread_create(&v->thread, &attr, vcpu_thread, v);
+	pthread_attr_destroy(&attr);
+	if (e) {
+		if (pin) {
+			char cpus[256];
+			cpuset_format(pin, cpus, sizeof(cpus));
+			msg_error("vCPU %u: cannot run on host CPUs %s (%s): see cpus= and this "
+				  "process's allowed CPUs (taskset -p %d)", v->id, cpus, strerror(e),
+				  (int)getpid());
+		} else {
+			msg_error("cannot start vCPU thread: %s", strerror(e));
+		}
 		return -1;
 	}
 	v->thread_started = true;

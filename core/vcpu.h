@@ -34,7 +34,8 @@ struct vcpu {
 
 struct vcpu *vcpu_create(struct vm *vm, unsigned id);
 void vcpu_free(struct vcpu *vcpu);
-int vcpu_start_thread(struct vcpu *vcpu);
+/* Start the vCPU thread, pinned to *pin when not NULL (cpus=). */
+int vcpu_start_thread(struct vcpu *vcpu, const cpu_set_t *pin);
 /* Interrupt KVM_RUN so the thread looks at the VM's requests. */
 void vcpu_kick(struct vcpu *vcpu);
 /* Architectural reset (power-on state); applies boot regs if set. */

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cpuid.h"
+#include "cpuset.h"
 #include "cpuid_xend.h"
 #include "irq_assist.h"
 #include "util.h"
@@ -280,6 +281,22 @@ fail:
 	return NULL;
 }
 
+/* cpus= for vCPU i (the config was checked against this host when it was read). */
+static bool vm_vcpu_affinity(struct vm *vm, unsigned i, cpu_set_t *set)
+{
+	const struct vm_config *c = vm->cfg;
+	const char *list = !c || !c->n_cpus ? NULL : !c->cpus_list ? c->cpus[0]
+			 : i < c->n_cpus ? c->cpus[i] : NULL;
+	char why[256];
+	if (!list)
+		return false;
+	if (cpuset_parse(list, cpuset_host_cpus(), set, why, sizeof(why)) < 0) {
+		msg_error("%s: vCPU %u: cpus: %s", vm->name, i, why);
+		return false;
+	}
+	return true;
+}
+
 int vm_start(struct vm *vm)
 {
 	if (evloop_start_thread(vm->loop) < 0)
@@ -289,7 +306,9 @@ int vm_start(struct vm *vm)
 	vm->start_ns = clock_ns();
 	pthread_mutex_unlock(&vm->state_lock);
 	for (unsigned i = 0; i < vm->n_vcpus; i++) {
-		if (vcpu_start_thread(vm->vcpus[i]) < 0)
+		cpu_set_t set;
+		bool pinned = vm_vcpu_affinity(vm, i, &set);
+		if (vcpu_start_thread(vm->vcpus[i], pinned ? &set : NULL) < 0)
 			return -1;
 		pthread_mutex_lock(&vm->state_lock);
 		vm->vcpus_running++;

@@ -39,6 +39,7 @@ const struct key vmconfig_keys[] = {
 	NUM("memory", memory_mib, 1, 1 << 20, 128),
 	CUSTOM("maxmem", vmc_parse_maxmem, NULL),
 	NUM("vcpus", vcpus, 1, 64, 1),
+	CUSTOM("cpus", vmc_parse_cpus, vmc_print_cpus),
 	{ .name = "firmware", .kind = K_STR, FIELD(firmware), .def_str = "/usr/share/seabios/bios.bin",
 	  .alias = "bios_path_override" },
 	ALIAS("bios_path_override", "firmware"),
@@ -105,8 +106,7 @@ const struct key vmconfig_keys[] = {
 	/* xl.cfg(5) / xm keys accepted without effect */
 	IGNORED("vif", "networking is not implemented"),
 	IGNORED("ne2000", "networking is not implemented"),
-	IGNORED("cpus", "vCPU pinning is not implemented"),
-	IGNORED("cpus_soft", "vCPU pinning is not implemented"),
+	IGNORED("cpus_soft", "soft affinity is a hint to Xen's scheduler; use cpus= to pin"),
 	IGNORED("cpu_weight", "scheduler parameters are not implemented"),
 	IGNORED("cpu_cap", "scheduler parameters are not implemented"),
 	IGNORED("pool", "CPU pools are a Xen feature"),
@@ -200,6 +200,12 @@ int vmconfig_from_cfg(struct vm_config *vc, struct cfg *cfg)
 	}
 	if (!vc->log_dir)
 		vc->log_dir = xasprintf("%s/%s", state_dir(), vc->name);
+	if (!vc->apic && vc->vcpus > 1) {
+		/* the PIC-only PC has one processor (Xen refuses it too) */
+		struct cfg_entry *e = cfg_lookup(cfg, "apic");
+		verr(&c, e->val, "apic = 0 with vcpus = %u: a guest without local APICs has one CPU",
+		     vc->vcpus);
+	}
 	if (vc->ramdisk && !vc->kernel) {
 		struct cfg_entry *e = cfg_lookup(cfg, "ramdisk");
 		vwarn(&c, e->val, "ramdisk is only used with kernel=");
@@ -247,6 +253,7 @@ void vmconfig_free(struct vm_config *vc)
 	vmc_free_str_list(vc->usbdevice, &vc->n_usbdevice, VM_MAX_USBDEV);
 	vmc_free_str_list(vc->soundhw, &vc->n_soundhw, VM_MAX_SOUND);
 	vmc_free_str_list(vc->cpuid_list, &vc->n_cpuid_list, VM_MAX_CPUID);
+	vmc_free_str_list(vc->cpus, &vc->n_cpus, VM_MAX_CPU_LISTS);
 	memset(vc, 0, sizeof(*vc));
 }
 

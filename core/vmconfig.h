@@ -25,6 +25,7 @@ enum disk_kind { DISK_HD, DISK_CDROM };
 #define VM_MAX_USBDEV 8
 #define VM_MAX_SOUND 4
 #define VM_MAX_CPUID 32  /* entries of the list form of cpuid= */
+#define VM_MAX_CPU_LISTS 64 /* cpus = [...]: one host CPU list per vCPU (vcpus <= 64) */
 
 struct disk_spec {
 	bool present;
@@ -50,6 +51,9 @@ struct vm_config {
 	char *name;
 	uint64_t memory_mib;
 	unsigned vcpus;
+	/* cpus: host CPUs the vCPU threads may run on, xl syntax (core/cpuset.h) */
+	char *cpus[VM_MAX_CPU_LISTS]; unsigned n_cpus;
+	bool cpus_list;    /* the list form: cpus[i] is vCPU i's (later vCPUs unpinned) */
 	char *firmware;    /* bios.bin path */
 	char *vgabios;     /* VGA option ROM path */
 

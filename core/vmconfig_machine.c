@@ -3,6 +3,7 @@
  * direct kernel boot and its command line, CPU features, interrupt assist.
  */
 #include "vmconfig_priv.h"
+#include "cpuset.h"
 
 #include "cpuid_xend.h"
 
@@ -147,6 +148,46 @@ int vmc_parse_cpuid(struct ctx *c, const struct key *k UNUSED, struct cfg_entry 
 			c->vc->cpuid_col[j] = items[i]->col;
 		}
 	}
+	return 0;
+}
+
+/*
+ * cpus = "LIST" pins every vCPU thread to LIST; cpus = ["L0", "L1", ...]
+ * pins vCPU i to Li and leaves vCPUs past the list unpinned (xl.cfg(5)).
+ * Each list is checked against this host's CPUs here, so an impossible set
+ * is reported at its line; "" or "all" leaves the threads unpinned.
+ */
+int vmc_parse_cpus(struct ctx *c, const struct key *k UNUSED, struct cfg_entry *e)
+{
+	if (!e)
+		return 0;
+	struct cfg_value **items;
+	size_t n;
+	if (!vmc_entry_items(c, e, &items, &n))
+		return 0;
+	bool list = e->val->type == CFG_LIST;
+	if (n > VM_MAX_CPU_LISTS) {
+		verr(c, items[VM_MAX_CPU_LISTS], "cpus: at most %d lists (one per vCPU)", VM_MAX_CPU_LISTS);
+		return 0;
+	}
+	if (list && n > c->vc->vcpus)
+		vwarn(c, items[c->vc->vcpus], "cpus: %zu lists for %u vCPU(s): the rest are not used",
+		      n, c->vc->vcpus);
+	if (!list && (!*items[0]->str || !strcmp(items[0]->str, "all")))
+		return 0;
+	unsigned ncpus = cpuset_host_cpus();
+	for (size_t i = 0; i < n; i++) {
+		cpu_set_t set;
+		char why[256];
+		if (cpuset_parse(items[i]->str, ncpus, &set, why, sizeof(why)) < 0) {
+			verr(c, items[i], "cpus: %s", why);
+			return 0;
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		c->vc->cpus[i] = xstrdup(items[i]->str);
+	c->vc->n_cpus = (unsigned)n;
+	c->vc->cpus_list = list;
 	return 0;
 }
 

@@ -152,6 +152,15 @@ void vmc_print_cpuid(const struct vm_config *vc, FILE *out)
 		print_str_key(out, "cpuid", vc->cpuid ? vc->cpuid : "");
 }
 
+/* cpus = '0-1' (every vCPU), cpus = ['1', '0'] (one per vCPU); nothing when unpinned */
+void vmc_print_cpus(const struct vm_config *vc, FILE *out)
+{
+	if (vc->cpus_list)
+		print_str_list(out, "cpus", vc->cpus, vc->n_cpus);
+	else if (vc->n_cpus)
+		print_str_key(out, "cpus", vc->cpus[0]);
+}
+
 /* ---- every key ----------------------------------------------------------- */
 
 void vmconfig_print(const struct vm_config *vc, FILE *out)

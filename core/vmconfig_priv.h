@@ -115,6 +115,7 @@ KEY_PARSER(vmc_parse_name);
 KEY_PARSER(vmc_parse_kernel);
 KEY_PARSER(vmc_parse_extra);
 KEY_PARSER(vmc_parse_cpuid);
+KEY_PARSER(vmc_parse_cpus);
 KEY_PARSER(vmc_parse_maxmem);
 KEY_PARSER(vmc_parse_bios);
 KEY_PARSER(vmc_parse_irq_assist);
@@ -161,6 +162,7 @@ KEY_PRINTER(vmc_print_serial);
 KEY_PRINTER(vmc_print_usbdevice);
 KEY_PRINTER(vmc_print_soundhw);
 KEY_PRINTER(vmc_print_cpuid);
+KEY_PRINTER(vmc_print_cpus);
 KEY_PRINTER(vmc_print_vnclisten);
 
 #endif

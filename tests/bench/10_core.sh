@@ -101,3 +101,29 @@ cc -O2 -o "$B/kvm_floor" "$TOP/tests/bench/kvm_floor.c"
 floor=$("$B/kvm_floor" $N)
 report "port-I/O exit, ns (guest loop of $N writes to port 0x80)" "$vns" "$qns" ns "<= 1.1x floor"
 printf 'port-I/O exit floor (bare KVM_RUN loop, same guest loop): %s ns; vmstation/floor %s\n' "$floor" "$(ratio "$vns" "$floor")"
+
+# --- an IPI round trip between two vCPUs ----------------------------------------
+# tests/guests/smp.asm: vCPU 0 sends a fixed IPI to vCPU 1, whose handler
+# answers with another; ROUNDS of them timed by the guest's TSC, calibrated
+# against the PIT. In microseconds per round trip, lower is better.
+R=${BENCH_IPI_ROUNDS:-20000}
+guest_asm smp "$GUESTS/smp_bench.elf" -DROUNDS=$R
+ipi_us() { # COM1-LOG: us per round trip, or "error"
+	tsc=$(grep -a '^TSC100' "$1" | cut -d' ' -f2); ipi=$(grep -a '^IPI' "$1" | cut -d' ' -f2)
+	[ -n "$tsc" ] && [ -n "$ipi" ] || { echo error; return; }
+	awk -v t=$((0x$ipi)) -v c=$((0x$tsc)) -v r=$R 'BEGIN { printf "%.2f", t / c * 1e5 / r }'
+}
+cat > "$B/smp.cfg" <<CFG
+name = "bench-smp"
+memory = 32
+vcpus = 2
+kernel = '$GUESTS/smp_bench.elf'
+serial = 'file:$B/smp_v.com1'
+vga = 'none'
+log_dir = '$B/logs'
+CFG
+rm -f "$B/smp_v.com1" "$B/smp_q.com1"
+timeout 600 "$VMST" run -q "$B/smp.cfg" > /dev/null 2>&1
+timeout 600 $QEMU -enable-kvm -machine pc -m 32 -smp 2 -nodefaults -display none -no-reboot \
+	-serial file:"$B/smp_q.com1" -kernel "$GUESTS/smp_bench.elf" > /dev/null 2>&1
+report "IPI round trip between two vCPUs, us ($R rounds)" "$(ipi_us "$B/smp_v.com1")" "$(ipi_us "$B/smp_q.com1")" us "<= 1.00"

@@ -70,7 +70,7 @@ check "x through the vCPU's view of memory" \
 eip=$(mon 'info registers' | sed -n 's/^EIP=\([0-9a-f]*\) .*/\1/p')
 check "info registers: EIP inside the guest program ($eip)" sh -c "[ \$((0x$eip)) -ge $((0x100000)) ] && [ \$((0x$eip)) -lt $((0x101000)) ]"
 check "info registers: segment lines" reply_has 'info registers' '^CS =0'
-check "info cpus" reply_has 'info cpus' '^\* CPU #0: thread_id=[0-9]'
+check "info cpus" reply_has 'info cpus' '^\* CPU #0: pc=0x[0-9a-f]\{16\}\( (halted)\)\{0,1\} thread_id=[0-9]'
 ch=$(mon 'info chardev')
 check "info chardev: COM1 file" sh -c "printf '%s' \"\$1\" | grep -q '^serial0: filename=file:$T/com1.log'" - "$ch"
 check "info chardev: the monitor sockets" sh -c "printf '%s' \"\$1\" | grep -q 'filename=unix:$T/mon.sock'" - "$ch"

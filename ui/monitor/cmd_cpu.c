@@ -42,7 +42,9 @@ static void snapshot_paused(void *opaque)
 		c->ok = true;
 		struct kvm_mp_state mp;
 		if (v->fd >= 0 && ioctl(v->fd, KVM_GET_MP_STATE, &mp) == 0)
-			c->halted = mp.mp_state == KVM_MP_STATE_HALTED;
+			c->halted = mp.mp_state == KVM_MP_STATE_HALTED ||   /* HLT */
+				    mp.mp_state == KVM_MP_STATE_UNINITIALIZED ||   /* APs before SIPI */
+				    mp.mp_state == KVM_MP_STATE_INIT_RECEIVED;
 	}
 }
 
@@ -219,13 +221,25 @@ static long vcpu_tid(unsigned i)
 	return tid;
 }
 
+/*
+ * QEMU's x86 layout with the PC and halted state (as QEMU printed them
+ * before query-cpus-fast): "* CPU #0: pc=0x00000000000fff53 (halted) thread_id=123".
+ * The PC is the linear address, CS base + RIP.
+ */
 static void info_cpus(struct monitor_session *s, struct monitor_args *a)
 {
 	(void)a;
 	struct vm *vm = monitor_vm(s);
-	for (unsigned i = 0; i < vm->n_vcpus; i++)
-		monitor_printf(s, "%c CPU #%u: thread_id=%ld\n", i == cur_cpu(s) ? '*' : ' ', i,
-			       vcpu_tid(i));
+	struct cpu_snap *snap = snapshot(vm);
+	for (unsigned i = 0; i < vm->n_vcpus; i++) {
+		monitor_printf(s, "%c CPU #%u:", i == cur_cpu(s) ? '*' : ' ', i);
+		if (snap && snap[i].ok)
+			monitor_printf(s, " pc=0x%016" PRIx64 "%s",
+				       (uint64_t)(snap[i].sregs.cs.base + snap[i].regs.rip),
+				       snap[i].halted ? " (halted)" : "");
+		monitor_printf(s, " thread_id=%ld\n", vcpu_tid(i));
+	}
+	free(snap);
 }
 
 /* cpu N: the vCPU `info registers` shows. */
