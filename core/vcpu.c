@@ -97,6 +97,12 @@ int vcpu_reset(struct vcpu *v)
 	struct kvm_sregs sregs = v->has_boot_regs ? v->boot_sregs : v->reset_sregs;
 	struct kvm_regs regs = v->has_boot_regs ? v->boot_regs : v->reset_regs;
 	struct kvm_lapic_state lapic = v->reset_lapic;
+	/*
+	 * apic = 0: the local APIC starts globally disabled (IA32_APIC_BASE bit
+	 * 11 clear), which is also what takes the APIC flag out of CPUID.1:EDX.
+	 */
+	if (v->vm->cfg && !v->vm->cfg->apic)
+		sregs.apic_base &= ~(1ull << 11);
 	if (v->has_boot_regs && v->id == 0)
 		firmware_lapic(&lapic);
 	if (ioctl(v->fd, KVM_SET_SREGS, &sregs) < 0 || ioctl(v->fd, KVM_SET_REGS, &regs) < 0 ||

@@ -220,6 +220,15 @@ static int setup_kvm(struct vm *vm)
 		msg_error("%s: %s", vm->cfg->file ? vm->cfg->file : vm->name, err);
 		return -1;
 	}
+	/*
+	 * pae = 0 (xl.cfg(5)): no PAE, and so neither long mode nor NX, which
+	 * need PAE paging; apic = 0: no local APIC (nor x2APIC) in CPUID.
+	 */
+	if ((!vm->cfg->pae && cpuid_apply_policy(vm->cpuid, "pae=0,lm=0,nx=0", err, sizeof(err)) < 0) ||
+	    (!vm->cfg->apic && cpuid_apply_policy(vm->cpuid, "apic=0,x2apic=0", err, sizeof(err)) < 0)) {
+		msg_error("%s: %s", vm->name, err);
+		return -1;
+	}
 	for (unsigned i = 0; i < vm->cfg->n_cpuid_list; i++) {
 		struct cpuid_xend x;
 		if (cpuid_xend_parse(vm->cfg->cpuid_list[i], &x, err, sizeof(err)) < 0 ||

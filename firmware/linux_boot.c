@@ -340,6 +340,12 @@ int linux_boot_load_image(struct vm *vm, const uint8_t *img, size_t len,
 		kind = ei.is_linux ? " Linux" : ei.has_pvh ? " PVH" : "";
 	}
 
+	if (bits == 64 && vm->cfg && !vm->cfg->pae) {
+		snprintf(err, errlen, "a 64-bit kernel needs long mode, which pae = 0 hides from "
+			 "the CPU: set pae = 1 or give a 32-bit kernel");
+		goto out;
+	}
+
 	/* command line */
 	const char *cmdline = vm->cfg && vm->cfg->cmdline ? vm->cfg->cmdline : "";
 	size_t cl_len = strlen(cmdline);

@@ -32,6 +32,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!vm) {
 		/* loading is stateless: the whole image and state are rewritten */
 		cfg.acpi = true;
+		cfg.pae = true;
+		cfg.apic = true;
 		cfg.vcpus = 1;
 		cfg.cmdline = "console=ttyS0";
 		vm = vm_new_test(16, &cfg);

@@ -55,7 +55,7 @@ done
 o="$T/good-winxp.out"; e="$T/good-winxp.err"; w="$CFGS/good-winxp.cfg"
 check "winxp: hvmloader is noted, not booted as a kernel" \
 	sh -c "grep -qF \"$w:1:10: note: kernel='hvmloader'\" '$e' && grep -qx \"kernel = ''\" '$o'"
-for k in vif pae device_model; do
+for k in vif device_model; do
 	check "winxp: '$k' warned with its line" grep -qE "^$w:[0-9]+:[0-9]+: warning: '$k' accepted but not acted on" "$e"
 done
 check "winxp: cpus = \"\" (unpinned) is taken without a warning" sh -c "! grep -q \"'cpus'\" '$e' && ! grep -q '^cpus' '$o'"

@@ -207,6 +207,8 @@ static struct vm *new_vm(uint64_t mib, const char *cmdline)
 	/* only the fields direct boot reads (vmconfig_defaults allocates strings) */
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.acpi = true;
+	cfg.pae = true;
+	cfg.apic = true;
 	cfg.vcpus = 2;
 	cfg.cmdline = (char *)cmdline;
 	struct vm *vm = vm_new_test(mib, &cfg);
@@ -381,6 +383,12 @@ static void test_vmlinux64(void)
 	memset(rd, 0xA5, sizeof(rd));
 	CHECK(load(vm, img, n, rd, sizeof(rd), &r, err) == 0, "ELF64 vmlinux loads (%s)", err);
 	CHECK_EQ(r.path, LB_PATH_LINUX64, "Linux ELF64 with a PVH note prefers boot_params");
+	cfg.pae = false;   /* pae = 0 hides long mode: a 64-bit kernel cannot run */
+	struct lb_result r2;
+	char err2[300] = "";
+	CHECK(load(vm, img, n, rd, sizeof(rd), &r2, err2) < 0 && strstr(err2, "pae = 0"),
+	      "pae = 0: the ELF64 kernel is refused (%s)", err2);
+	cfg.pae = true;
 	CHECK(seg_loaded(vm, 0x1000000, 0, 0x3000, 0x3000), "text at p_paddr 16 MiB");
 	CHECK(seg_loaded(vm, 0x1004000, 1, 0x800, 0x5000), "data at p_paddr, bss zeroed");
 	CHECK_EQ(r.regs.rip, 0x1000000, "RIP = e_entry (physical)");
