@@ -13,6 +13,7 @@
 #include "cpuid.h"
 #include "util.h"
 #include "cpuset.h"
+#include "hyperv.h"
 #include "vcpu.h"
 #include "vcpu_emul.h"
 #include "vm.h"
@@ -57,6 +58,8 @@ struct vcpu *vcpu_create(struct vm *vm, unsigned id)
 		return NULL;
 	}
 	free(c);
+	if (vm->hyperv && hyperv_vcpu_enable(v->fd) < 0)
+		msg_warn("vCPU %u: the Hyper-V SynIC cannot be enabled: %s", id, strerror(errno));
 	/* The power-on state, re-applied on every reset. */
 	if (ioctl(v->fd, KVM_GET_SREGS, &v->reset_sregs) < 0 ||
 	    ioctl(v->fd, KVM_GET_REGS, &v->reset_regs) < 0 ||

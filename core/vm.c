@@ -12,6 +12,7 @@
 
 #include "cpuid.h"
 #include "cpuset.h"
+#include "hyperv.h"
 #include "cpuid_xend.h"
 #include "irq_assist.h"
 #include "util.h"
@@ -228,6 +229,12 @@ static int setup_kvm(struct vm *vm)
 	    (!vm->cfg->apic && cpuid_apply_policy(vm->cpuid, "apic=0,x2apic=0", err, sizeof(err)) < 0)) {
 		msg_error("%s: %s", vm->name, err);
 		return -1;
+	}
+	if (vm->cfg->viridian) {
+		vm->hyperv = hyperv_cpuid(vm->kvm_fd, &vm->cpuid);
+		if (!vm->hyperv)
+			msg_warn("%s: viridian = 1: this KVM offers no Hyper-V enlightenments "
+				 "(KVM_CAP_SYS_HYPERV_CPUID): the guest runs without them", vm->name);
 	}
 	for (unsigned i = 0; i < vm->cfg->n_cpuid_list; i++) {
 		struct cpuid_xend x;

@@ -92,6 +92,7 @@ struct vm {
 	int kvm_fd, vm_fd;
 	int vcpu_mmap_size;
 	struct kvm_cpuid2 *cpuid; /* what KVM supports, trimmed by cpuid= */
+	bool hyperv;              /* viridian: Hyper-V leaves in cpuid, SynIC per vCPU */
 
 	/* guest RAM */
 	uint8_t *ram;          /* host mapping of all guest RAM (low then high) */

@@ -65,6 +65,7 @@ struct vm_config {
 	char *cpuid_list[VM_MAX_CPUID]; unsigned n_cpuid_list;
 	int cpuid_line[VM_MAX_CPUID], cpuid_col[VM_MAX_CPUID]; /* where each entry is, for errors */
 	bool acpi, apic, pae, hpet, localtime;
+	bool viridian;     /* Hyper-V enlightenments (core/hyperv.h) */
 	char *irq_assist;  /* "auto", "on", "off": see core/irq_assist.c */
 	long long rtc_timeoffset;
 

@@ -191,6 +191,36 @@ int vmc_parse_cpus(struct ctx *c, const struct key *k UNUSED, struct cfg_entry *
 	return 0;
 }
 
+/*
+ * viridian = 0 | 1, or xl's list of groups ("base", "freq", "time_ref_count",
+ * "apic_assist", "crash_ctl", "stimer", "hcall_remote_tlb_flush", ...,
+ * "defaults", "all", "!group"): vmstation offers every enlightenment KVM
+ * implements or none, so a list turns them on unless it removes "base".
+ */
+int vmc_parse_viridian(struct ctx *c, const struct key *k UNUSED, struct cfg_entry *e)
+{
+	if (!e)
+		return 0;
+	if (e->val->type != CFG_LIST) {
+		long long n;
+		if (vmc_get_num(c, e->key, e->val, &n))
+			c->vc->viridian = n != 0;
+		return 0;
+	}
+	struct cfg_value **items;
+	size_t n;
+	if (!vmc_entry_items(c, e, &items, &n))
+		return 0;
+	bool on = n > 0;
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(items[i]->str, "!base"))
+			on = false;
+	if (on)
+		vnote(c, e->val, "viridian groups: every Hyper-V enlightenment KVM implements is offered");
+	c->vc->viridian = on;
+	return 0;
+}
+
 int vmc_parse_maxmem(struct ctx *c, const struct key *k UNUSED, struct cfg_entry *e)
 {
 	long long n;

@@ -161,6 +161,11 @@ void vmc_print_cpus(const struct vm_config *vc, FILE *out)
 		print_str_key(out, "cpus", vc->cpus[0]);
 }
 
+void vmc_print_viridian(const struct vm_config *vc, FILE *out)
+{
+	fprintf(out, "viridian = %d\n", vc->viridian);
+}
+
 /* ---- every key ----------------------------------------------------------- */
 
 void vmconfig_print(const struct vm_config *vc, FILE *out)

@@ -5,7 +5,10 @@
 #    where the KVM honours leaf 1 EDX (kvm-pvm keeps its own: noted);
 #  - apic = 0: the local APIC is disabled, so CPUID has no APIC (nor x2APIC)
 #    and SeaBIOS says it runs on the main CPU alone;
-#  - acpi = 0: system_powerdown says there is no ACPI power button.
+#  - acpi = 0: system_powerdown says there is no ACPI power button;
+#  - viridian = 1: CPUID says "Microsoft Hv" / "Hv#1" at 0x40000000, KVM's
+#    own leaves move to 0x40000100, and the reference time counter (MSR
+#    0x40000020) runs; on a KVM without Hyper-V support, a warning.
 . "$(dirname "$0")/../lib.sh"
 MC="$TOP/tests/tools/monitor-client"
 G=$(guest cpuid_bits) || { fail "assemble cpuid_bits.asm"; finish; }
@@ -22,6 +25,7 @@ bits() {
 }
 bit() { [ $(( ($1 >> $2) & 1 )) = 1 ]; }
 nobit() { [ $(( ($1 >> $2) & 1 )) = 0 ]; }
+in_range() { [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]; }
 
 set -- $(bits "") 0 0 0 0
 d_l1c=$1 d_l1d=$2 d_x1d=$4
@@ -46,6 +50,21 @@ check "apic = 0: the guest runs" [ "$2" != 0 ]
 check "apic = 0: no APIC in CPUID" nobit $2 9
 check "apic = 0: no x2APIC in CPUID" nobit $1 21
 check "apic = 0: long mode kept" bit $4 29
+
+check "default: KVM's leaves at 0x40000000" grep -aq "^H0 40000001 KVMKVMKVM" "$T/com1.log"
+bits "viridian = 1" > /dev/null
+if grep -q "offers no Hyper-V enlightenments" "$T/sw.out"; then
+	echo "INFO: 16_hvm_switches: this KVM has no Hyper-V support (KVM_CAP_SYS_HYPERV_CPUID): only the fallback is checked"
+	check "viridian = 1 without KVM support: KVM's leaves stay" grep -aq "^H0 40000001 KVMKVMKVM" "$T/com1.log"
+else
+	check "viridian = 1: Microsoft Hv at 0x40000000" grep -aq "^H0 400000[0-9a-f][0-9a-f] Microsoft Hv" "$T/com1.log"
+	check "viridian = 1: interface Hv#1" grep -aq "^H1 31237648" "$T/com1.log"
+	check "viridian = 1: KVM's leaves at 0x40000100" grep -aq "^K0 40000101 KVMKVMKVM" "$T/com1.log"
+	set -- $(grep -a '^REF ' "$T/com1.log") x 0 0
+	check "viridian = 1: the reference time counter runs ($2 -> $3)" [ $((0x$3)) -gt $((0x$2)) ]
+	ms=$(( (0x$3 - 0x$2) / 10000 ))
+	check_rt "viridian = 1: the counter counts 100 ns units (100 ms of the PIT: $ms ms)" in_range $ms 80 130
+fi
 
 printf "name = 'swb'\nmemory = 32\nboot = 'c'\nvga = 'none'\nserial = 'null'\napic = 0\ndebugcon = 'file:%s'\nlog_dir = '%s'\n" \
 	"$T/dbg.log" "$T/logs" > "$T/swb.cfg"

@@ -864,7 +864,16 @@ static void test_values(void)
 	CHECK(said("t.cfg:3:8: note: bios='ovmf' ignored"), "bios noted");
 	CHECK(said("t.cfg:4:1: warning: unknown key 'foo_bar' ignored"), "unknown key warned");
 	CHECK(said("t.cfg:5:11: warning: ramdisk is only used with kernel="), "ramdisk w/o kernel");
-	CHECK(said("t.cfg:6:1: warning: 'viridian' accepted but not acted on"), "viridian warned");
+	CHECK(!said("'viridian'") && vc.viridian, "viridian = 1 is acted on");
+	vmconfig_free(&vc);
+	CHECK_EQ(load(&vc, "viridian = ['defaults', 'stimer']\n"), 0, "viridian groups");
+	CHECK(vc.viridian && said("t.cfg:1:12: note: viridian groups"), "a list of groups turns it on, noted");
+	vmconfig_free(&vc);
+	CHECK_EQ(load(&vc, "viridian = ['!base']\n"), 0, "viridian without base");
+	CHECK(!vc.viridian, "a list that removes base leaves it off");
+	vmconfig_free(&vc);
+	CHECK_EQ(load(&vc, "viridian = 0\n"), 0, "viridian = 0");
+	CHECK(!vc.viridian, "viridian = 0 is off");
 	vmconfig_free(&vc);
 
 	CHECK_EQ(disk_index_from_name("hdd"), 3, "disk_index_from_name hdd");
@@ -892,7 +901,7 @@ static void test_print(void)
 	int lines = 0;
 	for (char *q = p; *q; q++)
 		lines += *q == '\n';
-	CHECK_EQ(lines, 53, "53 keys printed");
+	CHECK_EQ(lines, 54, "54 keys printed (viridian now one of them)");
 	free(p);
 	vmconfig_free(&vc);
 
