@@ -56,7 +56,7 @@ static const char *const commands[] = {
 	"info status", "help", "info block", "info chardev", "x /4xb 0", "xp /2xg 0x1000",
 	"info version", "info name", "?", "info", "eject -f ide1-cd0", "info registers",
 	"mouse_move 1 2", "info mice", "sendkey ctrl-alt-delete 0", "log cmd", "info stats",
-	"cpu 0", "help info", "unknown_cmd", "x /100000xg 0", "info pci", "\"unterminated",
+	"cpu 0", "help info", "unknown_cmd", "x /64xg 0", "info pci", "\"unterminated",
 	"info cpus", "cont", "",
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -216,13 +216,27 @@ static void send_bytes(struct run *r, const void *buf, size_t n)
 	}
 }
 
-static int connect_sock(const char *path)
+/*
+ * A new client. Non-blocking: while the listen backlog is full, the clients
+ * already connected are read (the monitor may be writing to one of them).
+ */
+static int connect_sock(struct run *r)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		broken("cannot connect to the monitor socket");
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", r->path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		broken("socket");
+	uint64_t start = now_ms();
+	while (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		if (errno != EAGAIN && errno != EINTR) {
+			fprintf(stderr, "fuzz_monitor_sock: connect: %s\n", strerror(errno));
+			broken("cannot connect to the monitor socket");
+		}
+		if (now_ms() - start > STALL_MS)
+			broken("the monitor accepts no more clients");
+		pump(r, 10);
+	}
 	return fd;
 }
 
@@ -232,7 +246,7 @@ static void op_connect(struct run *r)
 		return;
 	struct client *c = &r->cl[r->n];
 	memset(c, 0, sizeof(*c));
-	c->fd = r->dry ? -1 : connect_sock(r->path);
+	c->fd = r->dry ? -1 : connect_sock(r);
 	r->cur = r->n++;
 }
 
@@ -428,7 +442,7 @@ static void finish_clients(struct run *r)
 /* A new client still gets the banner, a prompt and an answer. */
 static void check_alive(struct run *r)
 {
-	struct client c = { .fd = connect_sock(r->path) };
+	struct client c = { .fd = connect_sock(r) };
 	static const char q[] = "info status\n";
 	if (send(c.fd, q, sizeof(q) - 1, MSG_NOSIGNAL) != (ssize_t)sizeof(q) - 1)
 		broken("cannot send to a new client");
