@@ -23,6 +23,9 @@
 
 /* A hand-over takes LibVNCServer's 100 ms WebSocket wait, or nothing. */
 #define GUARD_NS 200000000ull
+/* Clients of one server at most: LibVNCServer's own accept refused clients
+ * once half the descriptor limit was in use; this bounds them instead. */
+#define MAX_CLIENTS 64
 
 struct vnc_guard {
 	pthread_mutex_t lock;
@@ -155,6 +158,15 @@ static void hand_over(struct vnc_guard *g, rfbScreenInfoPtr screen, int fd)
 	close(dup_fd);
 }
 
+/* Clients in the screen's list (on the server's thread: nothing changes it). */
+static int count_clients(rfbScreenInfoPtr screen)
+{
+	int n = 0;
+	for (rfbClientPtr cl = screen->clientHead; cl; cl = cl->next)
+		n++;
+	return n;
+}
+
 void vnc_accept_all(struct vnc_guard *g, rfbScreenInfoPtr screen, int listen_fd)
 {
 	if (listen_fd < 0)
@@ -163,6 +175,10 @@ void vnc_accept_all(struct vnc_guard *g, rfbScreenInfoPtr screen, int listen_fd)
 		int fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0)
 			return;
+		if (count_clients(screen) >= MAX_CLIENTS) {
+			close(fd);
+			continue;
+		}
 		int one = 1;
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		hand_over(g, screen, fd);

@@ -34,8 +34,9 @@ void vnc_guard_free(struct vnc_guard *g);
 
 /*
  * Accept every connection waiting on listen_fd and hand each to
- * LibVNCServer, guarded. Runs on the server's thread (rfbNewClient may call
- * the screen's hooks).
+ * LibVNCServer, guarded; past 64 clients of the screen a new connection is
+ * closed at once. Runs on the server's thread (rfbNewClient may call the
+ * screen's hooks).
  */
 void vnc_accept_all(struct vnc_guard *g, rfbScreenInfoPtr screen, int listen_fd);
 
