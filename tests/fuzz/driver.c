@@ -89,6 +89,13 @@ static void on_alarm(int sig)
 	fail_exit("an input ran past the time limit");
 }
 
+/* A target's own check failed (abort()): ASan does not see that one. */
+static void on_abort(int sig)
+{
+	(void)sig;
+	fail_exit("the target aborted (its message is above)");
+}
+
 /* resident set size in MiB, from /proc/self/statm (pages) */
 static long rss_mb(void)
 {
@@ -217,6 +224,7 @@ int main(int argc, char **argv)
 		iters = fuzz_max_iters;
 	}
 	signal(SIGALRM, on_alarm);
+	signal(SIGABRT, on_abort);
 	__sanitizer_set_death_callback(save_current);
 
 	long peak = 0;
