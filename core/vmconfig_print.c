@@ -71,6 +71,9 @@ void vmc_print_disks(const struct vm_config *vc, FILE *out)
 		if (!d->present)
 			continue;
 		const char *path = d->path ? d->path : "";
+		/* reading drops one comma at the end of target=: a path ending in
+		 * one gets another */
+		const char *tail = *path && path[strlen(path) - 1] == ',' ? "," : "";
 		bool cd = d->kind == DISK_CDROM;
 		char *spec;
 		/* format= when the file gave one (it turns probing off) or when not raw */
@@ -79,11 +82,11 @@ void vmc_print_disks(const struct vm_config *vc, FILE *out)
 		if (!*path)
 			spec = xasprintf(",hd%c%s,%s", 'a' + i, cd ? ":cdrom" : "", d->readonly ? "r" : "w");
 		else if (needs_target_form(path) || show)
-			spec = xasprintf("%s%s%svdev=hd%c,access=%s%s%s%s,target=%s",
+			spec = xasprintf("%s%s%svdev=hd%c,access=%s%s%s%s,target=%s%s",
 					 show ? "format=" : "", show ? fmt : "", show ? "," : "", 'a' + i,
 					 d->readonly ? "ro" : "rw", cd ? ",devtype=cdrom" : "",
 					 d->phy ? ",backendtype=phy" : "",
-					 d->no_discard ? ",no-discard" : "", path);
+					 d->no_discard ? ",no-discard" : "", path, tail);
 		else
 			spec = xasprintf("%s:%s,hd%c%s,%s%s", d->phy ? "phy" : "file", path, 'a' + i,
 					 cd ? ":cdrom" : "", d->readonly ? "r" : "w",

@@ -525,12 +525,14 @@ static void serial_typed(void *opaque, const char *buf, size_t n)
 	struct vm *vm = opaque;
 	while (n) {
 		struct serial_bytes *b = xzalloc(sizeof(*b));
+		size_t k = MIN(n, sizeof(b->buf));
 		b->vm = vm;
-		b->n = MIN(n, sizeof(b->buf));
-		memcpy(b->buf, buf, b->n);
+		b->n = k;
+		memcpy(b->buf, buf, k);
+		/* b is the io thread's from here: it may be freed already */
 		evloop_call(vm->loop, serial_deliver, b);
-		buf += b->n;
-		n -= b->n;
+		buf += k;
+		n -= k;
 	}
 }
 

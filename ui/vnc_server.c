@@ -10,17 +10,17 @@
  * (rfbNewFramebuffer). ctrl-alt-1/2/3 switch every client of the VM between
  * the guest screen, the monitor (only with monitor=1) and the serial console.
  * WebSocket clients (noVNC) are recognised on the same port by LibVNCServer,
- * and on vnclisten's ",websocket=PORT" too: a listener of our own whose
- * connections are handed to LibVNCServer (rfbNewClient), which answers the
- * WebSocket handshake of any new client.
+ * and on vnclisten's ",websocket=PORT" too. Both ports are listeners of our
+ * own whose connections are handed to LibVNCServer (rfbNewClient, which
+ * answers the WebSocket handshake of any new client) under a guard against
+ * a LibVNCServer bug that a one-byte client could wedge it with
+ * (ui/vnc_accept.c).
  *
  * Built into vmst-vnc.so (ui/plugin.h).
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <netdb.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <pthread.h>
 #include <rfb/keysym.h>
 #include <rfb/rfb.h>
@@ -39,6 +39,7 @@
 #include "plugin.h"
 #include "util.h"
 #include "vm.h"
+#include "vnc_accept.h"
 #include "vmconfig.h"
 #include "vnc_server.h"
 
@@ -53,7 +54,9 @@ struct vnc_server {
 	char *passwords[2];
 	struct keymap *km;
 	int wake_fd;
+	int listen_fd;          /* the RFB port */
 	int ws_fd;              /* WebSocket listener, or -1 */
+	struct vnc_guard *guard;
 	pthread_t thread;
 	_Atomic bool stop;
 	_Atomic int clients;
@@ -350,17 +353,14 @@ static void on_key(rfbBool down, rfbKeySym sym, rfbClientPtr cl)
  * QEMU does), and from then on sends message 255, subtype 0: down-flag
  * (u16), keysym (u32), XT keycode (u32), big-endian. The core has read the
  * type byte; the extension reads the other 11.
+ * No newClient method: LibVNCServer then enables the extension for a
+ * client only when its SetEncodings lists -258, after new_client() has set
+ * client_gone(), which frees the list node it allocates for that (a client
+ * refused earlier, by the WebSocket check, never runs that hook).
  */
 #define QEMU_EXT_KEY_ENCODING ((int)0xFFFFFEFE)   /* -258 */
 #define QEMU_MSG 255
 #define QEMU_MSG_EXT_KEY 0
-
-static rfbBool ext_new_client(rfbClientPtr cl, void **data)
-{
-	(void)cl;
-	*data = NULL;
-	return TRUE;
-}
 
 static rfbBool ext_enable(rfbClientPtr cl, void **data, int encoding)
 {
@@ -405,7 +405,6 @@ static rfbBool ext_message(rfbClientPtr cl, void *data, const rfbClientToServerM
 
 static int ext_encodings[] = { QEMU_EXT_KEY_ENCODING, 0 };
 static rfbProtocolExtension ext_key_extension = {
-	.newClient = ext_new_client,
 	.pseudoEncodings = ext_encodings,
 	.enablePseudoEncoding = ext_enable,
 	.handleMessage = ext_message,
@@ -441,8 +440,28 @@ static void on_pointer(int mask, int x, int y, rfbClientPtr cl)
 	input_pointer_abs(s->vm, x, y, (int)w, (int)h, dz, buttons);
 }
 
+/*
+ * LibVNCServer (0.9.14, and its master as of 2026) gives a client a list
+ * node for each protocol extension enabled for it (rfbEnableExtension) and
+ * never frees it: with ours enabled at every connection, each one leaked
+ * 24 bytes, without bound (found by tests/fuzz/fuzz_vnc.c). The node's data
+ * was the extension's to release, in its close hook (ours has none, and no
+ * data); nothing reads the list after this hook.
+ */
+static void free_extension_nodes(rfbClientPtr cl)
+{
+	rfbExtensionData *e = cl->extensions;
+	cl->extensions = NULL;
+	while (e) {
+		rfbExtensionData *next = e->next;
+		free(e);
+		e = next;
+	}
+}
+
 static void client_gone(rfbClientPtr cl)
 {
+	free_extension_nodes(cl);
 	struct vnc_client *c = cl->clientData;
 	if (!c)
 		return;
@@ -467,56 +486,6 @@ static enum rfbNewClientAction new_client(rfbClientPtr cl)
 
 /* ---- thread and set-up --------------------------------------------------- */
 
-/* New connections on the WebSocket port become LibVNCServer clients. */
-static void ws_accept(struct vnc_server *s)
-{
-	if (s->ws_fd < 0)
-		return;
-	for (;;) {
-		int fd = accept4(s->ws_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0)
-			return;
-		int one = 1;
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		rfbNewClient(s->screen, fd); /* closes fd itself when it refuses the client */
-	}
-}
-
-/* A non-blocking TCP listener on addr:port (IPv4 or IPv6), or -1 with err. */
-static int ws_listen(const char *addr, int port, char *err, size_t errlen)
-{
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
-				  .ai_flags = AI_PASSIVE | AI_NUMERICSERV }, *res = NULL;
-	char ps[8];
-	snprintf(ps, sizeof(ps), "%d", port);
-	int rc = getaddrinfo(addr, ps, &hints, &res), fd = -1, e = 0;
-	if (rc) {
-		snprintf(err, errlen, "WebSocket port %s:%d: %s", addr, port, gai_strerror(rc));
-		return -1;
-	}
-	for (struct addrinfo *ai = res; ai && fd < 0; ai = ai->ai_next) {
-		fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-		if (fd < 0) {
-			e = errno;
-			continue;
-		}
-		int one = 1;
-		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-		if (ai->ai_family == AF_INET6)
-			setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-		if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, 8) < 0) {
-			e = errno;
-			close(fd);
-			fd = -1;
-		}
-	}
-	freeaddrinfo(res);
-	if (fd < 0)
-		snprintf(err, errlen, "cannot listen on %s:%d for WebSocket clients: %s", addr, port,
-			 strerror(e));
-	return fd;
-}
-
 static void *vnc_thread(void *arg)
 {
 	struct vnc_server *s = arg;
@@ -524,7 +493,8 @@ static void *vnc_thread(void *arg)
 		process_pending(s);
 		rfbProcessEvents(s->screen, 0);      /* send what was marked */
 		rfbProcessEvents(s->screen, 50000);  /* wait for clients or the display */
-		ws_accept(s);
+		vnc_accept_all(s->guard, s->screen, s->listen_fd);
+		vnc_accept_all(s->guard, s->screen, s->ws_fd);
 		uint64_t v;
 		if (read(s->wake_fd, &v, sizeof(v)) < 0) {
 			/* nothing pending */
@@ -629,14 +599,32 @@ static struct vnc_server *server_start(struct vm *vm, char *err, size_t errlen)
 		return NULL;
 	}
 
-	int ws_fd = -1;
-	if (cfg->vnc_websocket && (ws_fd = ws_listen(listen, cfg->vnc_websocket, err, errlen)) < 0)
+	char what[32];
+	snprintf(what, sizeof(what), " (display :%d)", display_no);
+	int listen_fd = vnc_listen(listen, 5900 + display_no, what, err, errlen);
+	if (listen_fd < 0)
 		return NULL;
+	int ws_fd = -1;
+	if (cfg->vnc_websocket && (ws_fd = vnc_listen(listen, cfg->vnc_websocket,
+						      " for WebSocket clients", err, errlen)) < 0) {
+		close(listen_fd);
+		return NULL;
+	}
+	struct vnc_guard *guard = vnc_guard_new();
+	if (!guard) {
+		snprintf(err, errlen, "cannot start the VNC connection guard");
+		close(listen_fd);
+		if (ws_fd >= 0)
+			close(ws_fd);
+		return NULL;
+	}
 
 	struct vnc_server *s = xzalloc(sizeof(*s));
 	s->vm = vm;
 	s->d = d;
+	s->listen_fd = listen_fd;
 	s->ws_fd = ws_fd;
+	s->guard = guard;
 	s->console = 1;
 	s->need_full = true;
 	pthread_mutex_init(&s->lock, NULL);
@@ -654,8 +642,10 @@ static struct vnc_server *server_start(struct vm *vm, char *err, size_t errlen)
 	s->screen = rfbGetScreen(NULL, NULL, (int)s->fbw, (int)s->fbh, 8, 3, 4);
 	if (!s->screen) {
 		snprintf(err, errlen, "LibVNCServer could not create a screen");
+		close(listen_fd);
 		if (ws_fd >= 0)
 			close(ws_fd);
+		vnc_guard_free(guard);
 		free(s->fb);
 		free(s);
 		return NULL;
@@ -665,7 +655,7 @@ static struct vnc_server *server_start(struct vm *vm, char *err, size_t errlen)
 	sc->desktopName = vm->name ? vm->name : "vmstation";
 	sc->screenData = s;
 	sc->autoPort = FALSE;
-	sc->port = 5900 + display_no;
+	sc->port = 0;           /* LibVNCServer listens nowhere: vnc_accept.c does */
 	sc->ipv6port = 0;
 	sc->httpPort = 0;
 	sc->alwaysShared = TRUE;
@@ -675,15 +665,6 @@ static struct vnc_server *server_start(struct vm *vm, char *err, size_t errlen)
 	sc->ptrAddEvent = on_pointer;
 	sc->newClientHook = new_client;
 	sc->cursor = NULL; /* no cursor drawn into the picture: clients show their own */
-	struct in_addr ia;
-	if (inet_pton(AF_INET, listen, &ia) == 1) {
-		sc->listenInterface = ia.s_addr;
-	} else {
-		sc->listenInterface = htonl(INADDR_LOOPBACK);
-		sc->port = 0; /* IPv6 only */
-		sc->ipv6port = 5900 + display_no;
-		sc->listen6Interface = (char *)listen;
-	}
 	if (cfg->vncpasswd && *cfg->vncpasswd) {
 		s->passwords[0] = xstrdup(cfg->vncpasswd);
 		sc->authPasswdData = s->passwords;
@@ -693,23 +674,15 @@ static struct vnc_server *server_start(struct vm *vm, char *err, size_t errlen)
 			 "controls the VM", listen, 5900 + display_no);
 	}
 	rfbInitServer(sc);
-	if (sc->listenSock < 0 && sc->listen6Sock < 0) {
-		snprintf(err, errlen, "cannot listen on %s:%d", listen, 5900 + display_no);
-		if (ws_fd >= 0)
-			close(ws_fd);
-		rfbScreenCleanup(sc);
-		free(s->fb);
-		free(s);
-		return NULL;
-	}
-	/* the display wakes rfbProcessEvents through this fd */
-	FD_SET(s->wake_fd, &sc->allFds);
-	if (s->wake_fd > sc->maxFd)
-		sc->maxFd = s->wake_fd;
-	if (ws_fd >= 0) { /* a connection wakes the select; vnc_thread accepts it */
-		FD_SET(ws_fd, &sc->allFds);
-		if (ws_fd > sc->maxFd)
-			sc->maxFd = ws_fd;
+	/* the display wakes rfbProcessEvents through this fd, and a connection
+	 * through the listeners (vnc_thread accepts it) */
+	int wakers[] = { s->wake_fd, listen_fd, ws_fd };
+	for (size_t i = 0; i < ARRAY_SIZE(wakers); i++) {
+		if (wakers[i] < 0)
+			continue;
+		FD_SET(wakers[i], &sc->allFds);
+		if (wakers[i] > sc->maxFd)
+			sc->maxFd = wakers[i];
 	}
 	s->port = 5900 + display_no;
 
@@ -735,6 +708,8 @@ static void server_stop(struct vnc_server *s)
 	s->stop = true;
 	wake(s);
 	pthread_join(s->thread, NULL);
+	vnc_guard_free(s->guard);
+	close(s->listen_fd);
 	if (s->ws_fd >= 0)
 		close(s->ws_fd);
 	rfbShutdownServer(s->screen, TRUE);

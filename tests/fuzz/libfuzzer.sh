@@ -2,9 +2,12 @@
 # make fuzz: runs each libFuzzer build (build/libfuzzer/fuzz_TARGET) for
 # FUZZ_SECONDS, with ASan+UBSan, a 2 GiB RSS limit and a 10 s per-input
 # time-out, starting from tests/fuzz/corpus/TARGET; then merges the old
-# corpus and the new inputs with -merge=1 into a minimal set that keeps all
-# the coverage, which replaces tests/fuzz/corpus/TARGET (inputs that must
-# stay whatever the coverage, such as regressions, live in tests/fuzz/regress).
+# corpus and the new inputs with -merge=1 into a minimal set that keeps every
+# edge reached (-use_counters=0: inputs that only hit an edge more often are
+# not kept, which keeps the corpora a few hundred small files), which
+# replaces tests/fuzz/corpus/TARGET (inputs that must stay whatever the
+# coverage, such as regressions, live in tests/fuzz/regress).
+# FUZZ_SECONDS=0 only replays each corpus and minimises it that way.
 # Prints one PASS/FAIL line a target with its executions and coverage; a
 # crash, leak, time-out or memory blow-up leaves its input in
 # build/fuzz-work/TARGET/ (replay: build/tests/fuzz_TARGET FILE).
@@ -22,7 +25,8 @@ for t in $targets; do
 	[ -x "$bin" ] || { echo "FAIL: fuzz $t: $bin not built"; nfail=$((nfail + 1)); continue; }
 	rm -rf "$work"; mkdir -p "$work/new" "$corpus"
 	before=$(ls "$corpus" | wc -l)
-	"$bin" -rss_limit_mb=2048 -timeout=10 -max_total_time="$secs" -print_final_stats=1 \
+	if [ "$secs" -gt 0 ]; then howlong="-max_total_time=$secs"; else howlong="-runs=0"; fi
+	"$bin" -rss_limit_mb=2048 -timeout=10 "$howlong" -print_final_stats=1 \
 		-artifact_prefix="$work/" "$work/new" "$corpus" > "$work/log" 2>&1
 	rc=$?
 	execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$work/log" | grep -o '[0-9]*$')
@@ -31,7 +35,7 @@ for t in $targets; do
 	ft=$(echo "$last" | grep -o 'ft: [0-9]*' | grep -o '[0-9]*')
 	# the minimal set with the coverage of the old corpus and the new inputs
 	mkdir -p "$work/min"
-	if "$bin" -merge=1 -rss_limit_mb=2048 -timeout=10 "$work/min" "$corpus" "$work/new" \
+	if "$bin" -merge=1 -use_counters=0 -rss_limit_mb=2048 -timeout=10 "$work/min" "$corpus" "$work/new" \
 		> "$work/merge.log" 2>&1 && [ -n "$(ls "$work/min")" ]; then
 		# hand-named seeds stay as they are; libFuzzer's inputs (named by
 		# their SHA-1) are replaced by the minimal set
