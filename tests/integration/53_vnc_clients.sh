@@ -140,7 +140,7 @@ check "vncviewer log: VNC authentication passed" sh -c "! grep -qi 'authenticati
 kill $VV_PID 2>/dev/null; wait $VV_PID 2>/dev/null
 $VV -passwd "$T/bad.pw" "127.0.0.1::$PORT" > "$T/vv-bad.log" 2>&1 &
 VV_PID=$!
-wait_for "$T/vv-bad.log" "Authentication failure" 15
+wait_for "$T/vv-bad.log" "Authentication failure" 40
 check "vncviewer with a wrong password is refused" grep -q 'Authentication failure' "$T/vv-bad.log"
 check "and shows no guest picture" sh -c "! xdotool search --name '^pw - TigerVNC' >/dev/null 2>&1"
 kill $VV_PID 2>/dev/null; wait $VV_PID 2>/dev/null

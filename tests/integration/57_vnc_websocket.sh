@@ -85,6 +85,9 @@ check "VM still runs after the clients" sh -c "kill -0 $VM_PID"
 wait_pid $VM_PID 20
 
 # the WebSocket port already taken: a clear error, no VM
+# (first the VM above must be gone from it: on a loaded host that takes a while)
+i=0
+while ss -ltn 2>/dev/null | grep -qE ":$WS " && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 python3 -c "
 import socket, time
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
