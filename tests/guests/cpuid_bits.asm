@@ -9,6 +9,7 @@
 ;   "REF <first> <second>"
 ; then powers off.
 %include "pvh.inc"
+%include "pit.inc"
 
 _start:
 	GUEST_START msg_hello
@@ -45,24 +46,13 @@ _start:
 	rdmsr
 	mov [ref0], eax
 	mov [ref0 + 4], edx
-	mov ecx, 10                    ; ~100 ms of the PIT
-	mov al, 0x34
-	out 0x43, al
-	mov al, 0x9C
-	out 0x40, al
-	mov al, 0x2E
-	out 0x40, al
+	PIT_100HZ                      ; ~100 ms: ten reloads of the PIT
+	mov esi, 10
 	mov bx, 0xFFFF
-.t:	xor al, al
-	out 0x43, al
-	in al, 0x40
-	mov dl, al
-	in al, 0x40
-	mov dh, al
-	cmp dx, bx
-	mov bx, dx
+.t:	PIT_RELOADED
 	jbe .t
-	loop .t
+	dec esi
+	jnz .t
 	mov ecx, 0x40000020
 	rdmsr
 	mov [ref1], eax

@@ -13,6 +13,7 @@
 ;  4. with -DSPIN the BSP then spins too ("SPIN"), for a test to quit the VM
 ;     while every vCPU is busy; otherwise it powers off.
 %include "pvh.inc"
+%include "pit.inc"
 
 %ifndef ROUNDS
 %define ROUNDS 200
@@ -162,25 +163,18 @@ wait_icr:
 	ret
 
 ; wait_ticks: ECX periods of 10 ms of the PIT (channel 0 polled, mode 2)
+; (clobbers ECX, EAX)
 wait_ticks:
 	push ebx
-	mov al, 0x34
-	out 0x43, al
-	mov al, 0x9C
-	out 0x40, al
-	mov al, 0x2E
-	out 0x40, al                   ; 1193182 / 11932 = 100 Hz
+	push esi
+	mov esi, ecx
+	PIT_100HZ
 	mov bx, 0xFFFF
-.l:	xor al, al
-	out 0x43, al
-	in al, 0x40
-	mov dl, al
-	in al, 0x40
-	mov dh, al
-	cmp dx, bx
-	mov bx, dx
+.l:	PIT_RELOADED
 	jbe .l
-	loop .l
+	dec esi
+	jnz .l
+	pop esi
 	pop ebx
 	ret
 
