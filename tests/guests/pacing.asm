@@ -179,11 +179,13 @@ game:
 	cld
 	rep stosd
 	mov dx, DEBUGCON
+	cli                         ; the pair unbroken by the keyboard's
 	mov al, 'F'
 	out dx, al
 	mov eax, [frame]
 	and al, 63
 	out dx, al
+	sti
 	jmp .frame
 
 kbd_isr:
