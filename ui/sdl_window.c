@@ -399,6 +399,16 @@ static void monitor_in(void *opaque, const char *buf, size_t n)
 	monitor_session_input(sw->mon, buf, n);
 }
 
+/*
+ * The grab: pointer confined to the window, keyboard grabbed. With a
+ * relative pointer (PS/2 or USB mouse) SDL's relative mouse mode is on while
+ * grabbed: the host pointer is hidden and never stops at an edge, so games
+ * that turn the view with the mouse keep turning. A USB tablet the guest
+ * has configured stays absolute even when grabbed, as in QEMU's SDL display
+ * (ui/sdl2.c: relative mode only when the input is not absolute): a
+ * tablet's positions are the window's, relative motion would mean nothing
+ * to it. Games that want relative motion need the mouse, not the tablet.
+ */
 static void set_grab(struct sdl_window *sw, bool on)
 {
 	sw->grabbed = on;
