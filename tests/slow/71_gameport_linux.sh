@@ -1,0 +1,110 @@
+#!/bin/sh
+# The game port seen by Linux's own drivers: Debian's 32-bit kernel
+# (linux-image-*-686) loads gameport, ns558, analog, joydev and evdev from
+# its package (tests/guests/build-linux-686-joystick.sh); ns558's ISA probe
+# finds the port at 0x201 (it needs a joystick attached: after a write some
+# axis bits must drop within 1000 reads, and stay put 3 ms later), the
+# analog driver calibrates it and registers an "Analog ... joystick", and
+# joyread (tests/guests/joyread.c) prints the evdev device's axes and
+# buttons every 200 ms while an SDL virtual game controller
+# (VMST_TEST_JOYSTICK=1, the monitor's joystick_virtual, SDL under Xvfb)
+# moves: left stick x/y -> ABS_X/ABS_Y, right stick -> ABS_RUDDER/
+# ABS_THROTTLE (the driver's axes 2 and 3), A/B/X/Y -> BTN_TRIGGER, THUMB,
+# TOP, TOP2. Positions are checked against the driver's own centre (the
+# axis range it sets is centre/8 .. 2 x centre - centre/8), so they hold at
+# any host speed: the pulses are timed in guest time.
+# Needs guest user mode: on kvm-pvm the slow tier runs in the emulated host.
+. "$(dirname "$0")/../lib.sh"
+if [ -z "$VMST_IN_XVFB" ]; then
+	VMST_IN_XVFB=1 exec xvfb-run -a -s '-screen 0 1024x768x24' sh "$0" "$@"
+fi
+MC="$TOP/tests/tools/monitor-client"
+paths=$(sh "$TOP/tests/guests/build-linux-686-joystick.sh" "$CACHE") || { fail "build the 686 joystick guest"; finish; }
+KERNEL=$(echo "$paths" | sed -n 's/^KERNEL=//p')
+INITRD=$(echo "$paths" | sed -n 's/^INITRD=//p')
+check "Debian 686 kernel and the game-port initramfs built" test -s "$KERNEL" -a -s "$INITRD"
+LINUX_QUIRKS=${LINUX_QUIRKS:-"noxsave"}
+COM="$T/com1"
+cat > "$T/js.cfg" <<CFG
+name = 'gameport-linux'
+memory = 256
+vcpus = 1
+kernel = '$KERNEL'
+ramdisk = '$INITRD'
+extra = 'console=ttyS0 panic=-1 $LINUX_QUIRKS'
+serial = 'file:$COM'
+gameport = 1
+vga = 'stdvga'
+sdl = 1
+vnc = 0
+monitor_path = '$T/mon.sock'
+on_poweroff = 'destroy'
+on_reboot = 'destroy'
+on_crash = 'destroy'
+log_dir = '$T/logs'
+CFG
+start=$(date +%s)
+VMST_TEST_JOYSTICK=1 vm_bg js run "$T/js.cfg"
+"$MC" --wait "$T/mon.sock" 60
+mon() { "$MC" "$T/mon.sock" "$1"; }
+# plugged in before ns558 probes (the kernel takes many seconds to get there)
+mon "joystick_virtual attach" > /dev/null
+check "the virtual controller feeds joystick A and B" sh -c "'$MC' '$T/mon.sock' 'info joysticks' | grep -q 'joystick B: map auto: pad0'"
+wait_guest "$COM" '^JOY n=|VMST-NO-JOYSTICK' "${LINUX_BOOT_TIMEOUT:-1200}"
+echo "TIME: 686 kernel boot to joyread: $(( $(date +%s) - start ))s"
+log() { tr -d '\r' < "$COM"; }
+log_has() { log | grep -qE "$1"; }
+log | sed -n '/VMST-DEVICES-BEGIN/,/VMST-EVDEV/p' | grep -v '^[BU]: \|^$'
+check "the 686 kernel ran /init" log_has '^VMST-LINUX-BOOT-OK'
+check "every module loaded (gameport ns558 analog joydev evdev)" sh -c "tr -d '\r' < '$COM' | grep -q VMST-DEVICES-BEGIN && ! grep -q VMST-INSMOD-FAILED '$COM'"
+check "ns558 found the port: 'NS558 ISA Gameport ... io 0x201'" log_has 'dmesg: .*gameport: NS558 ISA Gameport is .*io 0x201'
+NAME=$(log | sed -n 's/^N: Name="\(Analog[^"]*\)"/\1/p' | head -1)
+check "the analog driver registered a joystick ($NAME)" [ -n "$NAME" ]
+check "... with a joydev node and an event device" sh -c "tr -d '\r' < '$COM' | grep -q '^H: Handlers=.*js0' && tr -d '\r' < '$COM' | grep -q '^VMST-EVDEV event'"
+check "joyread reads its state (JOYNAME $NAME)" log_has "^JOYNAME $NAME"
+
+# joy FIELD: a fresh JOY line's FIELD (x, y, rud, thr: "value min max"; b)
+joy() {
+	_n=$(log | grep '^JOY n=' | tail -1 | sed 's/^JOY n=\([0-9]*\).*/\1/')
+	_want=$((${_n:-0} + 3))   # two whole 200 ms periods after now
+	_i=0
+	while [ $_i -lt 600 ]; do
+		_l=$(log | grep "^JOY n=$_want " | tail -1)
+		[ -n "$_l" ] && break
+		sleep 0.2; _i=$((_i + 1))
+	done
+	echo "$_l" | sed "s/.* $1=\([-0-9 ]*[0-9]\).*/\1/"
+}
+val() { echo "$1" | cut -d' ' -f1; }
+# ratio V C LO HI: LO <= V/C <= HI
+ratio() { awk -v v="$1" -v c="$2" -v lo="$3" -v hi="$4" 'BEGIN { exit !(v != "" && c > 0 && v / c >= lo && v / c <= hi) }'; }
+names="x y rud thr"
+i=0
+for f in $names; do
+	c=$(joy $f)
+	cen=$(val "$c")
+	min=$(echo "$c" | cut -d' ' -f2) max=$(echo "$c" | cut -d' ' -f3)
+	check "$f centred: $cen, the driver's centre of $min..$max" \
+		awk -v v="$cen" -v a="$min" -v b="$max" 'BEGIN { m = (a + b) / 2; exit !(v != "" && v >= m * 0.85 && v <= m * 1.15) }'
+	mon "joystick_virtual axis $i -32768" > /dev/null
+	lo=$(val "$(joy $f)")
+	mon "joystick_virtual axis $i 32767" > /dev/null
+	hi=$(val "$(joy $f)")
+	mon "joystick_virtual axis $i 0" > /dev/null
+	check "controller axis $i minimum -> $f $lo (~24/574 of centre $cen)" ratio "$lo" "$cen" 0 0.3
+	check "controller axis $i maximum -> $f $hi (~1124/574 of centre $cen)" ratio "$hi" "$cen" 1.6 2.4
+	i=$((i + 1))
+done
+for b in 0 1 2 3; do
+	mon "joystick_virtual button $b 1" > /dev/null
+	got=$(joy b)
+	mon "joystick_virtual button $b 0" > /dev/null
+	want=$(echo 0000 | sed "s/./1/$((b + 1))")
+	check "controller button $b -> $(echo BTN_TRIGGER BTN_THUMB BTN_TOP BTN_TOP2 | cut -d' ' -f$((b + 1))) (b=$got)" [ "$got" = "$want" ]
+done
+got=$(joy b)
+check "buttons released (b=$got)" [ "$got" = 0000 ]
+mon quit > /dev/null 2>&1
+wait_pid $VM_PID 30
+echo "summary: $(basename "$0" .sh): $NAME; $NFAIL failed; $(( $(date +%s) - start ))s"
+finish
