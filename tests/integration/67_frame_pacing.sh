@@ -21,7 +21,6 @@ vnc = 0
 CFG
 	rm -f "$T/com1"
 	vm_bg p run "$T/p.cfg"
-	wait_guest "$T/com1" '^(rate .*\n?){4}' 1 >/dev/null 2>&1
 	_i=0
 	while [ "$(grep -ac '^rate .* secs=03$' "$T/com1" 2>/dev/null)" -lt 4 ] && [ $_i -lt 600 ]; do
 		kill -0 "$VM_PID" 2>/dev/null || break
