@@ -25,8 +25,9 @@
  * A vCPU that loses the host CPU for longer than the 64 us pulse misses
  * frames a real CPU polling the port could not, and the game slows down. A
  * guest that was polling (it read the port in the frame before a pulse it
- * then missed) is owed the pulses it missed, up to RETRACE_OWED_MAX (86 ms
- * at 70 Hz): its next reads show them one by one, each retrace bit set
+ * then missed, and its reads paused for no longer than RETRACE_OWED_MAX + 1
+ * frames) is owed the pulses it missed, up to RETRACE_OWED_MAX (86 ms at
+ * 70 Hz): its next reads show them one by one, each retrace bit set
  * between reads with it clear, so a wait-for-retrace loop counts one
  * retrace per frame of guest time on average however the host schedules
  * the vCPU. A guest that was not polling (idle, busy elsewhere) is owed
@@ -127,7 +128,10 @@ uint8_t vga_input_status1(struct vga *v)
 	} else if (pulse > v->retrace_seen) {
 		uint64_t next_start = v->retrace_seen * frame_ns + vrs_ns;   /* the first unseen */
 		uint64_t missed = pulse - v->retrace_seen - (retrace ? 1 : 0);
-		bool polling = v->status_read_ns + frame_ns >= next_start;
+		/* polling: it read in the frame before the first missed pulse, and
+		 * its reads stopped for no longer than the debt a stall may leave */
+		bool polling = v->status_read_ns + frame_ns >= next_start &&
+			       now - v->status_read_ns <= (RETRACE_OWED_MAX + 1) * frame_ns;
 		if (polling)
 			v->retrace_owed = (unsigned)MIN(v->retrace_owed + missed, RETRACE_OWED_MAX);
 		v->retrace_seen = pulse;

@@ -3,10 +3,10 @@
 ;   vbe8  Bochs VBE 640x480x8 (banked) instead of mode 13h
 ;   game  the game loop below instead of the rate measurement
 ; Rate (default): counts rising edges of 0x3DA bit 3 from one RTC second's
-; start to the start of the third after it (an absolute clock: a vCPU kept
+; start to the start of the fifth after it (an absolute clock: a vCPU kept
 ; off the host CPU only moves the ends by that time, where a polled PIT
 ; or, on kvm-pvm, the TSC loses the time), and prints over and over
-;   "rate MODE edges=EEEEEEEE secs=03" (hex) Game: IRQ1 on; each frame waits for the retrace's rising
+;   "rate MODE edges=EEEEEEEE secs=05" (hex) Game: IRQ1 on; each frame waits for the retrace's rising
 ; edge, fills rows 0-15 with colour (frame & 63) (DAC i = (i, 0, 0): red
 ; ramp), then writes 'F', frame & 63 to the debug port 0x402 (the frame's
 ; last VGA write, for vmstation's trace). The keyboard handler first takes
@@ -22,6 +22,7 @@
 IDT_VECTORS equ 256
 KBD_VECTOR equ 0x21
 DEBUGCON equ 0x402
+RATE_SECS equ 5
 
 _start:
 	GUEST_START hello
@@ -75,7 +76,7 @@ rate:
 	sub al, [t0]
 	jae .pos
 	add al, 60
-.pos:	cmp al, 3
+.pos:	cmp al, RATE_SECS
 	jb .poll
 	mov esi, s_rate
 	call puts
@@ -87,7 +88,7 @@ rate:
 	call puthex
 	mov esi, s_secs
 	call puts
-	mov al, 3
+	mov al, RATE_SECS
 	call putbyte
 	mov al, 10
 	call putc

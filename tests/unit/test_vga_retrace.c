@@ -136,15 +136,15 @@ int main(void)
 	edges += poll_status(200000000ull, 5000).edges;  /* the last stall's debt, and more */
 	CHECK(edges >= 50 * 14 - 1 && edges <= 50 * 14 + 15,
 	      "mode 13h, 50 ms stalls every 200 ms: %u retraces in 10.2 s (714)", edges);
-	/* a guest that stopped polling for 100 ms does not get the 7 frames it missed */
+	/* a guest that stopped polling for 200 ms (busy elsewhere) is owed nothing */
 	inb(0x3DA);
-	now_ns += 100000000;
+	now_ns += 200000000;
 	unsigned late = 0;
 	for (int i = 0; i < 20; i++) {
 		now_ns += 10000;                  /* 200 us */
 		late += (inb(0x3DA) & 0x08) != 0;
 	}
-	CHECK(late <= 7, "after 100 ms without reads: %u retrace reads in the next 200 us (no backlog)", late);
+	CHECK(late <= 1, "after 200 ms without reads: %u retrace reads in the next 200 us (no backlog)", late);
 
 	/* unsyncable registers fall back to 70 Hz (CR00 = 0: 5-character lines) */
 	outb(0x3D4, 0x00); outb(0x3D5, 0x00);
