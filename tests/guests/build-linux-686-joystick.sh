@@ -72,7 +72,9 @@ init_src=$(mktemp)
 i=0
 while ! grep -q 'Analog' /proc/bus/input/devices && [ $i -lt 120 ]; do sleep 1; i=$((i + 1)); done
 echo "VMST-DEVICES-BEGIN"; cat /proc/bus/input/devices; echo "VMST-DEVICES-END"
-dmesg | grep -i -E 'gameport|ns558|analog|joystick' | sed 's/^/dmesg: /'
+dmesg | grep -i -E 'gameport|ns558|analog|joystick|input:' | sed 's/^/dmesg: /'
+ls /sys/bus/gameport/devices | sed 's/^/gameport-bus: /'
+grep -i -E 'ns558|gameport|^ *02' /proc/ioports | sed 's/^/ioports: /'
 ls /dev/input | sed 's/^/devinput: /'
 ev=$(awk '/^N:/ { a = /Analog/ } a && /^H:/ { for (i = 1; i <= NF; i++) if ($i ~ /^(Handlers=)?event[0-9]+$/) { sub(/^Handlers=/, "", $i); print $i; exit } }' /proc/bus/input/devices)
 echo "VMST-EVDEV ${ev:-none}"

@@ -45,10 +45,16 @@ log_dir = '$T/logs'
 CFG
 start=$(date +%s)
 VMST_TEST_JOYSTICK=1 vm_bg js run "$T/js.cfg"
-"$MC" --wait "$T/mon.sock" 60
+"$MC" --wait "$T/mon.sock" 300
 mon() { "$MC" "$T/mon.sock" "$1"; }
-# plugged in before ns558 probes (the kernel takes many seconds to get there)
+# plugged in before ns558 probes (the kernel takes many seconds to get there);
+# the window's SDL thread applies it
 mon "joystick_virtual attach" > /dev/null
+i=0
+while ! mon "info joysticks" | grep -q 'joystick B: map auto: pad0' && [ $i -lt 300 ]; do
+	sleep 0.2; i=$((i + 1))
+done
+mon "info joysticks" | sed 's/^/  /'
 check "the virtual controller feeds joystick A and B" sh -c "'$MC' '$T/mon.sock' 'info joysticks' | grep -q 'joystick B: map auto: pad0'"
 wait_guest "$COM" '^JOY n=|VMST-NO-JOYSTICK' "${LINUX_BOOT_TIMEOUT:-1200}"
 echo "TIME: 686 kernel boot to joyread: $(( $(date +%s) - start ))s"
@@ -57,18 +63,25 @@ log_has() { log | grep -qE "$1"; }
 log | sed -n '/VMST-DEVICES-BEGIN/,/VMST-EVDEV/p' | grep -v '^[BU]: \|^$'
 check "the 686 kernel ran /init" log_has '^VMST-LINUX-BOOT-OK'
 check "every module loaded (gameport ns558 analog joydev evdev)" sh -c "tr -d '\r' < '$COM' | grep -q VMST-DEVICES-BEGIN && ! grep -q VMST-INSMOD-FAILED '$COM'"
-check "ns558 found the port: 'NS558 ISA Gameport ... io 0x201'" log_has 'dmesg: .*gameport: NS558 ISA Gameport is .*io 0x201'
+check "ns558 found the port: 'NS558 ISA Gameport is isa0201/gameport0, io 0x201'" log_has 'dmesg: .*NS558 ISA Gameport is .*io 0x201'
 NAME=$(log | sed -n 's/^N: Name="\(Analog[^"]*\)"/\1/p' | head -1)
 check "the analog driver registered a joystick ($NAME)" [ -n "$NAME" ]
 check "... with a joydev node and an event device" sh -c "tr -d '\r' < '$COM' | grep -q '^H: Handlers=.*js0' && tr -d '\r' < '$COM' | grep -q '^VMST-EVDEV event'"
 check "joyread reads its state (JOYNAME $NAME)" log_has "^JOYNAME $NAME"
+if [ -z "$NAME" ] || ! log_has '^JOY n='; then
+	log | grep -E '^(dmesg|gameport-bus|ioports|devinput): ' | sed 's/^/  /'
+	mon quit > /dev/null 2>&1
+	wait_pid $VM_PID 30
+	echo "summary: $(basename "$0" .sh): no joystick reached evdev; $NFAIL failed"
+	finish
+fi
 
 # joy FIELD: a fresh JOY line's FIELD (x, y, rud, thr: "value min max"; b)
 joy() {
 	_n=$(log | grep '^JOY n=' | tail -1 | sed 's/^JOY n=\([0-9]*\).*/\1/')
 	_want=$((${_n:-0} + 3))   # two whole 200 ms periods after now
 	_i=0
-	while [ $_i -lt 600 ]; do
+	while [ $_i -lt 300 ]; do
 		_l=$(log | grep "^JOY n=$_want " | tail -1)
 		[ -n "$_l" ] && break
 		sleep 0.2; _i=$((_i + 1))
