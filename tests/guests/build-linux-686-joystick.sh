@@ -9,7 +9,8 @@
 # kernel's messages about them, waits for the analog driver's joystick and
 # runs joyread (tests/guests/joyread.c) on its event device, which prints
 # its axes and buttons every 200 ms ("JOY ..." lines) until the test stops
-# the VM.
+# the VM. Without one, portprobe (tests/guests/portprobe.c) reads the port
+# as ns558's probe does and says what it saw.
 set -e
 PATH=$PATH:/sbin:/usr/sbin
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -57,6 +58,9 @@ done
 cc -m32 -Os -std=gnu11 -Wall -Wextra -static -nostdlib -ffreestanding -fno-pic -no-pie \
 	-fno-stack-protector -fno-asynchronous-unwind-tables \
 	-o "$dir/joyread" "$top/tests/guests/joyread.c" >&2
+cc -m32 -Os -std=gnu11 -Wall -Wextra -static -nostdlib -ffreestanding -fno-pic -no-pie \
+	-fno-stack-protector -fno-asynchronous-unwind-tables \
+	-o "$dir/portprobe" "$top/tests/guests/portprobe.c" >&2
 
 init_src=$(mktemp)
 {
@@ -80,6 +84,7 @@ ev=$(awk '/^N:/ { a = /Analog/ } a && /^H:/ { for (i = 1; i <= NF; i++) if ($i ~
 echo "VMST-EVDEV ${ev:-none}"
 [ -n "$ev" ] && exec /usr/bin/joyread "/dev/input/$ev"
 echo "VMST-NO-JOYSTICK"
+/usr/bin/portprobe
 sleep 5
 poweroff -f
 EOF2
@@ -96,6 +101,7 @@ for m in $order; do
 	esac
 done
 cp "$dir/joyread" "$root/usr/bin/joyread"
+cp "$dir/portprobe" "$root/usr/bin/portprobe"
 cp "$init_src" "$root/init"
 chmod 755 "$root/init"
 rm -f "$init_src"

@@ -69,7 +69,7 @@ check "the analog driver registered a joystick ($NAME)" [ -n "$NAME" ]
 check "... with a joydev node and an event device" sh -c "tr -d '\r' < '$COM' | grep -q '^H: Handlers=.*js0' && tr -d '\r' < '$COM' | grep -q '^VMST-EVDEV event'"
 check "joyread reads its state (JOYNAME $NAME)" log_has "^JOYNAME $NAME"
 if [ -z "$NAME" ] || ! log_has '^JOY n='; then
-	log | grep -E '^(dmesg|gameport-bus|ioports|devinput): ' | sed 's/^/  /'
+	log | grep -E '^(dmesg|gameport-bus|ioports|devinput): |^PORTPROBE' | sed 's/^/  /'
 	mon quit > /dev/null 2>&1
 	wait_pid $VM_PID 30
 	echo "summary: $(basename "$0" .sh): no joystick reached evdev; $NFAIL failed"
