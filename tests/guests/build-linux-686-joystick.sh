@@ -4,13 +4,14 @@
 #   KERNEL=<Debian linux-image-*-686 bzImage>
 #   INITRD=<uncompressed cpio: i386 busybox, the kernel's gameport, ns558,
 #           analog, joydev and evdev modules, joyread>
-# The initramfs /init loads the modules (insmod in modules.dep order; ns558
-# probes the ISA ports from 0x201), shows /proc/bus/input/devices and the
+# The initramfs /init waits until the port has a joystick attached (ns558's
+# probe needs one: portprobe, tests/guests/portprobe.c, reads it the same
+# way), loads the modules (insmod in modules.dep order; ns558 probes the ISA
+# ports from 0x201), shows /proc/bus/input/devices and the
 # kernel's messages about them, waits for the analog driver's joystick and
 # runs joyread (tests/guests/joyread.c) on its event device, which prints
 # its axes and buttons every 200 ms ("JOY ..." lines) until the test stops
-# the VM. Without one, portprobe (tests/guests/portprobe.c) reads the port
-# as ns558's probe does and says what it saw.
+# the VM.
 set -e
 PATH=$PATH:/sbin:/usr/sbin
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -68,6 +69,9 @@ init_src=$(mktemp)
 	echo 'export PATH=/bin:/usr/bin'
 	echo 'mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev'
 	echo 'echo "VMST-LINUX-BOOT-OK $(uname -r)"'
+	# ns558 finds a port only with a joystick attached: wait for the test's
+	echo 'i=0; while ! /usr/bin/portprobe > /dev/null && [ $i -lt 300 ]; do sleep 1; i=$((i + 1)); done'
+	echo '/usr/bin/portprobe'
 	for m in $order; do
 		echo "insmod /lib/modules/$(basename "$m" .xz) || echo VMST-INSMOD-FAILED $(basename "$m" .xz)"
 	done
@@ -84,7 +88,6 @@ ev=$(awk '/^N:/ { a = /Analog/ } a && /^H:/ { for (i = 1; i <= NF; i++) if ($i ~
 echo "VMST-EVDEV ${ev:-none}"
 [ -n "$ev" ] && exec /usr/bin/joyread "/dev/input/$ev"
 echo "VMST-NO-JOYSTICK"
-/usr/bin/portprobe
 sleep 5
 poweroff -f
 EOF2

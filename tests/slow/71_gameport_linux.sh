@@ -1,9 +1,11 @@
 #!/bin/sh
 # The game port seen by Linux's own drivers: Debian's 32-bit kernel
 # (linux-image-*-686) loads gameport, ns558, analog, joydev and evdev from
-# its package (tests/guests/build-linux-686-joystick.sh); ns558's ISA probe
-# finds the port at 0x201 (it needs a joystick attached: after a write some
-# axis bits must drop within 1000 reads, and stay put 3 ms later), the
+# its package (tests/guests/build-linux-686-joystick.sh) once the test has
+# plugged the controller in (portprobe, read from guest user space the way
+# ns558 probes, says so); ns558's ISA probe finds the port at 0x201 (it
+# needs a joystick attached: after a write some axis bits must drop within
+# 1000 reads, and stay put 3 ms later), the
 # analog driver calibrates it and registers an "Analog ... joystick", and
 # joyread (tests/guests/joyread.c) prints the evdev device's axes and
 # buttons every 200 ms while an SDL virtual game controller
@@ -62,6 +64,9 @@ log() { tr -d '\r' < "$COM"; }
 log_has() { log | grep -qE "$1"; }
 log | sed -n '/VMST-DEVICES-BEGIN/,/VMST-EVDEV/p' | grep -v '^[BU]: \|^$'
 check "the 686 kernel ran /init" log_has '^VMST-LINUX-BOOT-OK'
+log | grep '^PORTPROBE' | tail -1
+check "the port as ns558 probes it: fired axes read 1, then end, then stay" \
+	log_has '^PORTPROBE c=.. u=.[37bf] v=.. settle=.. changes=0000'
 check "every module loaded (gameport ns558 analog joydev evdev)" sh -c "tr -d '\r' < '$COM' | grep -q VMST-DEVICES-BEGIN && ! grep -q VMST-INSMOD-FAILED '$COM'"
 check "ns558 found the port: 'NS558 ISA Gameport is isa0201/gameport0, io 0x201'" log_has 'dmesg: .*NS558 ISA Gameport is .*io 0x201'
 NAME=$(log | sed -n 's/^N: Name="\(Analog[^"]*\)"/\1/p' | head -1)
