@@ -47,8 +47,12 @@ log_dir = '$T/logs'
 CFG
 start=$(date +%s)
 VMST_TEST_JOYSTICK=1 vm_bg js run "$T/js.cfg"
-"$MC" --wait "$T/mon.sock" 300
-mon() { "$MC" "$T/mon.sock" "$1"; }
+mon() { "$MC" "$T/mon.sock" "$1" 2>/dev/null; }
+if ! "$MC" --wait "$T/mon.sock" 300; then
+	fail "vmstation's monitor answers (vmstation said: $(tail -5 "$T/js.out" | tr '\n' ' '))"
+	kill "$VM_PID" 2>/dev/null
+	finish
+fi
 # plugged in before ns558 probes (the kernel takes many seconds to get there);
 # the window's SDL thread applies it
 mon "joystick_virtual attach" > /dev/null
