@@ -82,6 +82,8 @@ while ! grep -q 'Analog' /proc/bus/input/devices && [ $i -lt 120 ]; do sleep 1; 
 echo "VMST-DEVICES-BEGIN"; cat /proc/bus/input/devices; echo "VMST-DEVICES-END"
 dmesg | grep -i -E 'gameport|ns558|analog|joystick|input:' | sed 's/^/dmesg: /'
 ls /sys/bus/gameport/devices | sed 's/^/gameport-bus: /'
+echo "clocksource: $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
+
 grep -i -E 'ns558|gameport|^ *02' /proc/ioports | sed 's/^/ioports: /'
 ls /dev/input | sed 's/^/devinput: /'
 ev=$(awk '/^N:/ { a = /Analog/ } a && /^H:/ { for (i = 1; i <= NF; i++) if ($i ~ /^(Handlers=)?event[0-9]+$/) { sub(/^Handlers=/, "", $i); print $i; exit } }' /proc/bus/input/devices)
