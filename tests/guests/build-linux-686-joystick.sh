@@ -80,7 +80,7 @@ init_src=$(mktemp)
 i=0
 while ! grep -q 'Analog' /proc/bus/input/devices && [ $i -lt 120 ]; do sleep 1; i=$((i + 1)); done
 echo "VMST-DEVICES-BEGIN"; cat /proc/bus/input/devices; echo "VMST-DEVICES-END"
-dmesg | grep -i -E 'gameport|ns558|analog|joystick|input:' | sed 's/^/dmesg: /'
+dmesg | grep -i -E 'gameport|ns558|analog|joystick|input:|clocksource|tsc|pm-timer' | sed 's/^/dmesg: /'
 ls /sys/bus/gameport/devices | sed 's/^/gameport-bus: /'
 echo "clocksource: $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
 
