@@ -22,23 +22,32 @@ cc -O2 -o "$B/display_client" "$TOP/tests/bench/display_client.c" \
 cc -O2 -o "$B/x_keylat" "$TOP/tests/bench/x_keylat.c" $(pkg-config --cflags --libs x11) -ldl ||
 	{ echo "games: cannot build x_keylat"; exit 1; }
 
-# window REGEX: sets WIN and the screen pixels FX FY (rows 0-15) and KX KY (rows 16-31)
+# window REGEX: sets WIN and the screen pixels FX FY (rows 0-15) and KX KY
+# (rows 16-31), once the visible window's size has settled (the first
+# frames resize it; QEMU's SDL display also has hidden windows)
 window() {
 	WIN=""
 	for i in $(seq 100); do
-		WIN=$(xdotool search --name "$1" 2>/dev/null | head -1)
+		WIN=$(xdotool search --onlyvisible --name "$1" 2>/dev/null | head -1)
 		[ -n "$WIN" ] && break
 		sleep 0.2
 	done
 	[ -n "$WIN" ] || return 1
-	sleep 1   # the first frame sizes the window
-	eval "$(xdotool getwindowgeometry --shell "$WIN")"
+	last=""
+	for i in $(seq 30); do
+		sleep 1
+		geo=$(xdotool getwindowgeometry --shell "$WIN")
+		[ "$geo" = "$last" ] && break
+		last=$geo
+	done
+	eval "$geo"
 	# the guest's 320x200 scaled into the window, aspect kept, centred
 	s=$(awk -v w="$WIDTH" -v h="$HEIGHT" 'BEGIN { a = w / 320; b = h / 200; print (a < b ? a : b) }')
 	top=$(awk -v h="$HEIGHT" -v s="$s" 'BEGIN { printf "%d", (h - 200 * s) / 2 }')
 	FX=$((X + WIDTH / 2)); KX=$FX
 	FY=$(awk -v y="$Y" -v t="$top" -v s="$s" 'BEGIN { printf "%d", y + t + 8 * s }')
 	KY=$(awk -v y="$Y" -v t="$top" -v s="$s" 'BEGIN { printf "%d", y + t + 24 * s }')
+	echo "  ($1: window ${WIDTH}x${HEIGHT}+$X+$Y, frame pixel $FX,$FY, key pixel $KX,$KY)"
 	i=0
 	while [ $i -lt 50 ]; do
 		xdotool windowfocus "$WIN" 2>/dev/null
