@@ -111,8 +111,9 @@ static void run(int argc, char **argv)
 		axis(fd, " rud=", ABS_RUDDER);
 		axis(fd, " thr=", ABS_THROTTLE);
 		say(" b=");
-		for (int k = BTN_TRIGGER; k <= BTN_TOP2; k++)
-			say(keys[k / 8] & (1u << (k % 8)) ? "1" : "0");
+		static const int btn[4] = { BTN_TRIGGER, BTN_THUMB, BTN_TOP, BTN_TOP2 };
+		for (int i = 0; i < 4; i++)
+			say(keys[btn[i] / 8] & (1u << (btn[i] % 8)) ? "1" : "0");
 		say("\n");
 		long ts[2] = { 0, 200000000 };
 		sys3(SYS_nanosleep, (long)ts, 0, 0);

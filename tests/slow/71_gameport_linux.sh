@@ -26,8 +26,8 @@ KERNEL=$(echo "$paths" | sed -n 's/^KERNEL=//p')
 INITRD=$(echo "$paths" | sed -n 's/^INITRD=//p')
 check "Debian 686 kernel and the game-port initramfs built" test -s "$KERNEL" -a -s "$INITRD"
 # The TSC as the 686 kernel's clock, at the rate this (host) kernel measured
-# (KVM runs the guest's TSC at the host's): in the emulated host its own
-# calibration against the PIT fails and it fell back to the jiffies
+# (KVM runs the guest's TSC at the host's): in the emulated host its fast
+# TSC calibration fails (dmesg) and it fell back to the refined-jiffies
 # clocksource (4 ms steps); gameport's speed and the analog driver's read
 # loop are timed with ktime_get_ns(), measured 0, and analog_connect divided
 # by that zero (an oops, seen here). On a native KVM it needs none of this.
@@ -102,7 +102,7 @@ joy() {
 	_want=$((${_n:-0} + 3))   # two whole 200 ms periods after now
 	_i=0
 	while [ $_i -lt 300 ]; do
-		_l=$(log | grep "^JOY n=$_want " | tail -1)
+		_l=$(log | grep "^JOY n=$_want .* b=[01][01][01][01]\$" | tail -1)   # a whole line
 		[ -n "$_l" ] && break
 		sleep 0.2; _i=$((_i + 1))
 	done
