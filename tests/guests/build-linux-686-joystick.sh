@@ -70,8 +70,8 @@ init_src=$(mktemp)
 	echo 'mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev'
 	echo 'echo "VMST-LINUX-BOOT-OK $(uname -r)"'
 	# ns558 finds a port only with a joystick attached: wait for the test's
-	echo 'i=0; while ! /usr/bin/portprobe > /dev/null && [ $i -lt 300 ]; do sleep 1; i=$((i + 1)); done'
-	echo '/usr/bin/portprobe'
+	# (its line: the probe that passed, or the last that failed)
+	echo 'i=0; until p=$(/usr/bin/portprobe) || [ $i -ge 300 ]; do sleep 1; i=$((i + 1)); done; echo "$p"'
 	for m in $order; do
 		echo "insmod /lib/modules/$(basename "$m" .xz) || echo VMST-INSMOD-FAILED $(basename "$m" .xz)"
 	done

@@ -80,7 +80,7 @@ log_has() { log | grep -qE "$1"; }
 log | sed -n '/VMST-DEVICES-BEGIN/,/VMST-EVDEV/p' | grep -v '^[BU]: \|^$'
 check "the 686 kernel ran /init" log_has '^VMST-LINUX-BOOT-OK'
 log | grep -E '^PORTPROBE|^clocksource' | tail -2
-check "the port as ns558 probes it: fired axes read 1, then end, then stay" \
+check "the port as ns558 probes it: fired axes read 1, then end, then stay (the probe the guest waited for)" \
 	log_has '^PORTPROBE c=.. u=.[37bf] v=.. settle=.. changes=0000'
 check "every module loaded (gameport ns558 analog joydev evdev)" sh -c "tr -d '\r' < '$COM' | grep -q VMST-DEVICES-BEGIN && ! grep -q VMST-INSMOD-FAILED '$COM'"
 check "ns558 found the port: 'NS558 ISA Gameport is isa0201/gameport0, io 0x201'" log_has 'dmesg: .*NS558 ISA Gameport is .*io 0x201'
