@@ -109,6 +109,23 @@ joy() {
 	echo "$_l" | sed "s/.* $1=\([-0-9 ]*[0-9]\).*/\1/"
 }
 val() { echo "$1" | cut -d' ' -f1; }
+# set_axis N V: controller axis N to V, until the window applied it (info joysticks)
+set_axis() {
+	mon "joystick_virtual axis $1 $2" > /dev/null
+	case $1 in 0) _p="joystick A:.* x=$2 y=0 ";; 1) _p="joystick A:.* x=0 y=$2 ";;
+		   2) _p="joystick B:.* x=$2 y=0 ";; 3) _p="joystick B:.* x=0 y=$2 ";; esac
+	_i=0
+	while ! mon "info joysticks" | grep -qE "$_p" && [ $_i -lt 150 ]; do sleep 0.2; _i=$((_i + 1)); done
+}
+# set_button N V: likewise for a button
+set_button() {
+	mon "joystick_virtual button $1 $2" > /dev/null
+	case $1$2 in 01) _p="joystick A:.*buttons=1-";; 11) _p="joystick A:.*buttons=-2";;
+		     21) _p="joystick B:.*buttons=1-";; 31) _p="joystick B:.*buttons=-2";;
+		     00|10) _p="joystick A:.*buttons=-- *\$";; *) _p="joystick B:.*buttons=-- *\$";; esac
+	_i=0
+	while ! mon "info joysticks" | grep -qE "$_p" && [ $_i -lt 150 ]; do sleep 0.2; _i=$((_i + 1)); done
+}
 # ratio V C LO HI: LO <= V/C <= HI
 ratio() { awk -v v="$1" -v c="$2" -v lo="$3" -v hi="$4" 'BEGIN { exit !(v != "" && c > 0 && v / c >= lo && v / c <= hi) }'; }
 names="x y rud thr"
@@ -119,19 +136,19 @@ for f in $names; do
 	min=$(echo "$c" | cut -d' ' -f2) max=$(echo "$c" | cut -d' ' -f3)
 	check "$f centred: $cen, the driver's centre of $min..$max" \
 		awk -v v="$cen" -v a="$min" -v b="$max" 'BEGIN { m = (a + b) / 2; exit !(v != "" && v >= m * 0.85 && v <= m * 1.15) }'
-	mon "joystick_virtual axis $i -32768" > /dev/null
+	set_axis $i -32768
 	lo=$(val "$(joy $f)")
-	mon "joystick_virtual axis $i 32767" > /dev/null
+	set_axis $i 32767
 	hi=$(val "$(joy $f)")
-	mon "joystick_virtual axis $i 0" > /dev/null
+	set_axis $i 0
 	check "controller axis $i minimum -> $f $lo (~24/574 of centre $cen)" ratio "$lo" "$cen" 0 0.3
 	check "controller axis $i maximum -> $f $hi (~1124/574 of centre $cen)" ratio "$hi" "$cen" 1.6 2.4
 	i=$((i + 1))
 done
 for b in 0 1 2 3; do
-	mon "joystick_virtual button $b 1" > /dev/null
+	set_button $b 1
 	got=$(joy b)
-	mon "joystick_virtual button $b 0" > /dev/null
+	set_button $b 0
 	want=$(echo 0000 | sed "s/./1/$((b + 1))")
 	check "controller button $b -> $(echo BTN_TRIGGER BTN_THUMB BTN_TOP BTN_TOP2 | cut -d' ' -f$((b + 1))) (b=$got)" [ "$got" = "$want" ]
 done
