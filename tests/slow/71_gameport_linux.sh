@@ -134,8 +134,11 @@ for f in $names; do
 	c=$(joy $f)
 	cen=$(val "$c")
 	min=$(echo "$c" | cut -d' ' -f2) max=$(echo "$c" | cut -d' ' -f3)
-	check "$f centred: $cen, the driver's centre of $min..$max" \
-		awk -v v="$cen" -v a="$min" -v b="$max" 'BEGIN { m = (a + b) / 2; exit !(v != "" && v >= m * 0.85 && v <= m * 1.15) }'
+	# near the middle of the range the driver calibrated at connect time (its
+	# own timing of a few reads: +-25% in the emulated host), far from the
+	# extremes (0.04 and 1.96 of it)
+	check "$f centred: $cen, near the middle of the driver's $min..$max" \
+		awk -v v="$cen" -v a="$min" -v b="$max" 'BEGIN { m = (a + b) / 2; exit !(v != "" && v >= m * 0.75 && v <= m * 1.25) }'
 	set_axis $i -32768
 	lo=$(val "$(joy $f)")
 	set_axis $i 32767
