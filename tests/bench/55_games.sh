@@ -98,3 +98,5 @@ report "games: guest frames/s, mode 13h game loop paced by the VGA retrace" "$v_
 report "games: frames/s the SDL window showed (Xvfb)" "$v_s" "$q_s" "fps" ">= 1.00"
 report "games: key press -> guest IRQ redraw on screen, median of $N (XTest, Xvfb)" "$v_k" "$q_k" "ms" "<= 1.00"
 printf 'details: vmstation %s; qemu %s\n' "$(cat "$B/v.keylat" 2>/dev/null)" "$(cat "$B/q.keylat" 2>/dev/null)"
+[ "$(grep -c '^READY' "$B/q.com1" 2>/dev/null)" -gt 0 ] || echo "  (QEMU's guest never printed READY: its figures are not the game's)"
+[ -z "${VMST_IN_KVMHOST:-}" ] || echo "  (inside the emulated host Xvfb and SDL's software GL run on a software CPU: what the screen shows lags far behind what either VMM presents)"
