@@ -267,6 +267,7 @@ struct vm *vm_create(struct vm_config *cfg)
 {
 	struct vm *vm = vm_alloc(cfg);
 	vm->log = open_log(vm);
+	vm_trace_open(vm);
 	vm_log(vm, "creating VM '%s': %llu MiB, %u vCPU(s)", vm->name,
 	       (unsigned long long)cfg->memory_mib, cfg->vcpus);
 	if (cfg->memory_mib < 16) {
@@ -666,6 +667,7 @@ void vm_destroy(struct vm *vm)
 	if (vm->log) {
 		fclose(vm->log);
 	}
+	vm_trace_close(vm);
 	free(vm->kvm_reset);
 	free(vm->paused_clock);
 	free(vm->cpuid);

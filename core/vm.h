@@ -146,6 +146,10 @@ struct vm {
 
 	/* Unit tests without KVM: interrupts go here instead of KVM_IRQ_LINE. */
 	void (*irq_hook)(struct vm *vm, unsigned gsi, int level);
+	/* Unit tests: the guest clock (vm_guest_ns) comes from here. */
+	uint64_t (*clock_hook)(struct vm *vm);
+	_Atomic bool kvmclock_broken; /* KVM_GET_CLOCK failed once: host clock */
+	FILE *trace;             /* VMST_TRACE's timing trace (vm_trace), or NULL */
 	void *test_opaque;
 
 	/* Called on the io thread when the state changes (panel, windows). */
@@ -230,6 +234,27 @@ void vm_add_block(struct vm *vm, struct blockdev *bd);
  */
 void vm_publish(struct vm *vm, const char *name, void *obj);
 void *vm_lookup(struct vm *vm, const char *name);
+
+/*
+ * The guest's clock in ns: KVM's kvmclock (KVM_GET_CLOCK), which runs at the
+ * host's rate, stands still while the VM is paused and is what the guest's
+ * PIT, TSC and RTC agree with; the host's monotonic clock without KVM.
+ * Devices that time something the guest measures (game-port one-shots, VGA
+ * retrace) use it. Safe from any thread (vm_clock.c).
+ */
+uint64_t vm_guest_ns(struct vm *vm);
+
+/*
+ * Timing trace for tests and benchmarks: with VMST_TRACE=FILE in the
+ * environment, each call appends "<host CLOCK_MONOTONIC ns> <text>\n" to
+ * FILE (one file shared by the process's VMs, lines whole). Costs one
+ * branch when off. Safe from any thread (vm_clock.c).
+ */
+void vm_trace(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static inline bool vm_tracing(const struct vm *vm) { return vm && vm->trace; }
+/* Open the trace at VM creation (vm.c); closed with the VM. */
+void vm_trace_open(struct vm *vm);
+void vm_trace_close(struct vm *vm);
 
 /* Run fn(opaque) with all vCPUs paused (for state that must not change under a running guest). */
 void vm_run_paused(struct vm *vm, void (*fn)(void *), void *opaque);

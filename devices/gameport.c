@@ -21,11 +21,9 @@
  * host runs the guest's counting loop. The vCPU path takes no lock and
  * allocates nothing: inputs and one-shot deadlines are atomics.
  */
-#include <linux/kvm.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 
 #include "gameport.h"
 #include "util.h"
@@ -37,7 +35,6 @@ struct gameport {
 	struct vm *vm;
 	_Atomic uint64_t input[GAMEPORT_STICKS]; /* packed struct gameport_input */
 	_Atomic uint64_t deadline[4];  /* guest ns when each one-shot ends; 0 = idle */
-	_Atomic bool kvmclock_broken;
 	uint64_t (*clock)(void *opaque);
 	void *clock_opaque;
 };
@@ -67,18 +64,11 @@ uint64_t gameport_pulse_ns(int16_t value)
 	return 24200u + 11u * ohms;
 }
 
-/* The guest's clock: kvmclock, or the host's monotonic clock without KVM. */
+/* The guest's clock (core/vm.h): pulses hold in guest time. */
 static uint64_t guest_ns(void *opaque)
 {
 	struct gameport *gp = opaque;
-	if (gp->vm->vm_fd >= 0 && !gp->kvmclock_broken) {
-		struct kvm_clock_data clk;
-		memset(&clk, 0, sizeof(clk));
-		if (ioctl(gp->vm->vm_fd, KVM_GET_CLOCK, &clk) == 0)
-			return clk.clock;
-		gp->kvmclock_broken = true;
-	}
-	return clock_ns();
+	return vm_guest_ns(gp->vm);
 }
 
 static uint64_t now_ns(struct gameport *gp)

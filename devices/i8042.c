@@ -85,6 +85,8 @@ static void set_line(struct i8042 *c, unsigned irq, int *cur, int level)
 {
 	if (*cur != level) {
 		*cur = level;
+		if (level && vm_tracing(c->vm))
+			vm_trace(c->vm, "i8042-irq %u", irq);
 		vm_set_irq(c->vm, irq, level);
 	}
 }

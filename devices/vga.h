@@ -85,6 +85,13 @@ struct vga {
 	int win_slot;
 	uint32_t win_size, win_vram_off;
 
+	/* vga_retrace.c: input status 1 reads (v->lock) */
+	uint64_t status_read_ns;       /* guest time of the last read */
+	uint64_t retrace_seen;         /* number of the last retrace pulse accounted for */
+	uint64_t retrace_frame_ns, retrace_vrs_ns; /* the timings they count in */
+	unsigned retrace_owed;         /* missed pulses still to show */
+	bool retrace_late;             /* the last read showed an owed pulse */
+
 	struct display *display;
 	struct vga_render *render;     /* vga_render.c private state */
 	struct vnc_server *vnc;
@@ -94,6 +101,10 @@ struct vga {
 uint8_t vga_ioport_read(struct vga *v, uint16_t port);
 void vga_ioport_write(struct vga *v, uint16_t port, uint8_t val);
 void vga_regs_reset(struct vga *v);
+
+/* vga_retrace.c: input status 1 now (v->lock held); the frame period. */
+uint8_t vga_input_status1(struct vga *v);
+uint64_t vga_frame_ns(struct vga *v);
 
 /* vga_mem.c: the legacy window 0xA0000-0xBFFFF (offset from 0xA0000). */
 uint8_t vga_mem_read(struct vga *v, uint32_t offset);

@@ -26,23 +26,11 @@ static bool crtc_port(const struct vga *v, uint16_t port)
 	return color ? hi == 0x3D0 : hi == 0x3B0;
 }
 
-/*
- * Input status 1: bit 3 vertical retrace, bit 0 display disabled. Retrace is
- * the first 1/16 of every 60 Hz frame of host time, so programs that wait for
- * it run at 60 frames per second; bit 0 toggles between reads like the
- * horizontal blanking a polling loop would see.
- */
+/* Input status 1: the beam's state (vga_retrace.c); resets the 0x3C0 flip-flop. */
 static uint8_t input_status1(struct vga *v)
 {
-	uint64_t phase = clock_ns() % DISPLAY_REFRESH_NS;
-	uint8_t st = 0;
-	if (phase < DISPLAY_REFRESH_NS / 16)
-		st |= 0x09;
-	else if (v->r.feature & 0x80)
-		st |= 0x01;
-	v->r.feature ^= 0x80; /* private toggle bit (feature bit 7 is unused) */
 	v->r.ar_flip = false;
-	return st;
+	return vga_input_status1(v);
 }
 
 static uint8_t dac_read(struct vga *v)
@@ -108,7 +96,7 @@ uint8_t vga_ioport_read(struct vga *v, uint16_t port)
 		val = dac_read(v);
 		break;
 	case 0x3CA:
-		val = r->feature & 0x7F;
+		val = r->feature;
 		break;
 	case 0x3CC:
 		val = r->misc;
@@ -222,7 +210,7 @@ void vga_ioport_write(struct vga *v, uint16_t port, uint8_t val)
 		crtc_write(v, val);
 		break;
 	case 0x3BA: case 0x3DA:
-		r->feature = (r->feature & 0x80) | (val & 0x7F);
+		r->feature = val;
 		break;
 	}
 	if (port == 0x3C5 || port == 0x3CF)

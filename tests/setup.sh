@@ -6,7 +6,7 @@ PKGS="build-essential pkg-config nasm libsdl2-dev libvncserver-dev libpulse-dev
 libreadline-dev libncurses-dev libpng-dev liblzma-dev libzstd-dev zlib1g-dev
 seabios xorriso isolinux syslinux-common grub-rescue-pc busybox-static cpio
 qemu-system-x86 xvfb x11-utils imagemagick xdotool tmux pulseaudio pulseaudio-utils
-tigervnc-viewer tigervnc-tools socat sox kmod openbox qemu-utils
+tigervnc-viewer tigervnc-tools socat sox kmod openbox qemu-utils qemu-system-gui
 clang libclang-rt-14-dev python3"
 missing=""
 for p in $PKGS; do

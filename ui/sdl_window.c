@@ -1,6 +1,7 @@
 /*
  * SDL2 window of a VM: a streaming texture updated with the display's
- * changed rectangle and presented only when the guest changed something;
+ * changed rectangle and presented (with vsync) only when the guest changed
+ * something, so each guest frame the display refresh picks up once;
  * aspect-keeping scaling (SDL logical size; ctrl-alt-i toggles integer
  * scaling), full screen (full_screen=1, ctrl-alt-f; fullscreen_scale= 'aspect'
  * shows 320x200/640x400 at 4:3, 'integer' whole multiples), grab on click and
@@ -167,13 +168,17 @@ static void ensure_texture(struct sdl_window *sw, unsigned w, unsigned h)
 	}
 }
 
-static void present(struct sdl_window *sw)
+/* first: the guest screen's top-left pixel, for the timing trace (VMST_TRACE) */
+static void present(struct sdl_window *sw, uint32_t first)
 {
 	SDL_SetRenderDrawColor(sw->ren, 0, 0, 0, 255);
 	SDL_RenderClear(sw->ren);
 	SDL_RenderCopy(sw->ren, sw->tex, NULL, NULL);
 	SDL_RenderPresent(sw->ren);
 	sw->presents++;
+	if (vm_tracing(sw->vm))
+		vm_trace(sw->vm, "sdl-present %06x %llu", first & 0xFFFFFF,
+			 (unsigned long long)sw->presents);
 }
 
 static void redraw_guest(struct sdl_window *sw, bool force)
@@ -204,8 +209,9 @@ static void redraw_guest(struct sdl_window *sw, bool force)
 		SDL_UpdateTexture(sw->tex, &r, d->pixels + (size_t)y0 * d->width + x0,
 				  (int)d->width * 4);
 	}
+	uint32_t first = d->pixels[0];
 	display_unlock(d);
-	present(sw);
+	present(sw, first);
 }
 
 static struct text_console *current_console(struct sdl_window *sw)
@@ -230,7 +236,7 @@ static void redraw_console(struct sdl_window *sw, bool force)
 		text_console_render(tc, px, (unsigned)pitch / 4);
 		SDL_UnlockTexture(sw->tex);
 	}
-	present(sw);
+	present(sw, 0);
 }
 
 /* ---- keys to the guest ------------------------------------------------ */
@@ -393,6 +399,16 @@ static void monitor_in(void *opaque, const char *buf, size_t n)
 	monitor_session_input(sw->mon, buf, n);
 }
 
+/*
+ * The grab: pointer confined to the window, keyboard grabbed. With a
+ * relative pointer (PS/2 or USB mouse) SDL's relative mouse mode is on while
+ * grabbed: the host pointer is hidden and never stops at an edge, so games
+ * that turn the view with the mouse keep turning. A USB tablet the guest
+ * has configured stays absolute even when grabbed, as in QEMU's SDL display
+ * (ui/sdl2.c: relative mode only when the input is not absolute): a
+ * tablet's positions are the window's, relative motion would mean nothing
+ * to it. Games that want relative motion need the mouse, not the tablet.
+ */
 static void set_grab(struct sdl_window *sw, bool on)
 {
 	sw->grabbed = on;
@@ -539,6 +555,9 @@ static void key_event(struct sdl_window *sw, const SDL_KeyboardEvent *k)
 	SDL_Keymod mod = k->keysym.mod; /* as of this event, not of the queue's end */
 	bool ctrl_alt = (mod & KMOD_CTRL) && (mod & KMOD_ALT);
 	SDL_Keycode sym = k->keysym.sym;
+	if (vm_tracing(sw->vm))
+		vm_trace(sw->vm, "sdl-key %d %d age=%u", (int)k->keysym.scancode, down,
+			 (unsigned)(SDL_GetTicks() - k->timestamp));
 	bool is_mod = sym == SDLK_LCTRL || sym == SDLK_RCTRL || sym == SDLK_LALT || sym == SDLK_RALT;
 
 	/*
@@ -643,7 +662,7 @@ static void handle_event(const SDL_Event *ev)
 		} else if (ev->window.event == SDL_WINDOWEVENT_EXPOSED ||
 			   ev->window.event == SDL_WINDOWEVENT_SIZE_CHANGED) {
 			if (sw->tex)
-				present(sw);
+				present(sw, 0);
 		}
 		break;
 	case SDL_KEYDOWN:
@@ -745,9 +764,17 @@ static struct sdl_window *sdlw_window_open(struct vm *vm)
 	sw->win = SDL_CreateWindow(vm->name, SDL_WINDOWPOS_UNDEFINED, SDL_WINDOWPOS_UNDEFINED,
 				   640, 480, SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI |
 				   (sw->full ? SDL_WINDOW_FULLSCREEN_DESKTOP : 0));
-	sw->ren = sw->win ? SDL_CreateRenderer(sw->win, -1, SDL_RENDERER_ACCELERATED) : NULL;
+	/*
+	 * vsync: a guest frame is presented whole, never torn. Presents happen
+	 * only when the guest changed something (at most one per display
+	 * refresh, 60 Hz), so a present waits for at most one vblank and the
+	 * events queued meanwhile are handled right after it.
+	 */
+	sw->ren = sw->win ? SDL_CreateRenderer(sw->win, -1, SDL_RENDERER_ACCELERATED |
+					       SDL_RENDERER_PRESENTVSYNC) : NULL;
 	if (sw->win && !sw->ren)
-		sw->ren = SDL_CreateRenderer(sw->win, -1, SDL_RENDERER_SOFTWARE);
+		sw->ren = SDL_CreateRenderer(sw->win, -1, SDL_RENDERER_SOFTWARE |
+					     SDL_RENDERER_PRESENTVSYNC);
 	if (!sw->ren) {
 		msg_error("SDL window: %s", SDL_GetError());
 		if (sw->win)
