@@ -568,6 +568,16 @@ static void ide_reset(void *opaque)
 	}
 }
 
+void ide_post_done(struct ide_ctrl *c)
+{
+	if (!c->has_pci)
+		return;
+	pthread_mutex_lock(&c->pci.bus->lock);
+	c->pci.config[0x41] |= 0x80;            /* IDETIM primary: IDE decode enable */
+	c->pci.config[0x43] |= 0x80;            /* IDETIM secondary */
+	pthread_mutex_unlock(&c->pci.bus->lock);
+}
+
 static void ide_free(void *opaque)
 {
 	struct ide_ctrl *c = opaque;

@@ -179,4 +179,13 @@ void atapi_init(struct ide_drive *d);
 /* Called (with the channel lock) when the block layer reports a media change. */
 void atapi_media_changed(struct ide_drive *d, bool eject_request);
 
+/*
+ * Leave the controller as a PC BIOS's POST does, for kernels entered directly
+ * (no firmware ran): I/O decode on for both channels in IDETIM (0x40-0x43,
+ * bit 15), as SeaBIOS sets it; the PIIX3 resets it to 0, and Linux's
+ * ata_piix takes a channel whose bit is clear for one the BIOS disabled and
+ * never probes it.
+ */
+void ide_post_done(struct ide_ctrl *c);
+
 #endif

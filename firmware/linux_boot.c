@@ -19,6 +19,7 @@
 #include "decompress.h"
 #include "elf_load.h"
 #include "i8042.h"
+#include "ide.h"
 #include "util.h"
 #include "vcpu.h"
 #include "vm.h"
@@ -413,6 +414,10 @@ int linux_boot_load_image(struct vm *vm, const uint8_t *img, size_t len,
 	struct i8042 *kbc = is_linux ? vm_lookup(vm, "i8042") : NULL;
 	if (kbc)
 		i8042_post_done(kbc);
+	/* ... and in the PIIX3 IDE's timing registers (ata_piix reads them) */
+	struct ide_ctrl *ide = is_linux ? vm_lookup(vm, "ide") : NULL;
+	if (ide)
+		ide_post_done(ide);
 	if (r->path == LB_PATH_PVH) {
 		if (write_start_info(vm, LB_CMDLINE_ADDR, r) < 0)
 			goto out;

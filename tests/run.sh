@@ -56,9 +56,9 @@ run_one() { # name command...
 # kvm_tier DIR: DIR/*.sh here, or all of them in one emulated host.
 kvm_tier() {
 	# A KVM that emulates guest kernel mode runs the fast tier's own guests
-	# (as every CI run before the emulated host did); the emulated host still
-	# livelocks now and then (see tests/kvmhost/README), so it is used there
-	# only for the Linux guests or when VMST_KVM=emulated asks for it.
+	# (as every CI run before the emulated host did); the emulated host is
+	# used there only for the Linux guests or when VMST_KVM=emulated asks for
+	# it (its livelock: tests/kvmhost/README, "The livelock").
 	if [ "$mode" = native ] || { [ "$mode" = emulating ] && [ "$1" = tests/integration ]; }; then
 		[ "$mode" = native ] || echo "kvm: the fast tier's guests run on this KVM; the Linux guests (make check-slow) in the emulated host"
 		for t in "$1"/*.sh; do
@@ -76,7 +76,7 @@ kvm_tier() {
 	start=$(date +%s)
 	host_run "$1" "${TESTS:-.}" "$out/kvmhost.log"
 	# A host that stopped responding (123: its software CPU livelocked, seen
-	# here now and then) is not a test's failure: the tests it had not
+	# here now and then before kvmpin) is not a test's failure: the tests it had not
 	# finished run again in a new host, up to 8 times, and the line says so.
 	tries=0
 	while [ "$rc" = 123 ] && [ $tries -lt 8 ]; do

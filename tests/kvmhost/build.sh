@@ -47,8 +47,8 @@ if [ ! -f "$dir/vmlinuz" ] || [ "$(cat "$dir/kernel-package" 2>/dev/null)" != "$
 	echo "$pkg" > "$dir/kernel-package"
 fi
 
-# The initramfs: rebuilt when /init, busybox or the kernel changes.
-stamp=$(cat "$top/tests/kvmhost/init" "$busybox" | md5sum | cut -d' ' -f1)-$pkg
+# The initramfs: rebuilt when /init, kvmpin.c, busybox or the kernel changes.
+stamp=$(cat "$top/tests/kvmhost/init" "$top/tests/kvmhost/kvmpin.c" "$busybox" | md5sum | cut -d' ' -f1)-$pkg
 if [ ! -f "$dir/initrd.cpio" ] || [ "$(cat "$dir/initrd.stamp" 2>/dev/null)" != "$stamp" ]; then
 	root=$dir/initramfs
 	rm -rf "$root"
@@ -61,6 +61,9 @@ if [ ! -f "$dir/initrd.cpio" ] || [ "$(cat "$dir/initrd.stamp" 2>/dev/null)" != 
 	done
 	cp "$dir"/ko/* "$root/lib/modules/"
 	cp "$top/tests/kvmhost/init" "$root/init"
+	# kvmpin (see its head): static, it runs before the root is mounted
+	${CC:-cc} -static -Os -o "$root/bin/kvmpin" "$top/tests/kvmhost/kvmpin.c" ||
+		die "cannot build tests/kvmhost/kvmpin.c statically (libc6-dev has libc.a)"
 	chmod 755 "$root/init"
 	(cd "$root" && find . | sort | cpio -o -H newc --quiet -R 0:0) > "$dir/initrd.cpio.tmp"
 	mv "$dir/initrd.cpio.tmp" "$dir/initrd.cpio"
