@@ -87,24 +87,7 @@ _start:
 	call putbyte_nl
 	jmp .loop
 
-; wait until the controller's input buffer is empty, then write AL to 0x64
-ctl_cmd:
-	push eax
-.w:	in al, 0x64
-	test al, 2
-	jnz .w
-	pop eax
-	out 0x64, al
-	ret
-
-data_write:
-	push eax
-.w:	in al, 0x64
-	test al, 2
-	jnz .w
-	pop eax
-	out 0x60, al
-	ret
+%include "i8042.inc"
 
 kbd_send equ data_write
 

@@ -240,79 +240,13 @@ unexpected:
 	iretd
 
 ; ---- helpers -------------------------------------------------------------
-ctl_cmd:
-	push eax
-.w:	in al, 0x64
-	test al, 2
-	jnz .w
-	pop eax
-	out 0x64, al
-	ret
-
-data_write:
-	push eax
-.w:	in al, 0x64
-	test al, 2
-	jnz .w
-	pop eax
-	out 0x60, al
-	ret
+%include "i8042.inc"
 
 %include "vbe.inc"
+%include "vga_set.inc"
 %include "hex.inc"
 
 ; set_mode: ESI = table (misc, sr[5], cr[25], gr[9], ar[21]), as a driver programs it
-set_mode:
-	mov dx, 0x3C2
-	lodsb
-	out dx, al
-	xor ecx, ecx
-.sr:	mov dx, 0x3C4
-	mov al, cl
-	out dx, al
-	inc dx
-	lodsb
-	out dx, al
-	inc ecx
-	cmp ecx, 5
-	jb .sr
-	mov dx, 0x3D4               ; CR11: write protection off first
-	mov ax, 0x0011
-	out dx, ax
-	xor ecx, ecx
-.cr:	mov dx, 0x3D4
-	mov al, cl
-	out dx, al
-	inc dx
-	lodsb
-	out dx, al
-	inc ecx
-	cmp ecx, 25
-	jb .cr
-	xor ecx, ecx
-.gr:	mov dx, 0x3CE
-	mov al, cl
-	out dx, al
-	inc dx
-	lodsb
-	out dx, al
-	inc ecx
-	cmp ecx, 9
-	jb .gr
-	mov dx, 0x3DA
-	in al, dx                   ; attribute flip-flop to index
-	xor ecx, ecx
-	mov dx, 0x3C0
-.ar:	mov al, cl
-	out dx, al
-	lodsb
-	out dx, al
-	inc ecx
-	cmp ecx, 21
-	jb .ar
-	mov al, 0x20                ; palette address source: screen on
-	out dx, al
-	ret
 
 ; set_dac: 0-63 red ramp, 64-127 green ramp, the rest black
 set_dac:

@@ -78,23 +78,7 @@ _start:
 	call putc
 	jmp .next
 
-ctl_cmd:
-	push eax
-.w:	in al, 0x64
-	test al, 2
-	jnz .w
-	pop eax
-	out 0x64, al
-	ret
-
-data_write:
-	push eax
-.w:	in al, 0x64
-	test al, 2
-	jnz .w
-	pop eax
-	out 0x60, al
-	ret
+%include "i8042.inc"
 
 ; aux_ack: AL to the mouse (D4 prefix), wait for its FA
 aux_ack:

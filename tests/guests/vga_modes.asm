@@ -179,6 +179,7 @@ vbe_1024:
 	ret
 
 %include "vbe.inc"
+%include "vga_set.inc"
 
 ; ---------------------------------------------------------------------------
 do_switch:
@@ -232,58 +233,6 @@ done:
 .idle:	hlt
 	jmp .idle
 
-; set_mode: ESI = table (misc, sr[5], cr[25], gr[9], ar[21])
-set_mode:
-	mov dx, 0x3C2
-	lodsb
-	out dx, al
-	xor ecx, ecx
-.sr:	mov dx, 0x3C4
-	mov al, cl
-	out dx, al
-	inc dx
-	lodsb
-	out dx, al
-	inc ecx
-	cmp ecx, 5
-	jb .sr
-	mov dx, 0x3D4               ; CR11: write protection off first
-	mov ax, 0x0011
-	out dx, ax
-	xor ecx, ecx
-.cr:	mov dx, 0x3D4
-	mov al, cl
-	out dx, al
-	inc dx
-	lodsb
-	out dx, al
-	inc ecx
-	cmp ecx, 25
-	jb .cr
-	xor ecx, ecx
-.gr:	mov dx, 0x3CE
-	mov al, cl
-	out dx, al
-	inc dx
-	lodsb
-	out dx, al
-	inc ecx
-	cmp ecx, 9
-	jb .gr
-	mov dx, 0x3DA
-	in al, dx                   ; attribute flip-flop to index
-	xor ecx, ecx
-	mov dx, 0x3C0
-.ar:	mov al, cl
-	out dx, al
-	lodsb
-	out dx, al
-	inc ecx
-	cmp ecx, 21
-	jb .ar
-	mov al, 0x20                ; palette address source: screen on
-	out dx, al
-	ret
 
 ; set_crtc_list: ESI = (index, value) pairs ending with 0xFF
 set_crtc_list:
