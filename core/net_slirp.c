@@ -272,7 +272,9 @@ int net_slirp_add_fwd(struct netport *p, const struct hostfwd *f)
 	if (slirp_add_hostfwd(p->slirp, f->udp, f->host_addr, f->host_port, f->guest_addr,
 			      f->guest_port) < 0)
 		return -1;
+	pthread_mutex_lock(&p->lock);   /* net_info reads the list */
 	p->fwds[p->n_fwds++] = *f;
+	pthread_mutex_unlock(&p->lock);
 	return 0;
 }
 
@@ -285,7 +287,9 @@ int net_slirp_remove_fwd(struct netport *p, const struct hostfwd *f)
 			continue;
 		if (slirp_remove_hostfwd(p->slirp, f->udp, f->host_addr, f->host_port) < 0)
 			return -1;
+		pthread_mutex_lock(&p->lock);
 		p->fwds[i] = p->fwds[--p->n_fwds];
+		pthread_mutex_unlock(&p->lock);
 		return 0;
 	}
 	return -1;
@@ -331,7 +335,7 @@ int net_slirp_start(struct netport *p)
 		}
 	}
 	pthread_cond_init(&p->req_cond, NULL);
-	p->refilled_ns = clock_ns();
+	p->refilled_ns = 0;   /* the first frame finds a full bucket */
 	if (pthread_create(&p->thread, NULL, port_thread, p)) {
 		msg_error("%s: cannot start its thread", p->name);
 		return -1;

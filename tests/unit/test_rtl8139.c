@@ -441,6 +441,43 @@ static void test_timer(void)
 	w16(RTL_ISR, 0xFFFF);
 }
 
+/* ARP replies in the ring from its start (nothing consumed, no wrap). */
+static unsigned arp_replies(void)
+{
+	unsigned n = 0, end = r16(RTL_CBR);
+	for (unsigned at = 0; at < end;) {
+		uint8_t *h = mem(RXBUF + at);
+		unsigned len = ld16(h + 2);
+		if (ld16be(h + 4 + 12) == 0x0806 && ld16be(h + 4 + 20) == 2)
+			n++;
+		at = (at + 4 + len + 3) & ~3u;
+	}
+	return n;
+}
+
+/* rate=3000B/s@1s: 60-byte frames leave at 50 a second; the rest wait in the queue. */
+static void test_rate(void)
+{
+	uint8_t f[64];
+	pci_write(0x10, IO);
+	pci_write(0x04, 0x07);
+	start_normal(RCR_APM | RCR_AB);
+	memcpy(mem(TXBUF), f, arp_request(f));
+	uint64_t t0 = clock_ns();
+	for (int n = 0; n < 60; n++) {
+		w32(RTL_TSAD0 + 4 * (n & 3), TXBUF);
+		w32(RTL_TSD0 + 4 * (n & 3), 60);
+	}
+	usleep(400000);
+	unsigned early = arp_replies();
+	unsigned all = 0;
+	while (clock_ns() - t0 < 4000000000ull && (all = arp_replies()) < 60)
+		usleep(10000);
+	double secs = (double)(clock_ns() - t0) / 1e9;
+	CHECK(early <= 50 && early >= 10, "rate=3000B/s@1s: %u of 60 replies in the first 0.4 s", early);
+	CHECK(all == 60 && secs >= 0.9, "the other 60 - 50 a second later: all %u after %.2f s", all, secs);
+}
+
 int main(void)
 {
 	struct vm_config cfg;
@@ -467,6 +504,17 @@ int main(void)
 	test_tx_slirp();
 	test_cplus();
 	test_timer();
+	vm_destroy(vm);
+
+	cfg.vifs[0].rate_bps = 3000;
+	cfg.vifs[0].rate_interval_us = 1000000;
+	vm = vm_new_test(16, &cfg);
+	vm->irq_hook = irq_hook;
+	vm_create_device(vm, "pci");
+	CHECK(vm_create_device(vm, "rtl8139") == 0, "a card with rate=3000B/s@1s");
+	s = vm_lookup(vm, "rtl8139");
+	if (s)
+		test_rate();
 	vm_destroy(vm);
 	vmconfig_free(&cfg);
 	return UNIT_DONE();
