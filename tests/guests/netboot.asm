@@ -1,8 +1,9 @@
 ; A PXE network bootstrap program: iPXE (the RTL8139's option ROM) fetched
 ; it by TFTP from slirp and jumped to 0000:7C00 in real mode. It prints
-; "VMSTATION-NETBOOT OK" on COM1 and powers off through ACPI (PM1_CNT at
-; 0x604, SeaBIOS's PMBASE 0x600), so the test sees the whole chain:
-; PCI ROM, DHCP, TFTP, RX and TX through the card.
+; "VMSTATION-NETBOOT OK" on COM1 and powers off through ACPI (PM1_CNT: at
+; 0xB004 under SeaBIOS, which puts the PIIX4's PMBASE at 0xB000; 0x604 as
+; direct boot has it), so the test sees the whole chain: PCI ROM, DHCP,
+; TFTP, RX and TX through the card.
 	bits 16
 	org 0x7C00
 
@@ -24,8 +25,10 @@ start:
 	out dx, al
 	jmp .next
 .done:
-	mov dx, 0x604          ; PM1_CNT: SLP_EN with SLP_TYP 0 (\_S5)
-	mov ax, 0x2000
+	mov ax, 0x2000         ; PM1_CNT: SLP_EN with SLP_TYP 0 (\_S5)
+	mov dx, 0xB004
+	out dx, ax
+	mov dx, 0x604
 	out dx, ax
 .hang:	hlt
 	jmp .hang
