@@ -85,7 +85,8 @@ CFG
 wait_pid $! 300; rc=$RC
 check "SeaBIOS found the card" grep -aq "PCI: init bdf=00:03.0 id=10ec:8139" "$T/nb.dbg"
 check "SeaBIOS ran iPXE from the ROM BAR" grep -aq "Running option rom at" "$T/nb.dbg"
-check "bootorder names the card first" grep -aq "Searching bootorder for: /pci@i0cf8/\*@3" "$T/nb.dbg"
+check "fw_cfg's bootorder names the card (/pci@i0cf8/ethernet@3)" sh -c "grep -A1 'boot order:' '$T/nblogs/vmstation.log' | grep -q '^/pci@i0cf8/ethernet@3\$'"
+check "SeaBIOS looks the card's ROM up in it" grep -aq "Searching bootorder for: /pci@i0cf8/\*@3" "$T/nb.dbg"
 check "SeaBIOS boots from the ROM" grep -aq "Booting from ROM" "$T/nb.dbg"
 if [ "$rc" = 0 ] && grep -aq "VMSTATION-NETBOOT OK" "$T/nb.com1"; then
 	pass "iPXE: DHCP from slirp, netboot.bin by TFTP, run: it printed on COM1 and powered off"
