@@ -423,7 +423,7 @@ static void fill_eeprom(struct rtl8139 *s, const uint8_t *mac)
 	w[3] = 0x10EC;
 	w[4] = 0x8139;
 	w[5] = 0x4020;   /* MIN_GNT 0x20, MAX_LAT 0x40 */
-	w[6] = 0x0D00 | 0x00;   /* CONFIG1 default in the high byte */
+	w[6] = 0x0D00;   /* CONFIG1 default in the high byte */
 	for (int i = 0; i < 3; i++)
 		w[7 + i] = (uint16_t)(mac[2 * i] | mac[2 * i + 1] << 8);
 }

@@ -10,6 +10,10 @@
 # 3. boot='n': SeaBIOS runs Debian's iPXE from the card's ROM BAR, which gets
 #    a lease from slirp's DHCP, fetches netboot.asm's program from slirp's
 #    TFTP (tftp=, bootfile=) and runs it; it prints on COM1 and powers off.
+# 4. iPXE again, its bootfile an iPXE script that chains the same program
+#    over HTTP from a server on this machine's 127.0.0.1, reached at the
+#    gateway 10.0.2.2: TCP through the card and the NAT. (3 and 4 need a KVM
+#    that runs iPXE's mode switches: not kvm-pvm; the emulated host does.)
 . "$(dirname "$0")/../lib.sh"
 G=$(guest rtl8139_arp) || { fail "assemble rtl8139_arp.asm"; finish; }
 SOCK="$T/mon.sock"
@@ -99,4 +103,24 @@ elif [ -d /sys/module/kvm_pvm ] && [ -z "${VMST_IN_KVMHOST:-}" ] && [ "$rc" = 2 
 else
 	fail "iPXE network boot (exit $rc; COM1: $(head -c 200 "$T/nb.com1" 2>/dev/null))"
 fi
+
+# ---- an iPXE script fetched by TFTP chains the program over HTTP ----------------
+if [ -d /sys/module/kvm_pvm ] && [ -z "${VMST_IN_KVMHOST:-}" ]; then
+	echo "INFO: 72_net_rtl8139: iPXE over HTTP not run: kvm-pvm cannot run iPXE (see above)"
+	finish
+fi
+HPORT=$((PORT1 + 2))
+mkdir -p "$T/www"
+cp "$T/tftp/netboot.bin" "$T/www/"
+python3 -m http.server --bind 127.0.0.1 --directory "$T/www" "$HPORT" > "$T/http.log" 2>&1 &
+HTTPD=$!
+printf '#!ipxe\necho VMST-IPXE-SCRIPT\nchain http://10.0.2.2:%s/netboot.bin\n' "$HPORT" > "$T/tftp/boot.ipxe"
+sed -e "s|bootfile=netboot.bin|bootfile=boot.ipxe|" -e "s|nb.com1|http.com1|" -e "s|nb.dbg|http.dbg|" \
+	-e "s|nblogs|httplogs|" "$T/nb.cfg" > "$T/http.cfg"
+"$VMST" run "$T/http.cfg" > "$T/http.out" 2>&1 &
+wait_pid $! 300; rc=$RC
+kill $HTTPD 2>/dev/null
+check "iPXE script by TFTP chained netboot.bin over HTTP from 127.0.0.1 here (exit $rc)" \
+	sh -c "[ $rc = 0 ] && grep -aq 'VMSTATION-NETBOOT OK' '$T/http.com1'"
+check "the HTTP server here served it" grep -q '"GET /netboot.bin HTTP/1.[01]" 200' "$T/http.log"
 finish
