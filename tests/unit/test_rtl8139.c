@@ -150,6 +150,16 @@ static void test_pci_and_eeprom(void)
 	CHECK_EQ(eeprom_read(7), 0x1600, "EEPROM word 7: MAC bytes 0-1");
 	CHECK_EQ(eeprom_read(9), 0x5634, "EEPROM word 9: MAC bytes 4-5");
 	CHECK(r32(0) == 0x123e1600 && r16(4) == 0x5634, "IDR0-5 hold the vif's MAC");
+	w8(0, 0xAA);
+	w8(RTL_9346CR, 0x40);   /* auto-load */
+	CHECK(r8(0) == 0x00 && (r8(RTL_9346CR) & 0xC0) == 0, "9346CR auto-load: IDR0 from the EEPROM again");
+	unsigned c1 = r8(RTL_CONFIG1);
+	w8(RTL_CONFIG1, c1 ^ 0x20);
+	CHECK_EQ(r8(RTL_CONFIG1), c1, "CONFIG1 locked unless 9346CR is 11b");
+	w8(RTL_9346CR, 0xC0);
+	w8(RTL_CONFIG1, c1 ^ 0x20);
+	CHECK_EQ(r8(RTL_CONFIG1), c1 ^ 0x20, "CONFIG1 written with 9346CR unlocked");
+	w8(RTL_9346CR, 0x00);
 }
 
 static void test_reset_and_phy(void)
