@@ -82,6 +82,7 @@ struct input_sinks; /* ui/input.h: keyboard/pointer targets */
 struct blockdev;    /* core/block.h */
 struct chardev;     /* core/chardev.h */
 struct pci_bus;     /* devices/pci.h */
+struct netport;     /* core/net.h */
 
 #define VM_MAX_BLOCK 8
 
@@ -136,6 +137,7 @@ struct vm {
 	struct pci_bus *pci;
 	struct blockdev *blocks[VM_MAX_BLOCK]; unsigned n_blocks;
 	struct chardev *serial_chr[VM_MAX_SERIAL];
+	struct netport *netports[VM_MAX_VIFS]; unsigned n_netports; /* core/net.c */
 	struct display *display;
 	struct audio_mixer *audio;
 	struct input_sinks *input;
