@@ -174,6 +174,8 @@ int vm_create_device(struct vm *vm, const char *name);
 struct vm *vm_create(struct vm_config *cfg);
 /* Start the vCPUs and io thread. */
 int vm_start(struct vm *vm);
+/* vm_start with the vCPUs parked before the first instruction (xl create -p) */
+int vm_start_paused(struct vm *vm);
 /* Block until the guest has stopped for good; returns why. */
 enum vm_exit_reason vm_wait(struct vm *vm);
 /* Stop everything and free the VM (the config stays the caller's). */
