@@ -185,16 +185,24 @@ control_nodata:
 
 ; run_queue: hang the TDs at TD0 on the queue head, wait until the queue is
 ; empty (the controller advanced it to the terminating link) or a TD failed.
+; The controller works through its frame list in 1 ms frames on the VMM's
+; clock, so the time-out is one of time, not of loop turns: 4 * 2^32 TSC
+; cycles, seconds on any host (a loaded emulated host missed 2M turns).
 run_queue:
+	push ebx
 	mov dword [QH + 4], TD0
-	mov ecx, 2000000
+	rdtsc
+	mov ebx, edx
 .w:	test dword [QH + 4], 1
 	jnz .done
 	mov eax, [QH + 4]
 	and eax, ~0xF
 	test dword [eax + 4], 0x7E0000   ; error bits: stalled, timeout ...
 	jnz .fail
-	loop .w
+	rdtsc
+	sub edx, ebx
+	cmp edx, 4
+	jb .w
 .fail:	mov esi, s_fail
 	call puts
 	mov eax, [QH + 4]
@@ -203,7 +211,8 @@ run_queue:
 	call puthex
 	call newline
 	jmp poweroff
-.done:	ret
+.done:	pop ebx
+	ret
 
 %include "vbe.inc"
 
