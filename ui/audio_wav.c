@@ -22,8 +22,21 @@ struct wav_out {
 	FILE *f;
 	pthread_t thread;
 	_Atomic bool stop;
+	uint64_t start;		/* CLOCK_MONOTONIC ns when the back end opened */
 	uint64_t frames;
 };
+
+/* Render and write every frame the clock says is due by now. */
+static void wav_catch_up(struct wav_out *w, int16_t *buf)
+{
+	uint64_t due = (clock_ns() - w->start) * AUDIO_OUT_RATE / 1000000000ull;
+	while (w->frames < due) {
+		unsigned n = (unsigned)MIN(due - w->frames, 4096);
+		audio_mixer_render(w->m, buf, n);
+		fwrite(buf, 4, n, w->f);
+		w->frames += n;
+	}
+}
 
 static void wav_header(uint8_t h[44], uint32_t data_bytes)
 {
@@ -46,7 +59,6 @@ static void *wav_thread(void *opaque)
 	struct wav_out *w = opaque;
 	int16_t buf[4096 * 2];
 	audio_thread_realtime();
-	uint64_t start = clock_ns();
 	struct timespec next;
 	clock_gettime(CLOCK_MONOTONIC, &next);
 	while (!atomic_load(&w->stop)) {
@@ -57,16 +69,13 @@ static void *wav_thread(void *opaque)
 		}
 		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL) == EINTR)
 			;
-		/* frames due by now according to the clock, so the rate is exact */
-		uint64_t due = (clock_ns() - start) * AUDIO_OUT_RATE / 1000000000ull;
-		while (w->frames < due) {
-			unsigned n = (unsigned)MIN(due - w->frames, 4096);
-			audio_mixer_render(w->m, buf, n);
-			fwrite(buf, 4, n, w->f);
-			w->frames += n;
-		}
+		/* frames due by now according to the clock, so the rate is exact
+		 * however late this thread was woken */
+		wav_catch_up(w, buf);
 		fflush(w->f);
 	}
+	/* the file covers the whole time the back end was open */
+	wav_catch_up(w, buf);
 	return NULL;
 }
 
@@ -87,6 +96,7 @@ static int wav_open(struct audio_mixer *m, const char *path, void **state)
 	struct wav_out *w = xzalloc(sizeof(*w));
 	w->m = m;
 	w->f = f;
+	w->start = clock_ns();
 	if (pthread_create(&w->thread, NULL, wav_thread, w)) {
 		fclose(f);
 		free(w);
