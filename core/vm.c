@@ -635,6 +635,29 @@ void vm_set_irq(struct vm *vm, unsigned gsi, int level)
 	ioctl(vm->vm_fd, KVM_IRQ_LINE, &irq);
 }
 
+/*
+ * KVM's in-kernel PIT raises IRQ 0 unless KVM_PIT_FLAGS_HPET_LEGACY is set:
+ * then its channel 0 stops and stays silent until the flag is cleared and
+ * the guest reprograms it (what an HPET in legacy replacement mode needs).
+ */
+void vm_pit_irq_enable(struct vm *vm, bool on)
+{
+	if (vm->vm_fd < 0)
+		return;
+	struct kvm_pit_state2 ps;
+	memset(&ps, 0, sizeof(ps));
+	if (ioctl(vm->vm_fd, KVM_GET_PIT2, &ps) < 0)
+		return;
+	bool off = ps.flags & KVM_PIT_FLAGS_HPET_LEGACY;
+	if (off == !on)
+		return;
+	if (on)
+		ps.flags &= ~KVM_PIT_FLAGS_HPET_LEGACY;
+	else
+		ps.flags |= KVM_PIT_FLAGS_HPET_LEGACY;
+	ioctl(vm->vm_fd, KVM_SET_PIT2, &ps);
+}
+
 void vm_destroy(struct vm *vm)
 {
 	if (!vm)

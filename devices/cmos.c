@@ -39,6 +39,7 @@ struct cmos {
 	int64_t offset;          /* guest time minus host time, seconds */
 	int64_t last_second;     /* for the update-ended flag */
 	bool irq;
+	bool irq_off;            /* an HPET in legacy replacement mode owns IRQ 8 */
 	struct evtimer *periodic, *second;
 	uint64_t next_periodic;
 	uint64_t period_ns;
@@ -118,9 +119,10 @@ static void update_irq(struct cmos *c)
 		  ((b & B_UIE) && (f & C_UF));
 	if (on)
 		c->ram[REG_C] |= C_IRQF;
-	if (on != c->irq) {
-		c->irq = on;
-		vm_set_irq(c->vm, 8, on);
+	bool line = on && !c->irq_off;
+	if (line != c->irq) {
+		c->irq = line;
+		vm_set_irq(c->vm, 8, line);
 	}
 }
 
@@ -309,6 +311,17 @@ uint8_t cmos_get(struct vm *vm, unsigned reg)
 	uint8_t v = c->ram[reg];
 	pthread_mutex_unlock(&c->lock);
 	return v;
+}
+
+void cmos_irq_enable(struct vm *vm, bool on)
+{
+	struct cmos *c = vm_lookup(vm, "cmos");
+	if (!c)
+		return;
+	pthread_mutex_lock(&c->lock);
+	c->irq_off = !on;
+	update_irq(c);
+	pthread_mutex_unlock(&c->lock);
 }
 
 /* Boot device codes for CMOS 0x3D/0x38: floppy 1, hard disk 2, CD-ROM 3, network 4. */
