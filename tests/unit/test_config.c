@@ -901,7 +901,7 @@ static void test_print(void)
 	int lines = 0;
 	for (char *q = p; *q; q++)
 		lines += *q == '\n';
-	CHECK_EQ(lines, 54, "54 keys printed (viridian now one of them)");
+	CHECK_EQ(lines, 56, "56 keys printed (cpus, always, and cpus_soft now among them)");
 	free(p);
 	vmconfig_free(&vc);
 
