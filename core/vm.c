@@ -217,6 +217,13 @@ static int setup_kvm(struct vm *vm)
 	if (!vm->cpuid)
 		return -1;
 	char err[256];
+	/*
+	 * The hypervisor bit (leaf 1 ECX bit 31), as Xen and QEMU set it: KVM
+	 * does not report it as supported, and without it neither Linux nor
+	 * Windows looks at the leaves at 0x40000000 (KVM's clock, or Hyper-V's
+	 * enlightenments with viridian = 1). cpuid = 'host,hypervisor=0' clears it.
+	 */
+	cpuid_apply_policy(vm->cpuid, "hypervisor=1", err, sizeof(err));
 	if (cpuid_apply_policy(vm->cpuid, vm->cfg->cpuid, err, sizeof(err)) < 0) {
 		msg_error("%s: %s", vm->cfg->file ? vm->cfg->file : vm->name, err);
 		return -1;
