@@ -309,100 +309,6 @@ static bool usable(struct blockdev *bd)
 	return (bd->fd >= 0 || bd->qcow) && !bd->tray_open;
 }
 
-ssize_t block_read(struct blockdev *bd, uint64_t off, void *buf, size_t len)
-{
-	pthread_mutex_lock(&bd->lock);
-	if (!usable(bd)) {
-		pthread_mutex_unlock(&bd->lock);
-		errno = ENOMEDIUM;
-		return -1;
-	}
-	if (off > bd->size || len > bd->size - off) {
-		pthread_mutex_unlock(&bd->lock);
-		errno = EIO;
-		return -1;
-	}
-	if (bd->qcow) {
-		int r = qcow2_read(bd->qcow, off, buf, len);
-		pthread_mutex_unlock(&bd->lock);
-		if (r < 0) {
-			errno = EIO;
-			return -1;
-		}
-		bd->rd_bytes += len;
-		bd->rd_ops++;
-		return (ssize_t)len;
-	}
-	size_t done = 0;
-	while (done < len) {
-		ssize_t n = pread(bd->fd, (char *)buf + done, len - done, (off_t)(off + done));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			pthread_mutex_unlock(&bd->lock);
-			errno = EIO;
-			return -1;
-		}
-		if (n == 0) { /* file shrank under us: the rest reads as zeros */
-			memset((char *)buf + done, 0, len - done);
-			break;
-		}
-		done += (size_t)n;
-	}
-	pthread_mutex_unlock(&bd->lock);
-	bd->rd_bytes += len;
-	bd->rd_ops++;
-	return (ssize_t)len;
-}
-
-ssize_t block_write(struct blockdev *bd, uint64_t off, const void *buf, size_t len)
-{
-	pthread_mutex_lock(&bd->lock);
-	if (!usable(bd)) {
-		pthread_mutex_unlock(&bd->lock);
-		errno = ENOMEDIUM;
-		return -1;
-	}
-	if (bd->readonly) {
-		pthread_mutex_unlock(&bd->lock);
-		errno = EROFS;
-		return -1;
-	}
-	if (off > bd->size || len > bd->size - off) {
-		pthread_mutex_unlock(&bd->lock);
-		errno = EIO;
-		return -1;
-	}
-	if (bd->qcow) {
-		int r = qcow2_write(bd->qcow, off, buf, len);
-		pthread_mutex_unlock(&bd->lock);
-		if (r < 0) {
-			errno = EIO;
-			return -1;
-		}
-		bd->wr_bytes += len;
-		bd->wr_ops++;
-		return (ssize_t)len;
-	}
-	size_t done = 0;
-	while (done < len) {
-		ssize_t n = pwrite(bd->fd, (const char *)buf + done, len - done,
-				   (off_t)(off + done));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			pthread_mutex_unlock(&bd->lock);
-			errno = EIO;
-			return -1;
-		}
-		done += (size_t)n;
-	}
-	pthread_mutex_unlock(&bd->lock);
-	bd->wr_bytes += len;
-	bd->wr_ops++;
-	return (ssize_t)len;
-}
-
 /* The vector through the qcow2 back end, one segment at a time. */
 static int rw_vec_qcow2(struct qcow2 *q, bool write, uint64_t off, const struct iovec *iov,
 			int n)
@@ -484,6 +390,18 @@ static ssize_t block_rwv(struct blockdev *bd, bool write, uint64_t off,
 		bd->rd_ops++;
 	}
 	return (ssize_t)total;
+}
+
+ssize_t block_read(struct blockdev *bd, uint64_t off, void *buf, size_t len)
+{
+	struct iovec v = { .iov_base = buf, .iov_len = len };
+	return block_rwv(bd, false, off, &v, 1);
+}
+
+ssize_t block_write(struct blockdev *bd, uint64_t off, const void *buf, size_t len)
+{
+	struct iovec v = { .iov_base = (void *)buf, .iov_len = len };
+	return block_rwv(bd, true, off, &v, 1);
 }
 
 ssize_t block_readv(struct blockdev *bd, uint64_t off, const struct iovec *iov, int n)

@@ -58,6 +58,8 @@ static void run_usage(FILE *out)
 		"options:\n"
 		"  --monitor SPEC   open the monitor: 'stdio' (readline, on this terminal) or\n"
 		"                   'unix:/path' (a socket, mode 0600, for scripts); may be repeated\n"
+		"  -p, --paused     start paused, before the guest's first instruction (as\n"
+		"                   xl create -p); the monitor's cont starts it\n"
 		"  -v, --verbose    also print the VM log on stderr\n"
 		"  -q, --quiet      print only errors\n"
 		"  -h, --help       this text\n"
@@ -93,6 +95,7 @@ static int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "monitor", required_argument, NULL, 'm' },
+		{ "paused", no_argument, NULL, 'p' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -100,10 +103,13 @@ static int cmd_run(int argc, char **argv)
 	};
 	const char *monitors[8];
 	int n_monitors = 0, c;
-	bool verbose = false;
+	bool verbose = false, paused = false;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "m:vqh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "m:pvqh", opts, NULL)) != -1) {
 		switch (c) {
+		case 'p':
+			paused = true;
+			break;
 		case 'm':
 			if (n_monitors < 8)
 				monitors[n_monitors++] = optarg;
@@ -156,7 +162,7 @@ static int cmd_run(int argc, char **argv)
 	for (int i = 0; i < n_monitors && !rc; i++)
 		if (monitor_start(vm, monitors[i]) < 0)
 			rc = 1;
-	if (rc || vm_start(vm) < 0) {
+	if (rc || (paused ? vm_start_paused(vm) : vm_start(vm)) < 0) {
 		monitor_stop_all(vm);
 		vm_destroy(vm);
 		vmconfig_free(&cfg);

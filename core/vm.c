@@ -404,6 +404,27 @@ static void notify_state(struct vm *vm)
 		vm->on_state_change(vm, vm->on_state_change_opaque);
 }
 
+/*
+ * As xl create -p (and QEMU's -S): every vCPU thread parks before its first
+ * instruction; the monitor's cont starts the guest.
+ */
+int vm_start_paused(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->state_lock);
+	vm->pause_count++;
+	vm->user_paused = true;
+	update_requests(vm);
+	pthread_mutex_unlock(&vm->state_lock);
+	if (vm_start(vm) < 0)
+		return -1;
+	pthread_mutex_lock(&vm->state_lock);
+	vm->state = VM_PAUSED;
+	pthread_mutex_unlock(&vm->state_lock);
+	vm_log(vm, "paused before its first instruction (cont starts it)");
+	notify_state(vm);
+	return 0;
+}
+
 void vm_pause(struct vm *vm)
 {
 	pthread_mutex_lock(&vm->state_lock);

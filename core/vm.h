@@ -82,6 +82,7 @@ struct input_sinks; /* ui/input.h: keyboard/pointer targets */
 struct blockdev;    /* core/block.h */
 struct chardev;     /* core/chardev.h */
 struct pci_bus;     /* devices/pci.h */
+struct netport;     /* core/net.h */
 
 #define VM_MAX_BLOCK 8
 
@@ -136,6 +137,7 @@ struct vm {
 	struct pci_bus *pci;
 	struct blockdev *blocks[VM_MAX_BLOCK]; unsigned n_blocks;
 	struct chardev *serial_chr[VM_MAX_SERIAL];
+	struct netport *netports[VM_MAX_VIFS]; unsigned n_netports; /* core/net.c */
 	struct display *display;
 	struct audio_mixer *audio;
 	struct input_sinks *input;
@@ -172,6 +174,8 @@ int vm_create_device(struct vm *vm, const char *name);
 struct vm *vm_create(struct vm_config *cfg);
 /* Start the vCPUs and io thread. */
 int vm_start(struct vm *vm);
+/* vm_start with the vCPUs parked before the first instruction (xl create -p) */
+int vm_start_paused(struct vm *vm);
 /* Block until the guest has stopped for good; returns why. */
 enum vm_exit_reason vm_wait(struct vm *vm);
 /* Stop everything and free the VM (the config stays the caller's). */

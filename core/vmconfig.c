@@ -102,11 +102,11 @@ const struct key vmconfig_keys[] = {
 	{ .name = "sb16_hdma", .kind = K_NUM, FIELD(sb16_hdma), .def = 5, .choices = sb16_hdmas },
 	BOOL("gameport", gameport, 0),
 	{ .name = "audio", .kind = K_CUSTOM, FIELD(audio), .parse = vmc_parse_audio },
+	CUSTOM("vif", vmc_parse_vif, vmc_print_vif),
 	OPT("log_dir", log_dir),
 
 	/* xl.cfg(5) / xm keys accepted without effect */
-	IGNORED("vif", "networking is not implemented"),
-	IGNORED("ne2000", "networking is not implemented"),
+	IGNORED("ne2000", "use vif = [ 'model=ne2k_isa' ] (NE2000 is not implemented yet)"),
 	IGNORED("cpu_weight", "scheduler parameters are not implemented"),
 	IGNORED("cpu_cap", "scheduler parameters are not implemented"),
 	IGNORED("pool", "CPU pools are a Xen feature"),
@@ -205,6 +205,11 @@ int vmconfig_from_cfg(struct vm_config *vc, struct cfg *cfg)
 		verr(&c, e->val, "apic = 0 with vcpus = %u: a guest without local APICs has one CPU",
 		     vc->vcpus);
 	}
+	if (vc->boot && strchr(vc->boot, 'n') && !vc->n_vifs) {
+		struct cfg_entry *e = cfg_lookup(cfg, "boot");
+		vwarn(&c, e->val, "boot 'n': there is no network card (add vif = [ '' ]); the BIOS "
+		      "skips it");
+	}
 	if (vc->ramdisk && !vc->kernel) {
 		struct cfg_entry *e = cfg_lookup(cfg, "ramdisk");
 		vwarn(&c, e->val, "ramdisk is only used with kernel=");
@@ -248,6 +253,8 @@ void vmconfig_free(struct vm_config *vc)
 	for (size_t i = 0; i < ARRAY_SIZE(strs); i++)
 		free(*strs[i]);
 	vmc_free_disks(vc);
+	for (unsigned i = 0; i < vc->n_vifs && i < VM_MAX_VIFS; i++)
+		vif_spec_free(&vc->vifs[i]);
 	vmc_free_str_list(vc->serial, &vc->n_serial, VM_MAX_SERIAL);
 	vmc_free_str_list(vc->usbdevice, &vc->n_usbdevice, VM_MAX_USBDEV);
 	vmc_free_str_list(vc->soundhw, &vc->n_soundhw, VM_MAX_SOUND);

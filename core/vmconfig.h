@@ -26,6 +26,8 @@ enum disk_kind { DISK_HD, DISK_CDROM };
 #define VM_MAX_SOUND 4
 #define VM_MAX_CPUID 32  /* entries of the list form of cpuid= */
 #define VM_MAX_CPU_LISTS 64 /* cpus = [...]: one host CPU list per vCPU (vcpus <= 64) */
+#define VM_MAX_VIFS 4    /* network cards */
+#define VIF_MAX_HOSTFWD 8 /* hostfwd= rules per vif */
 
 struct disk_spec {
 	bool present;
@@ -38,6 +40,25 @@ struct disk_spec {
 	char *format;      /* "raw" or "qcow2" */
 	bool format_set;   /* format given: no probing of the image's magic */
 	int line, col;     /* where it was configured, for errors */
+};
+
+/*
+ * One vif= entry (xl-network-configuration(5)) and vmstation's additions
+ * (hostfwd=, tftp=, bootfile=): a card on a user-mode NAT network.
+ */
+struct vif_spec {
+	uint8_t mac[6];
+	bool mac_set;      /* mac= given; else derived from the VM's name and index */
+	char *model;       /* "rtl8139" */
+	char *type;        /* "ioemu" or "vif" (both: an emulated card) */
+	char *bridge;      /* bridge= as given: NAT is used instead (warned) */
+	char *ip, *vifname, *script, *backend, *gatewaydev;
+	char *rate;        /* as given; rate_bps is what it means */
+	uint64_t rate_bps;          /* bytes per second, 0 = unlimited */
+	uint32_t rate_interval_us;  /* replenish interval (xl's default 50 ms) */
+	char *hostfwd[VIF_MAX_HOSTFWD]; unsigned n_hostfwd; /* QEMU's hostfwd rules */
+	char *tftp, *bootfile;      /* slirp's TFTP root and DHCP boot file */
+	int line, col;
 };
 
 struct floppy_spec {
@@ -104,6 +125,9 @@ struct vm_config {
 	bool gameport;     /* the game port at 0x201 without an SB16 (sb16 brings its own) */
 	char *audio;       /* backend: "pulse", "sdl", "wav:/path", "none", or NULL = default */
 
+	/* network */
+	struct vif_spec vifs[VM_MAX_VIFS]; unsigned n_vifs;
+
 	char *log_dir;     /* where this VM's logs go */
 };
 
@@ -124,6 +148,14 @@ void vmconfig_free(struct vm_config *vc);
 void vmconfig_defaults(struct vm_config *vc);
 /* Every key with its effective value, one "key = value" line each, xl syntax. */
 void vmconfig_print(const struct vm_config *vc, FILE *out);
+
+/* vif i's MAC when none is given: 00:16:3e (Xen's prefix) and three bytes of
+ * a hash of the VM name and i, the same on every run. */
+void vif_default_mac(const char *vm_name, unsigned i, uint8_t mac[6]);
+/* xl's rate= ("10Mb/s", "1MB/s@20ms"): 0, or -1 with why. */
+int vif_parse_rate(const char *s, uint64_t *bytes_per_s, uint32_t *interval_us, char *why,
+		   size_t whylen);
+void vif_spec_free(struct vif_spec *v);
 
 /* "hda".."hdd" -> 0..3; -1 otherwise. */
 int disk_index_from_name(const char *name);

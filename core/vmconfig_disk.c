@@ -400,9 +400,6 @@ int vmc_parse_boot(struct ctx *c, const struct key *k UNUSED, struct cfg_entry *
 			return 0;
 		}
 	}
-	if (strchr(s, 'n'))
-		vwarn(c, e->val, "boot 'n': there is no network card (networking is not implemented); "
-			     "the BIOS skips it");
 	vmc_set_str(&c->vc->boot, s);
 	return 0;
 }

@@ -10,7 +10,7 @@
 #include <string.h>
 
 /* 'text' with backslash escapes for quotes, backslashes and control characters. */
-static void print_quoted(FILE *out, const char *s)
+void vmc_print_quoted(FILE *out, const char *s)
 {
 	fputc('\'', out);
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
@@ -34,7 +34,7 @@ static void print_quoted(FILE *out, const char *s)
 static void print_str_key(FILE *out, const char *key, const char *s)
 {
 	fprintf(out, "%s = ", key);
-	print_quoted(out, s);
+	vmc_print_quoted(out, s);
 	fputc('\n', out);
 }
 
@@ -43,7 +43,7 @@ static void print_str_list(FILE *out, const char *key, char *const *v, unsigned 
 	fprintf(out, "%s = [", key);
 	for (unsigned i = 0; i < n; i++) {
 		fputs(i ? ", " : "", out);
-		print_quoted(out, v[i]);
+		vmc_print_quoted(out, v[i]);
 	}
 	fprintf(out, "]\n");
 }
@@ -92,7 +92,7 @@ void vmc_print_disks(const struct vm_config *vc, FILE *out)
 					 cd ? ":cdrom" : "", d->readonly ? "r" : "w",
 					 d->no_discard ? ",no-discard" : "");
 		fputs(sep, out);
-		print_quoted(out, spec);
+		vmc_print_quoted(out, spec);
 		free(spec);
 		sep = ", ";
 	}

@@ -9,6 +9,7 @@
  *   vmconfig_disk.c     disk= specs, fda/fdb, hdtype, boot order
  *   vmconfig_vdev.c     disk names (hda, xvda, sdc) -> emulated IDE positions
  *   vmconfig_devices.c  serial, debugcon, display, USB and sound keys
+ *   vmconfig_net.c      vif= (network cards)
  *   vmconfig_print.c    the xl-syntax printer behind `vmstation check`
  */
 #ifndef VMST_VMCONFIG_PRIV_H
@@ -155,7 +156,13 @@ KEY_PARSER(vmc_parse_usbdevice);
 KEY_PARSER(vmc_parse_soundhw);
 KEY_PARSER(vmc_parse_audio);
 
+/* vmconfig_net.c */
+KEY_PARSER(vmc_parse_vif);
+KEY_PRINTER(vmc_print_vif);
+
 /* vmconfig_print.c */
+/* 'text' with backslash escapes: reads back as the same string. */
+void vmc_print_quoted(FILE *out, const char *s);
 KEY_PRINTER(vmc_print_type);
 KEY_PRINTER(vmc_print_disks);
 KEY_PRINTER(vmc_print_fda);

@@ -7,6 +7,8 @@
  * src/boot.c matches (bootprio_find_ata_device / bootprio_find_fdc_device):
  *   /pci@i0cf8/ide@1,1/drive@<channel>/disk@<unit>
  *   /pci@i0cf8/isa@1/fdc@03f0/floppy@<drive>
+ *   /pci@i0cf8/ethernet@<slot>   (n: each vif's card, slots 3, 4 ...; SeaBIOS
+ *                                 matches a PCI ROM's boot entry by its slot)
  * Devices not listed still boot after the listed ones. CMOS 0x10 gets the
  * floppy drive types (high nibble A:, low nibble B:) and 0x14 the floppy
  * bits of the equipment byte (bit 0 present, bits 7-6 count - 1).
@@ -54,8 +56,14 @@ static size_t build_bootorder(const struct vm_config *cfg, char *buf, size_t cap
 				len = add_line(buf, len, cap, line);
 			}
 			break;
+		case 'n':
+			for (unsigned i = 0; i < cfg->n_vifs; i++) {
+				snprintf(line, sizeof(line), "/pci@i0cf8/ethernet@%x", 3 + i);
+				len = add_line(buf, len, cap, line);
+			}
+			break;
 		default:
-			break;      /* 'n': no network boot ROM */
+			break;
 		}
 	}
 	return len;

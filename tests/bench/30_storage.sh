@@ -15,6 +15,12 @@ MB=${BENCH_MB:-64}
 # hour for either VMM, so PIO uses a smaller disk region by default.
 PIO_MB=${BENCH_PIO_MB:-4}
 RUNS=${BENCH_RUNS:-5}
+# Inside the emulated host every PIO word and every DMA kick is an exit of
+# a nested guest on a software CPU: the native sizes there printed nothing
+# in 21 minutes. Smaller runs there, and no PIO (BENCH_PIO_MB=0 skips it).
+if [ -n "${VMST_IN_KVMHOST:-}" ]; then
+	MB=${BENCH_MB:-16} PIO_MB=${BENCH_PIO_MB:-0} RUNS=${BENCH_RUNS:-3}
+fi
 truncate -s $((MB * 2))M "$B/disk.img"
 head -c $((MB * 1048576)) /dev/urandom | dd of="$B/disk.img" conv=notrunc status=none
 
@@ -60,6 +66,10 @@ mbs() { case "$2" in error|"") echo error ;; *) awk -v mb="$1" -v t="$2" 'BEGIN 
 for mode in 1 2 3 4; do
 	size=$MB
 	[ $mode -le 2 ] && size=$PIO_MB
+	if [ "$size" = 0 ]; then
+		eval "V$mode=skipped; Q$mode=skipped"
+		continue
+	fi
 	guest_asm ide_bench "$B/bench$mode.elf" -DMODE=$mode -DMB=$size || exit 1
 	v=$(for i in $(seq $RUNS); do run_vmst "$B/bench$mode.elf"; done | best)
 	q=$(for i in $(seq $RUNS); do run_qemu "$B/bench$mode.elf"; done | best)

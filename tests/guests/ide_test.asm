@@ -326,47 +326,7 @@ report:
 	call puthex
 	jmp newline
 
-; status port of channel BP; waits BSY clear, returns status in AL
-wait_bsy:
-	push edx
-	mov dx, bp
-	add dx, 7
-.w:	in al, dx
-	test al, 0x80
-	jnz .w
-	pop edx
-	ret
-
-; cmd28: AL = command, EBX = LBA, ECX = count (1-256)
-cmd28:
-	push eax
-	call wait_bsy
-	mov dx, bp
-	add dx, 6
-	mov eax, ebx
-	shr eax, 24
-	and al, 0x0F
-	or al, [devsel]
-	out dx, al
-	mov dx, bp
-	add dx, 2
-	mov al, cl
-	out dx, al
-	inc dx
-	mov al, bl
-	out dx, al
-	inc dx
-	mov al, bh
-	out dx, al
-	inc dx
-	mov eax, ebx
-	shr eax, 16
-	out dx, al
-	pop eax
-	mov dx, bp
-	add dx, 7
-	out dx, al
-	ret
+%include "ata_pio.inc"
 
 ; cmd48: AL = command, EBX = LBA (bits 0-31), ECX = count
 cmd48:

@@ -19,11 +19,18 @@ vnc = 1
 vncunused = 1
 vncdisplay = 52
 CFG
-vm_bg sw run "$T/sw.cfg"
+# started paused (run --paused, as xl create -p): the client is connected
+# and has the text screen before the guest's first mode change, however
+# slow the host
+vm_bg sw run --paused "$T/sw.cfg"
 check "VNC server announced" wait_for "$T/sw.out" "VNC on" 20
 PORT=$(sed -n 's/.*VNC on [0-9.]*:\([0-9]*\).*/\1/p' "$T/sw.out" | head -1)
+check "--paused: the monitor says paused" sh -c "\"$MC\" '$T/mon.sock' 'info status' | grep -q 'paused'"
+check "--paused: no guest output before cont" sh -c "! grep -q . '$T/com1.log' 2>/dev/null"
 "$VMST" view --sizes 120 "::$PORT" > "$T/sizes.txt" 2>&1 &
 VIEW=$!
+check "the client has the first screen" wait_for "$T/sizes.txt" "size [0-9]+x[0-9]+" 60
+"$MC" "$T/mon.sock" cont > /dev/null 2>&1
 check "the guest went through its three modes" wait_for "$T/com1.log" "DRAWN swit" 90
 sleep 1
 kill $VIEW 2>/dev/null

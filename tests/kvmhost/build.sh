@@ -68,7 +68,10 @@ if [ ! -f "$dir/initrd.cpio" ] || [ "$(cat "$dir/initrd.stamp" 2>/dev/null)" != 
 	(cd "$root" && find . | sort | cpio -o -H newc --quiet -R 0:0) > "$dir/initrd.cpio.tmp"
 	mv "$dir/initrd.cpio.tmp" "$dir/initrd.cpio"
 	rm -rf "$root"
-	echo "$stamp" > "$dir/initrd.stamp"
+	# renamed into place, like the initramfs: a worktree's build may share
+	# these files' inodes (cp -al)
+	echo "$stamp" > "$dir/initrd.stamp.tmp"
+	mv "$dir/initrd.stamp.tmp" "$dir/initrd.stamp"
 fi
 echo "KERNEL=$dir/vmlinuz"
 echo "INITRD=$dir/initrd.cpio"

@@ -13,13 +13,16 @@
  *   VM 1: in-kernel irqchip, one vCPU that never runs, its APIC disabled
  *         in hardware (APICBASE without the enable bit) and in software;
  *   VM 2: no irqchip, one vCPU.
- * Runs in the initramfs before the job (built static by build.sh).
+ * Runs in the initramfs before the job (built static by build.sh). It
+ * returns once both VMs exist, leaving a child that holds them, so that
+ * init starts the job only after the keys are pinned.
  */
 #include <fcntl.h>
 #include <linux/kvm.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 static int fail(const char *what)
@@ -56,6 +59,11 @@ int main(void)
 		return fail("KVM_CREATE_VM");
 	if (ioctl(vm2, KVM_CREATE_VCPU, 0) < 0)
 		return fail("KVM_CREATE_VCPU (no irqchip)");
+	pid_t child = fork();
+	if (child < 0)
+		return fail("fork");
+	if (child > 0)
+		return 0;	/* the child's copies of the descriptors hold the VMs */
 	for (;;)
 		pause();
 }

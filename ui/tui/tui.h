@@ -163,10 +163,10 @@ const char *pvm_state_name(enum pvm_state s);
 enum theme_elem pvm_state_elem(enum pvm_state s);
 struct blockdev *pvm_cdrom(struct panel_vm *pv);
 /*
- * Whether the running VM has a network card. vmstation has none yet (xl's
- * vif= is accepted with a warning); a NIC device is to publish itself under
- * this name and count its bytes in vm->stats.net_rx_bytes/net_tx_bytes.
- * Without one the Net/s figure shows "-", never a made-up "0 B".
+ * Whether the running VM has a network card: the first vif's card publishes
+ * itself under this name (devices/rtl8139.c) and its port counts the bytes
+ * in vm->stats.net_rx_bytes/net_tx_bytes (core/net.c). Without one the
+ * Net/s figure shows "-", never a made-up "0 B".
  */
 #define PVM_NIC_NAME "nic"
 bool pvm_has_net(struct panel_vm *pv);

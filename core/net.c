@@ -1,0 +1,235 @@
+/*
+ * Network ports: the bounded frame queues between a card and its back end,
+ * the VM's list of ports, and what the monitor shows and changes.
+ */
+#include "net_priv.h"
+
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util.h"
+#include "vm.h"
+
+/* ---- frame queues ----------------------------------------------------- */
+
+bool netq_put(struct frame_queue *q, const void *frame, size_t len)
+{
+	if (q->tail - q->head == NET_QUEUE || !len || len > NET_MAX_FRAME)
+		return false;
+	unsigned i = q->tail % NET_QUEUE;
+	memcpy(q->data[i], frame, len);
+	q->len[i] = (uint16_t)len;
+	q->tail++;
+	return true;
+}
+
+size_t netq_peek(struct frame_queue *q, uint8_t *buf)
+{
+	if (q->head == q->tail)
+		return 0;
+	unsigned i = q->head % NET_QUEUE;
+	memcpy(buf, q->data[i], q->len[i]);
+	return q->len[i];
+}
+
+void netq_drop(struct frame_queue *q)
+{
+	if (q->head != q->tail)
+		q->head++;
+}
+
+void net_wake(struct netport *p)
+{
+	uint64_t one = 1;
+	if (p->wake_fd >= 0 && write(p->wake_fd, &one, sizeof(one)) < 0) {
+		/* the counter is full: the thread is awake anyway */
+	}
+}
+
+/* ---- ports ------------------------------------------------------------ */
+
+static void netport_free(void *opaque)
+{
+	struct netport *p = opaque;
+	net_slirp_stop(p);
+	pthread_mutex_destroy(&p->call_lock);
+	pthread_mutex_destroy(&p->lock);
+	free(p);
+}
+
+struct netport *netport_new(struct vm *vm, unsigned index, const char *model,
+			    net_receive_fn rx, void *opaque)
+{
+	struct netport *p = xzalloc(sizeof(*p));
+	p->vm = vm;
+	p->index = index;
+	p->rx = rx;
+	p->rx_opaque = opaque;
+	p->wake_fd = -1;
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_mutex_init(&p->call_lock, NULL);
+	snprintf(p->model, sizeof(p->model), "%s", model);
+	snprintf(p->name, sizeof(p->name), "%s.%u", model, index);
+	if (vm->cfg && index < vm->cfg->n_vifs) {
+		p->vif = &vm->cfg->vifs[index];
+		memcpy(p->mac, p->vif->mac, 6);
+	} else {
+		vif_default_mac(vm->name, index, p->mac);
+	}
+	if (vm->n_netports == VM_MAX_VIFS || net_slirp_start(p) < 0) {
+		netport_free(p);
+		return NULL;
+	}
+	vm->netports[vm->n_netports++] = p;
+	vm_add_free_hook(vm, netport_free, p);
+	return p;
+}
+
+bool netport_send(struct netport *p, const void *frame, size_t len)
+{
+	pthread_mutex_lock(&p->lock);
+	bool ok = netq_put(&p->txq, frame, len);
+	if (ok) {
+		p->tx_frames++;
+		p->tx_bytes += len;
+	} else {
+		p->tx_dropped++;
+	}
+	pthread_mutex_unlock(&p->lock);
+	if (ok) {
+		p->vm->stats.net_tx_bytes += len;
+		net_wake(p);
+	}
+	return ok;
+}
+
+void netport_rx_ready(struct netport *p)
+{
+	pthread_mutex_lock(&p->lock);
+	bool waiting = p->rxq.head != p->rxq.tail;
+	pthread_mutex_unlock(&p->lock);
+	if (waiting)
+		net_wake(p);
+}
+
+const uint8_t *netport_mac(const struct netport *p)
+{
+	return p->mac;
+}
+
+/* ---- the monitor ------------------------------------------------------ */
+
+void net_info(struct vm *vm, FILE *out)
+{
+	for (unsigned i = 0; i < vm->n_netports; i++) {
+		struct netport *p = vm->netports[i];
+		const uint8_t *m = p->mac;
+		pthread_mutex_lock(&p->lock);
+		fprintf(out, "%s: index=%u,type=nic,model=%s,macaddr=%02x:%02x:%02x:%02x:%02x:%02x,"
+			"link=up\n", p->name, p->index, p->model, m[0], m[1], m[2], m[3], m[4], m[5]);
+		fprintf(out, " \\ user.%u: index=%u,type=user,net=10.0.2.0,restrict=off", p->index,
+			p->index);
+		if (p->vif && p->vif->rate_bps)
+			fprintf(out, ",rate=%s", p->vif->rate);
+		if (p->vif && p->vif->tftp)
+			fprintf(out, ",tftp=%s", p->vif->tftp);
+		if (p->vif && p->vif->bootfile)
+			fprintf(out, ",bootfile=%s", p->vif->bootfile);
+		fputc('\n', out);
+		for (unsigned f = 0; f < p->n_fwds; f++) {
+			char rule[96];
+			hostfwd_format(&p->fwds[f], rule, sizeof(rule));
+			fprintf(out, "   hostfwd %s\n", rule);
+		}
+		fprintf(out, "   rx %llu frames %llu bytes (%llu dropped), tx %llu frames %llu bytes "
+			"(%llu dropped)\n", (unsigned long long)p->rx_frames,
+			(unsigned long long)p->rx_bytes, (unsigned long long)p->rx_dropped,
+			(unsigned long long)p->tx_frames, (unsigned long long)p->tx_bytes,
+			(unsigned long long)p->tx_dropped);
+		pthread_mutex_unlock(&p->lock);
+	}
+	if (!vm->n_netports)
+		fprintf(out, "no network cards (vif = [ '' ] adds one)\n");
+}
+
+static int usernet_on_thread(struct netport *p, void *arg)
+{
+	FILE *out = arg;
+	char *s = slirp_connection_info(p->slirp);
+	fprintf(out, "Hub -1 (user.%u):\n%s", p->index, s ? s : "");
+	free(s);
+	return 0;
+}
+
+void net_info_usernet(struct vm *vm, FILE *out)
+{
+	for (unsigned i = 0; i < vm->n_netports; i++)
+		net_slirp_call(vm->netports[i], usernet_on_thread, out);
+}
+
+/* "user.N", "N", the card's name ("rtl8139.0") or its vifname; NULL: the first. */
+static struct netport *find_port(struct vm *vm, const char *netdev, char *err, size_t len)
+{
+	if (!vm->n_netports) {
+		snprintf(err, len, "no network cards");
+		return NULL;
+	}
+	if (!netdev)
+		return vm->netports[0];
+	for (unsigned i = 0; i < vm->n_netports; i++) {
+		struct netport *p = vm->netports[i];
+		char user[16], num[8];
+		snprintf(user, sizeof(user), "user.%u", p->index);
+		snprintf(num, sizeof(num), "%u", p->index);
+		if (!strcmp(netdev, user) || !strcmp(netdev, num) || !strcmp(netdev, p->name) ||
+		    (p->vif && p->vif->vifname && !strcmp(netdev, p->vif->vifname)))
+			return p;
+	}
+	snprintf(err, len, "no network device '%s' (see info network)", netdev);
+	return NULL;
+}
+
+struct fwd_req {
+	struct hostfwd f;
+	bool remove;
+};
+
+static int fwd_on_thread(struct netport *p, void *arg)
+{
+	struct fwd_req *r = arg;
+	return r->remove ? net_slirp_remove_fwd(p, &r->f) : net_slirp_add_fwd(p, &r->f);
+}
+
+static int hostfwd_change(struct vm *vm, const char *netdev, const char *rule, bool remove,
+			  char *err, size_t len)
+{
+	struct netport *p = find_port(vm, netdev, err, len);
+	if (!p)
+		return -1;
+	struct fwd_req r = { .remove = remove };
+	size_t at;
+	char why[160];
+	if (hostfwd_parse(rule, remove, &r.f, &at, why, sizeof(why)) < 0) {
+		snprintf(err, len, "invalid host forwarding rule '%s': %s", rule, why);
+		return -1;
+	}
+	if (net_slirp_call(p, fwd_on_thread, &r) < 0) {
+		snprintf(err, len, remove ? "host forwarding rule for '%s' not found" :
+			 "could not set up host forwarding rule '%s'", rule);
+		return -1;
+	}
+	return 0;
+}
+
+int net_hostfwd_add(struct vm *vm, const char *netdev, const char *rule, char *err, size_t len)
+{
+	return hostfwd_change(vm, netdev, rule, false, err, len);
+}
+
+int net_hostfwd_remove(struct vm *vm, const char *netdev, const char *rule, char *err,
+		       size_t len)
+{
+	return hostfwd_change(vm, netdev, rule, true, err, len);
+}

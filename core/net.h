@@ -1,0 +1,50 @@
+/*
+ * The network port of the house: one per vif, a card on one side and a
+ * back end (user-mode NAT through libslirp, core/net_slirp.c) on the other.
+ *
+ * Cards send from their vCPU thread: netport_send copies the frame into a
+ * bounded queue (no allocation, never blocks; a full queue drops it, as a
+ * busy wire would) and wakes the back end's thread. Frames for the guest
+ * come on that thread through the card's receive function; when it says
+ * "no room" the frame waits in a bounded queue until netport_rx_ready.
+ */
+#ifndef VMST_NET_H
+#define VMST_NET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct vm;
+struct vif_spec;
+struct netport;
+
+#define NET_MAX_FRAME 1536   /* Ethernet frames without FCS, VLAN tag included */
+
+/* A frame for the guest; false when the card has no room (kept for later). */
+typedef bool (*net_receive_fn)(void *opaque, const uint8_t *frame, size_t len);
+
+/*
+ * The back end of vif index (vm->cfg->vifs[index]) for a card of this model.
+ * NULL with a message printed on failure (libslirp refused, a port forward
+ * could not listen). Freed with the VM.
+ */
+struct netport *netport_new(struct vm *vm, unsigned index, const char *model,
+			    net_receive_fn rx, void *opaque);
+/* Hand a frame to the back end (any thread). False when it was dropped. */
+bool netport_send(struct netport *p, const void *frame, size_t len);
+/* The card has room again: frames held back are retried (any thread). */
+void netport_rx_ready(struct netport *p);
+/* The card's MAC (from the vif), its index, and its name ("rtl8139.0"). */
+const uint8_t *netport_mac(const struct netport *p);
+
+/* Monitor: `info network`, `info usernet`, hostfwd_add/_remove in QEMU's syntax
+ * ("[netdev] [tcp|udp]:[hostaddr]:hostport-[guestaddr]:guestport"). */
+void net_info(struct vm *vm, FILE *out);
+void net_info_usernet(struct vm *vm, FILE *out);
+int net_hostfwd_add(struct vm *vm, const char *netdev, const char *rule, char *err, size_t len);
+int net_hostfwd_remove(struct vm *vm, const char *netdev, const char *rule, char *err,
+		       size_t len);
+
+#endif

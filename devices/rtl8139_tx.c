@@ -1,0 +1,154 @@
+/*
+ * RTL8139 transmit path: the four normal-mode descriptors (TSAD0-3 hold the
+ * buffer, a write of TSD0-3 with OWN clear sends it; datasheet 6: TSD, and
+ * 7.2) and the C+ mode normal-priority ring (datasheet 9.2: 16-byte
+ * descriptors, a frame spread over segments FS..LS, checksum offload).
+ * The frame is gathered into the card's own buffer (no allocation on the
+ * vCPU's exit path) and queued to the back end.
+ */
+#include <string.h>
+
+#include "rtl8139.h"
+#include "util.h"
+#include "vm.h"
+#include "../core/net.h"
+
+static void send_frame(struct rtl8139 *s, const uint8_t *frame, size_t len)
+{
+	if (s->port && s->link_up)
+		netport_send(s->port, frame, len);
+}
+
+void rtl8139_tx_write_tsd(struct rtl8139 *s, unsigned i, uint32_t val)
+{
+	/* the driver writes the size and early-transmit threshold with OWN clear */
+	s->tsd[i] = val & (TSD_SIZE | 0x003F0000u);
+	if (val & TSD_OWN)
+		return;
+	if (!(s->cr & CR_TE) || !(s->pci.config[0x04] & 0x04))
+		return;   /* transmitter off or no bus mastering: the descriptor waits */
+	unsigned len = val & TSD_SIZE;
+	if (len < 14 || len > RTL_MAX_TX || len > NET_MAX_FRAME) {
+		s->tsd[i] |= TSD_OWN | TSD_TABT;
+		s->isr |= INT_TER;
+		s->tx_errors++;
+		return;
+	}
+	if (vm_read_guest(s->vm, s->tsad[i], s->txbuf, len) < 0) {
+		s->tsd[i] |= TSD_OWN | TSD_TABT;   /* master abort */
+		s->isr |= INT_TER | INT_SERR;
+		s->tx_errors++;
+		return;
+	}
+	send_frame(s, s->txbuf, len);
+	s->tsd[i] |= TSD_OWN | TSD_TOK;
+	s->isr |= INT_TOK;
+	s->tx_next = (uint8_t)((i + 1) & 3);
+}
+
+/* ---- C+ mode ------------------------------------------------------------ */
+
+static uint16_t csum_add(uint32_t sum, const uint8_t *p, size_t len)
+{
+	for (size_t i = 0; i + 1 < len; i += 2)
+		sum += ld16be(p + i);
+	if (len & 1)
+		sum += (uint32_t)p[len - 1] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xFFFF) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+/* IPCS, TCPCS, UDPCS: the card fills the IPv4 header and TCP/UDP checksums. */
+static void offload_checksums(uint8_t *f, size_t len, uint32_t opts1)
+{
+	size_t l3 = 14;
+	if (len >= 18 && ld16be(f + 12) == 0x8100)
+		l3 = 18;   /* an 802.1Q tag */
+	if (len < l3 + 20 || ld16be(f + l3 - 2) != 0x0800 || (f[l3] >> 4) != 4)
+		return;
+	size_t ihl = (f[l3] & 0xF) * 4u, tot = ld16be(f + l3 + 2);
+	if (ihl < 20 || tot < ihl || l3 + tot > len)
+		return;
+	if (opts1 & DESC_TX_IPCS) {
+		st16be(f + l3 + 10, 0);
+		st16be(f + l3 + 10, (uint16_t)~csum_add(0, f + l3, ihl));
+	}
+	uint8_t proto = f[l3 + 9];
+	size_t l4 = l3 + ihl, l4len = tot - ihl;
+	size_t off = proto == 6 ? 16 : proto == 17 ? 6 : 0;
+	bool want = (proto == 6 && (opts1 & DESC_TX_TCPCS)) || (proto == 17 && (opts1 & DESC_TX_UDPCS));
+	if (!want || l4len < off + 2)
+		return;
+	uint8_t pseudo[12];
+	memcpy(pseudo, f + l3 + 12, 8);
+	pseudo[8] = 0;
+	pseudo[9] = proto;
+	st16be(pseudo + 10, (uint16_t)l4len);
+	st16be(f + l4 + off, 0);
+	uint16_t c = (uint16_t)~csum_add(csum_add(0, pseudo, 12), f + l4, l4len);
+	if (proto == 17 && c == 0)
+		c = 0xFFFF;
+	st16be(f + l4 + off, c);
+}
+
+void rtl8139_cp_tx_poll(struct rtl8139 *s)
+{
+	uint64_t ring = s->tsad[0] | (uint64_t)s->tsad[1] << 32;   /* TNPDS */
+	bool sent = false, error = false;
+	if (!(s->cpcr & CPCR_TXON) || !(s->pci.config[0x04] & 0x04))
+		return;
+	/* at most one trip round the ring per poll */
+	for (unsigned n = 0; n < RTL_CP_RING_MAX; n++) {
+		uint64_t desc = ring + (uint64_t)s->cp_tx_idx * 16;
+		uint8_t d[16];
+		if (vm_read_guest(s->vm, desc, d, 16) < 0) {
+			s->isr |= INT_SERR;
+			break;
+		}
+		uint32_t opts1 = ld32(d);
+		if (!(opts1 & DESC_OWN))
+			break;
+		uint32_t len = opts1 & 0xFFFF;
+		uint64_t addr = ld64(d + 8);
+		if (opts1 & DESC_FS)
+			s->cp_tx_len = 0;
+		if (s->cp_tx_len == UINT32_MAX) {
+			;   /* a frame already refused: its segments are skipped */
+		} else if (s->cp_tx_len + len > sizeof(s->txbuf)) {
+			s->cp_tx_len = UINT32_MAX;   /* too big: dropped at its last segment */
+		} else {
+			if (vm_read_guest(s->vm, addr, s->txbuf + s->cp_tx_len, len) < 0) {
+				s->isr |= INT_SERR;
+				s->cp_tx_len = UINT32_MAX;
+			} else {
+				s->cp_tx_len += len;
+			}
+		}
+		uint32_t status = opts1 & (DESC_EOR | DESC_FS | DESC_LS);
+		if (opts1 & DESC_LS) {
+			if (s->cp_tx_len == UINT32_MAX || s->cp_tx_len > NET_MAX_FRAME ||
+			    s->cp_tx_len < 14) {
+				/* large send (TSO) is not offered: drivers keep it off */
+				status |= 1u << 23;   /* TxError */
+				error = true;
+				s->tx_errors++;
+			} else {
+				if (opts1 & (DESC_TX_IPCS | DESC_TX_TCPCS | DESC_TX_UDPCS))
+					offload_checksums(s->txbuf, s->cp_tx_len, opts1);
+				send_frame(s, s->txbuf, s->cp_tx_len);
+				sent = true;
+			}
+			s->cp_tx_len = 0;
+		}
+		st32(d, status);          /* OWN clear: the driver may reuse it */
+		if (vm_write_guest(s->vm, desc, d, 4) < 0)
+			s->isr |= INT_SERR;
+		s->cp_tx_idx = (opts1 & DESC_EOR) || s->cp_tx_idx + 1 == RTL_CP_RING_MAX ? 0 :
+			       s->cp_tx_idx + 1;
+	}
+	if (sent)
+		s->isr |= INT_TOK;
+	if (error)
+		s->isr |= INT_TER;
+}

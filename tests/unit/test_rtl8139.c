@@ -1,0 +1,531 @@
+/*
+ * The RTL8139 driven through its ports as 8139too and 8139cp drive it: PCI
+ * set-up, the EEPROM read bit by bit, reset, the receive ring (header,
+ * alignment, wrap with and without the WRAP bit, overflow), the address
+ * filter and multicast hash, the four transmit descriptors, C+ mode
+ * descriptor rings with checksum offload, interrupts, the timer, and guest
+ * addresses outside RAM. Transmitted frames go to a real libslirp, whose
+ * ARP and ICMP replies come back into the ring.
+ */
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "unit.h"
+#include "../../core/evloop.h"
+#include "../../core/util.h"
+#include "../../core/vm.h"
+#include "../../devices/pci.h"
+#include "../../devices/rtl8139.h"
+
+#define IO 0xC100
+#define RXBUF 0x20000      /* 8K + 16 + 1536 */
+#define TXBUF 0x30000
+#define CP_RX 0x40000      /* C+ rings and buffers */
+#define CP_TX 0x41000
+#define CP_BUF 0x50000
+
+static struct vm *vm;
+static struct rtl8139 *s;
+static int irq;
+
+static void irq_hook(struct vm *v, unsigned gsi, int level)
+{
+	(void)v;
+	if (gsi == 11)
+		irq = level;
+}
+
+static void out(uint16_t port, uint32_t v, unsigned size) { iobus_access(&vm->pio, port, &v, size, true); }
+static uint32_t in(uint16_t port, unsigned size)
+{
+	uint32_t v = 0;
+	iobus_access(&vm->pio, port, &v, size, false);
+	return v;
+}
+static void w8(unsigned r, uint32_t v) { out(IO + r, v, 1); }
+static void w16(unsigned r, uint32_t v) { out(IO + r, v, 2); }
+static void w32(unsigned r, uint32_t v) { out(IO + r, v, 4); }
+static uint32_t r8(unsigned r) { return in(IO + r, 1); }
+static uint32_t r16(unsigned r) { return in(IO + r, 2); }
+static uint32_t r32(unsigned r) { return in(IO + r, 4); }
+static void pci_write(unsigned reg, uint32_t v)
+{
+	out(0xCF8, 0x80000000u | (3 << 11) | reg, 4);
+	out(0xCFC, v, 4);
+}
+static uint32_t pci_read(unsigned reg)
+{
+	out(0xCF8, 0x80000000u | (3 << 11) | reg, 4);
+	return in(0xCFC, 4);
+}
+static uint8_t *mem(uint32_t gpa) { return vm_gpa_to_hva(vm, gpa, 1); }
+
+/* The 93C46 read as Linux's read_eeprom does it, through 9346CR. */
+static uint16_t eeprom_read(unsigned addr)
+{
+	unsigned cmd = (6u << 6) | addr;   /* start bit, READ, 6 address bits */
+	w8(RTL_9346CR, 0x80);
+	w8(RTL_9346CR, 0x88);
+	for (int i = 9; i >= 0; i--) {
+		unsigned di = (cmd >> i) & 1 ? 0x02 : 0;
+		w8(RTL_9346CR, 0x88 | di);
+		w8(RTL_9346CR, 0x88 | di | 0x04);
+	}
+	w8(RTL_9346CR, 0x88);
+	uint16_t v = 0;
+	for (int i = 16; i > 0; i--) {
+		w8(RTL_9346CR, 0x88 | 0x04);
+		v = (uint16_t)(v << 1 | (r8(RTL_9346CR) & 1));
+		w8(RTL_9346CR, 0x88);
+	}
+	w8(RTL_9346CR, 0x00);
+	return v;
+}
+
+static const uint8_t mac[6] = { 0x00, 0x16, 0x3e, 0x12, 0x34, 0x56 };
+static const uint8_t gw_mac_prefix[2] = { 0x52, 0x55 };   /* slirp's own addresses */
+
+/* An ARP request "who has 10.0.2.2? tell 10.0.2.15" from our MAC. */
+static size_t arp_request(uint8_t *f)
+{
+	memset(f, 0, 60);
+	memset(f, 0xFF, 6);
+	memcpy(f + 6, mac, 6);
+	st16be(f + 12, 0x0806);
+	st16be(f + 14, 1);
+	st16be(f + 16, 0x0800);
+	f[18] = 6;
+	f[19] = 4;
+	st16be(f + 20, 1);
+	memcpy(f + 22, mac, 6);
+	memcpy(f + 28, "\x0a\x00\x02\x0f", 4);
+	memcpy(f + 38, "\x0a\x00\x02\x02", 4);
+	return 60;
+}
+
+/* A frame to us (dst = our MAC) of len bytes, filled with a counter from seed. */
+static size_t test_frame(uint8_t *f, size_t len, uint8_t seed, const uint8_t *dst)
+{
+	memcpy(f, dst, 6);
+	memcpy(f + 6, "\x52\x55\x0a\x00\x02\x02", 6);
+	st16be(f + 12, 0x88B5);   /* local experimental ethertype */
+	for (size_t i = 14; i < len; i++)
+		f[i] = (uint8_t)(seed + i);
+	return len;
+}
+
+static bool wait_isr(uint16_t bits, int ms)
+{
+	for (int i = 0; i < ms; i++) {
+		if (r16(RTL_ISR) & bits)
+			return true;
+		usleep(1000);
+	}
+	return false;
+}
+
+/* The driver's read point: CAPR = offset - 16, as 8139too writes it. */
+static void consume(unsigned *rd, unsigned size)
+{
+	unsigned len = ld16(mem(RXBUF + *rd + 2));
+	*rd = (*rd + len + 4 + 3) & ~3u;
+	*rd %= size;
+	w16(RTL_CAPR, (*rd - 16) & 0xFFFF);
+}
+
+static void test_pci_and_eeprom(void)
+{
+	CHECK_EQ(pci_read(0), 0x813910EC, "PCI 10ec:8139 at 00:03.0");
+	CHECK_EQ(pci_read(8), 0x02000020, "class 0200 (Ethernet), revision 0x20 (C+)");
+	pci_write(0x10, IO);
+	pci_write(0x04, 0x07);     /* I/O, memory, bus master */
+	CHECK_EQ(pci_read(0x10), IO | 1, "BAR0 is 256 bytes of I/O");
+	pci_write(0x14, 0xFFFFFFFF);
+	CHECK_EQ(pci_read(0x14), 0xFFFFFF00, "BAR1 is 256 bytes of memory");
+	pci_write(0x14, 0);
+	pci_write(0x30, 0xFFFFFFFE);
+	CHECK(pci_read(0x30) == 0xFFFE0000, "ROM BAR: 128 KiB for iPXE (%08x)", pci_read(0x30));
+	pci_write(0x30, 0);
+	CHECK_EQ(eeprom_read(0), 0x8129, "EEPROM word 0: the 8129 signature");
+	CHECK_EQ(eeprom_read(7), 0x1600, "EEPROM word 7: MAC bytes 0-1");
+	CHECK_EQ(eeprom_read(9), 0x5634, "EEPROM word 9: MAC bytes 4-5");
+	CHECK(r32(0) == 0x123e1600 && r16(4) == 0x5634, "IDR0-5 hold the vif's MAC");
+	w8(0, 0xAA);
+	w8(RTL_9346CR, 0x40);   /* auto-load */
+	CHECK(r8(0) == 0x00 && (r8(RTL_9346CR) & 0xC0) == 0, "9346CR auto-load: IDR0 from the EEPROM again");
+	unsigned c1 = r8(RTL_CONFIG1);
+	w8(RTL_CONFIG1, c1 ^ 0x20);
+	CHECK_EQ(r8(RTL_CONFIG1), c1, "CONFIG1 locked unless 9346CR is 11b");
+	w8(RTL_9346CR, 0xC0);
+	w8(RTL_CONFIG1, c1 ^ 0x20);
+	CHECK_EQ(r8(RTL_CONFIG1), c1 ^ 0x20, "CONFIG1 written with 9346CR unlocked");
+	w8(RTL_9346CR, 0x00);
+}
+
+static void test_reset_and_phy(void)
+{
+	w8(RTL_CR, CR_RST);
+	CHECK_EQ(r8(RTL_CR) & CR_RST, 0, "reset completes at once");
+	CHECK_EQ(r8(RTL_CR), CR_BUFE, "after reset: receiver and transmitter off, ring empty");
+	CHECK_EQ(r16(RTL_CAPR), 0xFFF0, "CAPR 0xFFF0 (read point 0)");
+	CHECK_EQ(r32(RTL_TSD0) & TSD_OWN, TSD_OWN, "TSD0: OWN set (free)");
+	CHECK_EQ(r32(RTL_TCR) & 0x7CC00000, 0x74800000, "TCR names the RTL8139C+");
+	CHECK_EQ(r16(RTL_BMSR) & 0x24, 0x24, "BMSR: link up, negotiation done");
+	CHECK_EQ(r8(RTL_MSR) & 0x04, 0, "MSR: LINKB clear (link ok)");
+	w16(RTL_BMCR, 0x8000);
+	CHECK_EQ(r16(RTL_BMCR), 0x3100, "BMCR reset: 100 Mb/s, negotiating, full duplex");
+}
+
+static void start_normal(uint32_t rcr)
+{
+	w8(RTL_CR, CR_RST);
+	w32(RTL_RBSTART, RXBUF);
+	w32(RTL_RCR, rcr);
+	w16(RTL_IMR, 0xFFFF);
+	w8(RTL_CR, CR_RE | CR_TE);
+	memset(mem(RXBUF), 0xEE, 8192 + 16 + 1536);
+}
+
+static void test_filter(void)
+{
+	uint8_t f[100];
+	start_normal(RCR_APM);
+	unsigned cbr = r16(RTL_CBR);
+	rtl8139_receive(s, f, test_frame(f, 64, 1, (const uint8_t *)"\x00\x16\x3e\x00\x00\x01"));
+	CHECK_EQ(r16(RTL_CBR), cbr, "APM: another station's frame is not taken");
+	rtl8139_receive(s, f, test_frame(f, 64, 1, (const uint8_t *)"\xff\xff\xff\xff\xff\xff"));
+	CHECK_EQ(r16(RTL_CBR), cbr, "broadcast without AB: not taken");
+	rtl8139_receive(s, f, test_frame(f, 64, 1, mac));
+	CHECK(r16(RTL_CBR) == 72 && (ld16(mem(RXBUF)) & 0x4001) == 0x4001,
+	      "our MAC: taken, status ROK|PAM (cbr %u)", r16(RTL_CBR));
+	CHECK_EQ(ld16(mem(RXBUF + 2)), 68, "length counts the CRC");
+	CHECK(!memcmp(mem(RXBUF + 4), f, 64), "the frame follows the header");
+	CHECK_EQ(r8(RTL_CR) & CR_BUFE, 0, "BUFE clear: something to read");
+
+	const uint8_t *mc = (const uint8_t *)"\x01\x00\x5e\x00\x00\x01";
+	unsigned bit = rtl8139_hash_bit(mc);
+	w32(RTL_RCR, RCR_APM | RCR_AM);
+	cbr = r16(RTL_CBR);
+	rtl8139_receive(s, f, test_frame(f, 64, 2, mc));
+	CHECK_EQ(r16(RTL_CBR), cbr, "multicast with its MAR bit clear: not taken");
+	w8(RTL_MAR0 + (bit >> 3), 1u << (bit & 7));
+	rtl8139_receive(s, f, test_frame(f, 64, 2, mc));
+	CHECK(r16(RTL_CBR) != cbr && (ld16(mem(RXBUF + cbr)) & 0x8001) == 0x8001,
+	      "multicast with its MAR bit set: taken, status MAR");
+	/* Linux's ether_crc(01:00:5e:00:00:01) >> 26, as 8139too and 8139cp fill MAR */
+	CHECK_EQ(bit, 31, "01:00:5e:00:00:01 (224.0.0.1) hashes to MAR bit 31");
+	w32(RTL_RCR, RCR_AAP);
+	cbr = r16(RTL_CBR);
+	rtl8139_receive(s, f, test_frame(f, 64, 3, (const uint8_t *)"\x00\x16\x3e\x00\x00\x01"));
+	CHECK(r16(RTL_CBR) != cbr, "AAP: every unicast frame taken");
+}
+
+static void test_ring(void)
+{
+	uint8_t f[1600];
+	start_normal(RCR_APM);          /* 8 KiB ring, WRAP clear */
+	w16(RTL_ISR, 0xFFFF);
+	unsigned rd = 0, n = 0;
+	bool ok = true;
+	/* 1000-byte frames: the eighth straddles the end and wraps to the start */
+	for (n = 0; n < 20; n++) {
+		test_frame(f, 1000, (uint8_t)n, mac);
+		unsigned at = rd;
+		ok &= rtl8139_receive(s, f, 1000);
+		uint8_t got[1000];
+		for (unsigned i = 0; i < 1000; i++)
+			got[i] = *mem(RXBUF + (at + 4 + i) % 8192);
+		ok &= !memcmp(got, f, 1000) && ld16(mem(RXBUF + at + 2)) == 1004;
+		consume(&rd, 8192);
+	}
+	CHECK(ok, "20 frames round an 8 KiB ring (WRAP clear): each one whole, wrapped at the end");
+	CHECK_EQ(r16(RTL_ISR) & INT_ROK, INT_ROK, "ISR ROK");
+	CHECK(irq, "IMR & ISR: the interrupt line is up");
+	w16(RTL_ISR, INT_ROK);
+	CHECK(!irq && !(r16(RTL_ISR) & INT_ROK), "writing ROK clears it and the line");
+
+	/* WRAP set: the frame runs on past the end of the ring (8139too's RxNoWrap) */
+	start_normal(RCR_APM | RCR_WRAP);
+	rd = 0;
+	ok = true;
+	for (n = 0; n < 20; n++) {
+		test_frame(f, 1000, (uint8_t)(n + 7), mac);
+		unsigned at = rd;
+		rtl8139_receive(s, f, 1000);
+		ok &= !memcmp(mem(RXBUF + at + 4), f, 1000);
+		consume(&rd, 8192);
+	}
+	CHECK(ok, "WRAP set: frames past the end are linear in the 1536-byte slack");
+
+	/* nobody reads: the ring fills, the card says so and keeps what it has */
+	start_normal(RCR_APM);
+	w16(RTL_ISR, 0xFFFF);
+	unsigned taken = 0;
+	for (n = 0; n < 20; n++)
+		taken += rtl8139_receive(s, f, test_frame(f, 1000, 0, mac));
+	CHECK(taken == 8 && (r16(RTL_ISR) & INT_RXOVW), "full ring: 8 frames taken, RXOVW (%u)", taken);
+	CHECK(r32(RTL_MPC) > 0, "missed packets counted");
+	w32(RTL_MPC, 0);
+	CHECK_EQ(r32(RTL_MPC), 0, "MPC cleared by a write");
+
+	/* a ring outside guest RAM: no write anywhere, a system error */
+	start_normal(RCR_APM);
+	w32(RTL_RBSTART, 0xFFFFF000);
+	rtl8139_receive(s, f, test_frame(f, 100, 0, mac));
+	CHECK(r16(RTL_ISR) & INT_SERR, "ring outside RAM: SERR, nothing written");
+}
+
+static void test_tx_slirp(void)
+{
+	uint8_t f[64];
+	start_normal(RCR_APM | RCR_AB);
+	w16(RTL_ISR, 0xFFFF);
+	memcpy(mem(TXBUF), f, arp_request(f));
+	w32(RTL_TSAD0, TXBUF);
+	w32(RTL_TSD0, 60);
+	CHECK((r32(RTL_TSD0) & (TSD_OWN | TSD_TOK)) == (TSD_OWN | TSD_TOK), "TSD0: OWN and TOK");
+	CHECK(r16(RTL_ISR) & INT_TOK, "ISR TOK");
+	CHECK_EQ(r16(RTL_TSAD) & 0x100F, 0x100F, "TSAD: OWN of all four, TOK of descriptor 0");
+	CHECK(wait_isr(INT_ROK, 3000), "slirp's ARP reply arrived");
+	uint8_t *r = mem(RXBUF + 4);
+	CHECK(ld16be(r + 12) == 0x0806 && ld16be(r + 20) == 2 && !memcmp(r + 28, "\x0a\x00\x02\x02", 4) &&
+	      !memcmp(r + 6, gw_mac_prefix, 2), "it is an ARP reply from 10.0.2.2");
+
+	/* descriptors 1..3 in turn, and bad ones */
+	w32(RTL_TSAD0 + 4, TXBUF);
+	w32(RTL_TSD0 + 4, 60);
+	CHECK(r32(RTL_TSD0 + 4) & TSD_TOK, "TSD1 sends too");
+	w32(RTL_TSAD0 + 8, 0xFFFFFF00);
+	w16(RTL_ISR, 0xFFFF);
+	w32(RTL_TSD0 + 8, 200);
+	CHECK((r32(RTL_TSD0 + 8) & TSD_TABT) && (r16(RTL_ISR) & (INT_TER | INT_SERR)) == (INT_TER | INT_SERR),
+	      "buffer outside RAM: aborted, TER and SERR");
+	w32(RTL_TSAD0 + 12, TXBUF);
+	w32(RTL_TSD0 + 12, 0x1FFF);
+	CHECK(r32(RTL_TSD0 + 12) & TSD_TABT, "8191 bytes (more than 1792): aborted");
+}
+
+/* 8139cp: rings of 4 descriptors each, the last with EOR. */
+static void cp_setup(void)
+{
+	w8(RTL_CR, CR_RST);
+	usleep(200000);   /* late replies to the normal-mode frames land nowhere */
+	w16(RTL_CPCR, CPCR_RXON | CPCR_TXON);
+	for (int i = 0; i < 4; i++) {
+		uint8_t *d = mem(CP_RX + 16 * i);
+		st32(d, DESC_OWN | (i == 3 ? DESC_EOR : 0) | 1536);
+		st32(d + 4, 0);
+		st64(d + 8, CP_BUF + 0x800 * i);
+		memset(mem(CP_TX + 16 * i), 0, 16);
+	}
+	w32(RTL_RDSAR, CP_RX);
+	w32(RTL_RDSAR + 4, 0);
+	w32(RTL_TSAD0, CP_TX);
+	w32(RTL_TSAD0 + 4, 0);
+	w32(RTL_RCR, RCR_APM | RCR_AB);
+	w8(RTL_CR, CR_RE | CR_TE);
+	w16(RTL_ISR, 0xFFFF);
+}
+
+static void cp_send(unsigned i, uint32_t len, uint32_t flags)
+{
+	uint8_t *d = mem(CP_TX + 16 * i);
+	st32(d, DESC_OWN | DESC_FS | DESC_LS | flags | (i == 3 ? DESC_EOR : 0) | len);
+	st64(d + 8, TXBUF);
+	w8(RTL_TPPOLL, 0x40);
+}
+
+static void test_cplus(void)
+{
+	uint8_t f[64];
+	cp_setup();
+	memcpy(mem(TXBUF), f, arp_request(f));
+	bool ok = true;
+	/* six round trips: both rings wrap at their EOR descriptor */
+	for (unsigned n = 0; n < 6; n++) {
+		w16(RTL_ISR, 0xFFFF);
+		cp_send(n % 4, 60, 0);
+		ok &= !(ld32(mem(CP_TX + 16 * (n % 4))) & DESC_OWN);
+		ok &= wait_isr(INT_ROK, 3000);
+		uint8_t *d = mem(CP_RX + 16 * (n % 4));
+		uint32_t o = ld32(d);
+		uint8_t *r = mem(CP_BUF + 0x800 * (n % 4));
+		ok &= !(o & DESC_OWN) && (o & (DESC_FS | DESC_LS)) == (DESC_FS | DESC_LS) &&
+		      (o & 0x1FFF) >= 64 && ld16be(r + 12) == 0x0806 && ld16be(r + 20) == 2;
+		if (!ok)
+			printf("# round %u: tx %08x rx %08x\n", n, ld32(mem(CP_TX + 16 * (n % 4))), o);
+		st32(d, DESC_OWN | (n % 4 == 3 ? DESC_EOR : 0) | 1536);   /* back to the card */
+	}
+	CHECK(ok, "C+ mode: 6 ARP round trips through 4-descriptor rings (EOR wrap)");
+
+	/* ICMP echo to 10.0.2.2 with a zero IP checksum and IPCS: slirp answers
+	 * only if the card filled the checksum in */
+	uint8_t e[98] = { 0 };
+	memcpy(e, "\x52\x55\x0a\x00\x02\x02", 6);
+	memcpy(e + 6, mac, 6);
+	st16be(e + 12, 0x0800);
+	e[14] = 0x45;
+	st16be(e + 16, 84);
+	e[22] = 64;
+	e[23] = 1;
+	memcpy(e + 26, "\x0a\x00\x02\x0f\x0a\x00\x02\x02", 8);
+	e[34] = 8;     /* echo request */
+	st16be(e + 38, 0x1234);
+	st16be(e + 40, 1);
+	for (int i = 42; i < 98; i++)
+		e[i] = (uint8_t)i;
+	uint32_t sum = 0;
+	for (int i = 34; i < 98; i += 2)
+		sum += ld16be(e + i);
+	while (sum >> 16)
+		sum = (sum & 0xFFFF) + (sum >> 16);
+	st16be(e + 36, (uint16_t)~sum);
+	memcpy(mem(TXBUF), e, sizeof(e));
+	unsigned n = 6 % 4, tx = 6 % 4;
+	w16(RTL_ISR, 0xFFFF);
+	cp_send(tx++, sizeof(e), DESC_TX_IPCS);
+	bool got = false;
+	/* slirp may first ask who 10.0.2.15 is: answered, as a guest would */
+	for (int k = 0; k < 6 && !got; k++) {
+		int ms = 0;
+		while ((ld32(mem(CP_RX + 16 * n)) & DESC_OWN) && ms++ < 3000)
+			usleep(1000);
+		if (ms >= 3000)
+			break;
+		w16(RTL_ISR, 0xFFFF);
+		uint8_t *r = mem(CP_BUF + 0x800 * n);
+		if (ld16be(r + 12) == 0x0806 && ld16be(r + 20) == 1) {
+			uint8_t a[60];
+			arp_request(a);
+			memcpy(a, r + 6, 6);
+			st16be(a + 20, 2);
+			memcpy(a + 32, r + 22, 10);   /* target: the asker */
+			memcpy(mem(TXBUF + 0x100), a, 60);
+			uint8_t *d = mem(CP_TX + 16 * (tx % 4));
+			st32(d, DESC_OWN | DESC_FS | DESC_LS | (tx % 4 == 3 ? DESC_EOR : 0) | 60);
+			st64(d + 8, TXBUF + 0x100);
+			w8(RTL_TPPOLL, 0x40);
+			tx++;
+		} else {
+			got = ld16be(r + 12) == 0x0800 && r[23] == 1 && r[34] == 0 &&
+			      ld16be(r + 38) == 0x1234;
+		}
+		st32(mem(CP_RX + 16 * n), DESC_OWN | (n == 3 ? DESC_EOR : 0) | 1536);
+		n = (n + 1) % 4;
+	}
+	CHECK(got, "IPCS: the card filled the IP checksum; slirp's echo reply came back");
+
+	/* a descriptor pointing outside RAM, a ring outside RAM */
+	w16(RTL_ISR, 0xFFFF);
+	w8(RTL_CR, CR_RST);
+	w16(RTL_CPCR, CPCR_TXON);
+	w32(RTL_TSAD0, CP_TX);
+	w32(RTL_TSAD0 + 4, 0);
+	uint8_t *d = mem(CP_TX);
+	st32(d, DESC_OWN | DESC_FS | DESC_LS | DESC_EOR | 60);
+	st64(d + 8, 0xFFFFFFFFF000ull);
+	w8(RTL_TPPOLL, 0x40);
+	CHECK(r16(RTL_ISR) & INT_SERR, "C+ buffer outside RAM: SERR");
+	w32(RTL_TSAD0, 0xFFFFFFF0);
+	w32(RTL_TSAD0 + 4, 0x7);
+	w16(RTL_ISR, 0xFFFF);
+	w8(RTL_TPPOLL, 0x40);
+	CHECK(r16(RTL_ISR) & INT_SERR, "C+ ring outside RAM: SERR");
+}
+
+static void test_timer(void)
+{
+	w8(RTL_CR, CR_RST);
+	w16(RTL_IMR, INT_TIMEOUT);
+	w16(RTL_ISR, 0xFFFF);
+	uint32_t a = r32(RTL_TCTR);
+	usleep(2000);
+	uint32_t b = r32(RTL_TCTR);
+	CHECK(b - a >= 33000, "TCTR counts at 33 MHz (%u ticks in 2 ms)", b - a);
+	w32(RTL_TCTR, 0);
+	CHECK(r32(RTL_TCTR) < 33000, "a write restarts TCTR");
+	w32(RTL_TIMERINT, 33000 * 5);   /* 5 ms */
+	CHECK(wait_isr(INT_TIMEOUT, 500), "TimerInt: TimeOut in ISR");
+	CHECK(irq, "and the interrupt line");
+	w32(RTL_TIMERINT, 0);
+	w16(RTL_ISR, 0xFFFF);
+}
+
+/* ARP replies in the ring from its start (nothing consumed, no wrap). */
+static unsigned arp_replies(void)
+{
+	unsigned n = 0, end = r16(RTL_CBR);
+	for (unsigned at = 0; at < end;) {
+		uint8_t *h = mem(RXBUF + at);
+		unsigned len = ld16(h + 2);
+		if (ld16be(h + 4 + 12) == 0x0806 && ld16be(h + 4 + 20) == 2)
+			n++;
+		at = (at + 4 + len + 3) & ~3u;
+	}
+	return n;
+}
+
+/* rate=3000B/s@1s: 60-byte frames leave at 50 a second; the rest wait in the queue. */
+static void test_rate(void)
+{
+	uint8_t f[64];
+	pci_write(0x10, IO);
+	pci_write(0x04, 0x07);
+	start_normal(RCR_APM | RCR_AB);
+	memcpy(mem(TXBUF), f, arp_request(f));
+	uint64_t t0 = clock_ns();
+	for (int n = 0; n < 60; n++) {
+		w32(RTL_TSAD0 + 4 * (n & 3), TXBUF);
+		w32(RTL_TSD0 + 4 * (n & 3), 60);
+	}
+	usleep(400000);
+	unsigned early = arp_replies();
+	unsigned all = 0;
+	while (clock_ns() - t0 < 8000000000ull && (all = arp_replies()) < 60)
+		usleep(10000);
+	double secs = (double)(clock_ns() - t0) / 1e9;
+	CHECK(early <= 50 && early >= 1, "rate=3000B/s@1s: %u of 60 replies in the first 0.4 s", early);
+	CHECK(all == 60 && secs >= 0.9, "the other 60 - 50 a second later: all %u after %.2f s", all, secs);
+}
+
+int main(void)
+{
+	struct vm_config cfg;
+	vmconfig_defaults(&cfg);
+	cfg.n_vifs = 1;
+	memcpy(cfg.vifs[0].mac, mac, 6);
+	cfg.vifs[0].model = xstrdup("rtl8139");
+	cfg.vifs[0].type = xstrdup("ioemu");
+	vm = vm_new_test(16, &cfg);
+	vm->irq_hook = irq_hook;
+	CHECK(vm_create_device(vm, "pci") == 0, "pci bus");
+	CHECK(vm_create_device(vm, "rtl8139") == 0, "rtl8139 created with its slirp back end");
+	s = vm_lookup(vm, "rtl8139");
+	CHECK(s != NULL, "published");
+	if (!s)
+		return 1;
+	for (int i = 0; i < 4; i++)
+		pci_set_pirq_route(pci_bus_of(vm), (unsigned)i, 11);
+	evloop_start_thread(vm->loop);
+	test_pci_and_eeprom();
+	test_reset_and_phy();
+	test_filter();
+	test_ring();
+	test_tx_slirp();
+	test_cplus();
+	test_timer();
+	vm_destroy(vm);
+
+	cfg.vifs[0].rate_bps = 3000;
+	cfg.vifs[0].rate_interval_us = 1000000;
+	vm = vm_new_test(16, &cfg);
+	vm->irq_hook = irq_hook;
+	vm_create_device(vm, "pci");
+	CHECK(vm_create_device(vm, "rtl8139") == 0, "a card with rate=3000B/s@1s");
+	s = vm_lookup(vm, "rtl8139");
+	if (s)
+		test_rate();
+	vm_destroy(vm);
+	vmconfig_free(&cfg);
+	return UNIT_DONE();
+}

@@ -1,0 +1,84 @@
+/*
+ * Network commands, in QEMU's HMP forms: info network, info usernet,
+ * hostfwd_add [netdev] [tcp|udp]:[hostaddr]:hostport-[guestaddr]:guestport,
+ * hostfwd_remove [netdev] [tcp|udp]:[hostaddr]:hostport. netdev is "user.N"
+ * (or the card's name, its vifname, or N); without it, the first card.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "monitor.h"
+#include "net.h"
+#include "vm.h"
+
+static void print_listing(struct monitor_session *s, void (*fn)(struct vm *, FILE *))
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f)
+		return;
+	fn(monitor_vm(s), f);
+	fclose(f);
+	monitor_write(s, buf, len);
+	free(buf);
+}
+
+static void info_network(struct monitor_session *s, struct monitor_args *a)
+{
+	(void)a;
+	print_listing(s, net_info);
+}
+
+static void info_usernet(struct monitor_session *s, struct monitor_args *a)
+{
+	(void)a;
+	print_listing(s, net_info_usernet);
+}
+
+static void do_hostfwd(struct monitor_session *s, struct monitor_args *a, bool remove)
+{
+	const char *netdev = a->argc > 2 ? a->argv[1] : NULL;
+	const char *rule = a->argv[a->argc - 1];
+	char err[256];
+	int rc = remove ? net_hostfwd_remove(monitor_vm(s), netdev, rule, err, sizeof(err)) :
+			  net_hostfwd_add(monitor_vm(s), netdev, rule, err, sizeof(err));
+	if (rc < 0)
+		monitor_printf(s, "%s\n", err);
+}
+
+static void do_hostfwd_add(struct monitor_session *s, struct monitor_args *a)
+{
+	do_hostfwd(s, a, false);
+}
+
+static void do_hostfwd_remove(struct monitor_session *s, struct monitor_args *a)
+{
+	do_hostfwd(s, a, true);
+}
+
+/* "user.0", "user.1" ... for the first argument. */
+static void complete_netdev(struct vm *vm, const char *prefix, struct monitor_cands *c)
+{
+	(void)prefix;
+	for (unsigned i = 0; vm && i < vm->n_netports; i++) {
+		char name[16];
+		snprintf(name, sizeof(name), "user.%u", i);
+		monitor_cands_add(c, name);
+	}
+}
+
+static const struct monitor_cmd net_cmds[] = {
+	{ "hostfwd_add", "[netdev_id] [tcp|udp]:[hostaddr]:hostport-[guestaddr]:guestport",
+	  "redirect TCP or UDP connections from host to guest (hostaddr defaults to 127.0.0.1)",
+	  "n-", 1, 2, do_hostfwd_add },
+	{ "hostfwd_remove", "[netdev_id] [tcp|udp]:[hostaddr]:hostport",
+	  "remove host-to-guest TCP or UDP redirection", "n-", 1, 2, do_hostfwd_remove },
+};
+MONITOR_COMMANDS_COMPLETER(net, net_cmds, false, 'n', complete_netdev);
+
+static const struct monitor_cmd net_info_cmds[] = {
+	{ "network", "", "show the network state", "", 0, 0, info_network },
+	{ "usernet", "", "show user network stack connection states", "", 0, 0, info_usernet },
+};
+MONITOR_COMMANDS(net_info, net_info_cmds, true);
