@@ -31,7 +31,20 @@ static void usage(FILE *out)
 		"  vmstation view HOST:DISPLAY    open a VNC server's screen in a window\n"
 		"  vmstation --help | --version\n"
 		"\n"
-		"Run `vmstation run --help` for the options of run.\n");
+		"Run `vmstation run --help` for the options of run.\n"
+		"\n"
+		"The CPU and platform keys of a VM file (xl.cfg(5); `check` prints every key):\n"
+		"  vcpus = N             vCPUs, 1-64, on in-kernel local APICs and the IO-APIC\n"
+		"  cpus = 'LIST'         pin the vCPU threads: 'all', '2-3', '0,2', '^1', or a\n"
+		"                        list per vCPU: ['1', '0']\n"
+		"  cpus_soft = 'LIST'    accepted, not acted on (Xen's soft affinity)\n"
+		"  acpi = 0|1            ACPI tables and power button (default 1)\n"
+		"  apic = 0|1            local APIC and IO-APIC (default 1; 0 needs vcpus = 1)\n"
+		"  pae = 0|1             PAE, long mode and NX in CPUID (default 1)\n"
+		"  viridian = 0|1        the Hyper-V enlightenments KVM offers (default 0)\n"
+		"  hpet = 0|1            an HPET at 0xFED00000 (default 1, as xl)\n"
+		"  localtime = 0|1       the RTC keeps the host's local time, not UTC (default 0)\n"
+		"  rtc_timeoffset = SEC  seconds added to the RTC, with localtime or without\n");
 }
 
 static void run_usage(FILE *out)

@@ -217,6 +217,13 @@ static int setup_kvm(struct vm *vm)
 	if (!vm->cpuid)
 		return -1;
 	char err[256];
+	/*
+	 * The hypervisor bit (leaf 1 ECX bit 31), as Xen and QEMU set it: KVM
+	 * does not report it as supported, and without it neither Linux nor
+	 * Windows looks at the leaves at 0x40000000 (KVM's clock, or Hyper-V's
+	 * enlightenments with viridian = 1). cpuid = 'host,hypervisor=0' clears it.
+	 */
+	cpuid_apply_policy(vm->cpuid, "hypervisor=1", err, sizeof(err));
 	if (cpuid_apply_policy(vm->cpuid, vm->cfg->cpuid, err, sizeof(err)) < 0) {
 		msg_error("%s: %s", vm->cfg->file ? vm->cfg->file : vm->name, err);
 		return -1;
@@ -654,6 +661,29 @@ void vm_set_irq(struct vm *vm, unsigned gsi, int level)
 		return;
 	struct kvm_irq_level irq = { .irq = gsi, .level = level };
 	ioctl(vm->vm_fd, KVM_IRQ_LINE, &irq);
+}
+
+/*
+ * KVM's in-kernel PIT raises IRQ 0 unless KVM_PIT_FLAGS_HPET_LEGACY is set:
+ * then its channel 0 stops and stays silent until the flag is cleared and
+ * the guest reprograms it (what an HPET in legacy replacement mode needs).
+ */
+void vm_pit_irq_enable(struct vm *vm, bool on)
+{
+	if (vm->vm_fd < 0)
+		return;
+	struct kvm_pit_state2 ps;
+	memset(&ps, 0, sizeof(ps));
+	if (ioctl(vm->vm_fd, KVM_GET_PIT2, &ps) < 0)
+		return;
+	bool off = ps.flags & KVM_PIT_FLAGS_HPET_LEGACY;
+	if (off == !on)
+		return;
+	if (on)
+		ps.flags &= ~KVM_PIT_FLAGS_HPET_LEGACY;
+	else
+		ps.flags |= KVM_PIT_FLAGS_HPET_LEGACY;
+	ioctl(vm->vm_fd, KVM_SET_PIT2, &ps);
 }
 
 void vm_destroy(struct vm *vm)

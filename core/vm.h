@@ -203,6 +203,9 @@ static inline void vm_pulse_irq(struct vm *vm, unsigned gsi)
 	vm_set_irq(vm, gsi, 0);
 }
 
+/* The in-kernel PIT's interrupt (IRQ 0) on or off; off also stops channel 0. */
+void vm_pit_irq_enable(struct vm *vm, bool on);
+
 /*
  * Guest memory. gpa_to_hva returns a host pointer only if the whole range
  * [gpa, gpa+len) lies inside guest RAM, else NULL: every guest-supplied DMA

@@ -40,6 +40,7 @@ const struct key vmconfig_keys[] = {
 	CUSTOM("maxmem", vmc_parse_maxmem, NULL),
 	NUM("vcpus", vcpus, 1, 64, 1),
 	CUSTOM("cpus", vmc_parse_cpus, vmc_print_cpus),
+	CUSTOM("cpus_soft", vmc_parse_cpus_soft, vmc_print_cpus_soft),
 	{ .name = "firmware", .kind = K_STR, FIELD(firmware), .def_str = "/usr/share/seabios/bios.bin",
 	  .alias = "bios_path_override" },
 	ALIAS("bios_path_override", "firmware"),
@@ -106,7 +107,6 @@ const struct key vmconfig_keys[] = {
 
 	/* xl.cfg(5) / xm keys accepted without effect */
 	IGNORED("ne2000", "use vif = [ 'model=ne2k_isa' ] (NE2000 is not implemented yet)"),
-	IGNORED("cpus_soft", "soft affinity is a hint to Xen's scheduler; use cpus= to pin"),
 	IGNORED("cpu_weight", "scheduler parameters are not implemented"),
 	IGNORED("cpu_cap", "scheduler parameters are not implemented"),
 	IGNORED("pool", "CPU pools are a Xen feature"),
@@ -260,6 +260,7 @@ void vmconfig_free(struct vm_config *vc)
 	vmc_free_str_list(vc->soundhw, &vc->n_soundhw, VM_MAX_SOUND);
 	vmc_free_str_list(vc->cpuid_list, &vc->n_cpuid_list, VM_MAX_CPUID);
 	vmc_free_str_list(vc->cpus, &vc->n_cpus, VM_MAX_CPU_LISTS);
+	vmc_free_str_list(vc->cpus_soft, &vc->n_cpus_soft, VM_MAX_CPU_LISTS);
 	memset(vc, 0, sizeof(*vc));
 }
 

@@ -75,6 +75,9 @@ struct vm_config {
 	/* cpus: host CPUs the vCPU threads may run on, xl syntax (core/cpuset.h) */
 	char *cpus[VM_MAX_CPU_LISTS]; unsigned n_cpus;
 	bool cpus_list;    /* the list form: cpus[i] is vCPU i's (later vCPUs unpinned) */
+	/* cpus_soft: xl's soft affinity, kept for `check` only (not acted on) */
+	char *cpus_soft[VM_MAX_CPU_LISTS]; unsigned n_cpus_soft;
+	bool cpus_soft_list;
 	char *firmware;    /* bios.bin path */
 	char *vgabios;     /* VGA option ROM path */
 

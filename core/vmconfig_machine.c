@@ -192,6 +192,46 @@ int vmc_parse_cpus(struct ctx *c, const struct key *k UNUSED, struct cfg_entry *
 }
 
 /*
+ * cpus_soft: xl's soft affinity, a preference Xen's scheduler weighs. The
+ * host's scheduler has no such notion, so it is not acted on: a set other
+ * than "all" is warned about (and must still be a valid list), and
+ * `vmstation check` prints what was given.
+ */
+int vmc_parse_cpus_soft(struct ctx *c, const struct key *k UNUSED, struct cfg_entry *e)
+{
+	if (!e)
+		return 0;
+	struct cfg_value **items;
+	size_t n;
+	if (!vmc_entry_items(c, e, &items, &n))
+		return 0;
+	if (n > VM_MAX_CPU_LISTS) {
+		verr(c, items[VM_MAX_CPU_LISTS], "cpus_soft: at most %d lists (one per vCPU)",
+		     VM_MAX_CPU_LISTS);
+		return 0;
+	}
+	bool list = e->val->type == CFG_LIST;
+	if (!list && (!*items[0]->str || !strcmp(items[0]->str, "all")))
+		return 0;
+	unsigned ncpus = cpuset_host_cpus();
+	for (size_t i = 0; i < n; i++) {
+		cpu_set_t set;
+		char why[256];
+		if (cpuset_parse(items[i]->str, ncpus, &set, why, sizeof(why)) < 0) {
+			verr(c, items[i], "cpus_soft: %s", why);
+			return 0;
+		}
+	}
+	vwarn(c, e, "'cpus_soft' accepted but not acted on (soft affinity is a hint to Xen's "
+	      "scheduler; use cpus= to pin)");
+	for (size_t i = 0; i < n; i++)
+		c->vc->cpus_soft[i] = xstrdup(items[i]->str);
+	c->vc->n_cpus_soft = (unsigned)n;
+	c->vc->cpus_soft_list = list;
+	return 0;
+}
+
+/*
  * viridian = 0 | 1, or xl's list of groups ("base", "freq", "time_ref_count",
  * "apic_assist", "crash_ctl", "stimer", "hcall_remote_tlb_flush", ...,
  * "defaults", "all", "!group"): vmstation offers every enlightenment KVM

@@ -155,13 +155,22 @@ void vmc_print_cpuid(const struct vm_config *vc, FILE *out)
 		print_str_key(out, "cpuid", vc->cpuid ? vc->cpuid : "");
 }
 
-/* cpus = '0-1' (every vCPU), cpus = ['1', '0'] (one per vCPU); nothing when unpinned */
+/* cpus = '0-1' (every vCPU), cpus = ['1', '0'] (one per vCPU); 'all' when unpinned */
 void vmc_print_cpus(const struct vm_config *vc, FILE *out)
 {
 	if (vc->cpus_list)
 		print_str_list(out, "cpus", vc->cpus, vc->n_cpus);
-	else if (vc->n_cpus)
-		print_str_key(out, "cpus", vc->cpus[0]);
+	else
+		print_str_key(out, "cpus", vc->n_cpus ? vc->cpus[0] : "all");
+}
+
+/* cpus_soft, as given (not acted on); 'all' when not given */
+void vmc_print_cpus_soft(const struct vm_config *vc, FILE *out)
+{
+	if (vc->cpus_soft_list)
+		print_str_list(out, "cpus_soft", vc->cpus_soft, vc->n_cpus_soft);
+	else
+		print_str_key(out, "cpus_soft", vc->n_cpus_soft ? vc->cpus_soft[0] : "all");
 }
 
 void vmc_print_viridian(const struct vm_config *vc, FILE *out)

@@ -117,6 +117,7 @@ KEY_PARSER(vmc_parse_kernel);
 KEY_PARSER(vmc_parse_extra);
 KEY_PARSER(vmc_parse_cpuid);
 KEY_PARSER(vmc_parse_cpus);
+KEY_PARSER(vmc_parse_cpus_soft);
 KEY_PARSER(vmc_parse_viridian);
 KEY_PARSER(vmc_parse_maxmem);
 KEY_PARSER(vmc_parse_bios);
@@ -171,6 +172,7 @@ KEY_PRINTER(vmc_print_usbdevice);
 KEY_PRINTER(vmc_print_soundhw);
 KEY_PRINTER(vmc_print_cpuid);
 KEY_PRINTER(vmc_print_cpus);
+KEY_PRINTER(vmc_print_cpus_soft);
 KEY_PRINTER(vmc_print_viridian);
 KEY_PRINTER(vmc_print_vnclisten);
 

@@ -2,9 +2,12 @@
  * CMOS RAM and RTC, MC146818A compatible (datasheet: registers A-D,
  * periodic/alarm/update-ended interrupts on IRQ 8, BCD or binary, 12/24 h).
  *
- * The clock is the host's (UTC, or local time with localtime=1) plus an
- * offset that changes when the guest sets the time. SeaBIOS needs the
- * periodic interrupt: INT 15h AH=86h waits on it.
+ * The clock is the host's UTC plus rtc_timeoffset seconds plus, with
+ * localtime = 1, the host time zone's offset from UTC when the VM was
+ * started or reset (as xl does: the sum is fixed when the domain is built,
+ * so a DST change on the host does not move a running guest's clock; the
+ * guest adjusts it itself), plus what the guest changed by setting the
+ * time. SeaBIOS needs the periodic interrupt: INT 15h AH=86h waits on it.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -36,26 +39,34 @@ struct cmos {
 	pthread_mutex_t lock;
 	uint8_t index;
 	uint8_t ram[128];
-	int64_t offset;          /* guest time minus host time, seconds */
+	int64_t offset;          /* what the guest set: guest time minus host time, seconds */
+	int64_t start_offset;    /* rtc_timeoffset + the time zone's, fixed at start and reset */
 	int64_t last_second;     /* for the update-ended flag */
 	bool irq;
+	bool irq_off;            /* an HPET in legacy replacement mode owns IRQ 8 */
 	struct evtimer *periodic, *second;
 	uint64_t next_periodic;
 	uint64_t period_ns;
 };
 
+/* rtc_timeoffset, and with localtime = 1 the host's UTC offset now (TZ) */
+static int64_t start_offset(struct vm *vm)
+{
+	int64_t off = vm->cfg->rtc_timeoffset;
+	if (vm->cfg->localtime) {
+		struct tm tm;
+		time_t now = time(NULL);
+		if (localtime_r(&now, &tm))
+			off += tm.tm_gmtoff;
+	}
+	return off;
+}
+
 static int64_t guest_now(struct cmos *c)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
-	int64_t t = ts.tv_sec + c->offset + c->vm->cfg->rtc_timeoffset;
-	if (c->vm->cfg->localtime) {
-		struct tm tm;
-		time_t tt = ts.tv_sec;
-		localtime_r(&tt, &tm);
-		t += tm.tm_gmtoff;
-	}
-	return t;
+	return ts.tv_sec + c->offset + c->start_offset;
 }
 
 static uint8_t to_reg(struct cmos *c, int v)
@@ -118,9 +129,10 @@ static void update_irq(struct cmos *c)
 		  ((b & B_UIE) && (f & C_UF));
 	if (on)
 		c->ram[REG_C] |= C_IRQF;
-	if (on != c->irq) {
-		c->irq = on;
-		vm_set_irq(c->vm, 8, on);
+	bool line = on && !c->irq_off;
+	if (line != c->irq) {
+		c->irq = line;
+		vm_set_irq(c->vm, 8, line);
 	}
 }
 
@@ -311,6 +323,17 @@ uint8_t cmos_get(struct vm *vm, unsigned reg)
 	return v;
 }
 
+void cmos_irq_enable(struct vm *vm, bool on)
+{
+	struct cmos *c = vm_lookup(vm, "cmos");
+	if (!c)
+		return;
+	pthread_mutex_lock(&c->lock);
+	c->irq_off = !on;
+	update_irq(c);
+	pthread_mutex_unlock(&c->lock);
+}
+
 /* Boot device codes for CMOS 0x3D/0x38: floppy 1, hard disk 2, CD-ROM 3, network 4. */
 static unsigned boot_code(char letter)
 {
@@ -357,6 +380,7 @@ static void cmos_reset(void *opaque)
 	c->ram[REG_B] &= ~(B_PIE | B_AIE | B_UIE | B_SET);
 	c->ram[REG_C] = 0;
 	c->ram[0x0f] = 0;
+	c->start_offset = start_offset(c->vm);  /* xl builds the domain again */
 	program_periodic(c);
 	evtimer_cancel(c->second);
 	update_irq(c);
@@ -376,6 +400,7 @@ static int cmos_create(struct vm *vm)
 {
 	struct cmos *c = xzalloc(sizeof(*c));
 	c->vm = vm;
+	c->start_offset = start_offset(vm);
 	pthread_mutex_init(&c->lock, NULL);
 	c->periodic = evtimer_new(vm->loop, periodic_fire, c);
 	c->second = evtimer_new(vm->loop, second_fire, c);

@@ -8,6 +8,7 @@
 
 #include <string.h>
 
+#include "hpet.h"
 #include "pci.h"
 #include "util.h"
 #include "vm.h"
@@ -352,6 +353,26 @@ static uint32_t build_madt(uint8_t *t, unsigned n_cpus)
 	return o;
 }
 
+/*
+ * HPET description table (IA-PC HPET specification 1.0a, 3.2.4): the block's
+ * ID (the low half of its capabilities register), its address, number 0,
+ * and the smallest periodic tick the OS should ask for (128 ticks, 1.28 us).
+ */
+#define HPET_TABLE_LEN 56
+static uint32_t build_hpet(uint8_t *t)
+{
+	sdt_header(t, "HPET", HPET_TABLE_LEN, 1);
+	st32(t + 36, 0x8086A201);     /* Intel, legacy capable, 64-bit, 3 timers, rev 1 */
+	t[40] = 0;                    /* system memory */
+	t[41] = 64;
+	st64(t + 44, HPET_BASE);
+	t[52] = 0;
+	st16(t + 53, 128);
+	t[55] = 0;                    /* no page protection */
+	sdt_finish(t);
+	return HPET_TABLE_LEN;
+}
+
 static uint32_t align_up(uint32_t v, uint32_t a)
 {
 	return (v + a - 1) & ~(a - 1);
@@ -369,7 +390,7 @@ int acpi_build_tables(struct vm *vm, uint64_t base, uint64_t size, unsigned n_cp
 	if (n_cpus > 255 || (base & 15))
 		return -1;
 	/* the MADT alone is 44 + 8 per CPU + 32 bytes */
-	if (44 + 8 * n_cpus + 32 + 1024 + irq_len + sizeof(dsdt_aml) > sizeof(buf))
+	if (44 + 8 * n_cpus + 32 + 1024 + HPET_TABLE_LEN + irq_len + sizeof(dsdt_aml) > sizeof(buf))
 		return -1;
 	memset(buf, 0, sizeof(buf));
 
@@ -380,10 +401,14 @@ int acpi_build_tables(struct vm *vm, uint64_t base, uint64_t size, unsigned n_cp
 	uint32_t fadt = align_up(dsdt + dsdt_len, 16);
 	uint32_t madt = align_up(fadt + FADT_LEN, 16);
 	uint32_t madt_len = build_madt(buf + madt, n_cpus);
-	uint32_t rsdt = align_up(madt + madt_len, 16);
-	uint32_t rsdt_len = SDT_HDR_LEN + 2 * 4;
+	bool with_hpet = vm->cfg && vm->cfg->hpet;
+	uint32_t hpet = align_up(madt + madt_len, 16);
+	uint32_t hpet_len = with_hpet ? build_hpet(buf + hpet) : 0;
+	uint32_t n_tables = with_hpet ? 3 : 2;
+	uint32_t rsdt = align_up(hpet + hpet_len, 16);
+	uint32_t rsdt_len = SDT_HDR_LEN + n_tables * 4;
 	uint32_t xsdt = align_up(rsdt + rsdt_len, 16);
-	uint32_t xsdt_len = SDT_HDR_LEN + 2 * 8;
+	uint32_t xsdt_len = SDT_HDR_LEN + n_tables * 8;
 	uint32_t total = xsdt + xsdt_len;
 	if (total > size || total > sizeof(buf))
 		return -1;
@@ -407,11 +432,15 @@ int acpi_build_tables(struct vm *vm, uint64_t base, uint64_t size, unsigned n_cp
 	sdt_header(buf + rsdt, "RSDT", rsdt_len, 1);
 	st32(buf + rsdt + 36, b + fadt);
 	st32(buf + rsdt + 40, b + madt);
+	if (with_hpet)
+		st32(buf + rsdt + 44, b + hpet);
 	sdt_finish(buf + rsdt);
 
 	sdt_header(buf + xsdt, "XSDT", xsdt_len, 1);
 	st64(buf + xsdt + 36, b + fadt);
 	st64(buf + xsdt + 44, b + madt);
+	if (with_hpet)
+		st64(buf + xsdt + 52, b + hpet);
 	sdt_finish(buf + xsdt);
 
 	uint8_t *r = buf + rsdp;

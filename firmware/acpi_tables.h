@@ -1,6 +1,7 @@
 /*
  * Minimal ACPI tables for direct kernel boot, where no firmware builds them:
- * RSDP, RSDT, XSDT, FADT (+FACS), a DSDT with \_S5 and a MADT. Enough for
+ * RSDP, RSDT, XSDT, FADT (+FACS), a DSDT with \_S5, a MADT and, with
+ * hpet = 1, an HPET table. Enough for
  * Linux to find the IOAPIC and the vCPUs and to power off through the PIIX4
  * PM1a control register.
  */

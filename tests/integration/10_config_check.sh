@@ -58,7 +58,7 @@ check "winxp: hvmloader is noted, not booted as a kernel" \
 check "winxp: 'device_model' warned with its line" grep -qE "^$w:[0-9]+:[0-9]+: warning: 'device_model' accepted but not acted on" "$e"
 check "winxp: vif's bridge= warned at its column: NAT instead" grep -qF "$w:10:10: warning: vif: bridge 'xenbr0': bridging is not implemented yet" "$e"
 check "winxp: vif printed with its default MAC" grep -qE "^vif = \['mac=00:16:3e:[0-7][0-9a-f]:[0-9a-f]{2}:[0-9a-f]{2}, model=rtl8139, type=ioemu, bridge=xenbr0'\]$" "$o"
-check "winxp: cpus = \"\" (unpinned) is taken without a warning" sh -c "! grep -q \"'cpus'\" '$e' && ! grep -q '^cpus' '$o'"
+check "winxp: cpus = \"\" (unpinned) is taken without a warning, printed as 'all'" sh -c "! grep -q \"'cpus'\" '$e' && grep -qx \"cpus = 'all'\" '$o'"
 check "winxp: stdvga=0 noted" grep -qF "$w:23:8: note: stdvga=0" "$e"
 check "winxp: disks in canonical form" grep -qxF \
 	"disk = ['file:/root/xenimages/winXP128.img,hda,w', 'file:/root/xenimages/en_winxp_pro_with_sp2.iso,hdc:cdrom,r']" "$o"
@@ -127,4 +127,23 @@ done
 "$VMST" check /dev/null > /dev/null 2> "$T/devnull.err"
 check "device node: refused with what it is" \
 	grep -qF "/dev/null: cannot read: a character device, not a regular file" "$T/devnull.err"
+# Issue #15's keys: each printed by check (with its default) and named in --help.
+o="$T/good-minimal.out"
+"$VMST" --help > "$T/help.txt" 2>&1
+for kv in "vcpus = 1" "cpus = 'all'" "cpus_soft = 'all'" "acpi = 1" "apic = 1" "pae = 1" \
+	  "viridian = 0" "hpet = 1" "rtc_timeoffset = 0" "localtime = 0"; do
+	k=${kv%% *}
+	check "minimal: check prints '$kv'" grep -qxF "$kv" "$o"
+	check "--help names $k" grep -qE "^  $k = " "$T/help.txt"
+done
+printf "memory = 16\nvcpus = 2\ncpus = ['0', 'all']\ncpus_soft = '0'\nhpet = 0\nlocaltime = 1\nrtc_timeoffset = -3600\n" > "$T/hvm15.cfg"
+"$VMST" check "$T/hvm15.cfg" > "$T/hvm15.out" 2> "$T/hvm15.err"
+for kv in "vcpus = 2" "cpus = ['0', 'all']" "cpus_soft = '0'" "hpet = 0" "localtime = 1" "rtc_timeoffset = -3600"; do
+	check "set: check prints '$kv'" grep -qxF "$kv" "$T/hvm15.out"
+done
+check "cpus_soft other than 'all' is warned with its line" \
+	grep -qF "$T/hvm15.cfg:4:1: warning: 'cpus_soft' accepted but not acted on" "$T/hvm15.err"
+printf "cpus_soft = '0-x'\n" > "$T/soft-bad.cfg"
+"$VMST" check "$T/soft-bad.cfg" > /dev/null 2> "$T/soft-bad.err"
+check "cpus_soft: a bad list is an error at its column" grep -qF "$T/soft-bad.cfg:1:13: cpus_soft: " "$T/soft-bad.err"
 finish

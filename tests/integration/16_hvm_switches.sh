@@ -6,6 +6,7 @@
 #  - apic = 0: the local APIC is disabled, so CPUID has no APIC (nor x2APIC)
 #    and SeaBIOS says it runs on the main CPU alone;
 #  - acpi = 0: system_powerdown says there is no ACPI power button;
+#  - the hypervisor bit is set by default (KVM does not offer it);
 #  - viridian = 1: CPUID says "Microsoft Hv" / "Hv#1" at 0x40000000, KVM's
 #    own leaves move to 0x40000100, and the reference time counter (MSR
 #    0x40000020) runs; on a KVM without Hyper-V support, a warning.
@@ -33,6 +34,9 @@ check "default: the guest runs and reads CPUID" [ "$d_l1d" != 0 ]
 check "default: PAE (leaf 1 EDX bit 6)" bit $d_l1d 6
 check "default: APIC (leaf 1 EDX bit 9)" bit $d_l1d 9
 check "default: long mode (0x80000001 EDX bit 29)" bit $d_x1d 29
+check "default: the hypervisor bit (leaf 1 ECX bit 31), as Xen and QEMU set it" bit $d_l1c 31
+set -- $(bits "cpuid = 'host,hypervisor=0'") 0 0 0 0
+check "cpuid = 'host,hypervisor=0' clears it" nobit $1 31
 
 set -- $(bits "pae = 0") 0 0 0 0
 check "pae = 0: the guest runs" [ "$2" != 0 ]

@@ -903,7 +903,7 @@ static void test_print(void)
 	int lines = 0;
 	for (char *q = p; *q; q++)
 		lines += *q == '\n';
-	CHECK_EQ(lines, 55, "55 keys printed (vif now one of them)");
+	CHECK_EQ(lines, 57, "57 keys printed (vif, cpus always, cpus_soft among them)");
 	free(p);
 	vmconfig_free(&vc);
 

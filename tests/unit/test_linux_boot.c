@@ -239,6 +239,8 @@ static int load(struct vm *vm, const uint8_t *img, size_t len, const uint8_t *rd
 	return linux_boot_load_image(vm, img, len, rd, rdlen, NULL, r, err, 300);
 }
 
+static uint64_t hpet_table; /* where check_acpi found an HPET table, or 0 */
+
 /* Every table the RSDP reaches has a valid checksum; returns how many. */
 static int check_acpi(struct vm *vm, uint64_t rsdp, uint64_t *fadt_out, uint64_t *madt_out)
 {
@@ -268,6 +270,8 @@ static int check_acpi(struct vm *vm, uint64_t rsdp, uint64_t *fadt_out, uint64_t
 			*fadt_out = a;
 		if (!memcmp(sig, "APIC", 4))
 			*madt_out = a;
+		if (!memcmp(sig, "HPET", 4))
+			hpet_table = a;
 		ok++;
 	}
 	return ok;
@@ -415,7 +419,22 @@ static void test_vmlinux64(void)
 	      !(r.initrd_addr & 0xFFF), "initrd page-aligned, above the kernel, below RAM top");
 	check_zero_page(vm, &r, "root=/dev/ram0", false);
 	uint64_t fadt = 0, madt = 0;
+	hpet_table = 0;
 	CHECK_EQ(check_acpi(vm, r.rsdp, &fadt, &madt), 2, "FADT and MADT listed");
+	CHECK_EQ(hpet_table, 0, "hpet = 0: no HPET table");
+	vm_destroy(vm);
+
+	/* hpet = 1: an HPET table (IA-PC HPET 1.0a, 3.2.4) naming the block */
+	vm = new_vm(64, "");
+	cfg.hpet = true;
+	n = mk_pvh32(img, 0x100010);
+	CHECK(load(vm, img, n, NULL, 0, &r, err) == 0, "PVH ELF32 with hpet = 1 loads (%s)", err);
+	CHECK_EQ(check_acpi(vm, r.rsdp, &fadt, &madt), 3, "FADT, MADT and HPET listed");
+	uint8_t *ht = hpet_table ? gp(vm, hpet_table, 56) : NULL;
+	CHECK(ht && ld32(ht + 4) == 56, "HPET table: 56 bytes");
+	CHECK(ht && ld32(ht + 36) == 0x8086A201, "HPET table: block ID 8086A201 (Intel, 3 timers, legacy capable)");
+	CHECK(ht && ht[40] == 0 && ld64(ht + 44) == 0xFED00000, "HPET table: memory at 0xFED00000");
+	cfg.hpet = false;
 	vm_destroy(vm);
 
 	/* no notes at all: still the 64-bit boot protocol */
