@@ -12,7 +12,7 @@
 # vCPU threads (the guest spins on its CPU in both VMMs) and in total.
 . "$(dirname "$0")/lib.sh"
 if [ -z "$VMST_IN_XVFB" ]; then
-	VMST_IN_XVFB=1 exec xvfb-run -a -s '-screen 0 1280x1024x24' sh "$0" "$@"
+	VMST_IN_XVFB=1 exec xvfb-run -a -s '-noreset -screen 0 1280x1024x24' sh "$0" "$@"
 fi
 SECS=${BENCH_DISPLAY_SECONDS:-10}
 LAT_N=${BENCH_DISPLAY_LAT:-50}

@@ -11,7 +11,7 @@
 #     (SDL event -> guest IRQ -> VGA write -> window), median of N.
 . "$(dirname "$0")/lib.sh"
 if [ -z "$VMST_IN_XVFB" ]; then
-	VMST_IN_XVFB=1 exec xvfb-run -a -s '-screen 0 1280x1024x24' sh "$0" "$@"
+	VMST_IN_XVFB=1 exec xvfb-run -a -s '-noreset -screen 0 1280x1024x24' sh "$0" "$@"
 fi
 SECS=${BENCH_GAMES_SECONDS:-10}
 N=${BENCH_GAMES_KEYS:-30}

@@ -11,7 +11,7 @@
 # - vncconsole=1 opens `vmstation view` on the VM by itself.
 . "$(dirname "$0")/../lib.sh"
 if [ -z "$VMST_IN_XVFB" ]; then
-	VMST_IN_XVFB=1 exec xvfb-run -a -s '-screen 0 1280x1024x24' sh "$0" "$@"
+	VMST_IN_XVFB=1 exec xvfb-run -a -s '-noreset -screen 0 1280x1024x24' sh "$0" "$@"
 fi
 MC="$TOP/tests/tools/monitor-client"
 G=$(guest vga_modes) || { fail "assemble vga_modes.asm"; finish; }

@@ -8,7 +8,7 @@
 # on the ctrl-alt-2 monitor console stay out of the guest.
 . "$(dirname "$0")/../lib.sh"
 if [ -z "$VMST_IN_XVFB" ]; then
-	VMST_IN_XVFB=1 exec xvfb-run -a -s '-screen 0 1280x1024x24' sh "$0" "$@"
+	VMST_IN_XVFB=1 exec xvfb-run -a -s '-noreset -screen 0 1280x1024x24' sh "$0" "$@"
 fi
 MC="$TOP/tests/tools/monitor-client"
 GX=$(guest kbd_xlate) || { fail "assemble kbd_xlate.asm"; finish; }

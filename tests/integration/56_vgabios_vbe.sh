@@ -6,7 +6,7 @@
 # and the SDL window (Xvfb screenshot) must all show the pattern, pixel-exact.
 . "$(dirname "$0")/../lib.sh"
 if [ -z "$VMST_IN_XVFB" ]; then
-	VMST_IN_XVFB=1 exec xvfb-run -a -s '-screen 0 1920x1200x24' sh "$0" "$@"
+	VMST_IN_XVFB=1 exec xvfb-run -a -s '-noreset -screen 0 1920x1200x24' sh "$0" "$@"
 fi
 MC="$TOP/tests/tools/monitor-client"
 IMG="$T/vbe_int10.img"

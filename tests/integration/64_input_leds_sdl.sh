@@ -13,7 +13,7 @@
 #    (after the 500 ms wait for an answer) and then never again.
 . "$(dirname "$0")/../lib.sh"
 if [ -z "$VMST_IN_XVFB" ]; then
-	VMST_IN_XVFB=1 exec xvfb-run -a -s '-screen 0 1280x1024x24' sh "$0" "$@"
+	VMST_IN_XVFB=1 exec xvfb-run -a -s '-noreset -screen 0 1280x1024x24' sh "$0" "$@"
 fi
 MC="$TOP/tests/tools/monitor-client"
 GX=$(guest kbd_xlate) || { fail "assemble kbd_xlate.asm"; finish; }

@@ -14,7 +14,7 @@
 # controller plugged in and out, joystick_map B none, and unplugging.
 . "$(dirname "$0")/../lib.sh"
 if [ -z "$VMST_IN_XVFB" ]; then
-	VMST_IN_XVFB=1 exec xvfb-run -a -s '-screen 0 1024x768x24' sh "$0" "$@"
+	VMST_IN_XVFB=1 exec xvfb-run -a -s '-noreset -screen 0 1024x768x24' sh "$0" "$@"
 fi
 MC="$TOP/tests/tools/monitor-client"
 GX=$(guest gameport) || { fail "assemble gameport.asm"; finish; }

@@ -8,7 +8,7 @@
 # full_screen=1 window the screen's size itself.)
 . "$(dirname "$0")/../lib.sh"
 if [ -z "$VMST_IN_XVFB" ]; then
-	VMST_IN_XVFB=1 exec xvfb-run -a -s '-screen 0 1024x768x24' sh "$0" "$@"
+	VMST_IN_XVFB=1 exec xvfb-run -a -s '-noreset -screen 0 1024x768x24' sh "$0" "$@"
 fi
 MC="$TOP/tests/tools/monitor-client"
 G=$(guest vga_modes) || { fail "assemble vga_modes.asm"; finish; }

@@ -17,7 +17,7 @@
 #   most one host frame (16.7 ms) plus 2 ms.
 . "$(dirname "$0")/../lib.sh"
 if [ -z "$VMST_IN_XVFB" ]; then
-	VMST_IN_XVFB=1 exec xvfb-run -a -s '-screen 0 1024x768x24' sh "$0" "$@"
+	VMST_IN_XVFB=1 exec xvfb-run -a -s '-noreset -screen 0 1024x768x24' sh "$0" "$@"
 fi
 MC="$TOP/tests/tools/monitor-client"
 # mawk has no strtonum: hex digits to a number

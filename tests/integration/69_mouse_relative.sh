@@ -12,7 +12,7 @@
 # the grab (title back) and motion stops reaching the guest.
 . "$(dirname "$0")/../lib.sh"
 if [ -z "$VMST_IN_XVFB" ]; then
-	VMST_IN_XVFB=1 exec xvfb-run -a -s '-screen 0 1024x768x24' sh "$0" "$@"
+	VMST_IN_XVFB=1 exec xvfb-run -a -s '-noreset -screen 0 1024x768x24' sh "$0" "$@"
 fi
 MG=$(guest ps2mouse) || { fail "assemble ps2mouse.asm"; finish; }
 COM="$T/com1"

@@ -24,7 +24,7 @@
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/panel_lib.sh"
 if [ -z "$VMST_IN_XVFB" ]; then
-	VMST_IN_XVFB=1 exec xvfb-run -a -s '-screen 0 1280x1024x24' sh "$0" "$@"
+	VMST_IN_XVFB=1 exec xvfb-run -a -s '-noreset -screen 0 1280x1024x24' sh "$0" "$@"
 fi
 G=$(guest panel_guest) || { fail "assemble panel_guest.asm"; finish; }
 S=$(guest sb16_play) || { fail "assemble sb16_play.asm"; finish; }

@@ -17,7 +17,7 @@
 # Takes minutes here: guest kernel mode is emulated (TESTING.md).
 . "$(dirname "$0")/../lib.sh"
 if [ -z "$VMST_IN_XVFB" ]; then
-	VMST_IN_XVFB=1 exec xvfb-run -a -s '-screen 0 1280x1024x24' sh "$0" "$@"
+	VMST_IN_XVFB=1 exec xvfb-run -a -s '-noreset -screen 0 1280x1024x24' sh "$0" "$@"
 fi
 MC="$TOP/tests/tools/monitor-client"
 TIMEOUT=${LINUX_BOOT_TIMEOUT:-1500}

@@ -18,7 +18,7 @@
 # Needs guest user mode: on kvm-pvm the slow tier runs in the emulated host.
 . "$(dirname "$0")/../lib.sh"
 if [ -z "$VMST_IN_XVFB" ]; then
-	VMST_IN_XVFB=1 exec xvfb-run -a -s '-screen 0 1024x768x24' sh "$0" "$@"
+	VMST_IN_XVFB=1 exec xvfb-run -a -s '-noreset -screen 0 1024x768x24' sh "$0" "$@"
 fi
 MC="$TOP/tests/tools/monitor-client"
 paths=$(sh "$TOP/tests/guests/build-linux-686-joystick.sh" "$CACHE") || { fail "build the 686 joystick guest"; finish; }
