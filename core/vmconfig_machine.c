@@ -151,6 +151,30 @@ int vmc_parse_cpuid(struct ctx *c, const struct key *k UNUSED, struct cfg_entry 
 	return 0;
 }
 
+/* At most one CPU list per vCPU slot; an error at the first one too many. */
+static bool cpu_lists_fit(struct ctx *c, const char *key, struct cfg_value **items, size_t n)
+{
+	if (n <= VM_MAX_CPU_LISTS)
+		return true;
+	verr(c, items[VM_MAX_CPU_LISTS], "%s: at most %d lists (one per vCPU)", key, VM_MAX_CPU_LISTS);
+	return false;
+}
+
+/* Every list names CPUs this host has; an error at the first that does not. */
+static bool cpu_lists_valid(struct ctx *c, const char *key, struct cfg_value **items, size_t n)
+{
+	unsigned ncpus = cpuset_host_cpus();
+	for (size_t i = 0; i < n; i++) {
+		cpu_set_t set;
+		char why[256];
+		if (cpuset_parse(items[i]->str, ncpus, &set, why, sizeof(why)) < 0) {
+			verr(c, items[i], "%s: %s", key, why);
+			return false;
+		}
+	}
+	return true;
+}
+
 /*
  * cpus = "LIST" pins every vCPU thread to LIST; cpus = ["L0", "L1", ...]
  * pins vCPU i to Li and leaves vCPUs past the list unpinned (xl.cfg(5)).
@@ -163,27 +187,16 @@ int vmc_parse_cpus(struct ctx *c, const struct key *k UNUSED, struct cfg_entry *
 		return 0;
 	struct cfg_value **items;
 	size_t n;
-	if (!vmc_entry_items(c, e, &items, &n))
+	if (!vmc_entry_items(c, e, &items, &n) || !cpu_lists_fit(c, "cpus", items, n))
 		return 0;
 	bool list = e->val->type == CFG_LIST;
-	if (n > VM_MAX_CPU_LISTS) {
-		verr(c, items[VM_MAX_CPU_LISTS], "cpus: at most %d lists (one per vCPU)", VM_MAX_CPU_LISTS);
-		return 0;
-	}
 	if (list && n > c->vc->vcpus)
 		vwarn(c, items[c->vc->vcpus], "cpus: %zu lists for %u vCPU(s): the rest are not used",
 		      n, c->vc->vcpus);
 	if (!list && (!*items[0]->str || !strcmp(items[0]->str, "all")))
 		return 0;
-	unsigned ncpus = cpuset_host_cpus();
-	for (size_t i = 0; i < n; i++) {
-		cpu_set_t set;
-		char why[256];
-		if (cpuset_parse(items[i]->str, ncpus, &set, why, sizeof(why)) < 0) {
-			verr(c, items[i], "cpus: %s", why);
-			return 0;
-		}
-	}
+	if (!cpu_lists_valid(c, "cpus", items, n))
+		return 0;
 	for (size_t i = 0; i < n; i++)
 		c->vc->cpus[i] = xstrdup(items[i]->str);
 	c->vc->n_cpus = (unsigned)n;
@@ -203,25 +216,13 @@ int vmc_parse_cpus_soft(struct ctx *c, const struct key *k UNUSED, struct cfg_en
 		return 0;
 	struct cfg_value **items;
 	size_t n;
-	if (!vmc_entry_items(c, e, &items, &n))
+	if (!vmc_entry_items(c, e, &items, &n) || !cpu_lists_fit(c, "cpus_soft", items, n))
 		return 0;
-	if (n > VM_MAX_CPU_LISTS) {
-		verr(c, items[VM_MAX_CPU_LISTS], "cpus_soft: at most %d lists (one per vCPU)",
-		     VM_MAX_CPU_LISTS);
-		return 0;
-	}
 	bool list = e->val->type == CFG_LIST;
 	if (!list && (!*items[0]->str || !strcmp(items[0]->str, "all")))
 		return 0;
-	unsigned ncpus = cpuset_host_cpus();
-	for (size_t i = 0; i < n; i++) {
-		cpu_set_t set;
-		char why[256];
-		if (cpuset_parse(items[i]->str, ncpus, &set, why, sizeof(why)) < 0) {
-			verr(c, items[i], "cpus_soft: %s", why);
-			return 0;
-		}
-	}
+	if (!cpu_lists_valid(c, "cpus_soft", items, n))
+		return 0;
 	vwarn(c, e, "'cpus_soft' accepted but not acted on (soft affinity is a hint to Xen's "
 	      "scheduler; use cpus= to pin)");
 	for (size_t i = 0; i < n; i++)

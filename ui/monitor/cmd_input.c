@@ -120,30 +120,16 @@ static void do_mouse_button(struct monitor_session *s, struct monitor_args *a)
 	input_pointer_rel(monitor_vm(s), 0, 0, 0, s->mouse_buttons);
 }
 
-/* Runs a FILE*-writing listing and prints what it wrote. */
-static void print_listing(struct monitor_session *s, void (*fn)(struct vm *, FILE *))
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	if (!f)
-		return;
-	fn(monitor_vm(s), f);
-	fclose(f);
-	monitor_write(s, buf, len);
-	free(buf);
-}
-
 static void info_mice(struct monitor_session *s, struct monitor_args *a)
 {
 	(void)a;
-	print_listing(s, input_info_mice);
+	monitor_print_listing(s, input_info_mice);
 }
 
 static void info_usb(struct monitor_session *s, struct monitor_args *a)
 {
 	(void)a;
-	print_listing(s, input_info_usb);
+	monitor_print_listing(s, input_info_usb);
 }
 
 /* Completion of "ctrl-al" -> "ctrl-alt": the last name after '-'. */

@@ -11,29 +11,16 @@
 #include "net.h"
 #include "vm.h"
 
-static void print_listing(struct monitor_session *s, void (*fn)(struct vm *, FILE *))
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	if (!f)
-		return;
-	fn(monitor_vm(s), f);
-	fclose(f);
-	monitor_write(s, buf, len);
-	free(buf);
-}
-
 static void info_network(struct monitor_session *s, struct monitor_args *a)
 {
 	(void)a;
-	print_listing(s, net_info);
+	monitor_print_listing(s, net_info);
 }
 
 static void info_usernet(struct monitor_session *s, struct monitor_args *a)
 {
 	(void)a;
-	print_listing(s, net_info_usernet);
+	monitor_print_listing(s, net_info_usernet);
 }
 
 static void do_hostfwd(struct monitor_session *s, struct monitor_args *a, bool remove)

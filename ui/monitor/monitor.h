@@ -14,6 +14,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 struct vm;
 struct monitor_session;
@@ -140,6 +141,8 @@ void monitor_printf(struct monitor_session *s, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void monitor_vprintf(struct monitor_session *s, const char *fmt, va_list ap);
 void monitor_write(struct monitor_session *s, const char *buf, size_t n);
+/* Runs a listing that writes to a FILE * and prints what it wrote. */
+void monitor_print_listing(struct monitor_session *s, void (*fn)(struct vm *, FILE *));
 /* Prints the command's usage line: "usage: eject [-f] device". */
 void monitor_usage(struct monitor_session *s, const struct monitor_cmd *c);
 /* Looks up a command or info item by name or alias; NULL if unknown. */

@@ -68,6 +68,19 @@ void monitor_write(struct monitor_session *s, const char *buf, size_t n)
 		s->out(s->opaque, buf, n);
 }
 
+void monitor_print_listing(struct monitor_session *s, void (*fn)(struct vm *, FILE *))
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f)
+		return;
+	fn(monitor_vm(s), f);
+	fclose(f);
+	monitor_write(s, buf, len);
+	free(buf);
+}
+
 void monitor_vprintf(struct monitor_session *s, const char *fmt, va_list ap)
 {
 	char small[1024];
