@@ -4,6 +4,7 @@
 # Where this machine's /dev/kvm cannot run the guests (tests/kvmhost/probe.sh)
 # the whole run happens inside the emulated AMD-V host, QEMU -enable-kvm too,
 # so both use the same KVM; the first line says which KVM gave the figures.
+# BENCH=REGEX runs only the parts whose names match (e.g. BENCH=55_games).
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 1
 if [ "${1:-}" != --here ]; then
@@ -22,6 +23,7 @@ else
 	echo "KVM: this machine's /dev/kvm"
 fi
 for b in tests/bench/[0-9]*.sh; do
+	[ -z "${BENCH:-}" ] || basename "$b" .sh | grep -qE "$BENCH" || continue
 	echo "== $(basename "$b" .sh)"
 	sh "$b"
 done
