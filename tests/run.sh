@@ -53,7 +53,7 @@ run_one() { # name command...
 	echo "   ($name: $(( $(date +%s) - start ))s, log $log)"
 }
 
-# kvm_tier DIR: DIR/*.sh here, or all of them in one emulated host.
+# kvm_tier DIR: DIR/*.sh here, or all of them in emulated hosts.
 kvm_tier() {
 	# A KVM that emulates guest kernel mode runs the fast tier's own guests
 	# (as every CI run before the emulated host did); the emulated host is
@@ -101,12 +101,41 @@ kvm_tier() {
 	count "kvmhost" "$out/kvmhost.log" "${rc:-1}"
 }
 
-# host_run DIR TESTS-REGEX LOG: DIR's matching tests in one emulated host; sets rc
+# host_run DIR TESTS-REGEX LOG: DIR's matching tests in emulated hosts; sets rc.
+# A host's software CPU is mostly one busy thread, so KVMHOST_JOBS hosts
+# (default: one per core, at most 4 and as many as the memory holds) run
+# side by side. Each takes the next test nobody has taken (a mkdir in the
+# shared output directory is the claim), so they end at about the same time.
 host_run() {
-	{ TESTS=$2 tests/kvmhost/kvmhost $net --timeout "${KVMHOST_TIMEOUT:-$limit}" --share "$out" \
-		--share build/cache -- sh tests/run.sh kvm-tier "$1" 2>&1; echo $? > "$out/kvmhost.rc"; } |
-		tee "$3" | grep -aE '^(PASS|FAIL): |^   \(|^kvmhost:'
-	rc=$(cat "$out/kvmhost.rc" 2>/dev/null)
+	jobs=${KVMHOST_JOBS:-$(nproc)}
+	# the Linux guests fetch into the shared build/cache: one host at a time
+	[ "$1" != tests/slow ] || jobs=${KVMHOST_JOBS:-1}
+	fit=$(awk '/^MemAvailable:/ { print int($2 / 1024 / 6656) }' /proc/meminfo)
+	[ "$jobs" -le "$fit" ] || jobs=$fit
+	[ "$jobs" -le 4 ] || jobs=4
+	[ "$jobs" -ge 1 ] || jobs=1
+	rm -rf "$out/claims" && mkdir -p "$out/claims"
+	rm -f "$out"/kvmhost.*.rc
+	j=1
+	while [ $j -le "$jobs" ]; do
+		{ KVM_CLAIMS="$top/$out/claims" TESTS=$2 tests/kvmhost/kvmhost $net \
+			--timeout "${KVMHOST_TIMEOUT:-$limit}" --share "$out" --share build/cache \
+			-- sh tests/run.sh kvm-tier "$1" 2>&1; echo $? > "$out/kvmhost.$j.rc"; } |
+			tee "$3.$j" | grep -aE '^(PASS|FAIL): |^   \(|^kvmhost:' &
+		j=$((j + 1))
+	done
+	wait
+	rc=0
+	j=1
+	: > "$3"
+	while [ $j -le "$jobs" ]; do
+		cat "$3.$j" >> "$3" && rm -f "$3.$j"
+		r=$(cat "$out/kvmhost.$j.rc" 2>/dev/null || echo 125)
+		# a host that stopped responding comes first: its tests run again
+		[ "$rc" = 123 ] || [ "$r" = 0 ] || { [ "$rc" != 0 ] && [ "$r" != 123 ]; } || rc=$r
+		j=$((j + 1))
+	done
+	[ "$jobs" = 1 ] || echo "   (emulated hosts side by side: $jobs)" >> "$3"
 }
 
 # One line first: where the KVM tests run, and why.
@@ -115,7 +144,13 @@ case $tier in
 kvm-tier)
 	for t in "$2"/*.sh; do
 		[ -f "$t" ] || continue
-		run_one "$(basename "$t" .sh)" sh "$t"
+		n=$(basename "$t" .sh)
+		# beside other hosts: only a test this one claims first (host_run)
+		if [ -n "${KVM_CLAIMS:-}" ]; then
+			[ -z "${TESTS:-}" ] || echo "$n" | grep -qE "$TESTS" || continue
+			mkdir "$KVM_CLAIMS/$n" 2>/dev/null || continue
+		fi
+		run_one "$n" sh "$t"
 	done
 	exit 0 ;;
 fast)
