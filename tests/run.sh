@@ -142,6 +142,12 @@ host_run() {
 [ "$tier" = kvm-tier ] || mode=$(tests/kvmhost/probe.sh) || exit 1
 case $tier in
 kvm-tier)
+	# inside the emulated host a crash leaves its core beside the logs
+	# (the host's own files are gone when it stops)
+	if [ -n "${VMST_IN_KVMHOST:-}" ] && [ -w /proc/sys/kernel/core_pattern ]; then
+		mkdir -p "$top/$out/cores" && echo "$top/$out/cores/core.%e.%p" > /proc/sys/kernel/core_pattern &&
+			ulimit -c 2097152
+	fi
 	for t in "$2"/*.sh; do
 		[ -f "$t" ] || continue
 		n=$(basename "$t" .sh)
