@@ -30,16 +30,15 @@ bool hyperv_cpuid(int kvm_fd, struct kvm_cpuid2 **cpuid)
 	size_t n = old->nent + hv->nent;
 	struct kvm_cpuid2 *c = xzalloc(sizeof(*c) + n * sizeof(c->entries[0]));
 	uint32_t k = 0;
-	for (uint32_t i = 0; i < old->nent; i++) {
-		struct kvm_cpuid_entry2 e = old->entries[i];
-		if (in_hv_range(e.function)) {
-			/* KVM's signature leaves, one block of 0x100 up (with their max leaf) */
-			if (e.function == HV_BASE && e.eax >= HV_BASE)
-				e.eax += 0x100;
-			e.function += 0x100;
-		}
-		c->entries[k++] = e;
-	}
+	/*
+	 * KVM's own signature leaves go: the guest sees a Hyper-V host only.
+	 * Linux picks the hypervisor whose signature sits highest (it scans
+	 * 0x40000000 up in steps of 0x100), so KVM's leaves kept one block up
+	 * would make it ignore the enlightenments; Windows reads 0x40000000.
+	 */
+	for (uint32_t i = 0; i < old->nent; i++)
+		if (!in_hv_range(old->entries[i].function))
+			c->entries[k++] = old->entries[i];
 	for (uint32_t i = 0; i < hv->nent; i++) {
 		struct kvm_cpuid_entry2 e = hv->entries[i];
 		if (!in_hv_range(e.function))

@@ -2,8 +2,8 @@
  * xl's viridian = 1: the Hyper-V enlightenments KVM implements (relaxed
  * timing, APIC assist, spinlock hints, the reference time counter, the
  * synthetic interrupt controller and timers, VP index), offered to the guest
- * in CPUID leaves 0x40000000.. as Hyper-V does; KVM's own leaves move to
- * 0x40000100, where Linux also looks for them.
+ * in CPUID leaves 0x40000000.. as Hyper-V does, in place of KVM's own
+ * leaves (Linux then says "Hypervisor detected: Microsoft Hyper-V").
  */
 #ifndef VMST_HYPERV_H
 #define VMST_HYPERV_H
@@ -12,7 +12,8 @@
 #include <stdbool.h>
 
 /*
- * Add the Hyper-V leaves KVM supports to *cpuid (reallocated). False when
+ * Put the Hyper-V leaves KVM supports in *cpuid (reallocated), in place of
+ * KVM's signature leaves. False when
  * this KVM offers none (KVM_CAP_SYS_HYPERV_CPUID missing or failing).
  */
 bool hyperv_cpuid(int kvm_fd, struct kvm_cpuid2 **cpuid);

@@ -3,7 +3,7 @@
 ;   "X1 <ecx> <edx>"          leaf 0x80000001 (NX is EDX bit 20, LM EDX bit 29)
 ;   "H0 <eax> <signature>"    leaf 0x40000000: the hypervisor's max leaf and name
 ;   "H1 <eax>"                leaf 0x40000001 (Hyper-V's interface: "Hv#1")
-;   "K0 <eax> <signature>"    leaf 0x40000100 (where KVM's leaves go beside Hyper-V's)
+;   "K0 <eax> <signature>"    leaf 0x40000100 (where a second hypervisor's leaves would be)
 ; and, when leaf 0x40000000 says "Microsoft Hv", the Hyper-V reference
 ; time counter (MSR 0x40000020, 100 ns units) read twice about 100 ms apart:
 ;   "REF <first> <second>"
