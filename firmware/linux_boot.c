@@ -14,6 +14,7 @@
 #include <sys/random.h>
 
 #include "acpi_tables.h"
+#include "mptable.h"
 #include "boot_cpu.h"
 #include "bzimage.h"
 #include "decompress.h"
@@ -394,15 +395,22 @@ int linux_boot_load_image(struct vm *vm, const uint8_t *img, size_t len,
 	st16(bda + 0x13, 639);
 
 	bool acpi = !vm->cfg || vm->cfg->acpi;
+	bool apic = !vm->cfg || vm->cfg->apic;
+	unsigned ncpu = vm->n_vcpus ? vm->n_vcpus : vm->cfg && vm->cfg->vcpus ? vm->cfg->vcpus : 1;
 	if (acpi) {
-		unsigned ncpu = vm->n_vcpus ? vm->n_vcpus : vm->cfg && vm->cfg->vcpus ? vm->cfg->vcpus : 1;
 		if (acpi_build_tables(vm, LB_ACPI_ADDR, LB_ACPI_SIZE, ncpu) < 0) {
 			snprintf(err, errlen, "cannot build ACPI tables for %u vCPUs", ncpu);
 			goto out;
 		}
 		r->rsdp = LB_ACPI_ADDR;
-		acpi_route_pirqs(vm);
 	}
+	/* an MP table beside ACPI, as a BIOS leaves one: with acpi = 0 it is
+	 * the kernel's only way to the other vCPUs and the I/O APIC */
+	if (apic && mptable_build(vm, LB_MP_ADDR, LB_MP_SIZE, ncpu) < 0) {
+		snprintf(err, errlen, "cannot build the MP table for %u vCPUs", ncpu);
+		goto out;
+	}
+	acpi_route_pirqs(vm);
 
 	enum boot_cpu_mode mode = r->path == LB_PATH_LINUX64 ? BOOT_LONG64 : BOOT_PROT32;
 	if (boot_cpu_setup(vm, mode, r->entry, power_on, &r->regs, &r->sregs) < 0) {

@@ -36,7 +36,9 @@ struct vm;
 #define LB_CMDLINE_ADDR    0x20000
 #define LB_CMDLINE_MAX     0x10000  /* including the NUL */
 #define LB_ACPI_ADDR       0xF0000
-#define LB_ACPI_SIZE       0x10000
+#define LB_ACPI_SIZE       0x8000
+#define LB_MP_ADDR         0xF8000  /* the MP table (apic = 1) */
+#define LB_MP_SIZE         0x1000
 #define LB_KERNEL_MIN      0x100000 /* segments may not load below 1 MiB */
 
 /*

@@ -218,6 +218,69 @@ static struct vm *new_vm(uint64_t mib, const char *cmdline)
 
 static uint8_t *gp(struct vm *vm, uint64_t gpa, uint64_t len) { return vm_gpa_to_hva(vm, gpa, len); }
 
+/* The MP floating pointer where a kernel scans for it (0xF0000-0xFFFFF), or 0. */
+static uint64_t find_mp_float(struct vm *vm)
+{
+	for (uint64_t a = 0xF0000; a < 0x100000; a += 16)
+		if (!memcmp(gp(vm, a, 4), "_MP_", 4) && acpi_checksum(gp(vm, a, 16), 16) == 0)
+			return a;
+	return 0;
+}
+
+/*
+ * MP spec 1.4: the floating pointer and the table's checksums, one enabled
+ * processor per vCPU (the first the BSP), buses PCI and ISA, the I/O APIC,
+ * ISA IRQ 0 on pin 2 and the 8259 on pin 0, the local NMI on LINT1.
+ */
+static void check_mptable(struct vm *vm, unsigned n_cpus)
+{
+	uint64_t fp = find_mp_float(vm);
+	CHECK(fp != 0, "MP floating pointer found by scanning 0xF0000-0xFFFFF");
+	if (!fp)
+		return;
+	uint8_t *f = gp(vm, fp, 16);
+	CHECK(f[8] == 1 && f[9] == 4 && f[11] == 0, "MP floating pointer: 16 bytes, spec 1.4, a table follows");
+	uint8_t *t = gp(vm, ld32(f + 4), 44);
+	CHECK(t && !memcmp(t, "PCMP", 4), "MP configuration table at %#x", ld32(f + 4));
+	if (!t || memcmp(t, "PCMP", 4))
+		return;
+	uint16_t len = ld16(t + 4), count = ld16(t + 34);
+	t = gp(vm, ld32(f + 4), len);
+	CHECK(t && acpi_checksum(t, len) == 0, "MP configuration table checksum (%u bytes)", len);
+	CHECK_EQ(ld32(t + 36), 0xFEE00000, "MP table: local APIC address");
+	unsigned cpus = 0, bsp = 0, buses = 0, ioapics = 0, o = 44;
+	bool irq0 = false, extint = false, nmi = false, sizes = true;
+	for (unsigned i = 0; i < count && o < len; i++) {
+		uint8_t *e = t + o;
+		unsigned elen = e[0] == 0 ? 20 : 8;
+		if (e[0] > 4) {
+			sizes = false;
+			break;
+		}
+		if (e[0] == 0) {
+			cpus += (e[3] & 1) && e[1] == cpus;
+			bsp += (e[3] & 2) != 0;
+		} else if (e[0] == 1) {
+			buses += !memcmp(e + 2, "PCI   ", 6) || !memcmp(e + 2, "ISA   ", 6);
+		} else if (e[0] == 2) {
+			ioapics += (e[3] & 1) && ld32(e + 4) == 0xFEC00000;
+		} else if (e[0] == 3) {
+			irq0 |= e[1] == 0 && e[4] == 1 && e[5] == 0 && e[7] == 2;
+			extint |= e[1] == 3 && e[7] == 0;
+		} else if (e[0] == 4) {
+			nmi |= e[1] == 1 && e[6] == 0xFF && e[7] == 1;
+		}
+		o += elen;
+	}
+	CHECK(sizes && o == len, "MP table: %u entries fill its %u bytes", count, len);
+	CHECK_EQ(cpus, n_cpus, "MP table: one enabled processor per vCPU, APIC IDs in order");
+	CHECK_EQ(bsp, 1, "MP table: one bootstrap processor");
+	CHECK_EQ(buses, 2, "MP table: buses PCI and ISA");
+	CHECK_EQ(ioapics, 1, "MP table: one I/O APIC at 0xFEC00000");
+	CHECK(irq0 && extint, "MP table: ISA IRQ 0 on pin 2, the 8259 (ExtINT) on pin 0");
+	CHECK(nmi, "MP table: NMI on every LINT1");
+}
+
 static bool seg_loaded(struct vm *vm, uint64_t pa, int i, uint64_t filesz, uint64_t memsz)
 {
 	uint8_t *p = gp(vm, pa, memsz);
@@ -895,6 +958,15 @@ static void test_acpi_and_e820(void)
 	CHECK(load(vm, img, len, NULL, 0, &r, err) == 0 && r.rsdp == 0 &&
 	      ld64(gp(vm, LB_ZERO_PAGE_ADDR + 0x70, 8)) == 0 &&
 	      memcmp(gp(vm, LB_ACPI_ADDR, 8), "RSD PTR ", 8) != 0, "acpi=0: no ACPI tables");
+	check_mptable(vm, 2);
+	vm_destroy(vm);
+
+	/* apic=0: no MP table either (the kernel runs on the 8259s) */
+	vm = new_vm(64, "");
+	cfg.acpi = false;
+	cfg.apic = false;
+	vm->n_vcpus = 1;
+	CHECK(load(vm, img, len, NULL, 0, &r, err) == 0 && !find_mp_float(vm), "apic=0: no MP table");
 	vm_destroy(vm);
 }
 
