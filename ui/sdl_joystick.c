@@ -100,6 +100,16 @@ void sdlj_init(void)
 		pad_add(i);
 }
 
+void sdlj_quit(void)
+{
+	if (!joy_ready)
+		return;
+	while (n_pads)
+		pad_remove(pads[n_pads - 1].id);
+	SDL_QuitSubSystem(SDL_INIT_JOYSTICK | SDL_INIT_GAMECONTROLLER);
+	joy_ready = false;
+}
+
 void sdlj_event(const SDL_Event *ev)
 {
 	if (!joy_ready)

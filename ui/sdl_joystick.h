@@ -24,6 +24,8 @@ struct sdlj_keys {
 
 /* Open the joystick subsystems (after the video one); failure only logs. */
 void sdlj_init(void);
+/* Close the controllers and stop SDL's joystick threads (before exit). */
+void sdlj_quit(void);
 /* Device added / removed events; other events are ignored. */
 void sdlj_event(const SDL_Event *ev);
 /* A key in a VM's window: true when it belongs to the keyboard stand-in

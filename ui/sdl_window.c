@@ -856,6 +856,14 @@ static int sdlw_ui_run(struct vm *vm)
 		sdlw_ui_pump(sw->console == 1 ? 100 : 30);
 	}
 	sdlw_window_close(sw);
+	/*
+	 * SDL's own threads (joystick hot-plug, the X connection's) stop here,
+	 * on this thread, not in the middle of the process's exit. Subsystems
+	 * only: an SDL audio back end may still be open until the VM is freed.
+	 */
+	sdlj_quit();
+	SDL_QuitSubSystem(SDL_INIT_VIDEO);
+	sdl_ready = false;
 	return 0;
 }
 
