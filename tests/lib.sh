@@ -32,17 +32,20 @@ check_rt() {
 	fi
 }
 
-# Assemble tests/guests/NAME.asm into $GUESTS/NAME.elf (a PVH ELF) once.
+# Assemble tests/guests/NAME.asm into $GUESTS/NAME.elf (a PVH ELF) once;
+# guest NAME -DKEY=VALUE... assembles a variant with those defines.
 guest() {
 	src="$TOP/tests/guests/$1.asm"
 	out="$GUESTS/$1.elf"
+	_name=$1; shift
+	[ $# -eq 0 ] || out="$GUESTS/$_name$(echo "$*" | tr -c 'A-Za-z0-9\n' _).elf"
 	stale=0
 	[ -f "$out" ] || stale=1
 	for dep in "$src" "$TOP"/tests/guests/*.inc; do
 		[ "$dep" -nt "$out" ] && stale=1
 	done
 	if [ "$stale" = 1 ]; then
-		nasm -f bin -I "$TOP/tests/guests/" -o "$out.tmp" "$src" || return 1
+		nasm -f bin -I "$TOP/tests/guests/" "$@" -o "$out.tmp" "$src" || return 1
 		mv "$out.tmp" "$out"
 	fi
 	echo "$out"

@@ -53,6 +53,9 @@ run_one() { # name command...
 	echo "   ($name: $(( $(date +%s) - start ))s, log $log)"
 }
 
+# no_kvm TEST: the test starts no VM (a "# kvm: none" line)
+no_kvm() { grep -q '^# kvm: none' "$1"; }
+
 # kvm_tier DIR: DIR/*.sh here, or all of them in emulated hosts.
 kvm_tier() {
 	# A KVM that emulates guest kernel mode runs the fast tier's own guests
@@ -70,6 +73,10 @@ kvm_tier() {
 	# The Linux guests are built from Debian packages here first (the i386
 	# package lists then last on this machine); the tests inside use --net.
 	[ "$1" != tests/slow ] || run_one slow_prepare sh tests/slow/prepare.sh
+	# a test that starts no VM says so ("# kvm: none") and runs here
+	for t in "$1"/*.sh; do
+		! no_kvm "$t" || run_one "$(basename "$t" .sh)" sh "$t"
+	done
 	mkdir -p build/cache
 	net="" limit=3600
 	[ "$1" != tests/slow ] || net=--net limit=7200 # the tests fetch kernel modules
@@ -85,6 +92,7 @@ kvm_tier() {
 		for t in "$1"/*.sh; do
 			n=$(basename "$t" .sh)
 			echo "$n" | grep -qE "${TESTS:-.}" || continue
+			! no_kvm "$t" || continue
 			grep -aq "^   ($n: " "$out/kvmhost.log" || left="$left${left:+|}$n"
 		done
 		[ -n "$left" ] || break
@@ -151,6 +159,7 @@ kvm-tier)
 	for t in "$2"/*.sh; do
 		[ -f "$t" ] || continue
 		n=$(basename "$t" .sh)
+		! no_kvm "$t" || continue # run outside (kvm_tier)
 		# beside other hosts: only a test this one claims first (host_run)
 		if [ -n "${KVM_CLAIMS:-}" ]; then
 			[ -z "${TESTS:-}" ] || echo "$n" | grep -qE "$TESTS" || continue

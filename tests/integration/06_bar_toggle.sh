@@ -6,7 +6,11 @@
 # VmRSS is read at every 100,000 toggles; from the first mark to the last it
 # may move by at most RSS_SLACK_KB.
 . "$(dirname "$0")/../lib.sh"
-G=$(guest bar_toggle) || { fail "assemble bar_toggle.asm"; finish; }
+# In the emulated host a port exit costs some twenty times more: a fifth of
+# the toggles there (the leak issue #18 found would still be over 100 MiB).
+TOGGLES=1000000 MARK=100000
+[ -z "${VMST_IN_KVMHOST:-}" ] || TOGGLES=200000 MARK=20000
+G=$(guest bar_toggle -DTOGGLES=$TOGGLES -DMARK=$MARK) || { fail "assemble bar_toggle.asm"; finish; }
 RSS_SLACK_KB=384
 cat > "$T/bt.cfg" <<CFG
 name = "bartoggle"
@@ -25,13 +29,13 @@ start=$(date +%s)
 : > "$T/rss"
 k=1
 while [ $k -le 10 ]; do
-	mark=$(printf 'toggles=%08x' $((k * 100000)))
+	mark=$(printf 'toggles=%08x' $((k * MARK)))
 	wait_guest "$T/com1.log" "^$mark" 300 || break
-	echo "$((k * 100000)) $(rss_kb)" >> "$T/rss"
+	echo "$((k * MARK)) $(rss_kb)" >> "$T/rss"
 	k=$((k + 1))
 done
 secs=$(( $(date +%s) - start ))
-check "the guest toggled decoding 1,000,000 times (marks seen: $((k - 1)) of 10, ${secs}s)" \
+check "the guest toggled decoding $TOGGLES times (marks seen: $((k - 1)) of 10, ${secs}s)" \
 	[ $k -gt 10 ]
 check "decoding followed the command register at every mark" \
 	sh -c "! grep -q 'decoding wrong' '$T/com1.log'"
@@ -41,7 +45,7 @@ last=$(awk 'END { print $2 }' "$T/rss")
 max=$(awk '{ if ($2 > m) m = $2 } END { print m }' "$T/rss")
 echo "VmRSS (toggles, KiB): $(tr '\n' ' ' < "$T/rss")"
 flat() { [ -n "$first" ] && [ -n "$max" ] && [ $((max - first)) -le $RSS_SLACK_KB ]; }
-check "VmRSS flat from 100,000 to 1,000,000 toggles: ${first:-?} -> ${last:-?} KiB, peak ${max:-?} (at most +$RSS_SLACK_KB)" \
+check "VmRSS flat from $MARK to $TOGGLES toggles: ${first:-?} -> ${last:-?} KiB, peak ${max:-?} (at most +$RSS_SLACK_KB)" \
 	flat
 "$TOP/tests/tools/monitor-client" "$SOCK" quit > /dev/null
 wait_pid "$VM_PID" 30; rc=$RC

@@ -6,6 +6,7 @@
 #              prints exactly the same (it parses back to the same config).
 #  bad-*.cfg   exit 1 with each "# expect: L:C: text" on stderr as "FILE:L:C: text",
 #              and nothing on stdout.
+# kvm: none (it starts no VM: where KVM is emulated it runs outside the host)
 . "$(dirname "$0")/../lib.sh"
 CFGS="$TOP/tests/configs"
 
