@@ -89,7 +89,8 @@ stop_pid $pid
 $QEMU -enable-kvm -machine pc -m 64 -nodefaults -vga std -kernel "$G" -append game \
 	-serial file:"$B/q.com1" -debugcon file:"$B/q.dbg" -global isa-debugcon.iobase=0x402 \
 	-display sdl > "$B/q.out" 2>&1 & pid=$!
-wait_file "$B/q.com1" '^READY' 60 > /dev/null
+# (inside the emulated host QEMU's SDL start-up alone takes most of a minute)
+wait_file "$B/q.com1" '^READY' 180 > /dev/null
 window '^QEMU' && set -- $(measure q "$B/q.dbg") || set -- 0 0 n/a
 q_g=$1 q_s=$2 q_k=$3
 stop_pid $pid
@@ -98,5 +99,6 @@ report "games: guest frames/s, mode 13h game loop paced by the VGA retrace" "$v_
 report "games: frames/s the SDL window showed (Xvfb)" "$v_s" "$q_s" "fps" ">= 1.00"
 report "games: key press -> guest IRQ redraw on screen, median of $N (XTest, Xvfb)" "$v_k" "$q_k" "ms" "<= 1.00"
 printf 'details: vmstation %s; qemu %s\n' "$(cat "$B/v.keylat" 2>/dev/null)" "$(cat "$B/q.keylat" 2>/dev/null)"
-[ "$(grep -c '^READY' "$B/q.com1" 2>/dev/null)" -gt 0 ] || echo "  (QEMU's guest never printed READY: its figures are not the game's)"
-[ -z "${VMST_IN_KVMHOST:-}" ] || echo "  (inside the emulated host Xvfb and SDL's software GL run on a software CPU: what the screen shows lags far behind what either VMM presents)"
+[ "$(grep -c '^READY' "$B/q.com1" 2>/dev/null)" -gt 0 ] ||
+	echo "  (QEMU's guest never printed READY: its figures are not the game's; QEMU said: $(tail -n 3 "$B/q.out" 2>/dev/null | tr '\n' ' '))"
+[ -z "${VMST_IN_KVMHOST:-}" ] || echo "  (inside the emulated host Xvfb and SDL's software GL run on a software CPU: what the screen shows lags far behind what either VMM presents; and the guest's frames are counted per second of the host's clock while the retrace follows the guest's, KVM's kvmclock, which there need not run at the same rate)"
