@@ -67,8 +67,10 @@ window_shot() {
 		sleep 0.2
 	done
 	[ -n "$win" ] || return 1
-	# tigervnc fades in a "Press F8" hint for a few seconds: poll until the picture settles
-	for i in $(seq 120); do
+	# tigervnc fades in a "Press F8" hint for a few seconds: poll until the
+	# picture settles, for 90 s at most (a round takes seconds on a slow host)
+	end=$(( $(date +%s) + 90 ))
+	while [ "$(date +%s)" -lt $end ]; do
 		sleep 0.5
 		import -window "$win" "$T/shot.png" 2>/dev/null &&
 			convert "$T/shot.png" -crop 320x200+0+0 +repage "$2" 2>/dev/null &&
@@ -144,12 +146,12 @@ wait_for "$T/vv-bad.log" "Authentication failure" 40
 check "vncviewer with a wrong password is refused" grep -q 'Authentication failure' "$T/vv-bad.log"
 check "and shows no guest picture" sh -c "! xdotool search --name '^pw - TigerVNC' >/dev/null 2>&1"
 kill $VV_PID 2>/dev/null; wait $VV_PID 2>/dev/null
-"$VMST" view --password secret12 --screenshot "$T/lv-good.ppm" "::$PORT" > /dev/null 2>&1
+timeout 60 "$VMST" view --password secret12 --screenshot "$T/lv-good.ppm" "::$PORT" > /dev/null 2>&1
 check "libvncclient with the right password: the picture" pattern "$T/lv-good.ppm"
-"$VMST" view --password wrong999 --screenshot "$T/lv-bad.ppm" "::$PORT" > "$T/lv-bad.out" 2>&1
+timeout 60 "$VMST" view --password wrong999 --screenshot "$T/lv-bad.ppm" "::$PORT" > "$T/lv-bad.out" 2>&1
 rc=$?
 check "libvncclient with a wrong password: refused (exit $rc)" sh -c "[ $rc != 0 ] && [ ! -s '$T/lv-bad.ppm' ]"
-VNC_PASSWORD= "$VMST" view --screenshot "$T/lv-none.ppm" "::$PORT" > /dev/null 2>&1
+VNC_PASSWORD= timeout 60 "$VMST" view --screenshot "$T/lv-none.ppm" "::$PORT" > /dev/null 2>&1
 check "libvncclient with no password: refused" [ ! -s "$T/lv-none.ppm" ]
 stop pw
 
