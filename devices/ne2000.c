@@ -38,7 +38,7 @@ static void mem_write(struct ne2000 *s, uint16_t addr, uint8_t v)
 
 void ne2000_update_irq(struct ne2000 *s)
 {
-	/* ISR bit 7 (RST) is a status bit with no IMR bit: it never interrupts [7.3] */
+	/* ISR bit 7 (RST) is a status bit with no IMR bit: it never interrupts [10, IMR] */
 	int level = (s->isr & s->imr & 0x7F) != 0;
 	if (level != s->irq_level) {
 		s->irq_level = level;
@@ -48,7 +48,7 @@ void ne2000_update_irq(struct ne2000 *s)
 }
 
 /*
- * The reset state [7.0, "initialization procedures"]: STP and RD2 (abort
+ * The reset state [11]: STP and RD2 (abort
  * remote DMA) in CR, RST in ISR, every interrupt masked, loopback off.
  * Addresses, the ring pointers and the buffer memory keep their contents,
  * as on the chip (drivers program them all after a reset).
@@ -99,7 +99,7 @@ void ne2000_init(struct ne2000 *s, const uint8_t mac[6])
 
 static bool loopback(const struct ne2000 *s)
 {
-	/* TCR LB1/LB0 [7.5]: internal (NIC or ENDEC) or external loopback. On
+	/* TCR LB1/LB0 [10, TCR; 12]: internal (NIC or ENDEC) or external loopback. On
 	 * the DP8390 DCR.LS = 0 must also be set for loopback; drivers use TCR
 	 * alone ("TXOFF" = 0x02) to keep frames off the wire, so TCR decides. */
 	return (s->tcr & TCR_LB_MASK) != 0;
@@ -132,7 +132,7 @@ static void transmit(struct ne2000 *s)
 /*
  * One byte through the data port at RSAR, which then advances; reaching
  * PSTOP it wraps to PSTART, as the remote DMA does inside the receive ring
- * [11.0]. RBCR counts down; at zero the transfer is complete (ISR.RDC) and
+ * [7, 9]. RBCR counts down; at zero the transfer is complete (ISR.RDC) and
  * further accesses move nothing.
  */
 static bool dma_step(struct ne2000 *s)
@@ -186,7 +186,7 @@ static void write_cr(struct ne2000 *s, uint8_t v)
 {
 	if (v & CR_STP) {
 		s->cr = (uint8_t)((s->cr & ~(CR_STA | CR_TXP)) | CR_STP);
-		s->isr |= ISR_RST;     /* the stop completes at once [7.2: RST] */
+		s->isr |= ISR_RST;     /* the stop completes at once [10, ISR: RST] */
 	} else if (v & CR_STA) {
 		s->cr = (uint8_t)((s->cr & ~CR_STP) | CR_STA);
 		s->isr &= (uint8_t)~ISR_RST;
@@ -213,7 +213,7 @@ static uint8_t read_reg(struct ne2000 *s, unsigned r, bool rtl8029)
 			return s->curr;
 		return s->mar[r - EN1_MAR0];
 	}
-	if (page == 2) {    /* diagnostics: what was written on page 0 [7.0, table] */
+	if (page == 2) {    /* diagnostics: what was written on page 0 [10, register map] */
 		switch (r) {
 		case 0x01: return s->pstart;
 		case 0x02: return s->pstop;
@@ -230,7 +230,7 @@ static uint8_t read_reg(struct ne2000 *s, unsigned r, bool rtl8029)
 		}
 	}
 	if (page == 3)
-		return 0;       /* reserved on the DP8390 [7.0]: no register answers */
+		return 0;       /* reserved on the DP8390 [10, register map]: nothing answers */
 	switch (r) {
 	case EN0_CLDA0: return (uint8_t)s->clda;
 	case EN0_CLDA0 + 1: return (uint8_t)(s->clda >> 8);
@@ -246,7 +246,7 @@ static uint8_t read_reg(struct ne2000 *s, unsigned r, bool rtl8029)
 	case EN0_RSR: return s->rsr;
 	case EN0_CNTR0: case EN0_CNTR1: case EN0_CNTR2: {
 		uint8_t v = s->cntr[r - EN0_CNTR0];
-		s->cntr[r - EN0_CNTR0] = 0;   /* tally counters clear when read [7.9] */
+		s->cntr[r - EN0_CNTR0] = 0;   /* tally counters clear when read [10, CNTR0-2] */
 		return v;
 	}
 	default: return 0xFF;
@@ -270,7 +270,7 @@ static void write_reg(struct ne2000 *s, unsigned r, uint8_t v)
 		return;
 	}
 	if (page != 0)
-		return;   /* page 2 is for diagnostics only, page 3 reserved [7.0] */
+		return;   /* page 2 is for diagnostics only, page 3 reserved [10] */
 	switch (r) {
 	case EN0_PSTART: s->pstart = v; break;
 	case EN0_PSTOP: s->pstop = v; break;
@@ -283,7 +283,7 @@ static void write_reg(struct ne2000 *s, unsigned r, uint8_t v)
 	case EN0_TBCR0: s->tbcr = (uint16_t)((s->tbcr & 0xFF00) | v); break;
 	case EN0_TBCR1: s->tbcr = (uint16_t)((s->tbcr & 0x00FF) | v << 8); break;
 	case EN0_ISR:
-		s->isr &= (uint8_t)~(v & 0x7F);   /* write 1 to clear; RST is status [7.2] */
+		s->isr &= (uint8_t)~(v & 0x7F);   /* write 1 to clear; RST is status [10, ISR] */
 		if (s->port)
 			netport_rx_ready(s->port);
 		break;

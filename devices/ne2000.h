@@ -6,8 +6,10 @@
  * ne2000_rx.c the receive ring, ne2k_bus.c the two front ends: ne2k_pci
  * (the RTL8029, PCI 10ec:8029) and ne2k_isa (I/O 0x300, IRQ 9).
  * Register names and bits: NS "DP8390D/NS32490D NIC Network Interface
- * Controller" datasheet (July 1995), section 7 (registers), 10-11 (DMA),
- * 6 (loopback); the "[7.x]" in comments are its sections.
+ * Controller" datasheet (July 1995): section 7 (packet reception), 8
+ * (transmission), 9 (remote DMA), 10 (internal registers), 11
+ * (initialization), 12 (loopback); "[10, ISR]" in comments: section 10,
+ * the ISR's description.
  */
 #ifndef VMST_NE2000_H
 #define VMST_NE2000_H
@@ -55,7 +57,7 @@ struct netport;
 #define EN1_CURR   0x07
 #define EN1_MAR0   0x08     /* page 1: multicast hash 0-7 */
 
-/* CR [7.1] */
+/* CR [10, CR] */
 #define CR_STP   0x01
 #define CR_STA   0x02
 #define CR_TXP   0x04
@@ -66,7 +68,7 @@ struct netport;
 #define CR_RD_ABORT  0x20   /* 1xx: abort / complete remote DMA */
 #define CR_PS_SHIFT  6
 
-/* ISR and IMR [7.2, 7.3] */
+/* ISR and IMR [10, ISR, IMR] */
 #define ISR_PRX 0x01
 #define ISR_PTX 0x02
 #define ISR_RXE 0x04
@@ -76,19 +78,19 @@ struct netport;
 #define ISR_RDC 0x40
 #define ISR_RST 0x80
 
-/* DCR [7.4] */
+/* DCR [10, DCR] */
 #define DCR_WTS 0x01        /* word-wide remote DMA */
 #define DCR_LS  0x08        /* 1: normal operation, 0: loopback */
 
-/* TCR [7.5] */
+/* TCR [10, TCR] */
 #define TCR_CRC 0x01        /* inhibit CRC */
 #define TCR_LB_MASK 0x06    /* 00 normal, 01 NIC, 10 ENDEC, 11 external loopback */
 
-/* TSR [7.6] */
+/* TSR [10, TSR] */
 #define TSR_PTX 0x01
 #define TSR_ABT 0x08
 
-/* RCR [7.7] */
+/* RCR [10, RCR] */
 #define RCR_SEP 0x01
 #define RCR_AR  0x02        /* accept runts */
 #define RCR_AB  0x04
@@ -96,7 +98,7 @@ struct netport;
 #define RCR_PRO 0x10
 #define RCR_MON 0x20
 
-/* RSR [7.8] */
+/* RSR [10, RSR] */
 #define RSR_PRX 0x01
 #define RSR_MPA 0x10
 #define RSR_PHY 0x20        /* multicast or broadcast */

@@ -1,7 +1,7 @@
 /*
  * NE2000 receive path (ne2000.h): the address filter (RCR, PAR0-5 and the
- * MAR0-7 multicast hash [7.7, 9.0]) and the receive buffer ring in the
- * board's 16 KiB [10.0]: 256-byte pages from PSTART up to PSTOP, CURR the
+ * MAR0-7 multicast hash [3, address recognition; 10, RCR]) and the receive buffer ring in the
+ * board's 16 KiB [7]: 256-byte pages from PSTART up to PSTOP, CURR the
  * next page the chip fills, BNRY the last page the driver has not yet
  * given back. Each frame starts a page with a 4-byte header (receive
  * status, next page, byte count) and is followed by its FCS, as the wire
@@ -25,7 +25,7 @@ static bool accepts(const struct ne2000 *s, const uint8_t *dst)
 {
 	static const uint8_t bcast[6] = { 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF };
 	if (s->rcr & RCR_PRO)
-		return true;     /* promiscuous: every address [7.7] */
+		return true;     /* promiscuous: every address [10, RCR] */
 	if (!memcmp(dst, bcast, 6))
 		return s->rcr & RCR_AB;
 	if (dst[0] & 1) {
@@ -46,7 +46,7 @@ static void ring_put(struct ne2000 *s, unsigned page, unsigned i, uint8_t v)
 
 /*
  * Pages free between CURR and BNRY. The chip stops before it would write
- * into the page BNRY points to [10.2]; drivers that start with BNRY equal
+ * into the page BNRY points to [7]; drivers that start with BNRY equal
  * to CURR (and never let the ring fill so far) mean an empty ring, so that
  * case counts as all pages free and a frame must leave at least one page
  * between its end and BNRY: CURR never catches up with BNRY otherwise.
@@ -72,7 +72,7 @@ bool ne2000_receive_locked(struct ne2000 *s, const uint8_t *frame, size_t len)
 	if (!(s->cr & CR_STA) || (s->cr & CR_STP) || !accepts(s, frame))
 		return true;   /* receiver off or not for us: the wire moves on */
 	if (s->rcr & RCR_MON) {
-		s->rsr = RSR_DIS;     /* monitor mode: checked and counted, not stored [7.7] */
+		s->rsr = RSR_DIS;     /* monitor mode: checked and counted, not stored [10, RCR] */
 		return true;
 	}
 	bool in_ring = s->curr >= s->pstart && s->curr < s->pstop &&
@@ -87,7 +87,7 @@ bool ne2000_receive_locked(struct ne2000 *s, const uint8_t *frame, size_t len)
 	unsigned total = 4 + (unsigned)len + 4;     /* header, frame, FCS */
 	unsigned pages = (total + 255) / 256;
 	if (pages >= pages_free(s)) {
-		/* ring full [7.2: OVW, RST]: the frame waits until BNRY moves */
+		/* ring full [7; 10, ISR: OVW, RST]: the frame waits until BNRY moves */
 		if (!(s->isr & ISR_OVW)) {
 			s->rsr = RSR_MPA;
 			if (s->cntr[2] < 0xFF && ++s->cntr[2] >= 0x80)
