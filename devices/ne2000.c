@@ -292,7 +292,11 @@ static void write_reg(struct ne2000 *s, unsigned r, uint8_t v)
 	case EN0_RBCR0: s->rbcr = (uint16_t)((s->rbcr & 0xFF00) | v); break;
 	case EN0_RBCR1: s->rbcr = (uint16_t)((s->rbcr & 0x00FF) | v << 8); break;
 	case EN0_RCR: s->rcr = v & 0x3F; break;
-	case EN0_TCR: s->tcr = v & 0x1F; break;
+	case EN0_TCR:
+		s->tcr = v & 0x1F;
+		if (!(s->tcr & TCR_LB_MASK) && s->port)
+			netport_rx_ready(s->port);   /* out of loopback: what waited comes in */
+		break;
 	case EN0_DCR: s->dcr = v & 0x7F; break;
 	case EN0_IMR: s->imr = v & 0x7F; break;
 	default: break;

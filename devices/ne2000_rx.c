@@ -120,12 +120,22 @@ bool ne2000_receive_locked(struct ne2000 *s, const uint8_t *frame, size_t len)
 	return true;
 }
 
+/*
+ * From the network. In loopback the receiver hears only the card itself
+ * [12]; Linux's 8390 driver recovers from a ring overflow by stopping the
+ * card, switching to loopback, draining the ring and switching back, so a
+ * frame that arrives meanwhile waits in the port's queue (TCR's write lets
+ * it in) instead of being lost, as it would be on a wire: TCP through the
+ * NAT would otherwise stall on retransmissions at every overflow.
+ */
 bool ne2000_receive(void *opaque, const uint8_t *frame, size_t len)
 {
 	struct ne2000 *s = opaque;
 	pthread_mutex_lock(&s->lock);
-	bool taken = true;
-	if (!(s->tcr & TCR_LB_MASK))   /* in loopback the receiver hears only the card */
+	bool taken;
+	if ((s->tcr & TCR_LB_MASK) && (s->cr & CR_STA) && !(s->cr & CR_STP))
+		taken = false;
+	else
 		taken = ne2000_receive_locked(s, frame, len);
 	pthread_mutex_unlock(&s->lock);
 	return taken;

@@ -461,9 +461,11 @@ static void test_loopback(struct ne2000 *s)
 	unsigned count = rx_one(0x46, 0x80, got, &next);
 	CHECK(count == 124 && !memcmp(got, f, 120), "loopback: the frame came back into the ring (%u)", count);
 	CHECK(!strcmp(before, after), "loopback: nothing reached the network");
-	CHECK(!ne2000_receive(s, f, 120) || rx_one(0x46, 0x80, got, &next) == 0,
-	      "loopback: frames from the network are not heard");
+	CHECK(!ne2000_receive(s, f, 120) && rx_one(0x46, 0x80, got, &next) == 0,
+	      "loopback: a frame from the network is not heard; it waits in the port's queue");
 	w8(EN0_TCR, 0);
+	CHECK(ne2000_receive(s, f, 120) && rx_one(0x46, 0x80, got, &next) == 124,
+	      "loopback off: it comes in");
 }
 
 static void test_bad_values(struct ne2000 *s)
