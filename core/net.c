@@ -119,6 +119,23 @@ const uint8_t *netport_mac(const struct netport *p)
 	return p->mac;
 }
 
+unsigned net_mcast_hash_bit(const uint8_t *addr)
+{
+	/* the Ethernet CRC register fed LSB first, read MSB first: what the
+	 * filter hardware computes and what drivers use to fill MAR */
+	uint32_t crc = 0xFFFFFFFFu;
+	for (int i = 0; i < 6; i++) {
+		uint8_t b = addr[i];
+		for (int bit = 0; bit < 8; bit++, b >>= 1) {
+			bool top = crc >> 31;
+			crc <<= 1;
+			if (top ^ (b & 1))
+				crc ^= 0x04C11DB7u;
+		}
+	}
+	return crc >> 26;
+}
+
 /* ---- the monitor ------------------------------------------------------ */
 
 void net_info(struct vm *vm, FILE *out)

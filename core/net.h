@@ -39,6 +39,13 @@ void netport_rx_ready(struct netport *p);
 /* The card's MAC (from the vif), its index, and its name ("rtl8139.0"). */
 const uint8_t *netport_mac(const struct netport *p);
 
+/*
+ * The multicast filter bit of an address (0-63) in the 64-bit hash tables
+ * of the RTL8139 (MAR0-7) and the DP8390 (MAR0-7): the top six bits of the
+ * Ethernet CRC register after the six address bytes, fed LSB first.
+ */
+unsigned net_mcast_hash_bit(const uint8_t *addr);
+
 /* Monitor: `info network`, `info usernet`, hostfwd_add/_remove in QEMU's syntax
  * ("[netdev] [tcp|udp]:[hostaddr]:hostport-[guestaddr]:guestport"). */
 void net_info(struct vm *vm, FILE *out);

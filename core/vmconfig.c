@@ -103,10 +103,10 @@ const struct key vmconfig_keys[] = {
 	BOOL("gameport", gameport, 0),
 	{ .name = "audio", .kind = K_CUSTOM, FIELD(audio), .parse = vmc_parse_audio },
 	CUSTOM("vif", vmc_parse_vif, vmc_print_vif),
+	CUSTOM("ne2000", vmc_parse_ne2000, NULL),   /* after vif: it changes the vifs */
 	OPT("log_dir", log_dir),
 
 	/* xl.cfg(5) / xm keys accepted without effect */
-	IGNORED("ne2000", "use vif = [ 'model=ne2k_isa' ] (NE2000 is not implemented yet)"),
 	IGNORED("cpu_weight", "scheduler parameters are not implemented"),
 	IGNORED("cpu_cap", "scheduler parameters are not implemented"),
 	IGNORED("pool", "CPU pools are a Xen feature"),

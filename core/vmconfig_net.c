@@ -1,11 +1,15 @@
 /*
  * vif = [ 'mac=00:16:3e:01:02:03, model=rtl8139, bridge=xenbr0', ... ]:
  * xl-network-configuration(5), one string a card. Every card is an emulated
- * RTL8139 on a user-mode NAT network (libslirp): bridge= is noted and NAT
- * used instead; model= other than rtl8139 is warned and an RTL8139 given.
+ * RTL8139 (the default), NE2000 PCI (model=ne2k_pci) or NE2000 ISA
+ * (model=ne2k_isa) on a user-mode NAT network (libslirp): bridge= is noted
+ * and NAT used instead; the models xl knows that are not emulated yet
+ * (e1000, ...) are warned and an RTL8139 given.
  * vmstation's own keys in the same string: hostfwd= (QEMU's syntax, may be
  * repeated), tftp= (a directory slirp serves by TFTP), bootfile= (the file
- * its DHCP names, for boot='n').
+ * its DHCP names, for boot='n'), io= and irq= (an ne2k_isa's jumpers: xl
+ * has no key for them).
+ * The old xm key ne2000 = 1 makes the vifs without model= NE2000s.
  */
 #include "vmconfig_priv.h"
 #include "net_fwd.h"
@@ -140,21 +144,48 @@ static int vif_key(struct ctx *c, const struct cfg_value *item, struct vif_spec 
 		}
 		v->mac_set = true;
 	} else if (!strcmp(key, "model")) {
-		static const char *const later[] = { "e1000", "ne2k_pci", "ne2k_isa", "pcnet",
-						     "virtio-net", "i82551", "i82557b", "i82559er" };
-		if (strcmp(val, "rtl8139")) {
-			bool known = false;
-			for (size_t i = 0; i < ARRAY_SIZE(later); i++)
-				known |= !strcmp(val, later[i]);
-			if (!known) {
-				ERR_AT(c, item, voff, "vif: unknown model '%s' (rtl8139; e1000, "
-				       "ne2k_pci and ne2k_isa are planned)", val);
-				return -1;
-			}
-			WARN_AT(c, item, voff, "vif: model '%s' is not implemented yet; the guest "
-				"gets an rtl8139", val);
+		static const char *const later[] = { "e1000", "pcnet", "virtio-net", "i82551",
+						     "i82557b", "i82559er" };
+		v->model_set = true;
+		if (!strcmp(val, "rtl8139") || !strcmp(val, "ne2k_pci") || !strcmp(val, "ne2k_isa")) {
+			vmc_set_str(&v->model, val);
+			return 0;
 		}
+		bool known = false;
+		for (size_t i = 0; i < ARRAY_SIZE(later); i++)
+			known |= !strcmp(val, later[i]);
+		if (!known) {
+			ERR_AT(c, item, voff, "vif: unknown model '%s' (rtl8139, ne2k_pci, ne2k_isa; "
+			       "e1000 is planned)", val);
+			return -1;
+		}
+		WARN_AT(c, item, voff, "vif: model '%s' is not implemented yet; the guest "
+			"gets an rtl8139", val);
 		vmc_set_str(&v->model, "rtl8139");
+	} else if (!strcmp(key, "io")) {
+		char *end;
+		unsigned long io = strtoul(val, &end, 0);
+		if (!*val || *end || io < 0x200 || io > 0x3E0 || io % 0x20) {
+			ERR_AT(c, item, voff, "vif: io '%s': an NE2000's base, 0x200-0x3e0 in steps "
+			       "of 0x20 (e.g. 0x300)", val);
+			return -1;
+		}
+		v->io = (uint16_t)io;
+		v->io_at = (int)off;
+	} else if (!strcmp(key, "irq")) {
+		static const unsigned ok[] = { 3, 4, 5, 7, 9, 10, 11, 12, 15 };
+		char *end;
+		unsigned long irq = strtoul(val, &end, 10);
+		bool good = false;
+		for (size_t i = 0; i < ARRAY_SIZE(ok); i++)
+			good |= *val && !*end && irq == ok[i];
+		if (!good) {
+			ERR_AT(c, item, voff, "vif: irq '%s': an ISA line the NE2000 can use "
+			       "(3, 4, 5, 7, 9, 10, 11, 12, 15)", val);
+			return -1;
+		}
+		v->irq = (uint8_t)irq;
+		v->io_at = (int)off;
 	} else if (!strcmp(key, "type")) {
 		if (strcmp(val, "ioemu") && strcmp(val, "vif")) {
 			ERR_AT(c, item, voff, "vif: type '%s': ioemu or vif", val);
@@ -207,7 +238,7 @@ static int vif_key(struct ctx *c, const struct cfg_value *item, struct vif_spec 
 		WARN_AT(c, item, off, "vif: %s= is a Xen back-end option; ignored", key);
 	} else {
 		ERR_AT(c, item, off, "vif: unknown key '%s' (mac, bridge, model, type, ip, vifname, "
-		       "rate, script, backend, hostfwd, tftp, bootfile)", key);
+		       "rate, script, backend, hostfwd, tftp, bootfile, io, irq)", key);
 		return -1;
 	}
 	return 0;
@@ -250,6 +281,17 @@ static void parse_vif(struct ctx *c, const struct cfg_value *item, struct vif_sp
 	free(copy);
 	if (!v->model)
 		v->model = xstrdup("rtl8139");
+	if ((v->io || v->irq) && strcmp(v->model, "ne2k_isa")) {
+		WARN_AT(c, item, v->io_at, "vif: io= and irq= are an ne2k_isa's; the %s ignores them",
+			v->model);
+		v->io = 0;
+		v->irq = 0;
+	} else if (!strcmp(v->model, "ne2k_isa")) {
+		if (!v->io)
+			v->io = 0x300;
+		if (!v->irq)
+			v->irq = 9;
+	}
 	if (!v->type)
 		v->type = xstrdup("ioemu");
 	if (!v->mac_set)
@@ -303,6 +345,8 @@ void vmc_print_vif(const struct vm_config *vc, FILE *out)
 			return;
 		fprintf(f, "mac=%02x:%02x:%02x:%02x:%02x:%02x, model=%s, type=%s", v->mac[0],
 			v->mac[1], v->mac[2], v->mac[3], v->mac[4], v->mac[5], v->model, v->type);
+		if (!strcmp(v->model, "ne2k_isa"))
+			fprintf(f, ", io=0x%x, irq=%u", v->io, v->irq);
 		const char *keys[] = { "bridge", "ip", "vifname", "rate", "script", "backend",
 				       "gatewaydev", "tftp", "bootfile" };
 		const char *vals[] = { v->bridge, v->ip, v->vifname, v->rate, v->script, v->backend,
@@ -318,4 +362,37 @@ void vmc_print_vif(const struct vm_config *vc, FILE *out)
 		free(buf);
 	}
 	fprintf(out, "]\n");
+}
+
+/*
+ * ne2000 = 1: xm's HVM switch for the emulated card (Xen 3.0's examples:
+ * "enable ne2000, default = 0 (use pcnet)"): the vifs that name no model=
+ * become NE2000 PCI cards. xl dropped it for vif's model=.
+ */
+int vmc_parse_ne2000(struct ctx *c, const struct key *k UNUSED, struct cfg_entry *e)
+{
+	if (!e)
+		return 0;
+	const struct cfg_value *v = e->val;
+	long long on;
+	if (!vmc_get_num(c, "ne2000", v, &on))
+		return 0;
+	if (on != 0 && on != 1) {
+		verr(c, v, "ne2000: 0 or 1");
+		return 0;
+	}
+	if (!on)
+		return 0;
+	struct vm_config *vc = c->vc;
+	unsigned n = 0;
+	for (unsigned i = 0; i < vc->n_vifs; i++)
+		if (!vc->vifs[i].model_set) {
+			vmc_set_str(&vc->vifs[i].model, "ne2k_pci");
+			n++;
+		}
+	if (!vc->n_vifs)
+		vwarn(c, v, "ne2000 = 1 without a vif: no card (add vif = [ '' ])");
+	else if (!n)
+		vwarn(c, v, "ne2000 = 1: every vif names its model=; it changes nothing");
+	return 0;
 }

@@ -158,6 +158,7 @@ KEY_PARSER(vmc_parse_audio);
 
 /* vmconfig_net.c */
 KEY_PARSER(vmc_parse_vif);
+KEY_PARSER(vmc_parse_ne2000);
 KEY_PRINTER(vmc_print_vif);
 
 /* vmconfig_print.c */

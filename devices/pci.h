@@ -76,6 +76,16 @@ void pci_set_irq(struct pci_dev *d, int level);
 /* The ISA bridge (PIIX3 0x60-0x63) changed where PIRQ n goes (bit 7 = off). */
 void pci_set_pirq_route(struct pci_bus *bus, unsigned pirq, uint8_t route);
 
+/* An expansion ROM read from a file (pci_rom.c). */
+struct pci_rom {
+	uint8_t *data;
+	uint32_t size;
+};
+/* Set d's ROM BAR to the file at path (before pci_register; d->name set).
+ * A missing file is warned and leaves the function without a ROM. */
+void pci_rom_load(struct pci_dev *d, struct pci_rom *r, const char *path);
+void pci_rom_free(struct pci_rom *r);
+
 /* For `info pci` and tests. */
 struct pci_bus *pci_bus_of(struct vm *vm);
 

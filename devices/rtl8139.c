@@ -7,7 +7,6 @@
  * One card per vif; the receive and transmit paths are rtl8139_rx.c and
  * rtl8139_tx.c, the network behind it core/net.c.
  */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -376,23 +375,6 @@ static void rtl_write(void *opaque, uint64_t off, uint64_t val, unsigned size)
 
 static const struct io_ops rtl_ops = { rtl_read, rtl_write };
 
-static uint64_t rom_read(void *opaque, uint64_t off, unsigned size)
-{
-	struct rtl8139 *s = opaque;
-	uint64_t v = 0;
-	for (unsigned i = 0; i < size && i < 8; i++)
-		if (off + i < s->rom_size)
-			v |= (uint64_t)s->rom[off + i] << (8 * i);
-	return v;
-}
-
-static void rom_write(void *opaque, uint64_t off, uint64_t val, unsigned size)
-{
-	(void)opaque; (void)off; (void)val; (void)size;
-}
-
-static const struct io_ops rom_ops = { rom_read, rom_write };
-
 /* ---- life cycle ------------------------------------------------------- */
 
 static void rtl_reset_hook(void *opaque)
@@ -407,7 +389,7 @@ static void rtl_free(void *opaque)
 {
 	struct rtl8139 *s = opaque;
 	evtimer_free(s->timer);
-	free(s->rom);
+	pci_rom_free(&s->rom);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
 }
@@ -426,23 +408,6 @@ static void fill_eeprom(struct rtl8139 *s, const uint8_t *mac)
 	w[6] = 0x0D00;   /* CONFIG1 default in the high byte */
 	for (int i = 0; i < 3; i++)
 		w[7 + i] = (uint16_t)(mac[2 * i] | mac[2 * i + 1] << 8);
-}
-
-static int load_rom(struct rtl8139 *s)
-{
-	size_t len;
-	uint8_t *data = read_file(RTL_ROM, &len);
-	if (!data) {
-		msg_warn("rtl8139: boot ROM %s: %s (install ipxe-qemu); no network boot",
-			 RTL_ROM, strerror(errno));
-		return 0;
-	}
-	uint32_t size = 2048;
-	while (size < len && size < (1u << 20))
-		size <<= 1;
-	s->rom = data;
-	s->rom_size = len < size ? (uint32_t)len : size;
-	return (int)size;
 }
 
 /* One card for vif i. */
@@ -472,9 +437,7 @@ static int create_card(struct vm *vm, unsigned i)
 	d->config[0x3f] = 0x40;    /* MAX_LAT */
 	pci_set_bar(d, 0, 0x100, true, &rtl_ops, s);
 	pci_set_bar(d, 1, 0x100, false, &rtl_ops, s);
-	int rom = load_rom(s);
-	if (rom > 0)
-		pci_set_bar(d, PCI_BAR_ROM, (uint64_t)rom, false, &rom_ops, s);
+	pci_rom_load(d, &s->rom, RTL_ROM);
 	if (pci_register(vm, d, (RTL_FIRST_SLOT + i) << 3) < 0)
 		return -1;
 	vm_add_reset_hook(vm, rtl_reset_hook, s);
@@ -482,8 +445,8 @@ static int create_card(struct vm *vm, unsigned i)
 	s->port = netport_new(vm, i, "rtl8139", rtl8139_receive, s);
 	if (!s->port)
 		return -1;
-	if (i == 0)
-		vm_publish(vm, "nic", s);
+	if (!vm_lookup(vm, "nic"))
+		vm_publish(vm, "nic", s);   /* the panel's Net/s: any first card */
 	if (i == 0)
 		vm_publish(vm, "rtl8139", s);   /* tests and fuzzers */
 	return 0;
@@ -499,7 +462,8 @@ static int rtl8139_create(struct vm *vm)
 		return -1;
 	}
 	for (unsigned i = 0; i < cfg->n_vifs; i++)
-		if (create_card(vm, i) < 0)
+		if ((!cfg->vifs[i].model || !strcmp(cfg->vifs[i].model, "rtl8139")) &&
+		    create_card(vm, i) < 0)
 			return -1;
 	return 0;
 }

@@ -121,8 +121,7 @@ struct rtl8139 {
 	struct netport *port;    /* NULL in unit tests without a back end */
 	struct evtimer *timer;   /* TimerInt */
 	unsigned index;
-	uint8_t *rom;            /* iPXE */
-	uint32_t rom_size;
+	struct pci_rom rom;      /* iPXE */
 
 	uint8_t mac[6], mar[8];
 	uint32_t tsd[4], tsad[4];
@@ -156,8 +155,6 @@ void rtl8139_update_irq(struct rtl8139 *s);
 bool rtl8139_receive(void *opaque, const uint8_t *frame, size_t len);
 /* Whether the card would take this destination address (lock held). */
 bool rtl8139_accepts(const struct rtl8139 *s, const uint8_t *dst);
-/* Ethernet CRC-32 of the destination address, top 6 bits: the MAR bit it sets. */
-unsigned rtl8139_hash_bit(const uint8_t *addr);
 
 /* rtl8139_tx.c (lock held) */
 void rtl8139_tx_write_tsd(struct rtl8139 *s, unsigned i, uint32_t val);

@@ -21,30 +21,13 @@
 
 #define MIN_FRAME 60     /* short frames are padded, as the wire pads them */
 
-unsigned rtl8139_hash_bit(const uint8_t *addr)
-{
-	/* the Ethernet CRC register fed LSB first, read MSB first: what the
-	 * filter hardware computes and what drivers use to fill MAR */
-	uint32_t crc = 0xFFFFFFFFu;
-	for (int i = 0; i < 6; i++) {
-		uint8_t b = addr[i];
-		for (int bit = 0; bit < 8; bit++, b >>= 1) {
-			bool top = crc >> 31;
-			crc <<= 1;
-			if (top ^ (b & 1))
-				crc ^= 0x04C11DB7u;
-		}
-	}
-	return crc >> 26;
-}
-
 bool rtl8139_accepts(const struct rtl8139 *s, const uint8_t *dst)
 {
 	static const uint8_t bcast[6] = { 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF };
 	if (!memcmp(dst, bcast, 6))
 		return s->rcr & RCR_AB;
 	if (dst[0] & 1) {
-		unsigned bit = rtl8139_hash_bit(dst);
+		unsigned bit = net_mcast_hash_bit(dst);
 		return (s->rcr & RCR_AM) && (s->mar[bit >> 3] & (1u << (bit & 7)));
 	}
 	return (s->rcr & RCR_AAP) || ((s->rcr & RCR_APM) && !memcmp(dst, s->mac, 6));

@@ -58,6 +58,9 @@ static size_t build_bootorder(const struct vm_config *cfg, char *buf, size_t cap
 			break;
 		case 'n':
 			for (unsigned i = 0; i < cfg->n_vifs; i++) {
+				const char *m = cfg->vifs[i].model;
+				if (m && !strcmp(m, "ne2k_isa"))
+					continue;   /* no option ROM on the ISA card */
 				snprintf(line, sizeof(line), "/pci@i0cf8/ethernet@%x", 3 + i);
 				len = add_line(buf, len, cap, line);
 			}

@@ -2,9 +2,12 @@
 # Builds the 32-bit network guest from Debian packages into a cache
 # directory (default build/cache), once. Prints:
 #   KERNEL=<Debian linux-image-*-686 bzImage>
-#   INITRD=<uncompressed cpio: i386 busybox, the kernel's mii and 8139cp>
-# The card is an RTL8139C+ (PCI revision 0x20, as QEMU's and Xen's), which
-# Linux gives to 8139cp (8139too declines revisions from 0x20 on). The
+#   INITRD=<uncompressed cpio: i386 busybox, the kernel's mii, 8139cp, 8390,
+#           ne2k-pci and ne>
+# vmst_nic= on the kernel command line picks the driver: 8139cp (the
+# default; our RTL8139C+ is PCI revision 0x20, as QEMU's and Xen's, which
+# 8139too declines), ne2k-pci (the RTL8029) or ne (the ISA NE2000, its
+# options from vmst_ne=, commas for spaces: vmst_ne=io=0x300,irq=9). The
 # initramfs /init loads the modules, takes a lease with udhcpc, pings the
 # gateway, fetches http://10.0.2.2:PORT/blob (PORT from vmst_port= on the
 # kernel command line) and prints its sha256, then serves /www with busybox
@@ -19,6 +22,9 @@ mkdir -p "$dir"
 
 enable_i386
 
+# pkgs.done from before the NE2000 drivers were extracted: again
+[ -d "$dir/pkgs/lib/modules" ] && ! ls -d "$dir"/pkgs/lib/modules/*/kernel/drivers/net/ethernet/8390 \
+	> /dev/null 2>&1 && rm -f "$dir/pkgs.done"
 if [ ! -f "$dir/pkgs.done" ]; then
 	kpkg=$(kernel_package linux-image-686:i386 build-linux-686-net)
 	rm -rf "$dir/deb" "$dir/pkgs"
@@ -28,6 +34,7 @@ if [ ! -f "$dir/pkgs.done" ]; then
 		dpkg-deb --fsys-tarfile "$d" | tar -x -C "$dir/pkgs" --wildcards './boot/vmlinuz-*' \
 			'./bin/busybox' './lib/modules/*/kernel/drivers/net/mii.ko*' \
 			'./lib/modules/*/kernel/drivers/net/ethernet/realtek/*' \
+			'./lib/modules/*/kernel/drivers/net/ethernet/8390/*' \
 			'./lib/modules/*/modules.*' 2>/dev/null || true
 	done
 	rm -rf "$dir/deb"
@@ -41,16 +48,29 @@ cp "$P/boot/vmlinuz-$ver" "$dir/vmlinuz"
 deps_of() {
 	awk -v m="$1:" '$1 == m { for (i = 2; i <= NF; i++) print $i }' "$P/lib/modules/$ver/modules.dep"
 }
-order=""
+# each driver's modules in dependency order: load_<driver> in /init; all
+# of them in the initramfs
+order="" all=""
 add() {
 	case " $order " in *" $1 "*) return ;; esac
 	for d in $(deps_of "$1"); do add "$d"; done
 	order="$order $1"
 }
-for m in 8139cp; do
+loaders=""
+for m in 8139cp ne2k-pci ne; do
 	path=$(awk -F: -v m="$m" '$1 ~ "/" m "\\.ko(\\.xz)?$" { print $1; exit }' "$P/lib/modules/$ver/modules.dep")
 	[ -n "$path" ] || { echo "build-linux-686-net: no $m module in $ver" >&2; exit 1; }
+	order=""
 	add "$path"
+	fn="load_$(echo "$m" | tr -- - _)() {"
+	for x in $order; do
+		args=""
+		[ "$x" != "$path" ] || [ "$m" != ne ] || args=' $(sed -n "s/.*vmst_ne=\([^ ]*\).*/\1/p" /proc/cmdline | tr , " ")'
+		fn="$fn insmod /lib/modules/$(basename "$x" .xz)$args || echo VMST-INSMOD-FAILED $(basename "$x" .xz);"
+		case " $all " in *" $x "*) ;; *) all="$all $x" ;; esac
+	done
+	loaders="$loaders$fn }
+"
 done
 
 init_src=$(mktemp)
@@ -60,11 +80,16 @@ init_src=$(mktemp)
 	echo 'mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev'
 	echo 'mkdir -p /tmp /www; mount -t tmpfs tmp /tmp'
 	echo 'echo "VMST-LINUX-BOOT-OK $(uname -r)"'
-	for m in $order; do
-		echo "insmod /lib/modules/$(basename "$m" .xz) || echo VMST-INSMOD-FAILED $(basename "$m" .xz)"
-	done
+	printf '%s' "$loaders"
 	cat <<'EOF2'
-dmesg | grep -i -E '8139|eth0' | sed 's/^/dmesg: /'
+nic=$(sed -n 's/.*vmst_nic=\([^ ]*\).*/\1/p' /proc/cmdline)
+case "${nic:-8139cp}" in
+8139cp) load_8139cp ;;
+ne2k-pci) load_ne2k_pci ;;
+ne) load_ne ;;
+*) echo "VMST-INSMOD-FAILED unknown vmst_nic=$nic" ;;
+esac
+dmesg | grep -i -E '8139|eth0|ne2k|ne2000|8390|ne\.c|RTL8029|ethercard' | sed 's/^/dmesg: /'
 ifconfig lo 127.0.0.1 up
 ifconfig eth0 up
 udhcpc -i eth0 -n -q -t 10 -T 3 -s /udhcpc.sh 2>&1 | sed 's/^/udhcpc: /'
@@ -97,9 +122,9 @@ EOF2
 
 root="$dir/initramfs"
 busybox_root "$root" "$P/bin/busybox" sh mount echo cat dmesg grep sed uname poweroff sleep ls \
-	insmod awk ifconfig route udhcpc ping wget sha256sum cut wc httpd mkdir true
+	insmod awk ifconfig route udhcpc ping wget sha256sum cut wc httpd mkdir true tr
 mkdir -p "$root/lib/modules"
-for m in $order; do
+for m in $all; do
 	case "$m" in
 	*.xz) xz -dc "$P/lib/modules/$ver/$m" > "$root/lib/modules/$(basename "$m" .xz)" ;;
 	*) cp "$P/lib/modules/$ver/$m" "$root/lib/modules/" ;;

@@ -12,9 +12,10 @@
 #    TFTP (tftp=, bootfile=) and runs it; it prints on COM1 and powers off.
 # 4. iPXE again, its bootfile an iPXE script that chains the same program
 #    over HTTP from a server on the VMM's 127.0.0.1, reached at the
-#    gateway 10.0.2.2: TCP through the card and the NAT. (3 and 4 need a KVM
-#    that runs iPXE's mode switches; on kvm-pvm they run in the emulated host.)
+#    gateway 10.0.2.2: TCP through the card and the NAT. (3 and 4 are
+#    tests/net_lib.sh's netboot_check, shared with 74_net_ne2k.)
 . "$(dirname "$0")/../lib.sh"
+. "$TOP/tests/net_lib.sh"
 G=$(guest rtl8139_arp) || { fail "assemble rtl8139_arp.asm"; finish; }
 SOCK="$T/mon.sock"
 PORT1=$((20000 + $$ % 20000))
@@ -72,56 +73,6 @@ mon quit > /dev/null
 wait_pid $VM_PID 30
 check "quit from the monitor" [ "$RC" = 0 ]
 
-# ---- network boot through iPXE --------------------------------------------------
-mkdir -p "$T/tftp"
-nasm -f bin -o "$T/tftp/netboot.bin" "$TOP/tests/guests/netboot.asm" || fail "assemble netboot.asm"
-cat > "$T/nb.cfg" <<CFG
-name = 'net-boot'
-memory = 32
-boot = 'n'
-vif = [ 'tftp=$T/tftp, bootfile=netboot.bin' ]
-serial = 'file:$T/nb.com1'
-debugcon = 'file:$T/nb.dbg'
-log_dir = '$T/nblogs'
-vnc = 0
-CFG
-# both boots (3 and 4), with the HTTP server for 4 beside the VM
-HPORT=$((PORT1 + 2))
-mkdir -p "$T/www"
-cp "$T/tftp/netboot.bin" "$T/www/"
-printf '#!ipxe\necho VMST-IPXE-SCRIPT\nchain http://10.0.2.2:%s/netboot.bin\n' "$HPORT" > "$T/tftp/boot.ipxe"
-sed -e "s|bootfile=netboot.bin|bootfile=boot.ipxe|" -e "s|nb.com1|http.com1|" -e "s|nb.dbg|http.dbg|" \
-	-e "s|nblogs|httplogs|" "$T/nb.cfg" > "$T/http.cfg"
-cat > "$T/boots.sh" <<'SH'
-VMST=$1 T=$2 HPORT=$3
-timeout -k 5 300 "$VMST" run "$T/nb.cfg" > "$T/nb.out" 2>&1; echo $? > "$T/nb.rc"
-python3 -m http.server --bind 127.0.0.1 --directory "$T/www" "$HPORT" > "$T/http.log" 2>&1 & h=$!
-i=0; while ! socat -u OPEN:/dev/null "TCP:127.0.0.1:$HPORT" 2>/dev/null && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
-timeout -k 5 300 "$VMST" run "$T/http.cfg" > "$T/http.out" 2>&1; echo $? > "$T/http.rc"
-kill $h
-SH
-if [ -d /sys/module/kvm_pvm ] && [ -z "${VMST_IN_KVMHOST:-}" ]; then
-	# iPXE switches to protected mode and back with an IRET that kvm-pvm
-	# cannot emulate in guest kernel mode (QEMU stops there too, "emulation
-	# failure"): the boots run in the emulated host, whose KVM is real
-	echo "INFO: 72_net_rtl8139: kvm-pvm cannot run iPXE: its boots run in the emulated host (tests/kvmhost)"
-	"$TOP/tests/kvmhost/kvmhost" --timeout 1200 --share "$T" -- sh "$T/boots.sh" "$VMST" "$T" "$HPORT" > "$T/host.out" 2>&1 ||
-		sed 's/^/  kvmhost: /' "$T/host.out"
-else
-	sh "$T/boots.sh" "$VMST" "$T" "$HPORT"
-fi
-rc=$(cat "$T/nb.rc" 2>/dev/null)
-check "SeaBIOS found the card" grep -aq "PCI: init bdf=00:03.0 id=10ec:8139" "$T/nb.dbg"
-check "SeaBIOS ran iPXE from the ROM BAR" grep -aq "Running option rom at" "$T/nb.dbg"
-check "fw_cfg's bootorder names the card (/pci@i0cf8/ethernet@3)" sh -c "grep -A1 'boot order:' '$T/nblogs/vmstation.log' | grep -q '^/pci@i0cf8/ethernet@3\$'"
-check "SeaBIOS looks the card's ROM up in it" grep -aq "Searching bootorder for: /pci@i0cf8/\*@3" "$T/nb.dbg"
-check "SeaBIOS boots from the ROM" grep -aq "Booting from ROM" "$T/nb.dbg"
-check "iPXE: DHCP from slirp, netboot.bin by TFTP, run: it printed on COM1 and powered off (exit $rc)" \
-	sh -c "[ '$rc' = 0 ] && grep -aq 'VMSTATION-NETBOOT OK' '$T/nb.com1'"
-
-# ---- an iPXE script fetched by TFTP chains the program over HTTP ----------------
-rc=$(cat "$T/http.rc" 2>/dev/null)
-check "iPXE script by TFTP chained netboot.bin over HTTP from the VMM's 127.0.0.1 (exit $rc)" \
-	sh -c "[ '$rc' = 0 ] && grep -aq 'VMSTATION-NETBOOT OK' '$T/http.com1'"
-check "the HTTP server beside the VM served it" grep -q '"GET /netboot.bin HTTP/1.[01]" 200' "$T/http.log"
+# ---- network boot through iPXE (3 and 4) ---------------------------------------
+PORT_BASE=$PORT1 netboot_check rtl8139 10ec:8139
 finish

@@ -77,7 +77,7 @@ vga = 'stdvga'
 vnc = 1
 vncunused = 1
 disk = [ '$T/disc.iso,raw,hdc:cdrom,r' ]
-ne2000 = 1
+pool = 'Pool-0'
 serial = 'file:$T/desk.com1'
 log_dir = '$T/logs/desk'
 CFG
@@ -110,10 +110,10 @@ check "details: net -, sound -" wait_screen "net -, sound - *│" 5
 pane_text() { cap | awk -F'│' 'NR > 7 && NF > 2 { print $(NF - 1) }' | tr '\n' ' ' | tr -s ' '; }
 keys l
 i=0
-while [ $i -lt 50 ] && ! pane_text | grep -q "'ne2000' accepted but not acted on"; do
+while [ $i -lt 50 ] && ! pane_text | grep -q "'pool' accepted but not acted on"; do
 	sleep 0.1; i=$((i + 1))
 done
-check "the log pane says ne2000= is not acted on" [ $i -lt 50 ]
+check "the log pane says pool= is not acted on" [ $i -lt 50 ]
 keys c
 check "no '0B' network figure anywhere" sh -c "! $TMX capture-pane -p -t p | grep -qE 'net 0B'"
 

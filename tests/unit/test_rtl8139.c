@@ -12,6 +12,7 @@
 
 #include "unit.h"
 #include "../../core/evloop.h"
+#include "../../core/net.h"
 #include "../../core/util.h"
 #include "../../core/vm.h"
 #include "../../devices/pci.h"
@@ -203,7 +204,7 @@ static void test_filter(void)
 	CHECK_EQ(r8(RTL_CR) & CR_BUFE, 0, "BUFE clear: something to read");
 
 	const uint8_t *mc = (const uint8_t *)"\x01\x00\x5e\x00\x00\x01";
-	unsigned bit = rtl8139_hash_bit(mc);
+	unsigned bit = net_mcast_hash_bit(mc);
 	w32(RTL_RCR, RCR_APM | RCR_AM);
 	cbr = r16(RTL_CBR);
 	rtl8139_receive(s, f, test_frame(f, 64, 2, mc));

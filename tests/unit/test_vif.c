@@ -188,10 +188,61 @@ static void test_rate_and_fwd(void)
 	CHECK(hostfwd_parse("", false, &f, &at, why, sizeof(why)) < 0, "empty refused");
 }
 
+/* The NE2000 models, the ISA card's io= and irq=, and xm's ne2000 = 1. */
+static void test_ne2k(void)
+{
+	struct vm_config vc;
+	int rc = load(&vc, "vif = [ 'model=ne2k_pci', 'model=ne2k_isa', 'model=ne2k_isa, io=0x320, irq=10' ]\n");
+	CHECK(rc == 0 && vc.n_vifs == 3 && !strcmp(vc.vifs[0].model, "ne2k_pci") &&
+	      !strcmp(vc.vifs[1].model, "ne2k_isa") && !said("not implemented"),
+	      "model=ne2k_pci and ne2k_isa are cards of their own, not warned");
+	CHECK(vc.vifs[1].io == 0x300 && vc.vifs[1].irq == 9, "ne2k_isa: io 0x300, irq 9 by default");
+	CHECK(vc.vifs[2].io == 0x320 && vc.vifs[2].irq == 10, "io=0x320, irq=10 taken");
+	char *p1 = printed(&vc);
+	CHECK(strstr(p1, "model=ne2k_pci, type=ioemu'") &&
+	      strstr(p1, "model=ne2k_isa, type=ioemu, io=0x300, irq=9'") &&
+	      strstr(p1, "model=ne2k_isa, type=ioemu, io=0x320, irq=10'"),
+	      "vmstation check prints the models, the ISA card's io and irq");
+	struct vm_config vc2;
+	CHECK(load(&vc2, p1) == 0, "the print loads");
+	char *p2 = printed(&vc2);
+	CHECK(!strcmp(p1, p2), "and prints the same");
+	free(p1);
+	free(p2);
+	vmconfig_free(&vc2);
+	vmconfig_free(&vc);
+
+	rc = load(&vc, "vif = [ 'irq=5, io=0x340' ]\n");
+	CHECK(rc == 0 && said("t.cfg:1:17: warning: vif: io= and irq= are an ne2k_isa's") &&
+	      !vc.vifs[0].io && !vc.vifs[0].irq, "io=/irq= on an rtl8139: warned, dropped (%s)",
+	      captured ? captured : "");
+	vmconfig_free(&vc);
+	vif_fails("model=ne2k_isa, io=0x301", "t.cfg:2:29: ", "io '0x301'");
+	vif_fails("model=ne2k_isa, io=0x3f8x", "t.cfg:2:29: ", "io '0x3f8x'");
+	vif_fails("model=ne2k_isa, irq=8", "t.cfg:2:30: ", "irq '8'");
+	vif_fails("model=ne2k_isa, irq=", "t.cfg:2:30: ", "irq ''");
+
+	rc = load(&vc, "vif = [ '', 'model=rtl8139', 'mac=00:16:3e:00:00:09' ]\nne2000 = 1\n");
+	CHECK(rc == 0 && !strcmp(vc.vifs[0].model, "ne2k_pci") && !strcmp(vc.vifs[1].model, "rtl8139") &&
+	      !strcmp(vc.vifs[2].model, "ne2k_pci") && !said("ne2000"),
+	      "ne2000 = 1: the vifs without model= become ne2k_pci, not warned");
+	vmconfig_free(&vc);
+	rc = load(&vc, "ne2000 = 0\nvif = [ '' ]\n");
+	CHECK(rc == 0 && !strcmp(vc.vifs[0].model, "rtl8139"), "ne2000 = 0: rtl8139 stays");
+	vmconfig_free(&vc);
+	rc = load(&vc, "ne2000 = 1\n");
+	CHECK(rc == 0 && said("t.cfg:1:10: warning: ne2000 = 1 without a vif"), "ne2000 = 1 without a vif: warned");
+	vmconfig_free(&vc);
+	rc = load(&vc, "ne2000 = 2\n");
+	CHECK(rc == -1 && said("t.cfg:1:10: ne2000: 0 or 1"), "ne2000 = 2 refused");
+	vmconfig_free(&vc);
+}
+
 int main(void)
 {
 	test_keys();
 	test_errors();
+	test_ne2k();
 	test_rate_and_fwd();
 	free(captured);
 	return UNIT_DONE();

@@ -164,7 +164,7 @@ enum theme_elem pvm_state_elem(enum pvm_state s);
 struct blockdev *pvm_cdrom(struct panel_vm *pv);
 /*
  * Whether the running VM has a network card: the first vif's card publishes
- * itself under this name (devices/rtl8139.c) and its port counts the bytes
+ * itself under this name (devices/rtl8139.c, ne2k_bus.c) and its port counts the bytes
  * in vm->stats.net_rx_bytes/net_tx_bytes (core/net.c). Without one the
  * Net/s figure shows "-", never a made-up "0 B".
  */
