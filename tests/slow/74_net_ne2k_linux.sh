@@ -4,9 +4,8 @@
 # sha256 matches, the guest's httpd through hostfwd= and hostfwd_add):
 # - ne2k-pci on model=ne2k_pci (the RTL8029 at 00:03.0);
 # - ne on model=ne2k_isa at io 0x300, IRQ 5 (ne io=0x300 irq=5). Not IRQ 9,
-#   the default: it is also the ACPI SCI, which ne cannot share, and without
-#   ACPI (acpi=off) the 686 kernel does not reach /init here yet (as
-#   23_hvm_linux reports for acpi = 0); 10 and 11 are the PCI links'.
+#   the default: under ACPI it is also the SCI, which ne cannot share (with
+#   acpi = 0 it is free); 10 and 11 are the PCI links'.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/slow/net_linux.inc"
 net_linux ne2k_pci "model=ne2k_pci" ne2k-pci "" \
