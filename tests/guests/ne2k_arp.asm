@@ -353,19 +353,7 @@ receive_all:
 .badhdr: inc dword [bad]
 .done:	ret
 
-pci_read:                     ; EAX = address -> EAX
-	mov dx, 0xCF8
-	out dx, eax
-	mov dx, 0xCFC
-	in eax, dx
-	ret
-pci_write:                    ; EAX = address, ECX = value
-	mov dx, 0xCF8
-	out dx, eax
-	mov dx, 0xCFC
-	mov eax, ecx
-	out dx, eax
-	ret
+%include "pci_cfg.inc"
 
 %include "hex.inc"
 
@@ -382,11 +370,7 @@ s_loop:   db "loopback", 0
 s_ok:     db " OK", 10, 0
 s_fail:   db " FAIL", 10, 0
 
-arp:	db 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0, 0, 0, 0x08, 0x06
-	db 0x00, 0x01, 0x08, 0x00, 6, 4, 0x00, 0x01
-	db 0, 0, 0, 0, 0, 0, 10, 0, 2, 15
-	db 0, 0, 0, 0, 0, 0, 10, 0, 2, 2
-	times 18 db 0
+%include "arp_request.inc"
 
 align 4
 io:     dw 0, 0

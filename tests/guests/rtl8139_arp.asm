@@ -417,20 +417,7 @@ cplus_run:
 	jb .round
 	ret
 
-; ---- PCI configuration mechanism #1
-pci_read:                     ; EAX = address -> EAX
-	mov dx, 0xCF8
-	out dx, eax
-	mov dx, 0xCFC
-	in eax, dx
-	ret
-pci_write:                    ; EAX = address, ECX = value
-	mov dx, 0xCF8
-	out dx, eax
-	mov dx, 0xCFC
-	mov eax, ecx
-	out dx, eax
-	ret
+%include "pci_cfg.inc"
 
 ; ---- 93C46: EBX = word address -> AX (Linux's read_eeprom, 9346CR at 0x50)
 ee_out:                       ; AL -> 9346CR
@@ -492,11 +479,7 @@ s_wraps:  db " wraps", 0
 s_serving: db "serving", 10, 0
 s_syn:    db "tcp syn to port ", 0
 
-arp:	db 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0, 0, 0, 0x08, 0x06
-	db 0x00, 0x01, 0x08, 0x00, 6, 4, 0x00, 0x01
-	db 0, 0, 0, 0, 0, 0, 10, 0, 2, 15
-	db 0, 0, 0, 0, 0, 0, 10, 0, 2, 2
-	times 18 db 0
+%include "arp_request.inc"
 
 align 4
 mac:    times 8 db 0
