@@ -18,6 +18,7 @@
 #include "../../core/vm.h"
 #include "../../devices/ne2000.h"
 #include "../../devices/pci.h"
+#include "net_frames.h"
 
 #define PCI_IO 0xC100
 #define ISA_IO 0x300
@@ -119,16 +120,6 @@ static void start_card(uint8_t pstart, uint8_t pstop, uint8_t rcr)
 	w8(EN_CR, CR_STA | CR_RD_ABORT);
 	w8(EN0_TCR, 0);
 	w8(EN0_RCR, rcr);
-}
-
-static size_t test_frame(uint8_t *f, size_t len, uint8_t seed, const uint8_t *dst)
-{
-	memcpy(f, dst, 6);
-	memcpy(f + 6, "\x52\x55\x0a\x00\x02\x02", 6);
-	st16be(f + 12, 0x88B5);
-	for (size_t i = 14; i < len; i++)
-		f[i] = (uint8_t)(seed + i * 3);
-	return len;
 }
 
 /*
@@ -272,23 +263,6 @@ static void test_remote_dma(struct ne2000 *s)
 	dma_setup(0x4000, 0, CR_RD_READ);
 	CHECK(r8(EN0_ISR) & ISR_RDC, "a zero count completes at once");
 	CHECK_EQ(in((uint16_t)(base + NE_DATA), 2), 0, "and moves nothing");
-}
-
-static size_t arp_request(uint8_t *f, const uint8_t *m)
-{
-	memset(f, 0, 60);
-	memset(f, 0xFF, 6);
-	memcpy(f + 6, m, 6);
-	st16be(f + 12, 0x0806);
-	st16be(f + 14, 1);
-	st16be(f + 16, 0x0800);
-	f[18] = 6;
-	f[19] = 4;
-	st16be(f + 20, 1);
-	memcpy(f + 22, m, 6);
-	memcpy(f + 28, "\x0a\x00\x02\x0f", 4);
-	memcpy(f + 38, "\x0a\x00\x02\x02", 4);
-	return 60;
 }
 
 static bool wait_isr(uint8_t bits, int ms)

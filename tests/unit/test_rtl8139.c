@@ -17,6 +17,7 @@
 #include "../../core/vm.h"
 #include "../../devices/pci.h"
 #include "../../devices/rtl8139.h"
+#include "net_frames.h"
 
 #define IO 0xC100
 #define RXBUF 0x20000      /* 8K + 16 + 1536 */
@@ -85,35 +86,6 @@ static uint16_t eeprom_read(unsigned addr)
 
 static const uint8_t mac[6] = { 0x00, 0x16, 0x3e, 0x12, 0x34, 0x56 };
 static const uint8_t gw_mac_prefix[2] = { 0x52, 0x55 };   /* slirp's own addresses */
-
-/* An ARP request "who has 10.0.2.2? tell 10.0.2.15" from our MAC. */
-static size_t arp_request(uint8_t *f)
-{
-	memset(f, 0, 60);
-	memset(f, 0xFF, 6);
-	memcpy(f + 6, mac, 6);
-	st16be(f + 12, 0x0806);
-	st16be(f + 14, 1);
-	st16be(f + 16, 0x0800);
-	f[18] = 6;
-	f[19] = 4;
-	st16be(f + 20, 1);
-	memcpy(f + 22, mac, 6);
-	memcpy(f + 28, "\x0a\x00\x02\x0f", 4);
-	memcpy(f + 38, "\x0a\x00\x02\x02", 4);
-	return 60;
-}
-
-/* A frame to us (dst = our MAC) of len bytes, filled with a counter from seed. */
-static size_t test_frame(uint8_t *f, size_t len, uint8_t seed, const uint8_t *dst)
-{
-	memcpy(f, dst, 6);
-	memcpy(f + 6, "\x52\x55\x0a\x00\x02\x02", 6);
-	st16be(f + 12, 0x88B5);   /* local experimental ethertype */
-	for (size_t i = 14; i < len; i++)
-		f[i] = (uint8_t)(seed + i);
-	return len;
-}
 
 static bool wait_isr(uint16_t bits, int ms)
 {
@@ -281,7 +253,7 @@ static void test_tx_slirp(void)
 	uint8_t f[64];
 	start_normal(RCR_APM | RCR_AB);
 	w16(RTL_ISR, 0xFFFF);
-	memcpy(mem(TXBUF), f, arp_request(f));
+	memcpy(mem(TXBUF), f, arp_request(f, mac));
 	w32(RTL_TSAD0, TXBUF);
 	w32(RTL_TSD0, 60);
 	CHECK((r32(RTL_TSD0) & (TSD_OWN | TSD_TOK)) == (TSD_OWN | TSD_TOK), "TSD0: OWN and TOK");
@@ -340,7 +312,7 @@ static void test_cplus(void)
 {
 	uint8_t f[64];
 	cp_setup();
-	memcpy(mem(TXBUF), f, arp_request(f));
+	memcpy(mem(TXBUF), f, arp_request(f, mac));
 	bool ok = true;
 	/* six round trips: both rings wrap at their EOR descriptor */
 	for (unsigned n = 0; n < 6; n++) {
@@ -397,7 +369,7 @@ static void test_cplus(void)
 		uint8_t *r = mem(CP_BUF + 0x800 * n);
 		if (ld16be(r + 12) == 0x0806 && ld16be(r + 20) == 1) {
 			uint8_t a[60];
-			arp_request(a);
+			arp_request(a, mac);
 			memcpy(a, r + 6, 6);
 			st16be(a + 20, 2);
 			memcpy(a + 32, r + 22, 10);   /* target: the asker */
@@ -473,7 +445,7 @@ static void test_rate(void)
 	pci_write(0x10, IO);
 	pci_write(0x04, 0x07);
 	start_normal(RCR_APM | RCR_AB);
-	memcpy(mem(TXBUF), f, arp_request(f));
+	memcpy(mem(TXBUF), f, arp_request(f, mac));
 	uint64_t t0 = clock_ns();
 	for (int n = 0; n < 60; n++) {
 		w32(RTL_TSAD0 + 4 * (n & 3), TXBUF);

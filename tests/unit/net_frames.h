@@ -1,0 +1,43 @@
+/*
+ * Frames the NIC unit tests (test_rtl8139.c, test_ne2000.c) send and
+ * receive. Include after core/util.h.
+ */
+#ifndef VMST_TEST_NET_FRAMES_H
+#define VMST_TEST_NET_FRAMES_H
+
+#include <stdint.h>
+#include <string.h>
+
+/* An ARP request "who has 10.0.2.2 (slirp's gateway)? tell 10.0.2.15" from mac, 60 bytes. */
+static inline size_t arp_request(uint8_t *f, const uint8_t *mac)
+{
+	memset(f, 0, 60);
+	memset(f, 0xFF, 6);
+	memcpy(f + 6, mac, 6);
+	st16be(f + 12, 0x0806);
+	st16be(f + 14, 1);        /* Ethernet */
+	st16be(f + 16, 0x0800);   /* IPv4 */
+	f[18] = 6;
+	f[19] = 4;
+	st16be(f + 20, 1);        /* request */
+	memcpy(f + 22, mac, 6);
+	memcpy(f + 28, "\x0a\x00\x02\x0f", 4);
+	memcpy(f + 38, "\x0a\x00\x02\x02", 4);
+	return 60;
+}
+
+/*
+ * A frame to dst from slirp's gateway MAC, len bytes: a local experimental
+ * ethertype and a payload counting from seed in steps of 3.
+ */
+static inline size_t test_frame(uint8_t *f, size_t len, uint8_t seed, const uint8_t *dst)
+{
+	memcpy(f, dst, 6);
+	memcpy(f + 6, "\x52\x55\x0a\x00\x02\x02", 6);
+	st16be(f + 12, 0x88B5);
+	for (size_t i = 14; i < len; i++)
+		f[i] = (uint8_t)(seed + i * 3);
+	return len;
+}
+
+#endif
