@@ -91,9 +91,11 @@ while ss -ltn 2>/dev/null | grep -qE ":$WS " && [ $i -lt 100 ]; do sleep 0.1; i=
 python3 -c "
 import socket, time
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(('127.0.0.1', $WS)); s.listen(1); time.sleep(15)" &
+s.bind(('127.0.0.1', $WS)); s.listen(1); time.sleep(120)" &
 HOLD=$!
-sleep 0.5
+# until the holder listens (python's start takes seconds on a slow host)
+i=0
+while ! ss -ltn 2>/dev/null | grep -qE ":$WS " && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
 timeout 20 "$VMST" run "$T/ws.cfg" > "$T/busy.out" 2>&1
 rc=$?
 kill $HOLD 2>/dev/null
