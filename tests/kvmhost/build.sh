@@ -23,10 +23,12 @@ pkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
 ver=${pkg#linux-image-}
 
 # Modules that Debian builds as modules, loaded in dependency order by /init:
-# KVM on AMD-V, the 9p root share over virtio, overlayfs, virtio-net.
-WANT="kvm-amd 9pnet_virtio 9p overlay virtio_pci virtio_net"
+# KVM on AMD-V, the 9p root share over virtio, overlayfs, virtio-net, and
+# pvpanic (a kernel panic makes QEMU exit 1 instead of powering off quietly).
+WANT="kvm-amd 9pnet_virtio 9p overlay virtio_pci virtio_net pvpanic-pci"
 
-if [ ! -f "$dir/vmlinuz" ] || [ "$(cat "$dir/kernel-package" 2>/dev/null)" != "$pkg" ]; then
+if [ ! -f "$dir/vmlinuz" ] || [ "$(cat "$dir/kernel-package" 2>/dev/null)" != "$pkg" ] ||
+	[ "$(cat "$dir/kernel-modules" 2>/dev/null)" != "$WANT" ]; then
 	echo "kvmhost: fetching $pkg" >&2
 	rm -rf "$dir/deb" "$dir/vmlinuz" "$dir/ko" && mkdir -p "$dir/deb" "$dir/ko"
 	(cd "$dir/deb" && apt-get download -q "$pkg" >&2 2>"$dir/deb/apt.err") ||
@@ -45,10 +47,12 @@ if [ ! -f "$dir/vmlinuz" ] || [ "$(cat "$dir/kernel-package" 2>/dev/null)" != "$
 	cp "$dir/deb/root/boot/vmlinuz-$ver" "$dir/vmlinuz"
 	rm -rf "$dir/deb"
 	echo "$pkg" > "$dir/kernel-package"
+	echo "$WANT" > "$dir/kernel-modules"
 fi
 
-# The initramfs: rebuilt when /init, kvmpin.c, busybox or the kernel changes.
-stamp=$(cat "$top/tests/kvmhost/init" "$top/tests/kvmhost/kvmpin.c" "$busybox" | md5sum | cut -d' ' -f1)-$pkg
+# The initramfs: rebuilt when /init, kvmpin.c, busybox, the kernel or its
+# module list changes.
+stamp=$(cat "$top/tests/kvmhost/init" "$top/tests/kvmhost/kvmpin.c" "$busybox" "$dir/ko/order" | md5sum | cut -d' ' -f1)-$pkg
 if [ ! -f "$dir/initrd.cpio" ] || [ "$(cat "$dir/initrd.stamp" 2>/dev/null)" != "$stamp" ]; then
 	root=$dir/initramfs
 	rm -rf "$root"
