@@ -9,6 +9,8 @@
 #     it plays, and `info audio`
 #  3. with no sound server: one warning line, the guest still runs to the end
 #  4. through the SDL2 back end (SDL's PulseAudio driver) into the null sink
+# What the guest logs (detection, IRQs per block) is checked everywhere; what
+# the recording shows needs the guest to keep up in real time (check_live).
 . "$(dirname "$0")/../lib.sh"
 G=$(guest sb16_play) || { fail "assemble sb16_play.asm"; finish; }
 AN="$TOP/build/tools/audio_analyze"
@@ -72,24 +74,24 @@ check_tones() {
 		nm=$(echo "$names" | cut -d'|' -f$n)
 		f=$(seg "$a" $n freq); d=$(seg "$a" $n dur); r=$(seg "$a" $n rms_dbfs)
 		g=$(seg "$a" $n gap_ms); dv=$(seg "$a" $n dev_pct)
-		check "$l: $nm: 440 Hz within 0.5% (got $f)" within "$f" 440 2.2
-		check "$l: $nm: lasts ${secs} s by the audio clock (got $d)" within "$d" "$secs" 0.1
+		check_live "$l: $nm: 440 Hz within 0.5% (got $f)" within "$f" 440 2.2
+		check_live "$l: $nm: lasts ${secs} s by the audio clock (got $d)" within "$d" "$secs" 0.1
 		want=$(awk -v o="$off" 'BEGIN { printf "%.2f", -9.03 + o }')
-		check "$l: $nm: level $want dBFS for a half-scale sine (got $r)" within "$r" "$want" 0.5
-		check "$l: $nm: no gap over 10 ms (longest $g ms)" below "$g" 10
+		check_live "$l: $nm: level $want dBFS for a half-scale sine (got $r)" within "$r" "$want" 0.5
+		check_live "$l: $nm: no gap over 10 ms (longest $g ms)" below "$g" 10
 		# the capture is deterministic: not one sample may be lost or doubled
-		[ "$l" = wav ] && check "$l: $nm: no dropped or repeated samples (worst period off by $dv%)" below "$dv" 10
+		[ "$l" = wav ] && check_live "$l: $nm: no dropped or repeated samples (worst period off by $dv%)" below "$dv" 10
 	done
 	n=$5
 	f=$(seg "$a" $n freq); r=$(seg "$a" $n rms_dbfs)
-	check "$l: OPL note F-number 0x244 block 4 at 0x244*49716/2^16 = 439.99 Hz (got $f)" within "$f" 439.99 2.2
+	check_live "$l: OPL note F-number 0x244 block 4 at 0x244*49716/2^16 = 439.99 Hz (got $f)" within "$f" 439.99 2.2
 	want=$(awk -v o="$off" 'BEGIN { printf "%.2f", -21.07 + o }')
-	check "$l: OPL full-level carrier: $want dBFS (got $r)" within "$r" "$want" 0.7
+	check_live "$l: OPL full-level carrier: $want dBFS (got $r)" within "$r" "$want" 0.7
 	n=$6
 	f=$(seg "$a" $n freq); r=$(seg "$a" $n rms_dbfs)
-	check "$l: PC speaker at 1193182/1193 = 1000.15 Hz (got $f)" within "$f" 1000.15 5
+	check_live "$l: PC speaker at 1193182/1193 = 1000.15 Hz (got $f)" within "$f" 1000.15 5
 	want=$(awk -v o="$off" 'BEGIN { printf "%.2f", -12.26 + o }')
-	check "$l: PC speaker square level $want dBFS (got $r)" within "$r" "$want" 0.7
+	check_live "$l: PC speaker square level $want dBFS (got $r)" within "$r" "$want" 0.7
 }
 
 # ---- 1. PulseAudio ---------------------------------------------------------
@@ -111,7 +113,7 @@ check "pulse: no audio warning" sh -c "! grep -q 'audio' '$T/pulse.out'"
 check_guest_log "$T/pulse.com1" pulse 19 32 64
 "$AN" --raw 44100 2 "$T/pulse.raw" > "$T/pulse.txt"
 cat "$T/pulse.txt"
-check "pulse: five tones recorded" grep -q "^segments 5," "$T/pulse.txt"
+check_live "pulse: five tones recorded" grep -q "^segments 5," "$T/pulse.txt"
 check_tones "$T/pulse.txt" pulse 5.0 0 4 5
 
 # ---- 4. SDL back end, same sink -----------------------------------------------
@@ -126,11 +128,11 @@ kill "$PAREC" 2>/dev/null; wait "$PAREC" 2>/dev/null; PAREC=""
 check "sdl: vmstation exits 0 (got $rc)" [ "$rc" = 0 ]
 "$AN" --raw 44100 2 "$T/sdl.raw" > "$T/sdl.txt"
 cat "$T/sdl.txt"
-check "sdl: five tones recorded" grep -q "^segments 5," "$T/sdl.txt"
+check_live "sdl: five tones recorded" grep -q "^segments 5," "$T/sdl.txt"
 for n in 1 2 3; do
 	f=$(seg "$T/sdl.txt" $n freq); g=$(seg "$T/sdl.txt" $n gap_ms)
-	check "sdl: segment $n: 440 Hz within 0.5% (got $f)" within "$f" 440 2.2
-	check "sdl: segment $n: no gap over 10 ms (longest $g ms)" below "$g" 10
+	check_live "sdl: segment $n: 440 Hz within 0.5% (got $f)" within "$f" 440 2.2
+	check_live "sdl: segment $n: no gap over 10 ms (longest $g ms)" below "$g" 10
 done
 
 # ---- 3. no server (while the null sink is gone) -----------------------------
@@ -153,7 +155,8 @@ check "monitor: audio_volume 50" grep -q "volume 50%" "$T/vol.txt"
 wait_for "$T/wav.com1" "^seg 2 irqs" 60
 "$MC" "$T/mon.sock" "info audio" > "$T/info.txt" 2>&1
 check "info audio: back end and volume" grep -q "backend wav:.*volume 50%" "$T/info.txt"
-check "info audio: the sb16 voice with its underruns" grep -q "sb16: .*underruns 0" "$T/info.txt"
+check "info audio: the sb16 voice and its underruns" grep -q "sb16: .*underruns [0-9]" "$T/info.txt"
+check_live "info audio: no underrun" grep -q "sb16: .*underruns 0" "$T/info.txt"
 check "info audio: the OPL3 voice" grep -q "opl3: 49716 Hz" "$T/info.txt"
 wait_for "$T/wav.com1" "^opl " 60
 sleep 0.6
@@ -165,9 +168,9 @@ check "wav: vmstation exits 0 (got $rc)" [ "$rc" = 0 ]
 check_guest_log "$T/wav.com1" wav 05 0a 14
 "$AN" "$T/out.wav" > "$T/wav.txt"
 cat "$T/wav.txt"
-check "wav: the mute split the OPL note: six tones" grep -q "^segments 6," "$T/wav.txt"
+check_live "wav: the mute split the OPL note: six tones" grep -q "^segments 6," "$T/wav.txt"
 # volume 50% on the x^2 curve: -12.04 dB
 check_tones "$T/wav.txt" wav 1.0 -12.04 5 6
 f4=$(seg "$T/wav.txt" 4 freq)
-check "wav: the OPL note before the mute (got $f4)" within "$f4" 439.99 2.2
+check_live "wav: the OPL note before the mute (got $f4)" within "$f4" 439.99 2.2
 finish
