@@ -104,7 +104,19 @@ keys s
 check "desk runs" wait_screen "desk +running +1 +32M" 10
 check "list: no NIC so Net/s is '-', silent so Snd is '-' (figures sampled)" \
 	wait_screen "desk +running +1 +32M +0:00:[0-9]+ +[0-9]+ +[0-9]+ +0B +- +- *│" 10
-check "details: CPU, exits, disk figures" wait_screen "figures +CPU [0-9]+%, [0-9]+ exits/s, disk 0B/s," 5
+# the details pane's text (the left-hand one), its rows joined: the figures
+# wrap there when the numbers are long
+details_text() { cap | awk -F'│' 'NR > 7 && NF > 4 { print $2 }' | sed 's/ *$//' | tr '\n' ' '; }
+i=0
+while [ $i -lt 100 ] && ! details_text | grep -qE "figures +CPU [0-9]+%, [0-9]+ +exits/s, +disk +[0-9.]+[BKMG]/s,"; do
+	sleep 0.1; i=$((i + 1))
+done
+if [ $i -lt 100 ]; then
+	pass "details: CPU, exits, disk figures"
+else
+	fail "details: CPU, exits, disk figures; the screen:"
+	cap | sed 's/^/  | /'
+fi
 check "details: net -, sound -" wait_screen "net -, sound - *│" 5
 # the text of the right-hand pane, its rows joined (long lines wrap there)
 pane_text() { cap | awk -F'│' 'NR > 7 && NF > 2 { print $(NF - 1) }' | tr '\n' ' ' | tr -s ' '; }
