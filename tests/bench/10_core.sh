@@ -122,8 +122,22 @@ serial = 'file:$B/smp_v.com1'
 vga = 'none'
 log_dir = '$B/logs'
 CFG
-rm -f "$B/smp_v.com1" "$B/smp_q.com1"
-timeout 600 "$VMST" run -q "$B/smp.cfg" > /dev/null 2>&1
-timeout 600 $QEMU -enable-kvm -machine pc -m 32 -smp 2 -nodefaults -display none -no-reboot \
-	-serial file:"$B/smp_q.com1" -kernel "$GUESTS/smp_bench.elf" > /dev/null 2>&1
-report "IPI round trip between two vCPUs, us ($R rounds)" "$(ipi_us "$B/smp_v.com1")" "$(ipi_us "$B/smp_q.com1")" us "<= 1.00"
+# The two take turns, IPI_RUNS times each (which goes first alternates),
+# and the medians are compared: one run of each is at the mercy of what
+# else the host schedules then (8 pairs in the emulated host ranged from
+# 213 to 285 us for vmstation and 214 to 1503 us for QEMU).
+IPI_RUNS=${BENCH_IPI_RUNS:-5}
+ipi_vmst() { timeout 600 "$VMST" run -q "$B/smp.cfg" > /dev/null 2>&1; }
+ipi_qemu() {
+	timeout 600 $QEMU -enable-kvm -machine pc -m 32 -smp 2 -nodefaults -display none -no-reboot \
+		-serial file:"$B/smp_q.com1" -kernel "$GUESTS/smp_bench.elf" > /dev/null 2>&1
+}
+median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{ v[NR] = $1 } END { if (NR == 0 || v[1] == "error") print "error"; else print v[int((NR + 1) / 2)] }'; }
+v_all="" q_all=""
+for i in $(seq "$IPI_RUNS"); do
+	rm -f "$B/smp_v.com1" "$B/smp_q.com1"
+	if [ $((i % 2)) = 1 ]; then ipi_vmst; ipi_qemu; else ipi_qemu; ipi_vmst; fi
+	v_all="$v_all $(ipi_us "$B/smp_v.com1")" q_all="$q_all $(ipi_us "$B/smp_q.com1")"
+done
+report "IPI round trip between two vCPUs, us ($R rounds, median of $IPI_RUNS runs each)" "$(echo "$v_all" | median)" "$(echo "$q_all" | median)" us "<= 1.00"
+printf 'details: IPI runs, us: vmstation%s; qemu%s\n' "$v_all" "$q_all"
