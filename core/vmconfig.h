@@ -49,7 +49,7 @@ struct disk_spec {
 struct vif_spec {
 	uint8_t mac[6];
 	bool mac_set;      /* mac= given; else derived from the VM's name and index */
-	char *model;       /* "rtl8139", "ne2k_pci" or "ne2k_isa" */
+	char *model;       /* "rtl8139", "e1000", "ne2k_pci" or "ne2k_isa" */
 	uint16_t io;       /* ne2k_isa: its I/O base (io=, default 0x300) */
 	uint8_t irq;       /* ne2k_isa: its IRQ (irq=, default 9) */
 	bool model_set;    /* model= given (ne2000 = 1 changes the others) */

@@ -1,10 +1,11 @@
 /*
  * vif = [ 'mac=00:16:3e:01:02:03, model=rtl8139, bridge=xenbr0', ... ]:
  * xl-network-configuration(5), one string a card. Every card is an emulated
- * RTL8139 (the default), NE2000 PCI (model=ne2k_pci) or NE2000 ISA
- * (model=ne2k_isa) on a user-mode NAT network (libslirp): bridge= is noted
- * and NAT used instead; the models xl knows that are not emulated yet
- * (e1000, ...) are warned and an RTL8139 given.
+ * RTL8139 (the default), Intel 82540EM (model=e1000), NE2000 PCI
+ * (model=ne2k_pci) or NE2000 ISA (model=ne2k_isa) on a user-mode NAT
+ * network (libslirp): bridge= is noted and NAT used instead; the models xl
+ * knows that are not emulated yet (pcnet, ...) are warned and an RTL8139
+ * given.
  * vmstation's own keys in the same string: hostfwd= (QEMU's syntax, may be
  * repeated), tftp= (a directory slirp serves by TFTP), bootfile= (the file
  * its DHCP names, for boot='n'), io= and irq= (an ne2k_isa's jumpers: xl
@@ -144,10 +145,11 @@ static int vif_key(struct ctx *c, const struct cfg_value *item, struct vif_spec 
 		}
 		v->mac_set = true;
 	} else if (!strcmp(key, "model")) {
-		static const char *const later[] = { "e1000", "pcnet", "virtio-net", "i82551",
-						     "i82557b", "i82559er" };
+		static const char *const later[] = { "pcnet", "virtio-net", "i82551", "i82557b",
+						     "i82559er" };
 		v->model_set = true;
-		if (!strcmp(val, "rtl8139") || !strcmp(val, "ne2k_pci") || !strcmp(val, "ne2k_isa")) {
+		if (!strcmp(val, "rtl8139") || !strcmp(val, "e1000") || !strcmp(val, "ne2k_pci") ||
+		    !strcmp(val, "ne2k_isa")) {
 			vmc_set_str(&v->model, val);
 			return 0;
 		}
@@ -155,8 +157,8 @@ static int vif_key(struct ctx *c, const struct cfg_value *item, struct vif_spec 
 		for (size_t i = 0; i < ARRAY_SIZE(later); i++)
 			known |= !strcmp(val, later[i]);
 		if (!known) {
-			ERR_AT(c, item, voff, "vif: unknown model '%s' (rtl8139, ne2k_pci, ne2k_isa; "
-			       "e1000 is planned)", val);
+			ERR_AT(c, item, voff, "vif: unknown model '%s' (rtl8139, e1000, ne2k_pci, "
+			       "ne2k_isa)", val);
 			return -1;
 		}
 		WARN_AT(c, item, voff, "vif: model '%s' is not implemented yet; the guest "

@@ -1,0 +1,246 @@
+/*
+ * e1000 transmit path (SDM 3, "Transmit Descriptors"): the ring from TDH
+ * up to TDT, legacy descriptors and extended ones (a context descriptor
+ * carrying the offload parameters, data descriptors carrying the frame),
+ * IP/TCP/UDP checksum insertion, TCP segmentation (SDM 3, "TCP
+ * Segmentation"), VLAN tag insertion, DD write-back when RS asks for it,
+ * TXDW (possibly delayed by TIDV/TADV) and TXQE. The frame is gathered into
+ * the card's own buffer (no allocation on the vCPU's exit path); every
+ * guest address goes through vm_read_guest / vm_write_guest.
+ */
+#include <string.h>
+
+#include "e1000.h"
+#include "util.h"
+#include "vm.h"
+
+static void send_frame(struct e1000 *s, uint8_t *f, size_t len, size_t cap)
+{
+	/* VLE with CTRL.VME: the tag goes in after the addresses (SDM 3, "Transmit VLAN") */
+	if ((s->tx_cmd & TXD_VLE) && (s->ctrl & CTRL_VME) && len >= 12 && len + 4 <= cap) {
+		memmove(f + 16, f + 12, len - 12);
+		st16be(f + 12, (uint16_t)e1000_vet(s));
+		st16be(f + 14, s->tx_vlan);
+		len += 4;
+	}
+	if (len < 14 || len > NET_MAX_FRAME) {
+		s->tx_errors++;
+		return;
+	}
+	e1000_count(s, ST_GPTC, 1);
+	e1000_count(s, ST_TPT, 1);
+	e1000_count64(s, ST_GOTCL, len + 4);
+	e1000_count64(s, ST_TOTL, len + 4);
+	if (f[0] & 1)
+		e1000_count(s, !memcmp(f, "\xff\xff\xff\xff\xff\xff", 6) ? ST_BPTC : ST_MPTC, 1);
+	if (s->port && s->link_up)
+		netport_send(s->port, f, len);
+}
+
+static uint32_t sum16(const uint8_t *p, size_t len, uint32_t sum)
+{
+	for (size_t i = 0; i + 1 < len; i += 2)
+		sum += ld16be(p + i);
+	if (len & 1)
+		sum += (uint32_t)p[len - 1] << 8;
+	return sum;
+}
+
+static uint16_t fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xFFFF) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+/*
+ * The one's complement of the 16-bit sum of bytes css..cse (inclusive; 0:
+ * to the end of the frame) plus extra, stored big-endian at cso. The card
+ * does no more: a TCP/UDP pseudo-header is the driver's, summed into the
+ * checksum field before the frame is handed over. Out of range: nothing.
+ */
+static void put_csum(uint8_t *f, size_t len, unsigned css, unsigned cse, unsigned cso,
+		     uint32_t extra, bool udp)
+{
+	size_t end = cse ? (size_t)cse + 1 : len;
+	if (end > len)
+		end = len;
+	if (css >= end || (size_t)cso + 2 > len)
+		return;
+	uint16_t c = (uint16_t)~fold(sum16(f + css, end - css, extra));
+	if (udp && !c)
+		c = 0xFFFF;   /* UDP's zero means "no checksum" */
+	st16be(f + cso, c);
+}
+
+/* A frame of extended data descriptors without TSE: the checksums POPTS asks for. */
+static void offload(struct e1000 *s, uint8_t *f, size_t len)
+{
+	const struct e1000_txctx *c = &s->ctx;
+	if (s->tx_popts & POPTS_IXSM)
+		put_csum(f, len, c->ipcss, c->ipcse, c->ipcso, 0, false);
+	if (s->tx_popts & POPTS_TXSM)
+		put_csum(f, len, c->tucss, c->tucse, c->tucso, 0, !(c->tucmd & TUCMD_TCP));
+}
+
+/*
+ * TCP segmentation: the header (HDRLEN bytes) repeated in front of each
+ * MSS of payload, with the IPv4 total length and identification (IPv6:
+ * payload length), the TCP sequence number (UDP: length) fitted to each
+ * segment, FIN and PSH on the last only, and the checksums; the driver's
+ * TCP/UDP seed leaves the length out, the card adds each segment's.
+ */
+static void tso_send(struct e1000 *s)
+{
+	const struct e1000_txctx *c = &s->ctx;
+	bool tcp = c->tucmd & TUCMD_TCP, ipv4 = c->tucmd & TUCMD_IP;
+	size_t hdr = c->hdrlen, mss = c->mss;
+	if (hdr < 14 || hdr > s->tx_len || !mss || hdr + mss > NET_MAX_FRAME ||
+	    (size_t)c->ipcss + 6 > hdr || (size_t)c->tucss + (tcp ? 14 : 6) > hdr ||
+	    c->ipcss >= c->tucss) {
+		s->tx_errors++;   /* parameters no driver sends */
+		return;
+	}
+	uint8_t *b = s->txbuf, *f = s->segbuf;
+	size_t payload = s->tx_len - hdr;
+	uint32_t seq = tcp ? ld32be(b + c->tucss + 4) : 0;
+	uint16_t id = ld16be(b + c->ipcss + 4);
+	uint8_t flags = tcp ? b[c->tucss + 13] : 0;
+	size_t off = 0;
+	do {
+		size_t n = payload - off < mss ? payload - off : mss, len = hdr + n;
+		memcpy(f, b, hdr);
+		memcpy(f + hdr, b + hdr + off, n);
+		if (ipv4) {
+			st16be(f + c->ipcss + 2, (uint16_t)(len - c->ipcss));
+			st16be(f + c->ipcss + 4, id++);
+		} else {
+			st16be(f + c->ipcss + 4, (uint16_t)(len - c->ipcss - 40));
+		}
+		if (tcp) {
+			st32be(f + c->tucss + 4, seq + (uint32_t)off);
+			f[c->tucss + 13] = off + n < payload ? flags & ~0x09 : flags;   /* FIN, PSH */
+		} else {
+			st16be(f + c->tucss + 4, (uint16_t)(len - c->tucss));
+		}
+		if (s->tx_popts & POPTS_IXSM && ipv4 && (size_t)c->ipcso + 2 <= hdr) {
+			st16be(f + c->ipcso, 0);
+			put_csum(f, len, c->ipcss, c->ipcse, c->ipcso, 0, false);
+		}
+		if (s->tx_popts & POPTS_TXSM)
+			put_csum(f, len, c->tucss, 0, c->tucso, (uint32_t)(len - c->tucss), !tcp);
+		send_frame(s, f, len, sizeof(s->segbuf));
+		e1000_count(s, ST_TSCTC, 1);
+		off += n;
+	} while (off < payload);
+}
+
+/* The frame's last descriptor (EOP): out it goes, unless it was refused. */
+static void end_of_frame(struct e1000 *s, bool tse, unsigned cso, unsigned css, bool legacy_ic)
+{
+	if (s->tx_bad || !s->tx_len) {
+		s->tx_errors += s->tx_bad;
+	} else if (tse) {
+		tso_send(s);
+	} else {
+		if (legacy_ic)
+			put_csum(s->txbuf, s->tx_len, css, 0, cso, 0, false);
+		else
+			offload(s, s->txbuf, s->tx_len);
+		send_frame(s, s->txbuf, s->tx_len, sizeof(s->txbuf));
+	}
+	s->tx_len = 0;
+	s->tx_bad = false;
+}
+
+/* Gather len bytes of the frame from guest address addr. */
+static void gather(struct e1000 *s, uint64_t addr, uint32_t len)
+{
+	if (s->tx_bad || !len)
+		return;
+	if (len > sizeof(s->txbuf) - s->tx_len ||
+	    vm_read_guest(s->vm, addr, s->txbuf + s->tx_len, len) < 0) {
+		s->tx_bad = true;   /* too long, or outside guest RAM: dropped at its EOP */
+		return;
+	}
+	s->tx_len += len;
+}
+
+/* One descriptor; its command byte. */
+static uint8_t process(struct e1000 *s, const uint8_t *d)
+{
+	uint8_t cmd = d[11];
+	bool first = !s->tx_len && !s->tx_bad;
+	if (!(cmd & TXD_DEXT)) {                      /* legacy */
+		if (first) {
+			s->tx_cmd = cmd;
+			s->tx_vlan = ld16(d + 14);
+		}
+		gather(s, ld64(d), ld16(d + 8));
+		if (cmd & TXD_EOP)
+			end_of_frame(s, false, d[10], d[13], cmd & TXD_IC);
+		return cmd;
+	}
+	unsigned dtyp = (ld32(d + 8) >> 20) & 0xF;
+	if (dtyp == TXD_DTYP_CTX) {                   /* context: the offload parameters */
+		struct e1000_txctx *c = &s->ctx;
+		c->ipcss = d[0];
+		c->ipcso = d[1];
+		c->ipcse = ld16(d + 2);
+		c->tucss = d[4];
+		c->tucso = d[5];
+		c->tucse = ld16(d + 6);
+		c->paylen = ld32(d + 8) & 0xFFFFF;
+		c->tucmd = cmd;
+		c->hdrlen = d[13];
+		c->mss = ld16(d + 14);
+		return cmd;
+	}
+	if (dtyp != TXD_DTYP_DATA)
+		return cmd;                               /* reserved types: skipped */
+	if (first) {                                  /* POPTS and DCMD of the first one count */
+		s->tx_popts = d[13];
+		s->tx_cmd = cmd;
+		s->tx_vlan = ld16(d + 14);
+	}
+	gather(s, ld64(d), ld32(d + 8) & 0xFFFFF);
+	if (cmd & TXD_EOP)
+		end_of_frame(s, (s->tx_cmd & TXD_TSE) && (s->ctx.tucmd & TUCMD_TSE), 0, 0, false);
+	return cmd;
+}
+
+void e1000_tx_kick(struct e1000 *s)
+{
+	unsigned count = s->tdlen / 16;
+	if (!(s->tctl & TCTL_EN) || !e1000_master(s) || !count)
+		return;
+	/* a head or tail past the ring's end: the ring is left alone until
+	 * the driver sets them right (no descriptor outside it is read) */
+	if (s->tdh >= count || s->tdt >= count)
+		return;
+	uint64_t base = (uint64_t)s->tdbah << 32 | s->tdbal;
+	bool report = false, delay = true;
+	for (unsigned n = 0; n < count && s->tdh != s->tdt; n++) {
+		uint64_t at = base + (uint64_t)s->tdh * 16;
+		uint8_t d[16];
+		if (vm_read_guest(s->vm, at, d, sizeof(d)) < 0)
+			break;   /* the ring is outside guest RAM: nothing more happens */
+		uint8_t cmd = process(s, d);
+		if (cmd & TXD_RS) {                       /* DD back in the status byte */
+			uint8_t sta = (uint8_t)((d[12] & 0xF0) | TXD_STA_DD);
+			if (vm_write_guest(s->vm, at + 12, &sta, 1) < 0)
+				break;
+			report = true;
+			delay &= (cmd & TXD_IDE) != 0;
+		}
+		s->tdh = (s->tdh + 1) % count;
+	}
+	if (report) {
+		if (delay)
+			e1000_delay_irq(s, false);
+		else
+			e1000_set_ics(s, ICR_TXDW);
+	}
+	if (s->tdh == s->tdt)
+		e1000_set_ics(s, ICR_TXQE);
+}
