@@ -65,6 +65,12 @@ static uint64_t min_due(uint64_t due, uint64_t abs)
 	return abs && abs < due ? abs : due;
 }
 
+/* When ITR lets the line rise again. */
+static uint64_t itr_ready(const struct e1000 *s)
+{
+	return s->last_raise_ns + (uint64_t)(s->itr & 0xFFFF) * 256;
+}
+
 /* The one timer: at the earliest of a delayed cause and a throttled line. */
 static void rearm(struct e1000 *s)
 {
@@ -75,8 +81,8 @@ static void rearm(struct e1000 *s)
 		when = min_due(s->rx_due_ns, s->rx_abs_ns);
 	if (s->tx_due_ns && min_due(s->tx_due_ns, s->tx_abs_ns) < when)
 		when = min_due(s->tx_due_ns, s->tx_abs_ns);
-	if ((s->icr & s->ims) && !s->line && s->itr_ready_ns < when)
-		when = s->itr_ready_ns;
+	if ((s->icr & s->ims) && !s->line && itr_ready(s) < when)
+		when = itr_ready(s);
 	if (when == UINT64_MAX)
 		evtimer_cancel(s->timer);
 	else
@@ -94,9 +100,9 @@ void e1000_update_irq(struct e1000 *s)
 		set_line(s, false);
 	} else if (!s->line) {
 		uint64_t now = clock_ns();
-		if (!s->timer || now >= s->itr_ready_ns) {
+		if (!s->timer || !s->last_raise_ns || now >= itr_ready(s)) {
 			set_line(s, true);
-			s->itr_ready_ns = now + (uint64_t)(s->itr & 0xFFFF) * 256;
+			s->last_raise_ns = now;
 		}
 	}
 	rearm(s);
@@ -284,7 +290,7 @@ static void mac_reset(struct e1000 *s)
 		s->plain[i] = plain_regs[i].reset;
 	load_ra0(s);                  /* the EEPROM's MAC, loaded again (SDM 5) */
 	s->rx_due_ns = s->rx_abs_ns = s->tx_due_ns = s->tx_abs_ns = 0;
-	s->itr_ready_ns = 0;
+	s->last_raise_ns = 0;
 	s->tx_len = 0;
 	s->tx_bad = false;
 	memset(&s->ctx, 0, sizeof(s->ctx));

@@ -54,7 +54,7 @@ struct e1000 {
 
 	/* interrupt timing, clock_ns() times; 0: not pending */
 	bool line;
-	uint64_t itr_ready_ns;        /* the line may rise again from then on */
+	uint64_t last_raise_ns;       /* the line's last assertion (ITR counts from it) */
 	uint64_t rx_due_ns, rx_abs_ns;   /* RXT0 by RDTR (restarted), RADV (not) */
 	uint64_t tx_due_ns, tx_abs_ns;   /* TXDW by TIDV, TADV */
 
