@@ -304,7 +304,8 @@ static void test_tx_legacy_slirp(void)
 	CHECK_EQ(rd(E1K_TDH), 1, "TDH reached TDT");
 	uint32_t icr = rd(E1K_ICR);
 	CHECK((icr & (ICR_TXDW | ICR_TXQE)) == (ICR_TXDW | ICR_TXQE), "ICR: TXDW and TXQE (%08x)", icr);
-	CHECK_EQ(rd(E1K_ICR), 0, "ICR read to clear");
+	uint32_t icr2 = rd(E1K_ICR);   /* slirp's reply may have come in between: RXT0 */
+	CHECK_EQ(icr2 & ~ICR_RXT0, 0, "ICR read to clear");
 	CHECK(wait_dd(0, 3000), "slirp's ARP reply arrived in receive descriptor 0");
 	uint8_t *d = mem(RXR), *r = mem(RXBUF);
 	unsigned len = ld16(d + 8);
@@ -314,7 +315,7 @@ static void test_tx_legacy_slirp(void)
 	CHECK(len >= 64 && ld32(r + len - 4) == (uint32_t)crc32(0, r, len - 4),
 	      "the frame padded to 60 at least, its FCS after it (length %u)", len);
 	CHECK_EQ(rd(E1K_RDH), 1, "RDH moved on");
-	CHECK(rd(E1K_ICR) & ICR_RXT0, "ICR RXT0");
+	CHECK((icr | icr2 | rd(E1K_ICR)) & ICR_RXT0, "ICR RXT0");
 	CHECK(rd(E1K_STATS + ST_GPRC) == 1 && rd(E1K_STATS + ST_GPRC) == 0, "GPRC counted one, read to clear");
 	CHECK(rd(E1K_STATS + ST_GPTC) == 1 && rd(E1K_STATS + ST_TPT) == 1, "GPTC, TPT counted the frame sent");
 	CHECK(rd(E1K_STATS + ST_GOTCL) == 64 && rd(E1K_STATS + ST_GOTCL + 4) == 0 &&
@@ -537,16 +538,16 @@ static void test_interrupts(void)
 	/* ITR: 39063 x 256 ns = 10 ms between assertions */
 	wr(E1K_ITR, 39063);
 	usleep(12000);
+	uint64_t t0 = clock_ns();   /* just before the assertion ITR counts from */
 	wr(E1K_ICS, ICR_LSC);
 	CHECK(irq, "ITR: 12 ms after the last assertion, the next one at once");
 	rd(E1K_ICR);
-	uint64_t t0 = clock_ns();
 	wr(E1K_ICS, ICR_LSC);
-	CHECK(!irq, "a cause 0 ms later: held back");
+	CHECK(!irq, "another cause right after: held back");
 	while (!irq && clock_ns() - t0 < 500000000ull)
 		usleep(200);
 	double ms = (double)(clock_ns() - t0) / 1e6;
-	CHECK(irq && ms >= 9.0 && ms < 200, "raised by the timer %.2f ms later (ITR: 10 ms)", ms);
+	CHECK(irq && ms >= 9.0 && ms < 200, "raised by the timer %.2f ms after the first (ITR: 10 ms)", ms);
 	rd(E1K_ICR);
 	wr(E1K_ITR, 0);
 
