@@ -83,10 +83,13 @@ static void rearm(struct e1000 *s)
 		when = min_due(s->tx_due_ns, s->tx_abs_ns);
 	if ((s->icr & s->ims) && !s->line && itr_ready(s) < when)
 		when = itr_ready(s);
+	if (when == s->timer_at)
+		return;                   /* as it is: no system call on every register access */
 	if (when == UINT64_MAX)
 		evtimer_cancel(s->timer);
 	else
 		evtimer_arm_at(s->timer, when);
+	s->timer_at = when;
 }
 
 /*
@@ -153,6 +156,7 @@ static void timer_fire(void *opaque)
 {
 	struct e1000 *s = opaque;
 	pthread_mutex_lock(&s->lock);
+	s->timer_at = UINT64_MAX;     /* one-shot: it went off */
 	fire_delays(s, clock_ns(), false, false);
 	e1000_update_irq(s);
 	pthread_mutex_unlock(&s->lock);
@@ -627,6 +631,7 @@ static int create_card(struct vm *vm, unsigned i)
 	s->vm = vm;
 	s->index = i;
 	s->link_up = true;
+	s->timer_at = UINT64_MAX;
 	pthread_mutex_init(&s->lock, NULL);
 	uint8_t mac[6];
 	if (vm->cfg && i < vm->cfg->n_vifs)

@@ -57,6 +57,7 @@ struct e1000 {
 	uint64_t last_raise_ns;       /* the line's last assertion (ITR counts from it) */
 	uint64_t rx_due_ns, rx_abs_ns;   /* RXT0 by RDTR (restarted), RADV (not) */
 	uint64_t tx_due_ns, tx_abs_ns;   /* TXDW by TIDV, TADV */
+	uint64_t timer_at;            /* when the timer is armed for; UINT64_MAX: not */
 
 	/* transmit: the frame being gathered over its descriptors */
 	struct e1000_txctx ctx;
