@@ -1,15 +1,21 @@
 #!/bin/sh
 # Networking: the Intel 82540EM (model=e1000) on libslirp's user-mode NAT.
 # 1. vmstation check prints model=e1000 and warns about nothing.
-# 2. info network and info pci name the card (a VM paused before its first
+# 2. e1000_arp.asm drives the card as Linux's e1000 and iPXE do: the EEPROM
+#    through EERD (the MAC of RAL0/RAH0, the 0xBABA sum), a reset through
+#    IOADDR/IODATA, STATUS, the PHY's ID through MDIC, 300 ARP round trips
+#    with slirp through rings of 8 legacy descriptors (37 wraps), ICR read
+#    to clear, and an ICMP echo whose IP checksum the card fills in (IXSM).
+# 3. info network and info pci name the card (a VM paused before its first
 #    instruction).
-# 3. boot='n': SeaBIOS runs Debian's pxe-e1000.rom from the card's ROM BAR;
+# 4. boot='n': SeaBIOS runs Debian's pxe-e1000.rom from the card's ROM BAR;
 #    iPXE's intel driver reads the MAC (RAL0/RAH0, the EEPROM through EERD),
 #    gets a lease from slirp's DHCP, fetches a program by TFTP and runs it,
 #    then an iPXE script chains it over HTTP from a server on the VMM's
 #    127.0.0.1 through the gateway (tests/net_lib.sh, as 72_net_rtl8139).
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/net_lib.sh"
+G=$(guest e1000_arp) || { fail "assemble e1000_arp.asm"; finish; }
 SOCK="$T/mon.sock"
 
 # ---- the config ----------------------------------------------------------------
@@ -21,6 +27,28 @@ CFG
 check "vmstation check: two model=e1000 vifs printed, nothing warned" sh -c "
 	grep -q \"model=e1000, type=ioemu', 'mac=00:16:3e:00:00:42, model=e1000, type=ioemu'\" '$T/check.out' &&
 	! grep -qi 'warning' '$T/check.out'"
+
+# ---- the guest driving the card ----------------------------------------------------
+cat > "$T/arp.cfg" <<CFG
+name = 'net-e1000-arp'
+memory = 32
+kernel = '$G'
+vif = [ 'model=e1000' ]
+serial = 'file:$T/arp.com1'
+log_dir = '$T/logs-arp'
+vga = 'none'
+CFG
+"$VMST" run "$T/arp.cfg" > "$T/arp.out" 2>&1 &
+wait_pid $! 120; rc=$RC
+check "card test guest ran and powered off (exit $rc)" [ "$rc" = 0 ]
+check "EERD: the EEPROM's MAC is RAL0/RAH0's, its 64 words sum to 0xBABA" \
+	grep -q "^eeprom mac 00163e[0-7][0-9a-f]\{5\} sum baba OK" "$T/arp.com1"
+check "reset through IOADDR/IODATA; STATUS: link up, 1000 Mb/s, full duplex" grep -q "^status 0000028[0-9a-f] OK" "$T/arp.com1"
+check "MDIC: the PHY is an 88E1011 (0141:0c20)" grep -q "^phy id 01410c20 OK" "$T/arp.com1"
+check "300 ARP replies through rings of 8 legacy descriptors, 37 wraps, TXDW and RXT0 each round" \
+	grep -q "^arp: 0000012c replies, 00000025 wraps OK" "$T/arp.com1"
+check "context + data descriptor with IXSM: the card's IP checksum, slirp's echo reply" \
+	grep -q "^ixsm echo reply OK" "$T/arp.com1"
 
 # ---- info network --------------------------------------------------------------
 cat > "$T/info.cfg" <<CFG
