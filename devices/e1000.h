@@ -1,9 +1,9 @@
 /*
  * Intel 82540EM gigabit Ethernet (PCI 8086:100e), what QEMU and VirtualBox
- * call "e1000": state shared by e1000.c (registers, EEPROM, PHY, interrupts
- * with their throttling and delay timers, PCI, life cycle), e1000_tx.c
- * (legacy and extended transmit descriptors, checksum offload, TCP
- * segmentation) and e1000_rx.c (address filters, legacy receive
+ * call "e1000": state shared by e1000.c (registers, EEPROM, PHY, PCI, life
+ * cycle), e1000_irq.c (interrupts, their throttling and delay timers),
+ * e1000_tx.c (legacy and extended transmit descriptors, checksum offload,
+ * TCP segmentation) and e1000_rx.c (address filters, legacy receive
  * descriptors). Register names: e1000_regs.h.
  */
 #ifndef VMST_E1000_H
@@ -70,11 +70,15 @@ struct e1000 {
 	uint64_t tx_errors;
 };
 
-/* e1000.c (lock held): the interrupt line from ICR, IMS, ITR; set causes. */
+/* e1000_irq.c (lock held): the interrupt line from ICR, IMS, ITR; set causes. */
 void e1000_update_irq(struct e1000 *s);
 void e1000_set_ics(struct e1000 *s, uint32_t causes);
 /* A delayed RXT0 (rx) or TXDW (!rx): RDTR/RADV, TIDV/TADV. */
 void e1000_delay_irq(struct e1000 *s, bool rx);
+/* RDTR.FPD (rx) or TIDV.FPD: the waiting cause now. */
+void e1000_flush_delay(struct e1000 *s, bool rx);
+/* The timer's callback (takes the lock). */
+void e1000_timer_fire(void *opaque);
 /* Whether bus mastering is on (PCI command bit 2). */
 bool e1000_master(const struct e1000 *s);
 /* A statistics counter at byte offset off from E1K_STATS; 64-bit ones at their low half. */
