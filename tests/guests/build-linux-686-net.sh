@@ -3,11 +3,12 @@
 # directory (default build/cache), once. Prints:
 #   KERNEL=<Debian linux-image-*-686 bzImage>
 #   INITRD=<uncompressed cpio: i386 busybox, the kernel's mii, 8139cp, 8390,
-#           ne2k-pci and ne>
+#           ne2k-pci, ne and e1000>
 # vmst_nic= on the kernel command line picks the driver: 8139cp (the
 # default; our RTL8139C+ is PCI revision 0x20, as QEMU's and Xen's, which
-# 8139too declines), ne2k-pci (the RTL8029) or ne (the ISA NE2000, its
-# options from vmst_ne=, commas for spaces: vmst_ne=io=0x300,irq=9). The
+# 8139too declines), ne2k-pci (the RTL8029), ne (the ISA NE2000, its
+# options from vmst_ne=, commas for spaces: vmst_ne=io=0x300,irq=9) or
+# e1000 (the 82540EM). The
 # initramfs /init loads the modules, takes a lease with udhcpc, pings the
 # gateway, fetches http://10.0.2.2:PORT/blob (PORT from vmst_port= on the
 # kernel command line) and prints its sha256, then serves /www with busybox
@@ -22,9 +23,10 @@ mkdir -p "$dir"
 
 enable_i386
 
-# pkgs.done from before the NE2000 drivers were extracted: again
+# pkgs.done from before the NE2000 or e1000 drivers were extracted: again
 [ -d "$dir/pkgs/lib/modules" ] && ! ls -d "$dir"/pkgs/lib/modules/*/kernel/drivers/net/ethernet/8390 \
-	> /dev/null 2>&1 && rm -f "$dir/pkgs.done"
+	"$dir"/pkgs/lib/modules/*/kernel/drivers/net/ethernet/intel/e1000 > /dev/null 2>&1 &&
+	rm -f "$dir/pkgs.done"
 if [ ! -f "$dir/pkgs.done" ]; then
 	kpkg=$(kernel_package linux-image-686:i386 build-linux-686-net)
 	rm -rf "$dir/deb" "$dir/pkgs"
@@ -35,6 +37,7 @@ if [ ! -f "$dir/pkgs.done" ]; then
 			'./bin/busybox' './lib/modules/*/kernel/drivers/net/mii.ko*' \
 			'./lib/modules/*/kernel/drivers/net/ethernet/realtek/*' \
 			'./lib/modules/*/kernel/drivers/net/ethernet/8390/*' \
+			'./lib/modules/*/kernel/drivers/net/ethernet/intel/e1000/*' \
 			'./lib/modules/*/modules.*' 2>/dev/null || true
 	done
 	rm -rf "$dir/deb"
@@ -42,6 +45,8 @@ if [ ! -f "$dir/pkgs.done" ]; then
 fi
 P="$dir/pkgs"
 ver=$(ls "$P/lib/modules" | head -n 1)
+# a new file, not the old one written over (a cache may share it by a hard link)
+rm -f "$dir/vmlinuz"
 cp "$P/boot/vmlinuz-$ver" "$dir/vmlinuz"
 [ -f "$P/lib/modules/$ver/modules.dep" ] || depmod -b "$P" "$ver"
 
@@ -57,7 +62,7 @@ add() {
 	order="$order $1"
 }
 loaders=""
-for m in 8139cp ne2k-pci ne; do
+for m in 8139cp ne2k-pci ne e1000; do
 	path=$(awk -F: -v m="$m" '$1 ~ "/" m "\\.ko(\\.xz)?$" { print $1; exit }' "$P/lib/modules/$ver/modules.dep")
 	[ -n "$path" ] || { echo "build-linux-686-net: no $m module in $ver" >&2; exit 1; }
 	order=""
@@ -87,12 +92,14 @@ case "${nic:-8139cp}" in
 8139cp) load_8139cp ;;
 ne2k-pci) load_ne2k_pci ;;
 ne) load_ne ;;
+e1000) load_e1000 ;;
 *) echo "VMST-INSMOD-FAILED unknown vmst_nic=$nic" ;;
 esac
-dmesg | grep -i -E '8139|eth0|ne2k|ne2000|8390|ne\.c|RTL8029|ethercard' | sed 's/^/dmesg: /'
+dmesg | grep -i -E '8139|eth0|ne2k|ne2000|8390|ne\.c|RTL8029|ethercard|e1000' | sed 's/^/dmesg: /'
 ifconfig lo 127.0.0.1 up
 ifconfig eth0 up
 udhcpc -i eth0 -n -q -t 10 -T 3 -s /udhcpc.sh 2>&1 | sed 's/^/udhcpc: /'
+dmesg | grep -i 'link is up' | sed 's/^/dmesg: /'
 echo "VMST-IP $(ifconfig eth0 | sed -n 's/.*inet addr:\([0-9.]*\).*/\1/p')"
 echo "VMST-ROUTE $(route -n | awk '$1 == "0.0.0.0" { print $2 }')"
 ping -c 2 -W 5 10.0.2.2 > /tmp/ping 2>&1 && echo VMST-PING-OK || { echo VMST-PING-FAILED; cat /tmp/ping; }
