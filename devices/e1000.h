@@ -68,6 +68,7 @@ struct e1000 {
 	uint8_t txbuf[E1K_TX_MAX];
 	uint8_t segbuf[NET_MAX_FRAME + 4];
 	uint64_t tx_errors;
+	bool tso_seen;                /* logged the first time */
 };
 
 /* e1000_irq.c (lock held): the interrupt line from ICR, IMS, ITR; set causes. */

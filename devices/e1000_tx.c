@@ -101,6 +101,11 @@ static void tso_send(struct e1000 *s)
 		s->tx_errors++;   /* parameters no driver sends */
 		return;
 	}
+	if (!s->tso_seen) {         /* once, for whoever wonders whether the guest uses it */
+		s->tso_seen = true;
+		vm_log(s->vm, "e1000.%u: the driver hands TCP segmentation to the card (MSS %zu)",
+		       s->index, mss);
+	}
 	uint8_t *b = s->txbuf, *f = s->segbuf;
 	size_t payload = s->tx_len - hdr;
 	uint32_t seq = tcp ? ld32be(b + c->tucss + 4) : 0;
