@@ -12,7 +12,9 @@
 # initramfs /init loads the modules, takes a lease with udhcpc, pings the
 # gateway, fetches http://10.0.2.2:PORT/blob (PORT from vmst_port= on the
 # kernel command line) and prints its sha256, then serves /www with busybox
-# httpd on port 80 and "VMST-HTTPD-UP" until the test stops the VM.
+# httpd on port 80 and "VMST-HTTPD-UP" until the test stops the VM. With
+# vmst_big=N it also serves /big, N MiB of random bytes, and prints their
+# sha256 first ("VMST-BIG-SHA256 SUM BYTES").
 set -e
 PATH=$PATH:/sbin:/usr/sbin
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -110,6 +112,11 @@ else
 	echo VMST-WGET-FAILED
 fi
 echo VMST-GUEST-HTTPD-PAGE > /www/index.html
+big=$(sed -n 's/.*vmst_big=\([0-9]*\).*/\1/p' /proc/cmdline)
+if [ -n "$big" ]; then
+	dd if=/dev/urandom of=/www/big bs=1048576 count="$big" 2> /dev/null
+	echo "VMST-BIG-SHA256 $(sha256sum /www/big | cut -d' ' -f1) $(wc -c < /www/big)"
+fi
 httpd -p 80 -h /www && echo VMST-HTTPD-UP
 cat /proc/net/dev | sed 's/^/netdev: /'
 while true; do sleep 60; done
@@ -129,7 +136,7 @@ EOF2
 
 root="$dir/initramfs"
 busybox_root "$root" "$P/bin/busybox" sh mount echo cat dmesg grep sed uname poweroff sleep ls \
-	insmod awk ifconfig route udhcpc ping wget sha256sum cut wc httpd mkdir true tr
+	insmod awk ifconfig route udhcpc ping wget sha256sum cut wc httpd mkdir true tr dd
 mkdir -p "$root/lib/modules"
 for m in $all; do
 	case "$m" in
