@@ -54,6 +54,7 @@ static void netport_free(void *opaque)
 {
 	struct netport *p = opaque;
 	net_slirp_stop(p);
+	net_capture_close(p);
 	pthread_mutex_destroy(&p->call_lock);
 	pthread_mutex_destroy(&p->lock);
 	free(p);
@@ -90,10 +91,13 @@ struct netport *netport_new(struct vm *vm, unsigned index, const char *model,
 bool netport_send(struct netport *p, const void *frame, size_t len)
 {
 	pthread_mutex_lock(&p->lock);
-	bool ok = netq_put(&p->txq, frame, len);
+	/* the cable out (set_link off): the frame goes nowhere */
+	bool ok = !p->link_down && netq_put(&p->txq, frame, len);
 	if (ok) {
 		p->tx_frames++;
 		p->tx_bytes += len;
+		if (p->cap)
+			net_capture_frame(p->cap, frame, len);   /* a copy: no I/O here */
 	} else {
 		p->tx_dropped++;
 	}
@@ -145,7 +149,8 @@ void net_info(struct vm *vm, FILE *out)
 		const uint8_t *m = p->mac;
 		pthread_mutex_lock(&p->lock);
 		fprintf(out, "%s: index=%u,type=nic,model=%s,macaddr=%02x:%02x:%02x:%02x:%02x:%02x,"
-			"link=up\n", p->name, p->index, p->model, m[0], m[1], m[2], m[3], m[4], m[5]);
+			"link=%s\n", p->name, p->index, p->model, m[0], m[1], m[2], m[3], m[4], m[5],
+			p->link_down ? "down" : "up");
 		fprintf(out, " \\ user.%u: index=%u,type=user,net=10.0.2.0,restrict=off", p->index,
 			p->index);
 		if (p->vif && p->vif->rate_bps)
@@ -165,6 +170,8 @@ void net_info(struct vm *vm, FILE *out)
 			(unsigned long long)p->rx_bytes, (unsigned long long)p->rx_dropped,
 			(unsigned long long)p->tx_frames, (unsigned long long)p->tx_bytes,
 			(unsigned long long)p->tx_dropped);
+		if (p->cap)
+			net_capture_info(p->cap, out);
 		pthread_mutex_unlock(&p->lock);
 	}
 	if (!vm->n_netports)

@@ -40,6 +40,17 @@ void netport_rx_ready(struct netport *p);
 const uint8_t *netport_mac(const struct netport *p);
 
 /*
+ * The cable (core/net_link.c). A card that shows its link registers fn,
+ * called on the port's thread with no lock of the port held, once per
+ * change: up false when the monitor's set_link pulls it. With the link
+ * down the port drops (and counts) frames both ways; a card without a
+ * link bit (the DP8390) registers nothing and only its frames stop.
+ */
+typedef void (*net_link_fn)(void *opaque, bool up);
+void netport_set_link_fn(struct netport *p, net_link_fn fn, void *opaque);
+bool netport_link_up(struct netport *p);
+
+/*
  * The multicast filter bit of an address (0-63) in the 64-bit hash tables
  * of the RTL8139 (MAR0-7) and the DP8390 (MAR0-7): the top six bits of the
  * Ethernet CRC register after the six address bytes, fed LSB first.
@@ -53,5 +64,32 @@ void net_info_usernet(struct vm *vm, FILE *out);
 int net_hostfwd_add(struct vm *vm, const char *netdev, const char *rule, char *err, size_t len);
 int net_hostfwd_remove(struct vm *vm, const char *netdev, const char *rule, char *err,
 		       size_t len);
+
+/*
+ * set_link NAME on|off (QEMU's HMP form). NAME as info network names the
+ * card ("rtl8139.0"), its vif index ("0"), "user.N" or its vifname.
+ * 0, or -1 with a message in err and nothing changed.
+ */
+int net_set_link(struct vm *vm, const char *name, const char *state, char *err, size_t len);
+
+/*
+ * A capture of a card's frames, both ways, to a classic pcap file
+ * (core/net_pcap.c): written over if it exists (as QEMU's filter-dump
+ * does), mode 0600. 0, or -1 with a message in err.
+ */
+int net_capture_start(struct vm *vm, const char *name, const char *path, char *err, size_t len);
+int net_capture_stop(struct vm *vm, const char *name, char *err, size_t len);
+
+/* What the panel shows of each vif (core/net_view.c). */
+#define NET_VIEW_FWDS 8
+struct net_view {
+	char name[24], model[16], backend[48];
+	uint8_t mac[6];
+	bool link_up;
+	unsigned n_fwds;           /* all of them; the first NET_VIEW_FWDS in fwds */
+	char fwds[NET_VIEW_FWDS][64];
+	char capture[96];          /* the pcap file, "" when none */
+};
+unsigned net_views(struct vm *vm, struct net_view *v, unsigned max);
 
 #endif

@@ -61,6 +61,13 @@ struct netport {
 
 	struct hostfwd fwds[NET_MAX_FWDS]; /* active forwards, for info */
 	unsigned n_fwds;
+
+	/* net_link.c: the cable (link_down under lock) */
+	bool link_down;
+	net_link_fn link_fn;
+	void *link_opaque;
+	/* net_pcap.c: the capture, NULL when none (the pointer under lock) */
+	struct net_capture *cap;
 };
 
 /* net.c */
@@ -69,6 +76,21 @@ bool netq_put(struct frame_queue *q, const void *frame, size_t len);
 size_t netq_peek(struct frame_queue *q, uint8_t *buf);
 void netq_drop(struct frame_queue *q);
 void net_wake(struct netport *p);
+
+/* net_link.c: the lookup of set_link and the capture commands; NULL with err. */
+struct netport *net_port_named(struct vm *vm, const char *name, char *err, size_t len);
+/* A frame from the back end on its way to the card (the port's thread):
+ * false when the cable is out (counted in rx_dropped); captured otherwise. */
+bool net_wire_rx(struct netport *p, const void *frame, size_t len);
+
+/* net_pcap.c: a frame into the capture's ring (p->lock held); the capture
+ * ended and its file closed (with the port). */
+void net_capture_frame(struct net_capture *c, const void *frame, size_t len);
+void net_capture_close(struct netport *p);
+/* One line for info network: "   capture FILE: N frames ..." (p->lock held). */
+void net_capture_info(struct net_capture *c, FILE *out);
+/* The capture's file name (p->lock held). */
+const char *net_capture_path(const struct net_capture *c);
 
 /* net_slirp.c */
 int net_slirp_start(struct netport *p);

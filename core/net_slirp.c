@@ -26,6 +26,8 @@ static ssize_t cb_send_packet(const void *buf, size_t len, void *opaque)
 		p->rx_dropped++;
 		return (ssize_t)len;
 	}
+	if (!net_wire_rx(p, buf, len))
+		return (ssize_t)len;   /* the cable is out (set_link off) */
 	pthread_mutex_lock(&p->lock);
 	bool backlog = p->rxq.head != p->rxq.tail;
 	pthread_mutex_unlock(&p->lock);

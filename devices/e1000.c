@@ -156,6 +156,12 @@ void e1000_set_link(struct e1000 *s, bool up)
 		netport_rx_ready(s->port);
 }
 
+/* The port's link callback (set_link). */
+static void e1000_link_fn(void *opaque, bool up)
+{
+	e1000_set_link(opaque, up);
+}
+
 static void load_ra0(struct e1000 *s)
 {
 	const uint16_t *w = s->eeprom.words;
@@ -545,6 +551,7 @@ static int create_card(struct vm *vm, unsigned i)
 	s->port = netport_new(vm, i, "e1000", e1000_receive, s);
 	if (!s->port)
 		return -1;
+	netport_set_link_fn(s->port, e1000_link_fn, s);
 	if (!vm_lookup(vm, "nic"))
 		vm_publish(vm, "nic", s);   /* the panel's Net/s: any first card */
 	if (!vm_lookup(vm, "e1000"))

@@ -96,6 +96,8 @@ static int finish_card(struct vm *vm, struct ne2k_card *c)
 	c->ne.port = netport_new(vm, c->ne.index, c->ne.model, ne2000_receive, &c->ne);
 	if (!c->ne.port)
 		return -1;
+	/* no netport_set_link_fn: the DP8390 has no link status bit (nor has
+	 * the RTL8029's page 3), so set_link only stops the frames, in the port */
 	if (!vm_lookup(vm, "nic"))
 		vm_publish(vm, "nic", &c->ne);   /* the panel's Net/s */
 	if (!vm_lookup(vm, c->ne.model))

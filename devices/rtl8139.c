@@ -1,7 +1,7 @@
 /*
  * Realtek RTL8139C+ network card (rtl8139.h): the register file behind the
  * I/O BAR and the MMIO BAR (the same 256 bytes), the 93C46 EEPROM holding
- * the MAC, the PHY registers (BMCR/BMSR, link always up), the timer
+ * the MAC, the PHY registers (BMCR/BMSR, the link as set_link leaves it), the timer
  * (TCTR/TimerInt, datasheet 6: "Timer CounT Register"), PCI function 00:03.0
  * (and 00:04.0 ... for more vifs) with Debian's iPXE in its ROM BAR.
  * One card per vif; the receive and transmit paths are rtl8139_rx.c and
@@ -34,6 +34,7 @@
 #define BMSR_CAPS    0x7809      /* 10/100 half/full, can negotiate, extended regs */
 #define BMSR_LINK    0x0004
 #define BMSR_ANDONE  0x0020
+#define CSCR_LINKCHG 0x0800
 
 void rtl8139_update_irq(struct rtl8139 *s)
 {
@@ -124,7 +125,6 @@ static void hard_reset(struct rtl8139 *s)
 	s->anar = 0x01E1;
 	s->multint = 0;
 	s->ettthr = 0x3F;
-	s->link_up = true;
 	s->eeprom.state = EE_IDLE;
 	s->eeprom.write_enabled = false;
 	soft_reset(s);
@@ -207,7 +207,9 @@ static uint32_t read_reg(struct rtl8139 *s, unsigned r)
 	case RTL_ANAR: return s->anar;
 	case RTL_ANLPAR: return s->link_up ? 0x45E1 : 0;
 	case RTL_ANER: return 0x0001;
-	case RTL_CSCR: return 0;
+	/* 8139too reads CSCR bit 11 (its CSCR_LinkChangeBit) when ISR has
+	 * LinkChg, before acking it, to tell a link change from an underrun */
+	case RTL_CSCR: return (s->isr & INT_LINKCHG) ? CSCR_LINKCHG : 0;
 	case RTL_CONFIG5: return s->config5;
 	case RTL_CPCR: return s->cpcr;
 	case RTL_INTRMIT: return s->intrmit;
@@ -411,11 +413,29 @@ static void fill_eeprom(struct rtl8139 *s, const uint8_t *mac)
 }
 
 /* One card for vif i. */
+/* The cable (set_link): MSR.LINKB, BMSR's link status and ISR.LinkChg
+ * (datasheet 6: "PUN/LinkChg"), which 8139cp's cp_interrupt answers by
+ * reading BMSR (mii_check_media): "link down" / "link up". */
+static void rtl_link(void *opaque, bool up)
+{
+	struct rtl8139 *s = opaque;
+	pthread_mutex_lock(&s->lock);
+	if (s->link_up != up) {
+		s->link_up = up;
+		s->isr |= INT_LINKCHG;
+		rtl8139_update_irq(s);
+	}
+	pthread_mutex_unlock(&s->lock);
+	if (up && s->port)
+		netport_rx_ready(s->port);
+}
+
 static int create_card(struct vm *vm, unsigned i)
 {
 	struct rtl8139 *s = xzalloc(sizeof(*s));
 	s->vm = vm;
 	s->index = i;
+	s->link_up = true;     /* the cable: kept over resets */
 	pthread_mutex_init(&s->lock, NULL);
 	uint8_t mac[6];
 	if (vm->cfg && i < vm->cfg->n_vifs)
@@ -445,6 +465,7 @@ static int create_card(struct vm *vm, unsigned i)
 	s->port = netport_new(vm, i, "rtl8139", rtl8139_receive, s);
 	if (!s->port)
 		return -1;
+	netport_set_link_fn(s->port, rtl_link, s);
 	if (!vm_lookup(vm, "nic"))
 		vm_publish(vm, "nic", s);   /* the panel's Net/s: any first card */
 	if (i == 0)

@@ -5,7 +5,7 @@
  *   help WORD           command names
  *   info WORD           info items; further words as the item says
  *   other commands      by the letter for that position in monitor_cmd.complete:
- *                       d device, f file name, k key names (sendkey), others
+ *                       d device, f file name, k key names (sendkey), o on|off, others
  *                       registered by command files
  */
 #include <dirent.h>
@@ -121,6 +121,9 @@ static void complete_arg(struct vm *vm, const struct monitor_cmd *cmd, int pos,
 		complete_devices(vm, c->prefix, c);
 	} else if (letter == 'f') {
 		complete_files(vm, c->prefix, c);
+	} else if (letter == 'o') {
+		monitor_cands_add(c, "on");
+		monitor_cands_add(c, "off");
 	} else {
 		monitor_completer_fn fn = monitor_completer(letter);
 		if (fn)
