@@ -1,13 +1,15 @@
 /*
  * The details pane of the selected VM: file, state and last event, disks and
- * their media, display addresses (VNC, SDL window), live figures and the tail
- * of the VM's log.
+ * their media, network cards (model, MAC, back end, link, port forwards),
+ * display addresses (VNC, SDL window), live figures and the tail of the
+ * VM's log.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "block.h"
+#include "net.h"
 #include "tui.h"
 #include "util.h"
 #include "vga.h"
@@ -107,6 +109,27 @@ static void disk_lines(struct lines *l, struct vm *vm)
 	}
 }
 
+/* Each vif: "rtl8139.0 rtl8139 00:16:3e:..., user.0 (NAT ...), link up",
+ * then its port forwards and a capture. */
+static void net_lines(struct lines *l, struct vm *vm)
+{
+	struct net_view v[VM_MAX_VIFS];
+	unsigned n = net_views(vm, v, VM_MAX_VIFS);
+	for (unsigned i = 0; i < n; i++) {
+		const uint8_t *m = v[i].mac;
+		line(l, v[i].name, v[i].link_up ? TE_VALUE : TE_STATE_CRASHED,
+		     "%s %02x:%02x:%02x:%02x:%02x:%02x, %s, link %s", v[i].model, m[0], m[1], m[2],
+		     m[3], m[4], m[5], v[i].backend, v[i].link_up ? "up" : "down (set_link)");
+		for (unsigned f = 0; f < v[i].n_fwds && f < NET_VIEW_FWDS; f++)
+			line(l, " hostfwd", TE_VALUE, "%s", v[i].fwds[f]);
+		if (v[i].n_fwds > NET_VIEW_FWDS)
+			line(l, " hostfwd", TE_VALUE, "... %u more (info network)",
+			     v[i].n_fwds - NET_VIEW_FWDS);
+		if (v[i].capture[0])
+			line(l, " capture", TE_VALUE, "%s", v[i].capture);
+	}
+}
+
 /* The last n lines of the VM's log file. */
 static void log_tail(struct lines *l, struct panel_vm *pv)
 {
@@ -184,6 +207,7 @@ void details_draw(struct panel *p, struct rect r)
 			line(&l, "disks", TE_VALUE, "%s", pv->disks_desc);
 	} else {
 		disk_lines(&l, vm);
+		net_lines(&l, vm);
 		struct vga *vga = vm_lookup(vm, "vga");
 		if (vga && vga->vnc) {
 			const char *host = pv->cfg->vnclisten && *pv->cfg->vnclisten ? pv->cfg->vnclisten
