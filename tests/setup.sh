@@ -7,7 +7,7 @@ libreadline-dev libncurses-dev libpng-dev liblzma-dev libzstd-dev zlib1g-dev
 seabios xorriso isolinux syslinux-common grub-rescue-pc busybox-static cpio
 qemu-system-x86 xvfb x11-utils imagemagick xdotool tmux pulseaudio pulseaudio-utils
 tigervnc-viewer tigervnc-tools socat sox kmod openbox qemu-utils qemu-system-gui
-clang libclang-rt-14-dev python3 libslirp-dev ipxe-qemu"
+clang libclang-rt-14-dev python3 libslirp-dev ipxe-qemu tcpdump"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -10,8 +10,14 @@
 ; Each line ends in OK or FAIL. With "serve" on the kernel command line it
 ; then stays on the network: it answers ARP for 10.0.2.15 and prints
 ; "tcp syn to port NNNN" for each TCP SYN that reaches it (a host port
-; forward at work); otherwise it powers off.
+; forward at work). With "link" it sends an ARP request every 100 ms
+; (PIT-timed) and prints each round's result, "arp NNNNNNNN reply" or
+; "arp NNNNNNNN timeout" (none within 200 ms), and each change of the
+; cable as the card shows it: "msr: LINKB set (link fail)" / "msr: LINKB
+; clear (link ok)" (MSR bit 2) and "isr: LinkChg" (ISR bit 5, acked).
+; Otherwise it powers off.
 %include "pvh.inc"
+%include "pit.inc"
 
 IO      equ 0xC100
 RXBUF   equ 0x200000          ; 8 KiB ring + 16 + 1536 of slack
@@ -106,6 +112,8 @@ _start:
 	jz .off
 	cmp dword [esi], 'serv'
 	je serve
+	cmp dword [esi], 'link'
+	je linkloop
 .off:	call poweroff
 
 no_card:
@@ -315,6 +323,106 @@ serve:
 	out dx, ax
 	jmp .wait
 
+; ---- link: an ARP request every 100 ms; the cable's changes as MSR and ISR show them
+linkloop:
+	mov eax, 0x8A
+	call normal_setup
+	mov dx, IO + 0x3C
+	mov ax, 0x0020            ; IMR: LinkChg (the line is not wired here: ISR polled)
+	out dx, ax
+	PIT_100HZ
+	mov byte [lastmsr], 0
+	mov esi, s_linktest
+	call puts
+.round:
+	mov dx, IO + 0x3E
+	in ax, dx
+	test ax, 0x20
+	jz .nochg
+	mov ax, 0x20
+	out dx, ax                ; ack LinkChg
+	mov esi, s_linkchg
+	call puts
+.nochg:	mov dx, IO + 0x58
+	in al, dx
+	and al, 4                 ; LINKB
+	cmp al, [lastmsr]
+	je .same
+	mov [lastmsr], al
+	mov esi, s_msr_ok
+	test al, al
+	jz .pm
+	mov esi, s_msr_fail
+.pm:	call puts
+.same:	; one request through descriptor round % 4
+	mov ebx, [round]
+	and ebx, 3
+	lea edx, [IO + 0x20 + ebx * 4]
+	mov eax, TXBUF
+	out dx, eax
+	lea edx, [IO + 0x10 + ebx * 4]
+	mov eax, 60
+	out dx, eax
+	mov ecx, TIMEOUT
+.txw:	in eax, dx
+	test eax, 0x8000          ; TOK
+	jnz .txok
+	loop .txw
+.txok:	inc dword [round]
+	mov dword [good], 0
+	xor edi, edi              ; 10 ms ticks of this round
+	PIT_RELOADED
+.wait:	mov dx, IO + 0x37
+	in al, dx
+	test al, 1                ; BUFE
+	jz .frame
+	cmp dword [good], 0
+	jne .pace                 ; answered: the round is over
+	PIT_RELOADED
+	jbe .wait
+	inc edi
+	cmp edi, 20
+	jb .wait
+	mov esi, s_arp
+	call puts
+	mov eax, [round]
+	call puthex
+	mov esi, s_timeout
+	call puts
+	jmp .round
+.frame:	mov ebx, [rd]
+	lea esi, [RXBUF + ebx + 4]            ; linear: WRAP set
+	cmp word [esi + 12], 0x0608
+	jne .skip
+	cmp byte [esi + 21], 2                ; a reply
+	jne .skip
+	cmp byte [esi + 31], 2                ; from 10.0.2.2
+	jne .skip
+	inc dword [good]
+.skip:	movzx ecx, word [RXBUF + ebx + 2]
+	lea eax, [ebx + ecx + 4 + 3]
+	and eax, ~3
+	cmp eax, RING
+	jb .nw
+	sub eax, RING
+.nw:	mov [rd], eax
+	sub eax, 16
+	mov dx, IO + 0x38
+	out dx, ax                ; CAPR
+	jmp .wait
+.pace:	mov esi, s_arp
+	call puts
+	mov eax, [round]
+	call puthex
+	mov esi, s_reply
+	call puts
+.pw:	cmp edi, 10
+	jae .round
+	PIT_RELOADED
+	jbe .pw
+	inc edi
+	jmp .pw
+
 ; rx_byte: AL = the ring's byte at offset EAX (masked by [mask] when wrapping)
 rx_byte:
 	and eax, [mask]
@@ -478,6 +586,13 @@ s_replies: db " replies, ", 0
 s_wraps:  db " wraps", 0
 s_serving: db "serving", 10, 0
 s_syn:    db "tcp syn to port ", 0
+s_linktest: db "link test", 10, 0
+s_linkchg: db "isr: LinkChg", 10, 0
+s_msr_ok: db "msr: LINKB clear (link ok)", 10, 0
+s_msr_fail: db "msr: LINKB set (link fail)", 10, 0
+s_arp:    db "arp ", 0
+s_reply:  db " reply", 10, 0
+s_timeout: db " timeout", 10, 0
 
 %include "arp_request.inc"
 
@@ -489,6 +604,7 @@ bad:    dd 0
 wraps:  dd 0
 rd:     dd 0
 round:  dd 0
+lastmsr: dd 0
 pvh_info: dd 0
 
 PVH_END
