@@ -5,8 +5,12 @@
 #ifndef VMST_TEST_NET_FRAMES_H
 #define VMST_TEST_NET_FRAMES_H
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 /* An ARP request "who has 10.0.2.2 (slirp's gateway)? tell 10.0.2.15" from mac, 60 bytes. */
 static inline size_t arp_request(uint8_t *f, const uint8_t *mac)
@@ -38,6 +42,22 @@ static inline size_t test_frame(uint8_t *f, size_t len, uint8_t seed, const uint
 	for (size_t i = 14; i < len; i++)
 		f[i] = (uint8_t)(seed + i * 3);
 	return len;
+}
+
+/*
+ * A TCP client at 127.0.0.1:port, left connecting (close the fd when done):
+ * through a hostfwd of the port slirp then sends the guest frames of its
+ * own (an ARP request for 10.0.2.15 or a SYN) without the guest sending.
+ */
+static inline int hostfwd_poke(int port)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+		/* EINPROGRESS: slirp accepts it on its thread */
+	}
+	return fd;
 }
 
 #endif

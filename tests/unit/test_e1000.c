@@ -17,6 +17,7 @@
 #include "unit.h"
 #include "../../core/evloop.h"
 #include "../../core/net.h"
+#include "../../core/net_priv.h"
 #include "../../core/util.h"
 #include "../../core/vm.h"
 #include "../../devices/e1000.h"
@@ -630,6 +631,52 @@ static void test_outside_ram(void)
 	pci_write(0x04, 0x07);
 }
 
+/*
+ * set_link e1000.0 off and on through the port: STATUS.LU, the PHY's BMSR
+ * and ICR.LSC; the guest's ARP request dropped in the port (counted),
+ * slirp's frames for a hostfwd client not delivered; on again: replies.
+ */
+static void test_set_link(void)
+{
+	char err[256];
+	uint8_t f[64];
+	uint32_t m;
+	struct netport *p = s->port;
+	int port = 20000 + (getpid() + 7) % 20000;
+	start(RCTL_BAM);
+	usleep(200000);          /* late replies of the tests before */
+	start(RCTL_BAM);
+	CHECK(net_set_link(vm, "e1000.0", "down", err, sizeof(err)) == 0, "set_link e1000.0 down (off)");
+	uint32_t icr = rd(E1K_ICR);
+	CHECK(!(rd(E1K_STATUS) & STATUS_LU) && (icr & ICR_LSC), "STATUS.LU clear, ICR.LSC (%08x)", icr);
+	CHECK(!(phy_read(1, PHY_STATUS, &m) & BMSR_LINK), "the PHY's BMSR: no link");
+	uint64_t txd = p->tx_dropped, rxd = p->rx_dropped, rxf = p->rx_frames;
+	memcpy(mem(TXBUF), f, arp_request(f, mac));
+	legacy_tx(0, TXBUF, 60, TXD_EOP | TXD_IFCS | TXD_RS);
+	wr(E1K_TDT, 1);
+	CHECK((mem(TXR)[12] & TXD_STA_DD) && p->tx_dropped == txd + 1,
+	      "the card sends (DD), the port drops it, counted");
+	CHECK(!wait_dd(0, 500), "no ARP reply without the cable");
+	char rule[64];
+	snprintf(rule, sizeof(rule), "tcp::%d-:23", port);
+	CHECK(net_hostfwd_add(vm, NULL, rule, err, sizeof(err)) == 0, "hostfwd %s", rule);
+	int fd = hostfwd_poke(port);
+	for (int i = 0; i < 300 && p->rx_dropped == rxd; i++)
+		usleep(10000);
+	CHECK(p->rx_dropped > rxd && p->rx_frames == rxf && !(mem(RXR)[12] & RXD_DD),
+	      "slirp's frames for a hostfwd client: dropped in the port, none in the ring");
+	close(fd);
+	snprintf(rule, sizeof(rule), "tcp::%d", port);
+	net_hostfwd_remove(vm, NULL, rule, err, sizeof(err));
+	CHECK(net_set_link(vm, "e1000.0", "on", err, sizeof(err)) == 0, "set_link e1000.0 on");
+	icr = rd(E1K_ICR);
+	CHECK((rd(E1K_STATUS) & STATUS_LU) && (icr & ICR_LSC), "STATUS.LU set, ICR.LSC again");
+	CHECK(phy_read(1, PHY_STATUS, &m) & BMSR_LINK, "the PHY's BMSR: link");
+	legacy_tx(1, TXBUF, 60, TXD_EOP | TXD_IFCS | TXD_RS);
+	wr(E1K_TDT, 2);
+	CHECK(wait_dd(0, 3000), "an ARP request gets its reply again");
+}
+
 int main(void)
 {
 	struct vm_config cfg;
@@ -652,6 +699,7 @@ int main(void)
 	test_pci_and_eeprom();
 	test_reset_and_phy();
 	test_tx_legacy_slirp();
+	test_set_link();
 	test_tx_offload();
 	test_rx_ring();
 	test_filters();

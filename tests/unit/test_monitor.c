@@ -317,6 +317,69 @@ static void test_complete(struct vm *vm)
 	monitor_free_completions(l);
 }
 
+/* set_link, netcap_start and netcap_stop on a VM with two cards. */
+static void test_net(void)
+{
+	struct vm_config cfg;
+	vmconfig_defaults(&cfg);
+	cfg.n_vifs = 2;
+	cfg.vifs[0].model = xstrdup("rtl8139");
+	cfg.vifs[1].model = xstrdup("e1000");
+	for (unsigned i = 0; i < 2; i++) {
+		cfg.vifs[i].type = xstrdup("ioemu");
+		memcpy(cfg.vifs[i].mac, "\x00\x16\x3e\x00\x00", 5);
+		cfg.vifs[i].mac[5] = (uint8_t)i;
+	}
+	struct vm *vm = vm_new_test(16, &cfg);
+	CHECK(vm_create_device(vm, "pci") == 0 && vm_create_device(vm, "rtl8139") == 0 &&
+	      vm_create_device(vm, "e1000") == 0, "a VM with an rtl8139 and an e1000");
+	struct monitor_session *s = monitor_session_new(vm, collect, NULL, 0);
+
+	char **l = monitor_complete(vm, "set_l", 5);
+	CHECK(l && !strcmp(l[0], "set_link") && !l[1], "complete 'set_l' -> set_link");
+	monitor_free_completions(l);
+	l = monitor_complete(vm, "set_link ", 9);
+	CHECK(list_has(l, "rtl8139.0") && list_has(l, "e1000.1") && l && !l[2], "set_link completes the cards");
+	monitor_free_completions(l);
+	l = monitor_complete(vm, "set_link e1000.1 o", 18);
+	CHECK(list_has(l, "on") && list_has(l, "off"), "... then on|off");
+	monitor_free_completions(l);
+	l = monitor_complete(vm, "netcap_stop e", 13);
+	CHECK(l && !strcmp(l[0], "e1000.1") && !l[1], "netcap_stop completes the card");
+	monitor_free_completions(l);
+	char line[300];
+	snprintf(line, sizeof(line), "netcap_start rtl8139.0 %s/b", tmpdir);
+	l = monitor_complete(vm, line, (int)strlen(line));
+	CHECK(l && has(l[0], "/b.iso"), "netcap_start completes a file name");
+	monitor_free_completions(l);
+
+	CHECK(has(run(s, "help set_link"), "set_link name on|off -- change the link status of a network adapter"),
+	      "help set_link");
+	CHECK(has(run(s, "help"), "netcap_start name filename -- capture a network adapter's frames") &&
+	      has(out, "netcap_stop name -- "), "help lists netcap_start and netcap_stop");
+	CHECK(!*run(s, "set_link e1000.1 off"), "set_link e1000.1 off prints nothing");
+	CHECK(has(run(s, "info network"), "e1000.1: index=1,type=nic,model=e1000,macaddr=00:16:3e:00:00:01,link=down") &&
+	      has(out, "rtl8139.0: index=0,type=nic,model=rtl8139,macaddr=00:16:3e:00:00:00,link=up"),
+	      "info network: e1000.1 down, rtl8139.0 up");
+	CHECK(has(run(s, "set_link e1000.1 sideways"), "set_link: invalid link state 'sideways': on or off"),
+	      "a bad state: %s", out);
+	CHECK(has(run(s, "set_link nic0 on"), "set_link: no network card 'nic0'"), "an unknown card: %s", out);
+	CHECK(has(run(s, "info network"), "e1000.1: index=1,type=nic,model=e1000,macaddr=00:16:3e:00:00:01,link=down"),
+	      "... neither changed the link");
+	CHECK(!*run(s, "set_link 1 on") && has(run(s, "info network"), "model=e1000,macaddr=00:16:3e:00:00:01,link=up"),
+	      "set_link 1 on (the vif index)");
+	CHECK(has(run(s, "set_link e1000.1"), "usage: set_link name on|off"), "set_link without a state: usage");
+	snprintf(line, sizeof(line), "netcap_start e1000.1 %s/cap.pcap", tmpdir);
+	CHECK(!*run(s, line), "netcap_start prints nothing");
+	CHECK(has(run(s, "info network"), "   capture ") && has(out, "/cap.pcap: 0 frames 0 bytes written, 0 dropped"),
+	      "info network shows the capture: %s", out);
+	CHECK(!*run(s, "netcap_stop e1000.1"), "netcap_stop prints nothing");
+	CHECK(has(run(s, "netcap_stop e1000.1"), "netcap_stop: e1000.1 is not being captured"), "netcap_stop again");
+	monitor_session_free(s);
+	vm_destroy(vm);
+	vmconfig_free(&cfg);
+}
+
 static void test_input(struct vm *vm)
 {
 	out_len = 0;
@@ -449,6 +512,7 @@ int main(void)
 	test_memory(s, vm);
 	test_devices(s, vm);
 	test_complete(vm);
+	test_net();
 	monitor_session_free(s);
 	test_input(vm);
 	test_socket(vm);

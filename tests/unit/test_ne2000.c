@@ -14,6 +14,7 @@
 #include "unit.h"
 #include "../../core/evloop.h"
 #include "../../core/net.h"
+#include "../../core/net_priv.h"
 #include "../../core/util.h"
 #include "../../core/vm.h"
 #include "../../devices/ne2000.h"
@@ -543,6 +544,49 @@ static void test_isa(void)
 	base = PCI_IO;
 }
 
+/*
+ * set_link ne2k_pci.0 off and on: the DP8390 has no link bit, so the card's
+ * registers stay as they were; the frames stop both ways in the port.
+ */
+static void test_set_link(struct ne2000 *s, int *line)
+{
+	char err[256];
+	uint8_t f[64];
+	struct netport *p = s->port;
+	int port = 20000 + (getpid() + 13) % 20000;
+	start_card(0x46, 0x80, RCR_AB);
+	usleep(200000);          /* late replies of the tests before */
+	start_card(0x46, 0x80, RCR_AB);
+	w8(EN0_ISR, 0xFF);
+	CHECK(net_set_link(vm, "ne2k_pci.0", "off", err, sizeof(err)) == 0, "set_link ne2k_pci.0 off");
+	CHECK(!r8(EN0_ISR) && !*line, "no link bit, no interrupt: the DP8390 has none");
+	uint64_t txd = p->tx_dropped, rxd = p->rx_dropped, rxf = p->rx_frames;
+	block_out(NE_MEM_START, f, (unsigned)arp_request(f, mac));
+	w8(EN0_TBCR0, 60);
+	w8(EN0_TBCR1, 0);
+	w8(EN_CR, CR_TXP | CR_STA | CR_RD_ABORT);
+	CHECK((r8(EN0_ISR) & ISR_PTX) && p->tx_dropped == txd + 1,
+	      "the card sends (PTX), the port drops it, counted");
+	w8(EN0_ISR, 0xFF);
+	CHECK(!wait_isr(ISR_PRX, 500), "no ARP reply without the cable");
+	char rule[64];
+	snprintf(rule, sizeof(rule), "tcp::%d-:23", port);
+	CHECK(net_hostfwd_add(vm, "ne2k_pci.0", rule, err, sizeof(err)) == 0, "hostfwd %s", rule);
+	int fd = hostfwd_poke(port);
+	for (int i = 0; i < 300 && p->rx_dropped == rxd; i++)
+		usleep(10000);
+	CHECK(p->rx_dropped > rxd && p->rx_frames == rxf && !(r8(EN0_ISR) & ISR_PRX),
+	      "slirp's frames for a hostfwd client: dropped in the port, none in the ring");
+	close(fd);
+	snprintf(rule, sizeof(rule), "tcp::%d", port);
+	net_hostfwd_remove(vm, "ne2k_pci.0", rule, err, sizeof(err));
+	CHECK(net_set_link(vm, "ne2k_pci.0", "on", err, sizeof(err)) == 0, "set_link ne2k_pci.0 on");
+	w8(EN_CR, CR_TXP | CR_STA | CR_RD_ABORT);
+	CHECK(wait_isr(ISR_PRX, 3000), "an ARP request gets its reply again");
+	w8(EN0_ISR, 0xFF);
+	start_card(0x46, 0x80, RCR_AB);
+}
+
 int main(void)
 {
 	struct vm_config cfg;
@@ -579,6 +623,7 @@ int main(void)
 	test_reset_and_prom(mac);
 	test_remote_dma(pci_card);
 	test_tx_slirp(mac, &irq_pci);
+	test_set_link(pci_card, &irq_pci);
 	test_ring(pci_card);
 	test_filter(pci_card);
 	test_loopback(pci_card);

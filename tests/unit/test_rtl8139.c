@@ -13,6 +13,7 @@
 #include "unit.h"
 #include "../../core/evloop.h"
 #include "../../core/net.h"
+#include "../../core/net_priv.h"
 #include "../../core/util.h"
 #include "../../core/vm.h"
 #include "../../devices/pci.h"
@@ -278,6 +279,82 @@ static void test_tx_slirp(void)
 	CHECK(r32(RTL_TSD0 + 12) & TSD_TABT, "8191 bytes (more than 1792): aborted");
 }
 
+static void net_info_text(char *buf, size_t len)
+{
+	FILE *f = fmemopen(buf, len, "w");
+	net_info(vm, f);
+	fclose(f);
+}
+
+/*
+ * set_link off and on: what the card shows (MSR.LINKB, BMSR, ISR.LinkChg and
+ * the line, CSCR bit 11 for 8139too) and that frames stop both ways: the
+ * guest's ARP request goes nowhere, slirp's frames for a hostfwd client do
+ * not come in.
+ */
+static void test_link(void)
+{
+	char err[256];
+	uint8_t f[64];
+	struct netport *p = s->port;
+	int port = 20000 + getpid() % 20000;
+	start_normal(RCR_APM | RCR_AB);
+	usleep(200000);          /* late replies of the tests before */
+	start_normal(RCR_APM | RCR_AB);
+	w16(RTL_ISR, 0xFFFF);
+	CHECK(net_set_link(vm, "rtl8139.7", "off", err, sizeof(err)) < 0 &&
+	      strstr(err, "no network card 'rtl8139.7' (info network names them: rtl8139.0)"),
+	      "set_link of an unknown card: %s", err);
+	CHECK(net_set_link(vm, "rtl8139.0", "of", err, sizeof(err)) < 0 &&
+	      strstr(err, "invalid link state 'of': on or off"), "set_link with a bad state: %s", err);
+	CHECK(!(r16(RTL_ISR) & INT_LINKCHG) && netport_link_up(p), "... neither changed anything");
+
+	CHECK(net_set_link(vm, "rtl8139.0", "off", err, sizeof(err)) == 0, "set_link rtl8139.0 off");
+	CHECK_EQ(r8(RTL_MSR) & 0x04, 0x04, "MSR: LINKB set (link fail)");
+	CHECK_EQ(r16(RTL_BMSR) & 0x04, 0, "BMSR: link status clear (what 8139cp's mii_check_media reads)");
+	CHECK(r16(RTL_ISR) & INT_LINKCHG, "ISR: LinkChg (bit 5)");
+	CHECK(irq, "IMR has LinkChg: the line is up");
+	CHECK(r16(RTL_CSCR) & 0x0800, "CSCR bit 11 while LinkChg is pending (8139too's LinkChange)");
+	w16(RTL_ISR, INT_LINKCHG);
+	CHECK(!irq && !(r16(RTL_CSCR) & 0x0800), "LinkChg acked: the line down, CSCR bit 11 clear");
+	CHECK(!netport_link_up(p), "the port's cable is out");
+	char info[2048];
+	net_info_text(info, sizeof(info));
+	CHECK(strstr(info, "rtl8139.0: index=0,type=nic,model=rtl8139,macaddr=00:16:3e:12:34:56,link=down"),
+	      "info network: link=down");
+
+	uint64_t txd = p->tx_dropped, txf = p->tx_frames, rxd = p->rx_dropped, rxf = p->rx_frames;
+	memcpy(mem(TXBUF), f, arp_request(f, mac));
+	w32(RTL_TSAD0, TXBUF);
+	w32(RTL_TSD0, 60);
+	CHECK(r32(RTL_TSD0) & TSD_TOK, "the card sends on a dead wire (TOK)");
+	CHECK(p->tx_dropped == txd + 1 && p->tx_frames == txf, "the port dropped it, counted");
+	CHECK(!wait_isr(INT_ROK, 500), "no ARP reply without the cable");
+	char rule[64];
+	snprintf(rule, sizeof(rule), "tcp::%d-:23", port);
+	CHECK(net_hostfwd_add(vm, NULL, rule, err, sizeof(err)) == 0, "hostfwd %s", rule);
+	int fd = hostfwd_poke(port);
+	for (int i = 0; i < 300 && p->rx_dropped == rxd; i++)
+		usleep(10000);
+	CHECK(p->rx_dropped > rxd && p->rx_frames == rxf, "slirp's frames for a hostfwd client: dropped "
+	      "in the port, counted (%llu)", (unsigned long long)(p->rx_dropped - rxd));
+	CHECK(!(r16(RTL_ISR) & INT_ROK) && (r8(RTL_CR) & CR_BUFE), "... and none in the ring");
+	close(fd);
+
+	CHECK(net_set_link(vm, "0", "on", err, sizeof(err)) == 0, "set_link 0 on (the vif index)");
+	CHECK_EQ(r8(RTL_MSR) & 0x04, 0, "MSR: LINKB clear");
+	CHECK_EQ(r16(RTL_BMSR) & 0x24, 0x24, "BMSR: link up, negotiation done");
+	CHECK((r16(RTL_ISR) & INT_LINKCHG) && irq, "LinkChg again, the line up");
+	w16(RTL_ISR, 0xFFFF);
+	CHECK(net_set_link(vm, "user.0", "on", err, sizeof(err)) == 0 && !(r16(RTL_ISR) & INT_LINKCHG),
+	      "set_link user.0 on while on: no change, no LinkChg");
+	w32(RTL_TSAD0 + 4, TXBUF);
+	w32(RTL_TSD0 + 4, 60);
+	CHECK(wait_isr(INT_ROK, 3000), "an ARP request gets its reply again");
+	snprintf(rule, sizeof(rule), "tcp::%d", port);
+	CHECK(net_hostfwd_remove(vm, NULL, rule, err, sizeof(err)) == 0, "hostfwd_remove %s", rule);
+}
+
 /* 8139cp: rings of 4 descriptors each, the last with EOR. */
 static void cp_setup(void)
 {
@@ -485,6 +562,7 @@ int main(void)
 	test_filter();
 	test_ring();
 	test_tx_slirp();
+	test_link();
 	test_cplus();
 	test_timer();
 	vm_destroy(vm);
