@@ -84,6 +84,7 @@ int net_capture_stop(struct vm *vm, const char *name, char *err, size_t len);
 #define NET_VIEW_FWDS 8
 struct net_view {
 	char name[24], model[16], backend[48];
+	unsigned index;            /* the vif's, in vif = [ ... ] */
 	uint8_t mac[6];
 	bool link_up;
 	unsigned n_fwds;           /* all of them; the first NET_VIEW_FWDS in fwds */

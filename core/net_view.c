@@ -18,6 +18,7 @@ unsigned net_views(struct vm *vm, struct net_view *v, unsigned max)
 		memset(w, 0, sizeof(*w));
 		snprintf(w->name, sizeof(w->name), "%s", p->name);
 		snprintf(w->model, sizeof(w->model), "%s", p->model);
+		w->index = p->index;
 		memcpy(w->mac, p->mac, 6);
 		snprintf(w->backend, sizeof(w->backend), "user.%u (NAT 10.0.2.0/24)", p->index);
 		pthread_mutex_lock(&p->lock);

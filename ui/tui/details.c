@@ -109,7 +109,7 @@ static void disk_lines(struct lines *l, struct vm *vm)
 	}
 }
 
-/* Each vif: "rtl8139.0 rtl8139 00:16:3e:..., user.0 (NAT ...), link up",
+/* Each vif: "vif 0  rtl8139.0 rtl8139 00:16:3e:..., user.0 (NAT ...), link up",
  * then its port forwards and a capture. */
 static void net_lines(struct lines *l, struct vm *vm)
 {
@@ -117,8 +117,11 @@ static void net_lines(struct lines *l, struct vm *vm)
 	unsigned n = net_views(vm, v, VM_MAX_VIFS);
 	for (unsigned i = 0; i < n; i++) {
 		const uint8_t *m = v[i].mac;
-		line(l, v[i].name, v[i].link_up ? TE_VALUE : TE_STATE_CRASHED,
-		     "%s %02x:%02x:%02x:%02x:%02x:%02x, %s, link %s", v[i].model, m[0], m[1], m[2],
+		char lab[16];
+		snprintf(lab, sizeof(lab), "vif %u", v[i].index);
+		line(l, lab, v[i].link_up ? TE_VALUE : TE_STATE_CRASHED,
+		     "%s %s %02x:%02x:%02x:%02x:%02x:%02x, %s, link %s", v[i].name, v[i].model,
+		     m[0], m[1], m[2],
 		     m[3], m[4], m[5], v[i].backend, v[i].link_up ? "up" : "down (set_link)");
 		for (unsigned f = 0; f < v[i].n_fwds && f < NET_VIEW_FWDS; f++)
 			line(l, " hostfwd", TE_VALUE, "%s", v[i].fwds[f]);
