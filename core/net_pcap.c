@@ -135,13 +135,19 @@ static void *cap_thread(void *arg)
 	return NULL;
 }
 
-static void cap_free(struct net_capture *c)
+/* Stops the thread once the ring is written out, closes the file; what was
+ * written and dropped, for the log. */
+static void cap_free(struct net_capture *c, uint64_t *frames, uint64_t *dropped)
 {
 	pthread_mutex_lock(&c->lock);
 	c->stop = true;
 	pthread_cond_signal(&c->cond);
 	pthread_mutex_unlock(&c->lock);
 	pthread_join(c->thread, NULL);
+	if (frames)
+		*frames = c->frames;
+	if (dropped)
+		*dropped = c->dropped;
 	close(c->fd);
 	pthread_cond_destroy(&c->cond);
 	pthread_mutex_destroy(&c->lock);
@@ -195,7 +201,7 @@ int net_capture_start(struct vm *vm, const char *name, const char *path, char *e
 		p->cap = c;
 	pthread_mutex_unlock(&p->lock);
 	if (busy) {
-		cap_free(c);
+		cap_free(c, NULL, NULL);
 		snprintf(err, len, "%s is being captured already", p->name);
 		return -1;
 	}
@@ -224,10 +230,12 @@ int net_capture_stop(struct vm *vm, const char *name, char *err, size_t len)
 		snprintf(err, len, "%s is not being captured", p->name);
 		return -1;
 	}
-	vm_log(vm, "%s: capture to %s stopped: %llu frames, %llu dropped", p->name, c->path,
-	       (unsigned long long)c->frames + (c->tail - c->head),
-	       (unsigned long long)c->dropped);
-	cap_free(c);
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s", c->path);
+	uint64_t frames, dropped;
+	cap_free(c, &frames, &dropped);
+	vm_log(vm, "%s: capture to %s stopped: %llu frames written, %llu dropped", p->name, path,
+	       (unsigned long long)frames, (unsigned long long)dropped);
 	return 0;
 }
 
@@ -235,7 +243,7 @@ void net_capture_close(struct netport *p)
 {
 	struct net_capture *c = detach(p);
 	if (c)
-		cap_free(c);
+		cap_free(c, NULL, NULL);
 }
 
 void net_capture_info(struct net_capture *c, FILE *out)

@@ -3,9 +3,13 @@
  * byte by byte; a capture of an RTL8139's port on a real libslirp (the ARP
  * request handed to the port, slirp's reply) read back record by record;
  * set_link off: netport_send refuses and counts, nothing is captured;
- * the capture's errors; a file written over gets mode 0600.
+ * the capture's errors; a file written over gets mode 0600; a burst of 3000
+ * frames into a capture whose file does not keep up (a pipe read only
+ * later): the ring fills, the frames past it are dropped and counted, the
+ * rest written.
  */
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -137,6 +141,61 @@ static void test_capture(struct vm *vm, const char *path)
 	      strstr(err, "no network card 'e1000.0'"), "an unknown card: %s", err);
 }
 
+struct drain {
+	int fd;
+	size_t bytes;
+};
+
+static void *drain_thread(void *arg)
+{
+	struct drain *d = arg;
+	char buf[65536];
+	ssize_t n;
+	while ((n = read(d->fd, buf, sizeof(buf))) > 0)
+		d->bytes += (size_t)n;
+	return NULL;
+}
+
+static void test_ring_full(struct vm *vm)
+{
+	char err[256], fifo[64];
+	snprintf(fifo, sizeof(fifo), "/tmp/vmst-test-fifo-%d", (int)getpid());
+	unlink(fifo);
+	CHECK(mkfifo(fifo, 0600) == 0, "a pipe for the capture");
+	int rfd = open(fifo, O_RDONLY | O_NONBLOCK);   /* a reader, so that the writer may open */
+	CHECK(net_capture_start(vm, "rtl8139.0", fifo, err, sizeof(err)) == 0, "netcap_start to the pipe");
+	struct net_capture *c = port->cap;
+	uint8_t f[60];
+	arp_request(f, mac);
+	const unsigned total = 3000;   /* 228 KB: more than the pipe (64 KiB) and the ring (256) hold */
+	for (unsigned i = 0; i < total; i++) {
+		pthread_mutex_lock(&port->lock);
+		net_capture_frame(c, f, sizeof(f));
+		pthread_mutex_unlock(&port->lock);
+	}
+	usleep(200000);
+	char info[2048];
+	FILE *mf = fmemopen(info, sizeof(info), "w");
+	net_info(vm, mf);
+	fclose(mf);
+	unsigned long long w = 0, b = 0, d = 0;
+	const char *at = strstr(info, "   capture ");
+	CHECK(at && sscanf(strchr(at, ':') + 1, " %llu frames %llu bytes written, %llu dropped", &w, &b, &d) == 3 &&
+	      d > 0 && w < total, "a burst faster than the file: %llu written, %llu dropped (ring full), counted in info network", w, d);
+	fcntl(rfd, F_SETFL, 0);
+	struct drain dr = { rfd, 0 };
+	pthread_t t;
+	pthread_create(&t, NULL, drain_thread, &dr);
+	CHECK(net_capture_stop(vm, "rtl8139.0", err, sizeof(err)) == 0, "netcap_stop: the ring written out");
+	pthread_join(t, NULL);
+	close(rfd);
+	unlink(fifo);
+	size_t frames = (dr.bytes - 24) / (16 + sizeof(f));
+	CHECK(dr.bytes >= 24 && (dr.bytes - 24) % (16 + sizeof(f)) == 0 && frames + d == total,
+	      "what came out of the pipe: the header and %zu records; with the %llu dropped, all %u", frames,
+	      d, total);
+}
+
 int main(void)
 {
 	test_headers();
@@ -159,6 +218,7 @@ int main(void)
 	close(fd);
 	test_capture(vm, path);
 	unlink(path);
+	test_ring_full(vm);
 
 	/* a capture left running is closed with the VM */
 	char err[256];
