@@ -12,7 +12,9 @@
 # initramfs /init loads the modules, takes a lease with udhcpc, pings the
 # gateway, fetches http://10.0.2.2:PORT/blob (PORT from vmst_port= on the
 # kernel command line) and prints its sha256, then serves /www with busybox
-# httpd on port 80 and "VMST-HTTPD-UP" until the test stops the VM. With
+# httpd on port 80 and "VMST-HTTPD-UP", then pings the gateway each second
+# and prints "VMST-PINGLOOP-OK" or "-FAILED" for each, until
+# the test stops the VM. With
 # vmst_big=N it also serves /big, N MiB of random bytes, and prints their
 # sha256 first ("VMST-BIG-SHA256 SUM BYTES").
 set -e
@@ -119,7 +121,18 @@ if [ -n "$big" ]; then
 fi
 httpd -p 80 -h /www && echo VMST-HTTPD-UP
 cat /proc/net/dev | sed 's/^/netdev: /'
-while true; do sleep 60; done
+# a ping of the gateway each second and its result on a line of its own
+# (the tests pull the cable with the monitor's set_link and plug it back
+# in; a ping lost under load before that must not hide the change), with
+# the driver's last word on the link when the result changes
+last=""
+while true; do
+	if ping -c 1 -W 1 10.0.2.2 > /dev/null 2>&1; then now=OK; else now=FAILED; fi
+	echo "VMST-PINGLOOP-$now"
+	[ "$now" = "$last" ] || dmesg | grep -iE 'link (is )?(up|down)' | tail -n 1 | sed 's/^/dmesg: /'
+	last=$now
+	sleep 1
+done
 EOF2
 } > "$init_src"
 dhcp_src=$(mktemp)

@@ -8,6 +8,8 @@
 # 1000 Mb/s full duplex it read from the PHY and STATUS.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/slow/net_linux.inc"
+NET_LINK_DOWN_RE="e1000: eth0 NIC Link is Down" NET_LINK_DOWN_SAYS="e1000 says \"NIC Link is Down\" (ICR.LSC, STATUS.LU)"
+NET_LINK_UP_RE="e1000: eth0 NIC Link is Up 1000 Mbps Full Duplex" NET_LINK_UP_SAYS="e1000 says \"NIC Link is Up 1000 Mbps Full Duplex\""
 net_linux e1000 "model=e1000" e1000 "vmst_big=8" \
 	"e1000 0000:00:03.0 eth0: \(PCI:33MHz:32-bit\) 00:16:3e:" \
 	"e1000 probes the 82540EM: the EEPROM's checksum holds, its MAC is the vif's (00:16:3e:...)" 20
