@@ -5,8 +5,10 @@
 #include "net_priv.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -40,20 +42,15 @@ void netq_drop(struct frame_queue *q)
 		q->head++;
 }
 
-void net_wake(struct netport *p)
-{
-	uint64_t one = 1;
-	if (p->wake_fd >= 0 && write(p->wake_fd, &one, sizeof(one)) < 0) {
-		/* the counter is full: the thread is awake anyway */
-	}
-}
-
 /* ---- ports ------------------------------------------------------------ */
 
 static void netport_free(void *opaque)
 {
 	struct netport *p = opaque;
 	net_slirp_stop(p);
+	if (p->wake_fd >= 0)
+		close(p->wake_fd);
+	pthread_cond_destroy(&p->req_cond);
 	pthread_mutex_destroy(&p->call_lock);
 	pthread_mutex_destroy(&p->lock);
 	free(p);
@@ -70,6 +67,7 @@ struct netport *netport_new(struct vm *vm, unsigned index, const char *model,
 	p->wake_fd = -1;
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_mutex_init(&p->call_lock, NULL);
+	pthread_cond_init(&p->req_cond, NULL);
 	snprintf(p->model, sizeof(p->model), "%s", model);
 	snprintf(p->name, sizeof(p->name), "%s.%u", model, index);
 	if (vm->cfg && index < vm->cfg->n_vifs) {
@@ -78,7 +76,10 @@ struct netport *netport_new(struct vm *vm, unsigned index, const char *model,
 	} else {
 		vif_default_mac(vm->name, index, p->mac);
 	}
-	if (vm->n_netports == VM_MAX_VIFS || net_slirp_start(p) < 0) {
+	p->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (p->wake_fd < 0)
+		msg_error("%s: eventfd: %s", p->name, strerror(errno));
+	if (p->wake_fd < 0 || vm->n_netports == VM_MAX_VIFS || net_slirp_start(p) < 0) {
 		netport_free(p);
 		return NULL;
 	}
@@ -160,9 +161,12 @@ void net_info(struct vm *vm, FILE *out)
 			hostfwd_format(&p->fwds[f], rule, sizeof(rule));
 			fprintf(out, "   hostfwd %s\n", rule);
 		}
-		fprintf(out, "   rx %llu frames %llu bytes (%llu dropped), tx %llu frames %llu bytes "
-			"(%llu dropped)\n", (unsigned long long)p->rx_frames,
-			(unsigned long long)p->rx_bytes, (unsigned long long)p->rx_dropped,
+		fprintf(out, "   rx %llu frames %llu bytes (%llu dropped", (unsigned long long)p->rx_frames,
+			(unsigned long long)p->rx_bytes, (unsigned long long)p->rx_dropped);
+		if (p->rx_too_long)
+			fprintf(out, ", %llu longer than %d", (unsigned long long)p->rx_too_long,
+				NET_MAX_FRAME);
+		fprintf(out, "), tx %llu frames %llu bytes (%llu dropped)\n",
 			(unsigned long long)p->tx_frames, (unsigned long long)p->tx_bytes,
 			(unsigned long long)p->tx_dropped);
 		pthread_mutex_unlock(&p->lock);
@@ -183,7 +187,7 @@ static int usernet_on_thread(struct netport *p, void *arg)
 void net_info_usernet(struct vm *vm, FILE *out)
 {
 	for (unsigned i = 0; i < vm->n_netports; i++)
-		net_slirp_call(vm->netports[i], usernet_on_thread, out);
+		net_call(vm->netports[i], usernet_on_thread, out);
 }
 
 /* "user.N", "N", the card's name ("rtl8139.0") or its vifname; NULL: the first. */
@@ -232,7 +236,7 @@ static int hostfwd_change(struct vm *vm, const char *netdev, const char *rule, b
 		snprintf(err, len, "invalid host forwarding rule '%s': %s", rule, why);
 		return -1;
 	}
-	if (net_slirp_call(p, fwd_on_thread, &r) < 0) {
+	if (net_call(p, fwd_on_thread, &r) < 0) {
 		snprintf(err, len, remove ? "host forwarding rule for '%s' not found" :
 			 "could not set up host forwarding rule '%s'", rule);
 		return -1;

@@ -1,5 +1,5 @@
-/* Private to core/net.c (queues, the monitor's view) and core/net_slirp.c (the
- * back end's thread). */
+/* Private to core/net*.c: net.c (queues, ports, the monitor's view),
+ * net_thread.c (what each back end's thread shares), net_slirp.c (NAT). */
 #ifndef VMST_NET_PRIV_H
 #define VMST_NET_PRIV_H
 
@@ -39,6 +39,7 @@ struct netport {
 	pthread_mutex_t lock;   /* the queues, counters, requests */
 	struct frame_queue txq, rxq;
 	uint64_t tx_frames, tx_bytes, rx_frames, rx_bytes, tx_dropped, rx_dropped;
+	uint64_t rx_too_long;   /* of rx_dropped: longer than NET_MAX_FRAME */
 
 	/* the back end's thread and what only it touches */
 	pthread_t thread;
@@ -68,13 +69,27 @@ bool netq_put(struct frame_queue *q, const void *frame, size_t len);
 /* Copy the oldest frame out (buf holds NET_MAX_FRAME); its length, 0 when empty. */
 size_t netq_peek(struct frame_queue *q, uint8_t *buf);
 void netq_drop(struct frame_queue *q);
+
+/* net_thread.c: on the back end's thread unless said otherwise */
+/* A frame for the guest: to the card, or held in order behind the ones
+ * waiting; false (counted in rx_dropped) when the queue is full. */
+bool net_deliver(struct netport *p, const uint8_t *frame, size_t len);
+/* The held frames to the card while it takes them; false: some still wait. */
+bool net_flush_rx(struct netport *p);
+bool net_rxq_full(struct netport *p);
+/* rate=: 0 and the credit taken for a frame of len bytes, or ns to wait. */
+uint64_t net_tx_credit(struct netport *p, size_t len);
+/* Runs a pending net_call request. */
+void net_serve_request(struct netport *p);
+/* Any thread: runs fn on the back end's thread and returns what it returned. */
+int net_call(struct netport *p, int (*fn)(struct netport *, void *), void *arg);
+/* Any thread: wakes the back end's thread (wake_fd); net_wait_drain reads it. */
 void net_wake(struct netport *p);
+void net_wait_drain(struct netport *p);
 
 /* net_slirp.c */
 int net_slirp_start(struct netport *p);
 void net_slirp_stop(struct netport *p);
-/* Runs fn on the back end's thread and returns what it returned. */
-int net_slirp_call(struct netport *p, int (*fn)(struct netport *, void *), void *arg);
 int net_slirp_add_fwd(struct netport *p, const struct hostfwd *f);
 int net_slirp_remove_fwd(struct netport *p, const struct hostfwd *f);
 
