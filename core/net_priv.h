@@ -1,8 +1,10 @@
 /* Private to core/net*.c: net.c (queues, ports, the monitor's view),
- * net_thread.c (what each back end's thread shares), net_slirp.c (NAT). */
+ * net_thread.c (what each back end's thread shares), net_slirp.c (NAT),
+ * net_tap.c (a TAP's thread) and net_tapdev.c (making and opening TAPs). */
 #ifndef VMST_NET_PRIV_H
 #define VMST_NET_PRIV_H
 
+#include <net/if.h>
 #include <pthread.h>
 #include <slirp/libslirp.h>
 
@@ -27,8 +29,11 @@ struct net_timer {
 	void *cb_opaque;
 };
 
+enum net_backend { NET_USER, NET_TAP };
+
 struct netport {
 	struct vm *vm;
+	enum net_backend backend;
 	unsigned index;
 	char name[24], model[16];
 	uint8_t mac[6];
@@ -51,6 +56,10 @@ struct netport {
 	struct pollfd *pfds;
 	unsigned n_pfds, cap_pfds;
 	uint64_t credit, refilled_ns;  /* rate= token bucket (bytes) */
+	int tap_fd;             /* NET_TAP: the TAP's file (-1: none) */
+	char tap_name[IFNAMSIZ], bridge[IFNAMSIZ];  /* bridge: "" when tap= is not on one */
+	bool tx_error_logged;
+	char nat_why[160];      /* NET_USER for a vif that asked for a bridge: why not */
 
 	/* one request from another thread at a time (monitor): call_lock serializes callers */
 	pthread_mutex_t call_lock;
@@ -92,5 +101,14 @@ int net_slirp_start(struct netport *p);
 void net_slirp_stop(struct netport *p);
 int net_slirp_add_fwd(struct netport *p, const struct hostfwd *f);
 int net_slirp_remove_fwd(struct netport *p, const struct hostfwd *f);
+
+/* net_tap.c: the thread of a port on an open TAP (fd: nonblocking, frames
+ * without a packet-information header; closed by net_tap_stop). */
+int net_tap_start(struct netport *p, int fd);
+void net_tap_stop(struct netport *p);
+
+/* net_tapdev.c: the TAP for the vif's bridge= or tap= (open, up, on the
+ * bridge), its fd; or -1 with why (the reason) and hint (how to get it). */
+int net_tapdev_open(struct netport *p, char *why, size_t whylen, char *hint, size_t hintlen);
 
 #endif
