@@ -114,7 +114,7 @@ static int open_tap(struct netport *p, const char *name, char *why, size_t whyle
 		    size_t hintlen)
 {
 	const char *br = p->vif->bridge;
-	char on[48] = "";
+	char on[64] = "";
 	if (br)
 		snprintf(on, sizeof(on), "; ip link set %s master %s", name, br);
 	HINT("the administrator makes the TAP for you: ip tuntap add %s mode tap user $USER; "
