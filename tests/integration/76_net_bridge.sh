@@ -121,6 +121,10 @@ ip -n "$PEER" neigh flush all
 ip -n "$NS" tuntap add vmst76t mode tap user "$(id -u)" && ip -n "$NS" link set vmst76t master br0 up ||
 	fail "ip tuntap add vmst76t mode tap user $(id -u)"
 cfg tap "tap=vmst76t, bridge=br0, mac=00:16:3e:77:00:03" "$G"
+"$VMST" check "$T/tap.cfg" > "$T/check.out" 2> "$T/check.err"
+check "vmstation check prints the vif with its bridge and TAP, warns nothing" sh -c \
+	"grep -qxF \"vif = ['mac=00:16:3e:77:00:03, model=rtl8139, type=ioemu, bridge=br0, tap=vmst76t']\" '$T/check.out' &&
+	 ! grep -q warning '$T/check.err'"
 vm_ns tap setpriv --bounding-set=-net_admin
 check "tap=vmst76t (no CAP_NET_ADMIN): the guest is up and serving" wait_guest "$T/tap.com1" "^serving" 90
 guest_to_peer tap
