@@ -95,6 +95,10 @@ int net_call(struct netport *p, int (*fn)(struct netport *, void *), void *arg);
 /* Any thread: wakes the back end's thread (wake_fd); net_wait_drain reads it. */
 void net_wake(struct netport *p);
 void net_wait_drain(struct netport *p);
+/* The back end's thread running fn(p), with a full rate= bucket; -1 (said)
+ * when it cannot start. Stopped (woken, joined) by net_thread_stop. */
+int net_thread_start(struct netport *p, void *(*fn)(void *));
+void net_thread_stop(struct netport *p);
 
 /* net_slirp.c */
 int net_slirp_start(struct netport *p);

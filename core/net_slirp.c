@@ -268,23 +268,12 @@ int net_slirp_start(struct netport *p)
 			return -1;
 		}
 	}
-	p->refilled_ns = 0;   /* the first frame finds a full bucket */
-	if (pthread_create(&p->thread, NULL, port_thread, p)) {
-		msg_error("%s: cannot start its thread", p->name);
-		return -1;
-	}
-	p->thread_started = true;
-	return 0;
+	return net_thread_start(p, port_thread);
 }
 
 void net_slirp_stop(struct netport *p)
 {
-	if (p->thread_started) {
-		p->stop = true;
-		net_wake(p);
-		pthread_join(p->thread, NULL);
-		p->thread_started = false;
-	}
+	net_thread_stop(p);
 	if (p->slirp)
 		slirp_cleanup(p->slirp);
 	free(p->pfds);

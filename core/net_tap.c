@@ -123,23 +123,12 @@ int net_tap_start(struct netport *p, int fd)
 {
 	p->backend = NET_TAP;
 	p->tap_fd = fd;
-	p->refilled_ns = 0;   /* rate=: the first frame finds a full bucket */
-	if (pthread_create(&p->thread, NULL, tap_thread, p)) {
-		msg_error("%s: cannot start its thread", p->name);
-		return -1;
-	}
-	p->thread_started = true;
-	return 0;
+	return net_thread_start(p, tap_thread);
 }
 
 void net_tap_stop(struct netport *p)
 {
-	if (p->thread_started) {
-		p->stop = true;
-		net_wake(p);
-		pthread_join(p->thread, NULL);
-		p->thread_started = false;
-	}
+	net_thread_stop(p);
 	/* a TAP vmstation made is not persistent: the kernel deletes it now */
 	if (p->tap_fd >= 0)
 		close(p->tap_fd);

@@ -131,3 +131,24 @@ void net_wait_drain(struct netport *p)
 		/* nothing to do: it is a counter */
 	}
 }
+
+int net_thread_start(struct netport *p, void *(*fn)(void *))
+{
+	p->refilled_ns = 0;   /* rate=: the first frame finds a full bucket */
+	if (pthread_create(&p->thread, NULL, fn, p)) {
+		msg_error("%s: cannot start its thread", p->name);
+		return -1;
+	}
+	p->thread_started = true;
+	return 0;
+}
+
+void net_thread_stop(struct netport *p)
+{
+	if (p->thread_started) {
+		p->stop = true;
+		net_wake(p);
+		pthread_join(p->thread, NULL);
+		p->thread_started = false;
+	}
+}
