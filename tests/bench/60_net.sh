@@ -84,6 +84,10 @@ CFG
 	# vmstation's counters: frames dropped on the way are TCP's retransmits
 	[ $who = qemu ] || echo "info network" | socat -t 5 - "UNIX-CONNECT:$d/mon.sock" 2>/dev/null |
 		grep -a ' rx ' | sed "s/^ */net: vmst $model: info network: /" >&2
+	# where the VMM's CPU went: each thread's name and user+system ticks
+	echo "net: $who $model: threads (name utime+stime ticks): $(for t in /proc/$vm/task/*; do
+		printf '%s %s; ' "$(tr ' ' _ < $t/comm)" "$(awk '{ s = substr($0, index($0, ") ") + 2); split(s, f, " "); print f[12] + f[13] }' $t/stat)"
+	done 2>/dev/null)" >&2
 	kill $vm $srv 2>/dev/null; wait $vm $srv 2>/dev/null
 	# a short transfer is a failed one
 	raw=$res
