@@ -5,8 +5,10 @@
 #include "net_priv.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -40,24 +42,43 @@ void netq_drop(struct frame_queue *q)
 		q->head++;
 }
 
-void net_wake(struct netport *p)
-{
-	uint64_t one = 1;
-	if (p->wake_fd >= 0 && write(p->wake_fd, &one, sizeof(one)) < 0) {
-		/* the counter is full: the thread is awake anyway */
-	}
-}
-
 /* ---- ports ------------------------------------------------------------ */
 
 static void netport_free(void *opaque)
 {
 	struct netport *p = opaque;
-	net_slirp_stop(p);
+	if (p->backend == NET_TAP)
+		net_tap_stop(p);
+	else
+		net_slirp_stop(p);
 	net_capture_close(p);
+	if (p->wake_fd >= 0)
+		close(p->wake_fd);
+	pthread_cond_destroy(&p->req_cond);
 	pthread_mutex_destroy(&p->call_lock);
 	pthread_mutex_destroy(&p->lock);
 	free(p);
+}
+
+/*
+ * bridge= or tap=: the TAP; when it cannot be had the card is still on the
+ * network, on NAT, with one warning that says why and how to get it.
+ * Otherwise (type=user, or neither key) NAT.
+ */
+static int start_backend(struct netport *p)
+{
+	const struct vif_spec *v = p->vif;
+	if (!v || (!v->bridge && !v->tap))
+		return net_slirp_start(p);
+	char why[160], hint[400];
+	int fd = net_tapdev_open(p, why, sizeof(why), hint, sizeof(hint));
+	if (fd >= 0)
+		return net_tap_start(p, fd);
+	msg_warn("vif %u: %s: the card is on user-mode NAT instead (the guest gets 10.0.2.15 by "
+		 "DHCP). For the bridge: %s", p->index, why, hint);
+	vm_log(p->vm, "vif %u: %s: on user-mode NAT instead", p->index, why);
+	snprintf(p->nat_why, sizeof(p->nat_why), "%s", why);
+	return net_slirp_start(p);
 }
 
 struct netport *netport_new(struct vm *vm, unsigned index, const char *model,
@@ -71,6 +92,7 @@ struct netport *netport_new(struct vm *vm, unsigned index, const char *model,
 	p->wake_fd = -1;
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_mutex_init(&p->call_lock, NULL);
+	pthread_cond_init(&p->req_cond, NULL);
 	snprintf(p->model, sizeof(p->model), "%s", model);
 	snprintf(p->name, sizeof(p->name), "%s.%u", model, index);
 	if (vm->cfg && index < vm->cfg->n_vifs) {
@@ -79,7 +101,11 @@ struct netport *netport_new(struct vm *vm, unsigned index, const char *model,
 	} else {
 		vif_default_mac(vm->name, index, p->mac);
 	}
-	if (vm->n_netports == VM_MAX_VIFS || net_slirp_start(p) < 0) {
+	p->tap_fd = -1;
+	p->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (p->wake_fd < 0)
+		msg_error("%s: eventfd: %s", p->name, strerror(errno));
+	if (p->wake_fd < 0 || vm->n_netports == VM_MAX_VIFS || start_backend(p) < 0) {
 		netport_free(p);
 		return NULL;
 	}
@@ -151,8 +177,15 @@ void net_info(struct vm *vm, FILE *out)
 		fprintf(out, "%s: index=%u,type=nic,model=%s,macaddr=%02x:%02x:%02x:%02x:%02x:%02x,"
 			"link=%s\n", p->name, p->index, p->model, m[0], m[1], m[2], m[3], m[4], m[5],
 			p->link_down ? "down" : "up");
-		fprintf(out, " \\ user.%u: index=%u,type=user,net=10.0.2.0,restrict=off", p->index,
-			p->index);
+		if (p->backend == NET_TAP) {
+			fprintf(out, " \\ tap.%u: index=%u,type=tap", p->index, p->index);
+			if (p->bridge[0])
+				fprintf(out, ",bridge=%s", p->bridge);
+			fprintf(out, ",tap=%s", p->tap_name);
+		} else {
+			fprintf(out, " \\ user.%u: index=%u,type=user,net=10.0.2.0,restrict=off",
+				p->index, p->index);
+		}
 		if (p->vif && p->vif->rate_bps)
 			fprintf(out, ",rate=%s", p->vif->rate);
 		if (p->vif && p->vif->tftp)
@@ -160,14 +193,20 @@ void net_info(struct vm *vm, FILE *out)
 		if (p->vif && p->vif->bootfile)
 			fprintf(out, ",bootfile=%s", p->vif->bootfile);
 		fputc('\n', out);
+		if (p->nat_why[0])
+			fprintf(out, "   instead of %s=%s: %s\n", p->vif->tap ? "tap" : "bridge",
+				p->vif->tap ? p->vif->tap : p->vif->bridge, p->nat_why);
 		for (unsigned f = 0; f < p->n_fwds; f++) {
 			char rule[96];
 			hostfwd_format(&p->fwds[f], rule, sizeof(rule));
 			fprintf(out, "   hostfwd %s\n", rule);
 		}
-		fprintf(out, "   rx %llu frames %llu bytes (%llu dropped), tx %llu frames %llu bytes "
-			"(%llu dropped)\n", (unsigned long long)p->rx_frames,
-			(unsigned long long)p->rx_bytes, (unsigned long long)p->rx_dropped,
+		fprintf(out, "   rx %llu frames %llu bytes (%llu dropped", (unsigned long long)p->rx_frames,
+			(unsigned long long)p->rx_bytes, (unsigned long long)p->rx_dropped);
+		if (p->rx_too_long)
+			fprintf(out, ", %llu longer than %d", (unsigned long long)p->rx_too_long,
+				NET_MAX_FRAME);
+		fprintf(out, "), tx %llu frames %llu bytes (%llu dropped)\n",
 			(unsigned long long)p->tx_frames, (unsigned long long)p->tx_bytes,
 			(unsigned long long)p->tx_dropped);
 		if (p->cap)
@@ -190,10 +229,17 @@ static int usernet_on_thread(struct netport *p, void *arg)
 void net_info_usernet(struct vm *vm, FILE *out)
 {
 	for (unsigned i = 0; i < vm->n_netports; i++)
-		net_slirp_call(vm->netports[i], usernet_on_thread, out);
+		if (vm->netports[i]->backend == NET_USER)
+			net_call(vm->netports[i], usernet_on_thread, out);
 }
 
-/* "user.N", "N", the card's name ("rtl8139.0") or its vifname; NULL: the first. */
+bool netport_on_nat(const struct netport *p)
+{
+	return p->backend == NET_USER;
+}
+
+/* "user.N" ("tap.N" on a TAP), "N", the card's name ("rtl8139.0") or its
+ * vifname; NULL: the first. */
 static struct netport *find_port(struct vm *vm, const char *netdev, char *err, size_t len)
 {
 	if (!vm->n_netports) {
@@ -205,7 +251,7 @@ static struct netport *find_port(struct vm *vm, const char *netdev, char *err, s
 	for (unsigned i = 0; i < vm->n_netports; i++) {
 		struct netport *p = vm->netports[i];
 		char user[16], num[8];
-		snprintf(user, sizeof(user), "user.%u", p->index);
+		snprintf(user, sizeof(user), "%s.%u", p->backend == NET_TAP ? "tap" : "user", p->index);
 		snprintf(num, sizeof(num), "%u", p->index);
 		if (!strcmp(netdev, user) || !strcmp(netdev, num) || !strcmp(netdev, p->name) ||
 		    (p->vif && p->vif->vifname && !strcmp(netdev, p->vif->vifname)))
@@ -232,6 +278,12 @@ static int hostfwd_change(struct vm *vm, const char *netdev, const char *rule, b
 	struct netport *p = find_port(vm, netdev, err, len);
 	if (!p)
 		return -1;
+	if (p->backend != NET_USER) {
+		snprintf(err, len, "%s is on TAP %s%s%s: port forwards are for user-mode NAT "
+			 "(the guest is on the LAN itself)", p->name, p->tap_name,
+			 p->bridge[0] ? ", bridge " : "", p->bridge);
+		return -1;
+	}
 	struct fwd_req r = { .remove = remove };
 	size_t at;
 	char why[160];
@@ -239,7 +291,7 @@ static int hostfwd_change(struct vm *vm, const char *netdev, const char *rule, b
 		snprintf(err, len, "invalid host forwarding rule '%s': %s", rule, why);
 		return -1;
 	}
-	if (net_slirp_call(p, fwd_on_thread, &r) < 0) {
+	if (net_call(p, fwd_on_thread, &r) < 0) {
 		snprintf(err, len, remove ? "host forwarding rule for '%s' not found" :
 			 "could not set up host forwarding rule '%s'", rule);
 		return -1;

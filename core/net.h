@@ -1,6 +1,7 @@
 /*
  * The network port of the house: one per vif, a card on one side and a
- * back end (user-mode NAT through libslirp, core/net_slirp.c) on the other.
+ * back end on the other: user-mode NAT through libslirp (core/net_slirp.c)
+ * or a TAP on a Linux bridge (core/net_tap.c, core/net_tapdev.c).
  *
  * Cards send from their vCPU thread: netport_send copies the frame into a
  * bounded queue (no allocation, never blocks; a full queue drops it, as a
@@ -26,9 +27,10 @@ struct netport;
 typedef bool (*net_receive_fn)(void *opaque, const uint8_t *frame, size_t len);
 
 /*
- * The back end of vif index (vm->cfg->vifs[index]) for a card of this model.
- * NULL with a message printed on failure (libslirp refused, a port forward
- * could not listen). Freed with the VM.
+ * The back end of vif index (vm->cfg->vifs[index]) for a card of this model:
+ * its bridge= or tap=, or NAT (type=user, no bridge asked for, or the
+ * bridge not to be had: warned). NULL with a message printed on failure
+ * (libslirp refused, a port forward could not listen). Freed with the VM.
  */
 struct netport *netport_new(struct vm *vm, unsigned index, const char *model,
 			    net_receive_fn rx, void *opaque);
@@ -38,6 +40,8 @@ bool netport_send(struct netport *p, const void *frame, size_t len);
 void netport_rx_ready(struct netport *p);
 /* The card's MAC (from the vif), its index, and its name ("rtl8139.0"). */
 const uint8_t *netport_mac(const struct netport *p);
+/* On user-mode NAT (not a TAP): port forwards apply. */
+bool netport_on_nat(const struct netport *p);
 
 /*
  * The cable (core/net_link.c). A card that shows its link registers fn,
@@ -83,7 +87,7 @@ int net_capture_stop(struct vm *vm, const char *name, char *err, size_t len);
 /* What the panel shows of each vif (core/net_view.c). */
 #define NET_VIEW_FWDS 8
 struct net_view {
-	char name[24], model[16], backend[48];
+	char name[24], model[16], backend[64];
 	unsigned index;            /* the vif's, in vif = [ ... ] */
 	uint8_t mac[6];
 	bool link_up;

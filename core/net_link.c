@@ -39,14 +39,14 @@ bool net_wire_rx(struct netport *p, const void *frame, size_t len)
 }
 
 /* The card's name ("rtl8139.0"), its vif index ("0"), its back end's
- * ("user.0") or its vifname. */
+ * ("user.0", "tap.0") or its vifname. */
 struct netport *net_port_named(struct vm *vm, const char *name, char *err, size_t len)
 {
 	for (unsigned i = 0; i < vm->n_netports; i++) {
 		struct netport *p = vm->netports[i];
 		char num[12], user[20];
 		snprintf(num, sizeof(num), "%u", p->index);
-		snprintf(user, sizeof(user), "user.%u", p->index);
+		snprintf(user, sizeof(user), "%s.%u", p->backend == NET_TAP ? "tap" : "user", p->index);
 		if (!strcmp(name, p->name) || !strcmp(name, num) || !strcmp(name, user) ||
 		    (p->vif && p->vif->vifname && !strcmp(name, p->vif->vifname)))
 			return p;
@@ -90,7 +90,7 @@ int net_set_link(struct vm *vm, const char *name, const char *state, char *err, 
 	struct netport *p = net_port_named(vm, name, err, len);
 	if (!p)
 		return -1;
-	net_slirp_call(p, link_on_thread, &up);
+	net_call(p, link_on_thread, &up);
 	vm_log(vm, "%s: link %s (set_link)", p->name, up ? "up" : "down");
 	return 0;
 }

@@ -1,8 +1,10 @@
-/* Private to core/net.c (queues, the monitor's view) and core/net_slirp.c (the
- * back end's thread). */
+/* Private to core/net*.c: net.c (queues, ports, the monitor's view),
+ * net_thread.c (what each back end's thread shares), net_slirp.c (NAT),
+ * net_tap.c (a TAP's thread) and net_tapdev.c (making and opening TAPs). */
 #ifndef VMST_NET_PRIV_H
 #define VMST_NET_PRIV_H
 
+#include <net/if.h>
 #include <pthread.h>
 #include <slirp/libslirp.h>
 
@@ -27,8 +29,11 @@ struct net_timer {
 	void *cb_opaque;
 };
 
+enum net_backend { NET_USER, NET_TAP };
+
 struct netport {
 	struct vm *vm;
+	enum net_backend backend;
 	unsigned index;
 	char name[24], model[16];
 	uint8_t mac[6];
@@ -39,6 +44,7 @@ struct netport {
 	pthread_mutex_t lock;   /* the queues, counters, requests */
 	struct frame_queue txq, rxq;
 	uint64_t tx_frames, tx_bytes, rx_frames, rx_bytes, tx_dropped, rx_dropped;
+	uint64_t rx_too_long;   /* of rx_dropped: longer than NET_MAX_FRAME */
 
 	/* the back end's thread and what only it touches */
 	pthread_t thread;
@@ -50,6 +56,10 @@ struct netport {
 	struct pollfd *pfds;
 	unsigned n_pfds, cap_pfds;
 	uint64_t credit, refilled_ns;  /* rate= token bucket (bytes) */
+	int tap_fd;             /* NET_TAP: the TAP's file (-1: none) */
+	char tap_name[IFNAMSIZ], bridge[IFNAMSIZ];  /* bridge: "" when tap= is not on one */
+	bool tx_error_logged;
+	char nat_why[160];      /* NET_USER for a vif that asked for a bridge: why not */
 
 	/* one request from another thread at a time (monitor): call_lock serializes callers */
 	pthread_mutex_t call_lock;
@@ -75,7 +85,27 @@ bool netq_put(struct frame_queue *q, const void *frame, size_t len);
 /* Copy the oldest frame out (buf holds NET_MAX_FRAME); its length, 0 when empty. */
 size_t netq_peek(struct frame_queue *q, uint8_t *buf);
 void netq_drop(struct frame_queue *q);
+
+/* net_thread.c: on the back end's thread unless said otherwise */
+/* A frame for the guest: to the card, or held in order behind the ones
+ * waiting; false (counted in rx_dropped) when the queue is full. */
+bool net_deliver(struct netport *p, const uint8_t *frame, size_t len);
+/* The held frames to the card while it takes them; false: some still wait. */
+bool net_flush_rx(struct netport *p);
+bool net_rxq_full(struct netport *p);
+/* rate=: 0 and the credit taken for a frame of len bytes, or ns to wait. */
+uint64_t net_tx_credit(struct netport *p, size_t len);
+/* Runs a pending net_call request. */
+void net_serve_request(struct netport *p);
+/* Any thread: runs fn on the back end's thread and returns what it returned. */
+int net_call(struct netport *p, int (*fn)(struct netport *, void *), void *arg);
+/* Any thread: wakes the back end's thread (wake_fd); net_wait_drain reads it. */
 void net_wake(struct netport *p);
+void net_wait_drain(struct netport *p);
+/* The back end's thread running fn(p), with a full rate= bucket; -1 (said)
+ * when it cannot start. Stopped (woken, joined) by net_thread_stop. */
+int net_thread_start(struct netport *p, void *(*fn)(void *));
+void net_thread_stop(struct netport *p);
 
 /* net_link.c: the lookup of set_link and the capture commands; NULL with err. */
 struct netport *net_port_named(struct vm *vm, const char *name, char *err, size_t len);
@@ -95,9 +125,16 @@ const char *net_capture_path(const struct net_capture *c);
 /* net_slirp.c */
 int net_slirp_start(struct netport *p);
 void net_slirp_stop(struct netport *p);
-/* Runs fn on the back end's thread and returns what it returned. */
-int net_slirp_call(struct netport *p, int (*fn)(struct netport *, void *), void *arg);
 int net_slirp_add_fwd(struct netport *p, const struct hostfwd *f);
 int net_slirp_remove_fwd(struct netport *p, const struct hostfwd *f);
+
+/* net_tap.c: the thread of a port on an open TAP (fd: nonblocking, frames
+ * without a packet-information header; closed by net_tap_stop). */
+int net_tap_start(struct netport *p, int fd);
+void net_tap_stop(struct netport *p);
+
+/* net_tapdev.c: the TAP for the vif's bridge= or tap= (open, up, on the
+ * bridge), its fd; or -1 with why (the reason) and hint (how to get it). */
+int net_tapdev_open(struct netport *p, char *why, size_t whylen, char *hint, size_t hintlen);
 
 #endif

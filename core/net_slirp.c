@@ -3,16 +3,13 @@
  * the gateway 10.0.2.2 (this machine's own addresses, 127.0.0.1 included),
  * DNS at 10.0.2.3, TFTP from the vif's tftp= directory with bootfile= named
  * by DHCP. One thread per port owns its Slirp: every libslirp call is made
- * there, the monitor's through net_slirp_call.
+ * there, the monitor's through net_call.
  */
 #include "net_priv.h"
 
-#include <errno.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
-#include <unistd.h>
 
 #include "util.h"
 #include "vm.h"
@@ -23,27 +20,14 @@ static ssize_t cb_send_packet(const void *buf, size_t len, void *opaque)
 {
 	struct netport *p = opaque;
 	if (len > NET_MAX_FRAME) {
-		p->rx_dropped++;
-		return (ssize_t)len;
-	}
-	if (!net_wire_rx(p, buf, len))
-		return (ssize_t)len;   /* the cable is out (set_link off) */
-	pthread_mutex_lock(&p->lock);
-	bool backlog = p->rxq.head != p->rxq.tail;
-	pthread_mutex_unlock(&p->lock);
-	/* frames keep their order: behind a backlog, a new one waits too */
-	if (!backlog && p->rx(p->rx_opaque, buf, len)) {
 		pthread_mutex_lock(&p->lock);
-		p->rx_frames++;
-		p->rx_bytes += len;
+		p->rx_dropped++;
+		p->rx_too_long++;
 		pthread_mutex_unlock(&p->lock);
-		p->vm->stats.net_rx_bytes += len;
 		return (ssize_t)len;
 	}
-	pthread_mutex_lock(&p->lock);
-	if (!netq_put(&p->rxq, buf, len))
-		p->rx_dropped++;   /* slirp's TCP retransmits; DHCP and TFTP retry */
-	pthread_mutex_unlock(&p->lock);
+	/* a full queue drops: slirp's TCP retransmits; DHCP and TFTP retry */
+	net_deliver(p, buf, len);
 	return (ssize_t)len;
 }
 
@@ -152,31 +136,9 @@ static int cb_get_revents(int idx, void *opaque)
 
 /* ---- the thread ------------------------------------------------------- */
 
-/* Frames held for the guest, in order, while the card takes them. */
-static bool flush_rx(struct netport *p)
-{
-	uint8_t buf[NET_MAX_FRAME];
-	for (;;) {
-		pthread_mutex_lock(&p->lock);
-		size_t len = netq_peek(&p->rxq, buf);
-		pthread_mutex_unlock(&p->lock);
-		if (!len)
-			return true;
-		if (!p->rx(p->rx_opaque, buf, len))
-			return false;
-		pthread_mutex_lock(&p->lock);
-		netq_drop(&p->rxq);
-		p->rx_frames++;
-		p->rx_bytes += len;
-		pthread_mutex_unlock(&p->lock);
-		p->vm->stats.net_rx_bytes += len;
-	}
-}
-
 /* Frames from the guest into slirp within rate=; ns to wait for credit, or 0. */
 static uint64_t drain_tx(struct netport *p)
 {
-	const struct vif_spec *v = p->vif;
 	uint8_t buf[NET_MAX_FRAME];
 	for (;;) {
 		pthread_mutex_lock(&p->lock);
@@ -184,20 +146,9 @@ static uint64_t drain_tx(struct netport *p)
 		pthread_mutex_unlock(&p->lock);
 		if (!len)
 			return 0;
-		if (v && v->rate_bps) {
-			/* xl's credit scheduler: rate * interval bytes each interval */
-			uint64_t now = clock_ns(), iv = (uint64_t)v->rate_interval_us * 1000;
-			uint64_t per = v->rate_bps * v->rate_interval_us / 1000000;
-			if (per < NET_MAX_FRAME)
-				per = NET_MAX_FRAME;
-			if (now >= p->refilled_ns + iv) {
-				p->credit = per;
-				p->refilled_ns = now;
-			}
-			if (p->credit < len)
-				return p->refilled_ns + iv - now;
-			p->credit -= len;
-		}
+		uint64_t wait = net_tx_credit(p, len);
+		if (wait)
+			return wait;
 		slirp_input(p->slirp, buf, (int)len);
 		pthread_mutex_lock(&p->lock);
 		netq_drop(&p->txq);
@@ -224,19 +175,9 @@ static void *port_thread(void *arg)
 {
 	struct netport *p = arg;
 	while (!p->stop) {
-		bool rx_stuck = !flush_rx(p);
+		bool rx_stuck = !net_flush_rx(p);
 		uint64_t tx_wait = drain_tx(p);
-
-		pthread_mutex_lock(&p->lock);
-		if (p->req_pending) {
-			pthread_mutex_unlock(&p->lock);
-			int rc = p->req_fn(p, p->req_arg);
-			pthread_mutex_lock(&p->lock);
-			p->req_rc = rc;
-			p->req_pending = false;
-			pthread_cond_broadcast(&p->req_cond);
-		}
-		pthread_mutex_unlock(&p->lock);
+		net_serve_request(p);
 
 		uint32_t timeout = 1000;
 		p->n_pfds = 0;
@@ -253,12 +194,8 @@ static void *port_thread(void *arg)
 		if (rx_stuck)
 			timeout = MIN(timeout, 50u);   /* netport_rx_ready wakes us sooner */
 		int n = poll(p->pfds, p->n_pfds, (int)timeout);
-		if (n > 0 && (p->pfds[0].revents & POLLIN)) {
-			uint64_t v;
-			if (read(p->wake_fd, &v, sizeof(v)) < 0) {
-				/* nothing to do: it is a counter */
-			}
-		}
+		if (n > 0 && (p->pfds[0].revents & POLLIN))
+			net_wait_drain(p);
 		slirp_pollfds_poll(p->slirp, n < 0, cb_get_revents, p);
 		run_timers(p);
 	}
@@ -313,11 +250,6 @@ int net_slirp_start(struct netport *p)
 	inet_pton(AF_INET, NET_GUEST_ADDR, &cfg.vdhcp_start);
 	inet_pton(AF_INET, "10.0.2.3", &cfg.vnameserver);
 
-	p->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (p->wake_fd < 0) {
-		msg_error("%s: eventfd: %s", p->name, strerror(errno));
-		return -1;
-	}
 	p->slirp = slirp_new(&cfg, &callbacks, p);
 	if (!p->slirp) {
 		msg_error("%s: libslirp could not start the NAT network", p->name);
@@ -336,45 +268,13 @@ int net_slirp_start(struct netport *p)
 			return -1;
 		}
 	}
-	pthread_cond_init(&p->req_cond, NULL);
-	p->refilled_ns = 0;   /* the first frame finds a full bucket */
-	if (pthread_create(&p->thread, NULL, port_thread, p)) {
-		msg_error("%s: cannot start its thread", p->name);
-		return -1;
-	}
-	p->thread_started = true;
-	return 0;
+	return net_thread_start(p, port_thread);
 }
 
 void net_slirp_stop(struct netport *p)
 {
-	if (p->thread_started) {
-		p->stop = true;
-		net_wake(p);
-		pthread_join(p->thread, NULL);
-		pthread_cond_destroy(&p->req_cond);
-	}
+	net_thread_stop(p);
 	if (p->slirp)
 		slirp_cleanup(p->slirp);
 	free(p->pfds);
-	if (p->wake_fd >= 0)
-		close(p->wake_fd);
-}
-
-int net_slirp_call(struct netport *p, int (*fn)(struct netport *, void *), void *arg)
-{
-	if (!p->thread_started)
-		return fn(p, arg);   /* unit tests: no thread */
-	pthread_mutex_lock(&p->call_lock);
-	pthread_mutex_lock(&p->lock);
-	p->req_fn = fn;
-	p->req_arg = arg;
-	p->req_pending = true;
-	net_wake(p);
-	while (p->req_pending)
-		pthread_cond_wait(&p->req_cond, &p->lock);
-	int rc = p->req_rc;
-	pthread_mutex_unlock(&p->lock);
-	pthread_mutex_unlock(&p->call_lock);
-	return rc;
 }

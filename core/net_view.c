@@ -20,7 +20,13 @@ unsigned net_views(struct vm *vm, struct net_view *v, unsigned max)
 		snprintf(w->model, sizeof(w->model), "%s", p->model);
 		w->index = p->index;
 		memcpy(w->mac, p->mac, 6);
-		snprintf(w->backend, sizeof(w->backend), "user.%u (NAT 10.0.2.0/24)", p->index);
+		if (p->backend == NET_TAP && p->bridge[0])
+			snprintf(w->backend, sizeof(w->backend), "tap.%u (%s on bridge %s)", p->index,
+				 p->tap_name, p->bridge);
+		else if (p->backend == NET_TAP)
+			snprintf(w->backend, sizeof(w->backend), "tap.%u (%s)", p->index, p->tap_name);
+		else
+			snprintf(w->backend, sizeof(w->backend), "user.%u (NAT 10.0.2.0/24)", p->index);
 		pthread_mutex_lock(&p->lock);
 		w->link_up = !p->link_down;
 		w->n_fwds = p->n_fwds;

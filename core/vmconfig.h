@@ -44,7 +44,8 @@ struct disk_spec {
 
 /*
  * One vif= entry (xl-network-configuration(5)) and vmstation's additions
- * (hostfwd=, tftp=, bootfile=): a card on a user-mode NAT network.
+ * (tap=, hostfwd=, tftp=, bootfile=): a card on a user-mode NAT network, or
+ * on a Linux bridge through a TAP (bridge=, tap=).
  */
 struct vif_spec {
 	uint8_t mac[6];
@@ -54,9 +55,12 @@ struct vif_spec {
 	uint8_t irq;       /* ne2k_isa: its IRQ (irq=, default 9) */
 	bool model_set;    /* model= given (ne2000 = 1 changes the others) */
 	int io_at;         /* offset of io=/irq= in the string, for a warning */
-	char *type;        /* "ioemu" or "vif" (both: an emulated card) */
-	char *bridge;      /* bridge= as given: NAT is used instead (warned) */
-	char *ip, *vifname, *script, *backend, *gatewaydev;
+	int type_at, vifname_at, nat_at;  /* offsets of type=, vifname=, a NAT-only key */
+	char *type;        /* "ioemu" or "vif" (both: an emulated card), "user" (NAT, explicitly) */
+	char *bridge;      /* a Linux bridge to put a TAP on (NAT when it cannot be had) */
+	char *tap;         /* vmstation's tap=: an existing TAP to open (prepared by the admin) */
+	char *vifname;     /* the TAP's name (a bridge=) or the card's (the monitor) */
+	char *ip, *script, *backend, *gatewaydev;
 	char *rate;        /* as given; rate_bps is what it means */
 	uint64_t rate_bps;          /* bytes per second, 0 = unlimited */
 	uint32_t rate_interval_us;  /* replenish interval (xl's default 50 ms) */

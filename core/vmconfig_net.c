@@ -2,14 +2,15 @@
  * vif = [ 'mac=00:16:3e:01:02:03, model=rtl8139, bridge=xenbr0', ... ]:
  * xl-network-configuration(5), one string a card. Every card is an emulated
  * RTL8139 (the default), Intel 82540EM (model=e1000), NE2000 PCI
- * (model=ne2k_pci) or NE2000 ISA (model=ne2k_isa) on a user-mode NAT
- * network (libslirp): bridge= is noted and NAT used instead; the models xl
- * knows that are not emulated yet (pcnet, ...) are warned and an RTL8139
- * given.
- * vmstation's own keys in the same string: hostfwd= (QEMU's syntax, may be
- * repeated), tftp= (a directory slirp serves by TFTP), bootfile= (the file
- * its DHCP names, for boot='n'), io= and irq= (an ne2k_isa's jumpers: xl
- * has no key for them).
+ * (model=ne2k_pci) or NE2000 ISA (model=ne2k_isa); the models xl knows that
+ * are not emulated yet (pcnet, ...) are warned and an RTL8139 given. A card
+ * is on a user-mode NAT network (libslirp), or with bridge=NAME on that
+ * Linux bridge through a TAP vmstation makes (named vifname=), or on a TAP
+ * the administrator made (tap=NAME). type=user asks for NAT explicitly.
+ * vmstation's own keys in the same string: tap=, hostfwd= (QEMU's syntax,
+ * may be repeated), tftp= (a directory slirp serves by TFTP), bootfile= (the
+ * file its DHCP names, for boot='n'), io= and irq= (an ne2k_isa's jumpers:
+ * xl has no key for them).
  * The old xm key ne2000 = 1 makes the vifs without model= NE2000s.
  */
 #include "vmconfig_priv.h"
@@ -112,9 +113,27 @@ static int parse_mac(const char *s, uint8_t mac[6])
 	return 0;
 }
 
+/* Why s cannot name a network interface (the kernel's dev_valid_name:
+ * 1-15 bytes, IFNAMSIZ with the NUL; no '/', ':' or white space; not "."
+ * or ".."), or NULL when it can. */
+static const char *ifname_problem(const char *s)
+{
+	size_t n = strlen(s);
+	if (!n)
+		return "is empty";
+	if (n > 15)
+		return "is longer than 15 characters (IFNAMSIZ)";
+	if (!strcmp(s, ".") || !strcmp(s, ".."))
+		return "cannot be . or ..";
+	for (const char *c = s; *c; c++)
+		if (*c == '/' || *c == ':' || isspace((unsigned char)*c))
+			return "holds '/', ':' or a space";
+	return NULL;
+}
+
 void vif_spec_free(struct vif_spec *v)
 {
-	char **strs[] = { &v->model, &v->type, &v->bridge, &v->ip, &v->vifname, &v->script,
+	char **strs[] = { &v->model, &v->type, &v->bridge, &v->tap, &v->ip, &v->vifname, &v->script,
 			  &v->backend, &v->gatewaydev, &v->rate, &v->tftp, &v->bootfile };
 	for (size_t i = 0; i < ARRAY_SIZE(strs); i++)
 		free(*strs[i]);
@@ -189,15 +208,23 @@ static int vif_key(struct ctx *c, const struct cfg_value *item, struct vif_spec 
 		v->irq = (uint8_t)irq;
 		v->io_at = (int)off;
 	} else if (!strcmp(key, "type")) {
-		if (strcmp(val, "ioemu") && strcmp(val, "vif")) {
-			ERR_AT(c, item, voff, "vif: type '%s': ioemu or vif", val);
+		if (strcmp(val, "ioemu") && strcmp(val, "vif") && strcmp(val, "user")) {
+			ERR_AT(c, item, voff, "vif: type '%s': ioemu or vif (an emulated card), "
+			       "user (one on user-mode NAT)", val);
 			return -1;
 		}
 		vmc_set_str(&v->type, val);
-	} else if (!strcmp(key, "bridge")) {
-		vmc_set_str(&v->bridge, val);
-		WARN_AT(c, item, off, "vif: bridge '%s': bridging is not implemented yet; the "
-			"card is on user-mode NAT (guest 10.0.2.15, host at 10.0.2.2)", val);
+		v->type_at = (int)off;
+	} else if (!strcmp(key, "bridge") || !strcmp(key, "tap") || !strcmp(key, "vifname")) {
+		const char *bad = ifname_problem(val);
+		if (bad) {
+			ERR_AT(c, item, voff, "vif: %s '%s' %s", key, val, bad);
+			return -1;
+		}
+		vmc_set_str(!strcmp(key, "bridge") ? &v->bridge : !strcmp(key, "tap") ? &v->tap :
+			    &v->vifname, val);
+		if (!strcmp(key, "vifname"))
+			v->vifname_at = (int)off;
 	} else if (!strcmp(key, "rate")) {
 		if (vif_parse_rate(val, &v->rate_bps, &v->rate_interval_us, why, sizeof(why)) < 0) {
 			ERR_AT(c, item, voff, "vif: %s", why);
@@ -205,6 +232,8 @@ static int vif_key(struct ctx *c, const struct cfg_value *item, struct vif_spec 
 		}
 		vmc_set_str(&v->rate, val);
 	} else if (!strcmp(key, "hostfwd")) {
+		if (!v->n_hostfwd && !v->tftp && !v->bootfile)
+			v->nat_at = (int)off;
 		struct hostfwd f;
 		size_t at;
 		if (hostfwd_parse(val, false, &f, &at, why, sizeof(why)) < 0) {
@@ -218,29 +247,28 @@ static int vif_key(struct ctx *c, const struct cfg_value *item, struct vif_spec 
 		v->hostfwd[v->n_hostfwd++] = xstrdup(val);
 	} else if (!strcmp(key, "ip")) {
 		vmc_set_str(&v->ip, val);
-		WARN_AT(c, item, off, "vif: ip= is for xl's hotplug scripts; on the NAT network "
-			"the guest gets 10.0.2.15 by DHCP");
-	} else if (!strcmp(key, "vifname")) {
-		vmc_set_str(&v->vifname, val);
+		WARN_AT(c, item, off, "vif: ip= is for xl's hotplug scripts; the guest sets its "
+			"own address (on the NAT network it gets 10.0.2.15 by DHCP)");
 	} else if (!strcmp(key, "script")) {
 		vmc_set_str(&v->script, val);
-		WARN_AT(c, item, off, "vif: script '%s' is not run (no bridge or TAP to set up)", val);
+		WARN_AT(c, item, off, "vif: script '%s' is not run (vmstation puts the TAP on the "
+			"bridge itself)", val);
 	} else if (!strcmp(key, "backend")) {
 		vmc_set_str(&v->backend, val);
 		WARN_AT(c, item, off, "vif: backend= names a Xen driver domain; ignored");
 	} else if (!strcmp(key, "gatewaydev")) {
 		vmc_set_str(&v->gatewaydev, val);
 		WARN_AT(c, item, off, "vif: gatewaydev= is for xl's vif-route script; ignored");
-	} else if (!strcmp(key, "tftp")) {
-		vmc_set_str(&v->tftp, val);
-	} else if (!strcmp(key, "bootfile")) {
-		vmc_set_str(&v->bootfile, val);
+	} else if (!strcmp(key, "tftp") || !strcmp(key, "bootfile")) {
+		if (!v->n_hostfwd && !v->tftp && !v->bootfile)
+			v->nat_at = (int)off;
+		vmc_set_str(!strcmp(key, "tftp") ? &v->tftp : &v->bootfile, val);
 	} else if (!strcmp(key, "accel") || !strcmp(key, "devid") || !strcmp(key, "mtu") ||
 		   !strcmp(key, "forwarddev") || !strcmp(key, "powermgmt")) {
 		WARN_AT(c, item, off, "vif: %s= is a Xen back-end option; ignored", key);
 	} else {
 		ERR_AT(c, item, off, "vif: unknown key '%s' (mac, bridge, model, type, ip, vifname, "
-		       "rate, script, backend, hostfwd, tftp, bootfile, io, irq)", key);
+		       "rate, script, backend, tap, hostfwd, tftp, bootfile, io, irq)", key);
 		return -1;
 	}
 	return 0;
@@ -294,6 +322,17 @@ static void parse_vif(struct ctx *c, const struct cfg_value *item, struct vif_sp
 		if (!v->irq)
 			v->irq = 9;
 	}
+	bool user = v->type && !strcmp(v->type, "user");
+	if (user && (v->bridge || v->tap))
+		ERR_AT(c, item, v->type_at, "vif: type=user asks for user-mode NAT, %s= for a "
+		       "bridge: one or the other", v->tap ? "tap" : "bridge");
+	else if (v->tap && v->vifname && strcmp(v->tap, v->vifname))
+		ERR_AT(c, item, v->vifname_at, "vif: vifname '%s' and tap '%s': tap= names the "
+		       "TAP already", v->vifname, v->tap);
+	else if ((v->bridge || v->tap) && (v->n_hostfwd || v->tftp || v->bootfile))
+		WARN_AT(c, item, v->nat_at, "vif: hostfwd=, tftp= and bootfile= are the NAT "
+			"network's: with %s= they apply only if the card falls back to NAT",
+			v->tap ? "tap" : "bridge");
 	if (!v->type)
 		v->type = xstrdup("ioemu");
 	if (!v->mac_set)
@@ -323,6 +362,14 @@ int vmc_parse_vif(struct ctx *c, const struct key *k UNUSED, struct cfg_entry *e
 			vif_spec_free(v);
 			continue;
 		}
+		/* host interfaces: a TAP serves one card (tap=), a name one TAP */
+		const char *host = v->tap ? v->tap : v->bridge ? v->vifname : NULL;
+		for (unsigned j = 0; host && j < vc->n_vifs; j++) {
+			const struct vif_spec *w = &vc->vifs[j];
+			const char *other = w->tap ? w->tap : w->bridge ? w->vifname : NULL;
+			if (other && !strcmp(host, other))
+				verr(c, items[i], "vif: the host interface '%s' is also vif %u's", host, j);
+		}
 		for (unsigned j = 0; j < vc->n_vifs; j++)
 			if (!memcmp(vc->vifs[j].mac, v->mac, 6)) {
 				verr(c, items[i], "vif: MAC %02x:%02x:%02x:%02x:%02x:%02x is also "
@@ -349,10 +396,10 @@ void vmc_print_vif(const struct vm_config *vc, FILE *out)
 			v->mac[1], v->mac[2], v->mac[3], v->mac[4], v->mac[5], v->model, v->type);
 		if (!strcmp(v->model, "ne2k_isa"))
 			fprintf(f, ", io=0x%x, irq=%u", v->io, v->irq);
-		const char *keys[] = { "bridge", "ip", "vifname", "rate", "script", "backend",
+		const char *keys[] = { "bridge", "tap", "ip", "vifname", "rate", "script", "backend",
 				       "gatewaydev", "tftp", "bootfile" };
-		const char *vals[] = { v->bridge, v->ip, v->vifname, v->rate, v->script, v->backend,
-				       v->gatewaydev, v->tftp, v->bootfile };
+		const char *vals[] = { v->bridge, v->tap, v->ip, v->vifname, v->rate, v->script,
+				       v->backend, v->gatewaydev, v->tftp, v->bootfile };
 		for (size_t k = 0; k < ARRAY_SIZE(keys); k++)
 			if (vals[k])
 				fprintf(f, ", %s=%s", keys[k], vals[k]);

@@ -55,7 +55,7 @@ check "panel up" wait_screen "counter +stopped +1 +32M" 10
 # the mouse: click "2Start" on the menu bar (row 1) with counter selected
 x=$(cap | sed -n 2p | awk '{ print index($0, "2Start") - 1 }')
 click "$x" 1
-check "a click on 2Start starts the counter" wait_screen "counter +running +1 +32M" 10
+check "a click on 2Start starts the counter" wait_screen "counter +running +1 +32M" 30
 # click the crash row (rows: 2 box, 3 header, 4 counter, 5 crash, 6 keep)
 click 3 5
 keys s
@@ -73,9 +73,9 @@ c2=$(grep -ac '^count=' "$T/counter.com1")
 check "the other VM keeps running ($c1 -> $c2 lines)" [ "$c2" -gt "$c1" ]
 check "counter still listed as running" sh -c "$TMX capture-pane -p -t p | grep -qE 'counter +running +1 +32M'"
 t1=$(cap | head -1)
-sleep 2.5
-t2=$(cap | head -1)
-check "the panel keeps running (its clock moves)" [ "$t1" != "$t2" ]
+i=0
+while [ $i -lt 20 ] && [ "$(cap | head -1)" = "$t1" ]; do sleep 0.5; i=$((i + 1)); done
+check "the panel keeps running (its clock moves)" [ $i -lt 20 ]
 # a preserved crash can be inspected with the monitor, then forced off
 click 3 6
 keys m

@@ -290,7 +290,10 @@ check "'o': listed as stopped" wait_screen "desk +stopped +1 +32M" 5
 rm -f "$T/desk.com1"
 # a double click on its row in the list starts it
 drow=$(($(cap | grep -n "│desk " | head -1 | cut -d: -f1) - 1))
-mouse_ev 0 5 $drow; mouse_ev 0 5 $drow m; mouse_ev 0 5 $drow; mouse_ev 0 5 $drow m
+# (both clicks in one write: four tmux calls could come more than the
+# panel's 200 ms double-click interval apart on a slow host)
+_e=$(printf '\033[<0;6;%dM\033[<0;6;%dm' $((drow + 1)) $((drow + 1)))
+$TMX send-keys -t p -l "$_e$_e"
 check "a double click on desk's row starts it again (row $drow)" wait_screen "desk +running +1 +32M" 10
 wait_for "$T/desk.com1" "^count=" 10
 $TMX kill-session -t p

@@ -9,6 +9,10 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 dir=${KVMHOST_DIR:-$top/build/kvmhost}
 mkdir -p "$dir"
 die() { echo "kvmhost: $*" >&2; exit 1; }
+# one build at a time: hosts started side by side (KVMHOST_JOBS) after a
+# change to the module list both rebuilt it, each appending to ko/order
+exec 9> "$dir/build.lock"
+flock 9
 
 command -v busybox >/dev/null 2>&1 || [ -x /bin/busybox ] ||
 	die "busybox is missing (apt-get install busybox-static)"
@@ -24,8 +28,9 @@ ver=${pkg#linux-image-}
 
 # Modules that Debian builds as modules, loaded in dependency order by /init:
 # KVM on AMD-V, the 9p root share over virtio, overlayfs, virtio-net, and
-# pvpanic (a kernel panic makes QEMU exit 1 instead of powering off quietly).
-WANT="kvm-amd 9pnet_virtio 9p overlay virtio_pci virtio_net pvpanic-pci"
+# pvpanic (a kernel panic makes QEMU exit 1 instead of powering off quietly),
+# and tun, bridge and veth for the bridged network test (76_net_bridge).
+WANT="kvm-amd 9pnet_virtio 9p overlay virtio_pci virtio_net pvpanic-pci tun bridge veth"
 
 if [ ! -f "$dir/vmlinuz" ] || [ "$(cat "$dir/kernel-package" 2>/dev/null)" != "$pkg" ] ||
 	[ "$(cat "$dir/kernel-modules" 2>/dev/null)" != "$WANT" ]; then

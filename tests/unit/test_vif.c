@@ -1,6 +1,6 @@
 /*
  * vif = [...] (xl-network-configuration(5)) and the hostfwd rules: every
- * key, defaults (the MAC from the VM's name), xl's rate= syntax, errors at
+ * key (bridge=, tap= and vifname= with their conflicts among them), defaults (the MAC from the VM's name), xl's rate= syntax, errors at
  * the exact line and column inside the string, and the print round trip.
  */
 #include <stdlib.h>
@@ -81,7 +81,7 @@ static void test_keys(void)
 	CHECK(a->mac_set && !memcmp(a->mac, "\x00\x16\x3e\x0a\x0b\x0c", 6), "mac=");
 	CHECK(!strcmp(a->model, "rtl8139") && !strcmp(a->type, "ioemu") && !strcmp(a->bridge, "xenbr0"),
 	      "model, type, bridge kept");
-	CHECK(said("t.cfg:2:45: warning: vif: bridge 'xenbr0'"), "bridge= warned at its column (%s)", captured);
+	CHECK(!said("bridge 'xenbr0'"), "bridge= not warned: the back end decides when the VM starts");
 	CHECK(!strcmp(b->vifname, "lan1") && b->rate_bps == 1250000 && b->rate_interval_us == 50000,
 	      "vifname, rate 10Mb/s = 1.25 MB/s every 50 ms");
 	CHECK(b->n_hostfwd == 2 && !strcmp(b->hostfwd[1], "udp:127.0.0.1:5353-10.0.2.15:53"), "hostfwd x2");
@@ -192,6 +192,69 @@ static void test_rate_and_fwd(void)
 	CHECK(hostfwd_parse("", false, &f, &at, why, sizeof(why)) < 0, "empty refused");
 }
 
+/* bridge=, vmstation's tap=, vifname= (host interface names), type=user. */
+static void test_bridge(void)
+{
+	struct vm_config vc;
+	int rc = load(&vc, "name = 'lan'\n"
+		     "vif = [ 'bridge=xenbr0, vifname=lan.0', 'tap=tap7, bridge=br1', 'type=user', 'bridge=br2' ]\n");
+	CHECK(rc == 0 && vc.n_vifs == 4, "four vifs load (%s)", captured ? captured : "");
+	CHECK(captured && !captured[0], "nothing warned (%s)", captured ? captured : "");
+	CHECK(!strcmp(vc.vifs[0].bridge, "xenbr0") && !strcmp(vc.vifs[0].vifname, "lan.0") &&
+	      !vc.vifs[0].tap, "bridge= with vifname=: the TAP's name");
+	CHECK(!strcmp(vc.vifs[1].tap, "tap7") && !strcmp(vc.vifs[1].bridge, "br1"),
+	      "tap= an administrator's TAP (bridge= kept beside it)");
+	CHECK(!strcmp(vc.vifs[2].type, "user") && !vc.vifs[2].bridge && !vc.vifs[2].tap,
+	      "type=user: NAT asked for");
+	char *p1 = printed(&vc);
+	CHECK(strstr(p1, "type=ioemu, bridge=xenbr0, vifname=lan.0'") &&
+	      strstr(p1, "type=ioemu, bridge=br1, tap=tap7'") && strstr(p1, "type=user'") &&
+	      strstr(p1, "type=ioemu, bridge=br2'"),
+	      "vmstation check prints bridge=, tap=, vifname=, type=user (%s)", p1);
+	struct vm_config vc2;
+	CHECK_EQ(load(&vc2, p1), 0, "the print loads");
+	char *p2 = printed(&vc2);
+	CHECK(!strcmp(p1, p2), "and prints the same");
+	free(p1);
+	free(p2);
+	vmconfig_free(&vc2);
+	vmconfig_free(&vc);
+
+	rc = load(&vc, "vif = [ 'bridge=br0, hostfwd=tcp::2222-:22, tftp=/srv' ]\n");
+	CHECK(rc == 0 && said("t.cfg:1:22: warning: vif: hostfwd=, tftp= and bootfile= are the NAT "
+			      "network's: with bridge= they apply only if the card falls back to NAT"),
+	      "NAT-only keys beside bridge=: warned once, at the first (%s)", captured ? captured : "");
+	vmconfig_free(&vc);
+	rc = load(&vc, "vif = [ 'bridge=br0, script=vif-bridge' ]\n");
+	CHECK(rc == 0 && said("t.cfg:1:22: warning: vif: script 'vif-bridge' is not run"),
+	      "script= warned: not run");
+	vmconfig_free(&vc);
+
+	vif_fails("bridge=br0, vifname=vmstation-lan-00", "t.cfg:2:30: ",
+		  "vifname 'vmstation-lan-00' is longer than 15 characters (IFNAMSIZ)");
+	vif_fails("vifname=0123456789abcdef", "t.cfg:2:18: ", "longer than 15 characters");
+	CHECK(load(&vc, "vif = [ 'vifname=0123456789abcde' ]\n") == 0, "15 characters: taken");
+	vmconfig_free(&vc);
+	vif_fails("tap=a0123456789abcdef", "t.cfg:2:14: ", "tap 'a0123456789abcdef' is longer than 15");
+	vif_fails("bridge=xen/br0", "t.cfg:2:17: ", "bridge 'xen/br0' holds '/', ':' or a space");
+	vif_fails("bridge=", "t.cfg:2:17: ", "bridge '' is empty");
+	vif_fails("tap=..", "t.cfg:2:14: ", "tap '..' cannot be . or ..");
+	vif_fails("type=user, bridge=br0", "t.cfg:2:10: ",
+		  "type=user asks for user-mode NAT, bridge= for a bridge: one or the other");
+	vif_fails("tap=t0, type=user", "t.cfg:2:18: ", "type=user asks for user-mode NAT, tap=");
+	vif_fails("tap=t0, vifname=t1", "t.cfg:2:18: ", "vifname 't1' and tap 't0': tap= names the TAP");
+	vif_fails("tap=t0', 'tap=t0", "t.cfg:2:19: ", "the host interface 't0' is also vif 0's");
+	vif_fails("bridge=b, vifname=v', 'bridge=b, vifname=v", "t.cfg:2:32: ",
+		  "the host interface 'v' is also vif 0's");
+	vif_fails("bridge=b, vifname=t0', 'tap=t0", "t.cfg:2:33: ", "the host interface 't0' is also vif 0's");
+	rc = load(&vc, "vif = [ 'vifname=a', 'vifname=a' ]\n");
+	CHECK(rc == 0, "vifname= twice on NAT: only names for the monitor, no TAP");
+	vmconfig_free(&vc);
+	rc = load(&vc, "vif = [ 'tap=t0, vifname=t0' ]\n");
+	CHECK(rc == 0, "vifname= the same as tap=: taken");
+	vmconfig_free(&vc);
+}
+
 /* The NE2000 models, the ISA card's io= and irq=, and xm's ne2000 = 1. */
 static void test_ne2k(void)
 {
@@ -247,6 +310,7 @@ int main(void)
 	test_keys();
 	test_errors();
 	test_ne2k();
+	test_bridge();
 	test_rate_and_fwd();
 	free(captured);
 	return UNIT_DONE();

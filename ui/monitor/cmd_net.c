@@ -2,7 +2,8 @@
  * Network commands, in QEMU's HMP forms: info network, info usernet,
  * hostfwd_add [netdev] [tcp|udp]:[hostaddr]:hostport-[guestaddr]:guestport,
  * hostfwd_remove [netdev] [tcp|udp]:[hostaddr]:hostport. netdev is "user.N"
- * (or the card's name, its vifname, or N); without it, the first card.
+ * ("tap.N" for a card on a TAP, which has no forwards; or the card's name,
+ * its vifname, or N); without it, the first card.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,11 +45,13 @@ static void do_hostfwd_remove(struct monitor_session *s, struct monitor_args *a)
 	do_hostfwd(s, a, true);
 }
 
-/* "user.0", "user.1" ... for the first argument. */
+/* "user.0", "user.1" ... for the first argument: the cards on NAT. */
 static void complete_netdev(struct vm *vm, const char *prefix, struct monitor_cands *c)
 {
 	(void)prefix;
 	for (unsigned i = 0; vm && i < vm->n_netports; i++) {
+		if (!netport_on_nat(vm->netports[i]))
+			continue;
 		char name[16];
 		snprintf(name, sizeof(name), "user.%u", i);
 		monitor_cands_add(c, name);

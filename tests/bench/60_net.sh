@@ -1,0 +1,124 @@
+#!/bin/sh
+# Network throughput (issue #14), side by side with QEMU's same card model on
+# the same back end in the same run: TCP through slirp's NAT, host -> guest
+# and guest -> host, for the RTL8139 and the e1000. The guest is the slow
+# tier's Debian 686 network guest (tests/guests/build-linux-686-net.sh),
+# the same kernel, initramfs and command line under both VMMs:
+#   host -> guest: its /init wgets http://10.0.2.2:PORT/blob at boot, MIB
+#     MiB of zeros served by tests/bench/net_peer.py here on 127.0.0.1
+#     (timed here, from the request to the guest's close after the last byte);
+#   guest -> host: vmst_big=MIB, its busybox httpd serves MIB MiB of random
+#     bytes, fetched here through hostfwd= (timed here, request to last byte).
+# Host CPU per MB: the VMM process's utime+stime (all threads) over the
+# transfer, divided by the MB moved. Targets: at least QEMU's MB/s, at most
+# its CPU ms per MB. BENCH_NET_MIB (default 8), BENCH_NET_RUNS (default 1
+# in the emulated host, 3 elsewhere: the median, the VMMs' order alternated),
+# BENCH_NET_MODELS (default "rtl8139 e1000").
+. "$(dirname "$0")/lib.sh"
+CACHE="$TOP/build/cache"
+MIB=${BENCH_NET_MIB:-8}
+RUNS=${BENCH_NET_RUNS:-3}
+[ -z "${VMST_IN_KVMHOST:-}" ] || RUNS=${BENCH_NET_RUNS:-1}
+LIMIT=${BENCH_NET_TIMEOUT:-400}
+paths=$(sh "$TOP/tests/guests/build-linux-686-net.sh" "$CACHE") || { echo "net: the 686 network guest did not build"; exit 1; }
+KERNEL=$(echo "$paths" | sed -n 's/^KERNEL=//p')
+INITRD=$(echo "$paths" | sed -n 's/^INITRD=//p')
+. "$TOP/tests/slow/net_linux.inc"
+HPORT=$((40000 + $$ % 10000))   # net_peer.py's HTTP server here
+FPORT=$((HPORT + 1))            # hostfwd= -> the guest's :80
+
+PIDS=""
+cleanup() { for p in $PIDS; do kill "$p" 2>/dev/null; done; }
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+# one_run WHO MODEL: boots the guest under WHO (vmst or qemu) with card
+# MODEL; prints "H2G_BYTES H2G_MS H2G_CPU G2H_BYTES G2H_MS G2H_CPU" or "error"
+one_run() {
+	who=$1 model=$2
+	drv=$model; [ "$model" = rtl8139 ] && drv=8139cp
+	d="$B/$who-$model"
+	rm -rf "$d"; mkdir -p "$d"
+	cmdline="console=ttyS0 panic=-1 vmst_port=$HPORT vmst_nic=$drv vmst_big=$MIB $NET_LINUX_QUIRKS"
+	python3 "$TOP/tests/bench/net_peer.py" serve $HPORT $MIB "$d/pid" "$d/h2g" > "$d/peer.log" 2>&1 & srv=$!
+	PIDS="$PIDS $srv"
+	i=0; while ! socat -u OPEN:/dev/null "TCP:127.0.0.1:$HPORT" 2>/dev/null && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+	if [ $who = vmst ]; then
+		cat > "$d/net.cfg" <<CFG
+name = 'bench-net-$model'
+memory = 256
+vcpus = 1
+kernel = '$KERNEL'
+ramdisk = '$INITRD'
+extra = '$cmdline'
+serial = 'file:$d/com1'
+cpuid = 'host,cx16=0,rdrand=0,rdseed=0,xsave=0'
+vif = [ 'type=ioemu, model=$model, hostfwd=tcp::$FPORT-:80' ]
+vga = 'none'
+vnc = 0
+on_poweroff = 'destroy'
+on_reboot = 'destroy'
+on_crash = 'destroy'
+log_dir = '$d/logs'
+CFG
+		"$VMST" run -q "$d/net.cfg" --monitor "unix:$d/mon.sock" > "$d/vmm.out" 2>&1 & vm=$!
+	else
+		# vapic off: its TPR patching syncs the registers back to KVM, the
+		# TR as a busy TSS, and the emulated host's TCG aborts on the next
+		# interrupt from ring 3 of a 32-bit guest ("invalid tss type")
+		$QEMU -enable-kvm -machine pc -m 256 -nodefaults -display none -no-reboot \
+			-global kvm-apic.vapic=false \
+			-cpu qemu64,cx16=off -kernel "$KERNEL" -initrd "$INITRD" -append "$cmdline" \
+			-netdev "user,id=n0,hostfwd=tcp::$FPORT-:80" -device "$model,netdev=n0" \
+			-serial file:"$d/com1" > "$d/vmm.out" 2>&1 & vm=$!
+	fi
+	PIDS="$PIDS $vm"
+	echo $vm > "$d/pid"
+	T0=$(now_ms)
+	up=$(wait_file "$d/com1" "VMST-HTTPD-UP|VMST-WGET-FAILED|Kernel panic" $LIMIT)
+	res=error
+	if [ "$up" != timeout ] && grep -aq VMST-HTTPD-UP "$d/com1" && [ -s "$d/h2g" ]; then
+		g2h=$(timeout 300 python3 "$TOP/tests/bench/net_peer.py" fetch $FPORT $vm 2>> "$d/peer.log")
+		[ -n "$g2h" ] && res="$(cat "$d/h2g") $g2h"
+	fi
+	# vmstation's counters: frames dropped on the way are TCP's retransmits
+	[ $who = qemu ] || echo "info network" | socat -t 5 - "UNIX-CONNECT:$d/mon.sock" 2>/dev/null |
+		grep -a ' rx ' | sed "s/^ */net: vmst $model: info network: /" >&2
+	# where the VMM's CPU went: each thread's name and user+system ticks
+	echo "net: $who $model: threads (name utime+stime ticks): $(for t in /proc/$vm/task/*; do
+		printf '%s %s; ' "$(tr ' ' _ < $t/comm)" "$(awk '{ s = substr($0, index($0, ") ") + 2); split(s, f, " "); print f[12] + f[13] }' $t/stat)"
+	done 2>/dev/null)" >&2
+	kill $vm $srv 2>/dev/null; wait $vm $srv 2>/dev/null
+	# a short transfer is a failed one
+	raw=$res
+	case "$res" in error) ;; *) set -- $res; [ "$1" -ge $((MIB * 1048576)) ] && [ "$4" -ge $((MIB * 1048576)) ] || res=error ;; esac
+	if [ "$res" = error ]; then
+		echo "net: $who $model: no figures (boot ${up} ms; transfers: $raw)" >&2
+		grep -aE '^(VMST|udhcpc)' "$d/com1" 2>/dev/null | sed 's/^/  COM1: /' >&2
+		sed 's/^/  peer: /' "$d/peer.log" "$d/h2g" 2>/dev/null >&2
+		tail -n 5 "$d/vmm.out" 2>/dev/null | sed 's/^/  VMM: /' >&2
+	fi
+	echo "net: $who $model: bytes ms cpu-ms host->guest, guest->host: $res" >&2
+	echo "$res"
+}
+med() { sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print "error"; else print v[int((NR + 1) / 2)] }'; }
+# field N of the runs' lines: MB/s (K=mbs) or CPU ms per MB (K=cpu)
+fig() { # FILE K BYTES-FIELD
+	awk -v k="$2" -v f="$3" 'NF >= 6 { b = $f; t = $(f + 1); c = $(f + 2); mb = b / 1048576
+		if (t <= 0) t = 1; if (k == "mbs") printf "%.3f\n", mb * 1000 / t; else printf "%.1f\n", c / mb }' "$1" | med
+}
+
+for model in ${BENCH_NET_MODELS:-rtl8139 e1000}; do
+	: > "$B/v-$model"; : > "$B/q-$model"
+	for i in $(seq $RUNS); do
+		if [ $((i % 2)) = 1 ]; then
+			one_run vmst $model >> "$B/v-$model"; one_run qemu $model >> "$B/q-$model"
+		else
+			one_run qemu $model >> "$B/q-$model"; one_run vmst $model >> "$B/v-$model"
+		fi
+	done
+	report "net $model slirp host->guest ($MIB MiB), MB/s" "$(fig "$B/v-$model" mbs 1)" "$(fig "$B/q-$model" mbs 1)" MB/s ">= 1.00"
+	report "net $model slirp host->guest, host CPU ms per MB" "$(fig "$B/v-$model" cpu 1)" "$(fig "$B/q-$model" cpu 1)" ms/MB "<= 1.00"
+	report "net $model slirp guest->host ($MIB MiB), MB/s" "$(fig "$B/v-$model" mbs 4)" "$(fig "$B/q-$model" mbs 4)" MB/s ">= 1.00"
+	report "net $model slirp guest->host, host CPU ms per MB" "$(fig "$B/v-$model" cpu 4)" "$(fig "$B/q-$model" cpu 4)" ms/MB "<= 1.00"
+done

@@ -1,0 +1,90 @@
+#!/usr/bin/env python3
+# The host's end of tests/bench/60_net.sh's TCP transfers, timed here (the
+# guest's clock is not to be trusted in the emulated host). Each prints (or
+# writes to OUT) one line "BYTES MS CPU_MS": the bytes moved, the
+# milliseconds they took and the VMM's user+system CPU over that time
+# (/proc/PID/stat of the VMM, all its threads).
+#   net_peer.py serve PORT MIB PIDFILE OUT: answers one HTTP GET with MIB MiB
+#     of zeros (the guest's wget at boot, host -> guest); timed from the
+#     request to the guest's close after the last byte
+#   net_peer.py fetch PORT PID: GET /big from 127.0.0.1:PORT (the guest's
+#     httpd through hostfwd=, guest -> host); timed from the request to the
+#     last byte
+import os, socket, sys, time
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_ms(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            s = f.read()
+    except OSError:
+        return 0
+    fields = s[s.rindex(")") + 2:].split()
+    return (int(fields[11]) + int(fields[12])) * 1000 // TICK
+
+
+def serve(port, mib, pidfile, out):
+    ls = socket.socket()
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind(("127.0.0.1", port))
+    ls.listen(4)
+    body = mib * 1048576
+    chunk = bytes(65536)
+    while True:
+        c, _ = ls.accept()
+        req = b""
+        while b"\r\n\r\n" not in req:
+            d = c.recv(4096)
+            if not d:
+                break
+            req += d
+        if not req.startswith(b"GET /blob"):
+            c.close()
+            continue
+        pid = int(open(pidfile).read().split()[0])
+        c0, t0 = cpu_ms(pid), time.monotonic()
+        c.sendall(b"HTTP/1.0 200 OK\r\nContent-Length: %d\r\n\r\n" % body)
+        left = body
+        while left > 0:
+            n = min(left, len(chunk))
+            c.sendall(chunk[:n])
+            left -= n
+        c.shutdown(socket.SHUT_WR)
+        while c.recv(65536):
+            pass
+        t1, c1 = time.monotonic(), cpu_ms(pid)
+        c.close()
+        with open(out + ".tmp", "w") as f:
+            f.write("%d %d %d\n" % (body, int((t1 - t0) * 1000), c1 - c0))
+        os.rename(out + ".tmp", out)
+        return
+
+
+def fetch(port, pid):
+    s = socket.create_connection(("127.0.0.1", port), timeout=600)
+    c0, t0 = cpu_ms(pid), time.monotonic()
+    s.sendall(b"GET /big HTTP/1.0\r\nHost: x\r\n\r\n")
+    got, head = 0, b""
+    while True:
+        d = s.recv(262144)
+        if not d:
+            break
+        if head is not None:
+            head += d
+            i = head.find(b"\r\n\r\n")
+            if i < 0:
+                continue
+            got += len(head) - i - 4
+            head = None
+        else:
+            got += len(d)
+    t1, c1 = time.monotonic(), cpu_ms(pid)
+    print("%d %d %d" % (got, int((t1 - t0) * 1000), c1 - c0))
+
+
+if sys.argv[1] == "serve":
+    serve(int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5])
+else:
+    fetch(int(sys.argv[2]), int(sys.argv[3]))
