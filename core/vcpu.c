@@ -175,12 +175,22 @@ static void *vcpu_thread(void *arg)
 	prctl(PR_SET_NAME, name);
 
 	for (;;) {
-		if (atomic_load_explicit(&vm->requests, memory_order_acquire) && vm_vcpu_check_requests(v))
-			break;
+		/*
+		 * A request (pause, reset, quit) is served only once KVM_RUN has
+		 * returned without entering the guest: KVM finishes the I/O of the
+		 * last exit (the IN's result into RAX, RIP past the instruction) on
+		 * the next KVM_RUN, so registers set before it would be overwritten
+		 * by that completion (KVM API, "immediate_exit").
+		 */
+		if (atomic_load_explicit(&vm->requests, memory_order_acquire))
+			__atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_RELEASE);
 		int r = ioctl(v->fd, KVM_RUN, 0);
 		if (r < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
 				__atomic_store_n(&v->run->immediate_exit, 0, __ATOMIC_RELEASE);
+				if (atomic_load_explicit(&vm->requests, memory_order_acquire) &&
+				    vm_vcpu_check_requests(v))
+					break;
 				continue;
 			}
 			char what[128];

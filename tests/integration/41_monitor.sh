@@ -89,6 +89,39 @@ wait_pid "$VM_PID" 20; rc=$RC
 check "quit ends vmstation with exit 0 (got $rc)" [ "$rc" = 0 ]
 check "socket file removed" [ ! -e "$SOCK" ]
 
+# system_reset of a guest that is all port I/O: the reset must land
+# between instructions, never inside a port read whose completion KVM still
+# owes (a REP INSW's completion once overwrote the reset registers and the
+# guest ran on in its old loop or crashed). Each of 25 resets starts it again.
+P=$(guest reset_pio) || { fail "assemble reset_pio.asm"; finish; }
+cat > "$T/pio.cfg" <<CFG
+name = "pio"
+memory = 32
+kernel = '$P'
+serial = 'file:$T/pio.com1'
+vga = 'none'
+log_dir = '$T/pio-logs'
+CFG
+vm_bg pio run "$T/pio.cfg" --monitor "unix:$T/pio.sock"
+SOCK="$T/pio.sock"
+check "the port-reading guest runs" wait_for "$T/pio.com1" "^reset_pio: start" 30
+wait_sock "$SOCK" 10
+n=0
+while [ $n -lt 25 ]; do
+	mon system_reset > /dev/null
+	i=0
+	while [ $i -lt 60 ] && [ "$(grep -ac '^reset_pio: start' "$T/pio.com1")" -lt $((n + 2)) ]; do
+		sleep 0.05; i=$((i + 1))
+	done
+	n=$((n + 1))
+done
+starts=$(($(grep -ac '^reset_pio: start' "$T/pio.com1") - 1))
+check "25 system_resets in the middle of port reads: 25 fresh starts (got $starts)" [ "$starts" = 25 ]
+check "and no crash in the VM's log" sh -c "! grep -q 'triple fault\|crashed\|internal error' '$T/pio-logs/'*"
+check "running after them" [ "$(mon 'info status')" = "VM status: running" ]
+mon quit > /dev/null
+wait_pid "$VM_PID" 20
+
 # system_reset with real firmware: SeaBIOS runs again
 cat > "$T/bios.cfg" <<CFG
 name = "bios"
