@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cpuid.h"
+#include "exit_profile.h"
 #include "util.h"
 #include "cpuset.h"
 #include "hyperv.h"
@@ -50,6 +51,7 @@ struct vcpu *vcpu_create(struct vm *vm, unsigned id)
 		free(v);
 		return NULL;
 	}
+	v->profile = exit_profile_new();
 	struct kvm_cpuid2 *c = cpuid_for_vcpu(vm->cpuid, id, vm->n_vcpus);
 	if (ioctl(v->fd, KVM_SET_CPUID2, c) < 0) {
 		msg_error("KVM_SET_CPUID2: %s", strerror(errno));
@@ -81,6 +83,9 @@ void vcpu_free(struct vcpu *v)
 		munmap(v->run, v->vm->vcpu_mmap_size);
 	if (v->fd >= 0)
 		close(v->fd);
+	char name[48];
+	snprintf(name, sizeof(name), "%s vcpu%u", v->vm->name ? v->vm->name : "vm", v->id);
+	exit_profile_report(v->profile, name);
 	free(v);
 }
 
@@ -148,6 +153,9 @@ static void handle_io(struct vcpu *v)
 			break; /* a reset: no further iterations of a REP OUTS */
 	}
 	v->pio_exits++;
+	if (v->profile)
+		exit_profile_count(v->profile, false, run->io.port, run->io.size, is_write,
+				   run->io.count);
 }
 
 static void handle_mmio(struct vcpu *v)
@@ -156,6 +164,9 @@ static void handle_mmio(struct vcpu *v)
 	iobus_access(&v->vm->mmio, run->mmio.phys_addr, run->mmio.data, run->mmio.len,
 		     run->mmio.is_write);
 	v->mmio_exits++;
+	if (v->profile)
+		exit_profile_count(v->profile, true, run->mmio.phys_addr, run->mmio.len,
+				   run->mmio.is_write, 1);
 }
 
 static void report_crash(struct vcpu *v, const char *what)

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 struct vm;
+struct exit_profile;
 
 struct vcpu {
 	struct vm *vm;
@@ -26,6 +27,7 @@ struct vcpu {
 	struct kvm_mp_state reset_mp;
 	/* exit counters, written only by this vCPU's thread */
 	uint64_t exits, pio_exits, mmio_exits, halts;
+	struct exit_profile *profile;   /* VMST_EXIT_PROFILE=1, else NULL */
 	/* boot state applied before the first KVM_RUN (direct kernel boot) */
 	bool has_boot_regs;
 	struct kvm_regs boot_regs;
