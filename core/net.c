@@ -109,7 +109,14 @@ struct netport *netport_new(struct vm *vm, unsigned index, const char *model,
 		netport_free(p);
 		return NULL;
 	}
-	vm->netports[vm->n_netports++] = p;
+	/* kept in vif order (the cards are made in device order): info network,
+	 * the panel and completion list them as the config does */
+	unsigned at = vm->n_netports++;
+	while (at > 0 && vm->netports[at - 1]->index > index) {
+		vm->netports[at] = vm->netports[at - 1];
+		at--;
+	}
+	vm->netports[at] = p;
 	vm_add_free_hook(vm, netport_free, p);
 	return p;
 }

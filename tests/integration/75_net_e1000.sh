@@ -66,6 +66,8 @@ mon "info network" > "$T/info.net"
 check "info network: e1000.0 beside rtl8139.1, with their MACs" sh -c "
 	grep -q '^e1000.0: index=0,type=nic,model=e1000,macaddr=00:16:3e:' '$T/info.net' &&
 	grep -q '^rtl8139.1: index=1,type=nic,model=rtl8139,macaddr=00:16:3e:' '$T/info.net'"
+check "info network: in vif order (the e1000's card is made after the RTL8139's)" \
+	[ "$(grep -o '^[a-z0-9]*\.[0-9]*:' "$T/info.net" | tr '\n' ' ')" = "e1000.0: rtl8139.1: " ]
 mon "info pci" > "$T/info.pci"
 sed -n '/device   3, function 0/,/id "/p' "$T/info.pci" > "$T/info.pci3"
 check "info pci: 00:03.0 is an Ethernet controller 8086:100e (subsystem 8086:001e), pin A, a 128 KiB memory BAR0 and a 64-byte I/O BAR1" sh -c "
