@@ -124,6 +124,9 @@ struct netport *netport_new(struct vm *vm, unsigned index, const char *model,
 bool netport_send(struct netport *p, const void *frame, size_t len)
 {
 	pthread_mutex_lock(&p->lock);
+	/* the back end's thread drains the queue until it finds it empty (or
+	 * waits on a timer or POLLOUT): only the first frame needs to wake it */
+	bool was_empty = p->txq.head == p->txq.tail;
 	/* the cable out (set_link off): the frame goes nowhere */
 	bool ok = !p->link_down && netq_put(&p->txq, frame, len);
 	if (ok) {
@@ -137,7 +140,8 @@ bool netport_send(struct netport *p, const void *frame, size_t len)
 	pthread_mutex_unlock(&p->lock);
 	if (ok) {
 		p->vm->stats.net_tx_bytes += len;
-		net_wake(p);
+		if (was_empty)
+			net_wake(p);
 	}
 	return ok;
 }
