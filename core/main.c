@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "img_cmd.h"
+#include "net.h"
 #include "util.h"
 #include "vm.h"
 #include "vmconfig.h"
@@ -195,6 +196,7 @@ static int cmd_check(int argc, char **argv)
 	struct vm_config cfg;
 	if (vmconfig_load(&cfg, argv[1]) < 0)
 		return 1;
+	net_check_host(&cfg, stderr);   /* warnings only: the VM still runs, on NAT */
 	vmconfig_print(&cfg, stdout);
 	vmconfig_free(&cfg);
 	return 0;

@@ -97,4 +97,13 @@ struct net_view {
 };
 unsigned net_views(struct vm *vm, struct net_view *v, unsigned max);
 
+/*
+ * `vmstation check`: what this host would make of each vif's bridge= or
+ * tap= (the bridge missing, not a bridge, no CAP_NET_ADMIN; the TAP
+ * missing), as "file:line:col: warning: ..." lines on out: at run time
+ * the VM gets user-mode NAT instead. Returns the number of warnings.
+ */
+struct vm_config;
+unsigned net_check_host(const struct vm_config *cfg, FILE *out);
+
 #endif

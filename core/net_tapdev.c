@@ -21,6 +21,7 @@
 #include <linux/rtnetlink.h>
 #include <linux/sockios.h>
 #include <net/if_arp.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -265,4 +266,59 @@ int net_tapdev_open(struct netport *p, char *why, size_t whylen, char *hint, siz
 	if (v->tap)
 		return open_tap(p, v->tap, why, whylen, hint, hintlen);
 	return bridge_tap(p, v->bridge, why, whylen, hint, hintlen);
+}
+
+/* ---- vmstation check ------------------------------------------------------ */
+
+/* CAP_NET_ADMIN (12) in this process's effective set (/proc/self/status). */
+static bool have_net_admin(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[128];
+	unsigned long long eff = 0;
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "CapEff: %llx", &eff) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return eff & (1ull << 12);
+}
+
+static bool sys_class_net_has(const char *ifname, const char *entry)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "/sys/class/net/%s/%s", ifname, entry);
+	return access(path, F_OK) == 0;
+}
+
+unsigned net_check_host(const struct vm_config *cfg, FILE *out)
+{
+	unsigned warned = 0;
+	const char *file = cfg->file ? cfg->file : "(config)";
+	for (unsigned i = 0; i < cfg->n_vifs; i++) {
+		const struct vif_spec *v = &cfg->vifs[i];
+		char why[200] = "";
+		if (v->tap) {
+			if (!ifindex_of(v->tap))
+				snprintf(why, sizeof(why), "TAP '%s' does not exist on this host", v->tap);
+			else if (!sys_class_net_has(v->tap, "tun_flags"))
+				snprintf(why, sizeof(why), "'%s' is not a TAP", v->tap);
+		} else if (v->bridge) {
+			if (!ifindex_of(v->bridge))
+				snprintf(why, sizeof(why), "bridge '%s' does not exist on this host "
+					 "(ip link add %s type bridge)", v->bridge, v->bridge);
+			else if (!sys_class_net_has(v->bridge, "bridge"))
+				snprintf(why, sizeof(why), "'%s' is not a bridge", v->bridge);
+			else if (!have_net_admin())
+				snprintf(why, sizeof(why), "no permission to put a TAP on bridge '%s' "
+					 "(CAP_NET_ADMIN; or a TAP made for you, named with tap=)",
+					 v->bridge);
+		}
+		if (why[0]) {
+			fprintf(out, "%s:%d:%d: warning: vif %u: %s: it would run on user-mode NAT\n",
+				file, v->line, v->col, i, why);
+			warned++;
+		}
+	}
+	return warned;
 }

@@ -13,9 +13,11 @@
 # 3. tap= of a TAP made beforehand with ip tuntap add ... user root and
 #    put on br0: vmstation without CAP_NET_ADMIN uses it; pings both ways;
 #    it is still there after the VM (the administrator's).
-# 4. bridge= without CAP_NET_ADMIN: NAT, one warning saying why and how.
+# 4. bridge= without CAP_NET_ADMIN: NAT, one warning saying why and how;
+#    vmstation check warns the same beforehand (file:line:col).
 # 5. bridge=nosuchbr: the VM runs on NAT (rtl8139_arp's 300 ARP round
-#    trips with slirp) with exactly one warning, naming the bridge.
+#    trips with slirp) with exactly one warning, naming the bridge; so
+#    does vmstation check.
 . "$(dirname "$0")/../lib.sh"
 G=$(guest rtl8139_static) || { fail "assemble rtl8139_static.asm"; finish; }
 A=$(guest rtl8139_arp) || { fail "assemble rtl8139_arp.asm"; finish; }
@@ -121,7 +123,7 @@ ip -n "$PEER" neigh flush all
 ip -n "$NS" tuntap add vmst76t mode tap user "$(id -u)" && ip -n "$NS" link set vmst76t master br0 up ||
 	fail "ip tuntap add vmst76t mode tap user $(id -u)"
 cfg tap "tap=vmst76t, bridge=br0, mac=00:16:3e:77:00:03" "$G"
-"$VMST" check "$T/tap.cfg" > "$T/check.out" 2> "$T/check.err"
+in_ns "$VMST" check "$T/tap.cfg" > "$T/check.out" 2> "$T/check.err"
 check "vmstation check prints the vif with its bridge and TAP, warns nothing" sh -c \
 	"grep -qxF \"vif = ['mac=00:16:3e:77:00:03, model=rtl8139, type=ioemu, bridge=br0, tap=vmst76t']\" '$T/check.out' &&
 	 ! grep -q warning '$T/check.err'"
@@ -138,6 +140,9 @@ check "tap=: the administrator's TAP stays" ip -n "$NS" link show vmst76t > /dev
 
 # ---- 4. bridge= without CAP_NET_ADMIN ------------------------------------------
 cfg nocap "bridge=br0, mac=00:16:3e:77:00:04" "$G"
+in_ns setpriv --bounding-set=-net_admin "$VMST" check "$T/nocap.cfg" > /dev/null 2> "$T/nocap.check"
+check "no CAP_NET_ADMIN: vmstation check warns where and why" grep -q \
+	"^$T/nocap.cfg:4:9: warning: vif 0: no permission to put a TAP on bridge 'br0' (CAP_NET_ADMIN; or a TAP made for you, named with tap=): it would run on user-mode NAT\$" "$T/nocap.check"
 vm_ns nocap setpriv --bounding-set=-net_admin
 check "no CAP_NET_ADMIN: the VM runs" wait_guest "$T/nocap.com1" "^mac 00163e770004" 60
 mon "info network" > "$T/nocap.info"
@@ -152,6 +157,9 @@ check "no CAP_NET_ADMIN: info network shows NAT and why" sh -c \
 
 # ---- 5. bridge=nosuchbr: NAT, one warning ------------------------------------
 cfg nobr "bridge=nosuchbr" "$A"
+in_ns "$VMST" check "$T/nobr.cfg" > /dev/null 2> "$T/nobr.check"
+check "bridge=nosuchbr: vmstation check warns at the vif: the bridge does not exist" grep -q \
+	"^$T/nobr.cfg:4:9: warning: vif 0: bridge 'nosuchbr' does not exist on this host (ip link add nosuchbr type bridge): it would run on user-mode NAT\$" "$T/nobr.check"
 in_ns "$VMST" run "$T/nobr.cfg" > "$T/nobr.out" 2>&1 &
 VM_PID=$!
 wait_pid "$VM_PID" 180; VM_PID=""
