@@ -1,6 +1,7 @@
 /*
  * The xl.cfg syntax (Xen's libxlu grammar, see xl.cfg(5) "SYNTAX" and
- * RESEARCH.md 5.2), written as a small hand-made recursive-descent parser:
+ * ../shared/design/RESEARCH.md 5.2, beside the repository), written as a
+ * small hand-made recursive-descent parser:
  *
  *   file      := { [ key ( "=" | "+=" ) value ] ( NEWLINE | ";" | EOF ) }
  *   value     := string | number | "[" { NL } [ value { NL } { "," { NL } value { NL } } [ "," ] ] { NL } "]"

@@ -4,7 +4,8 @@
  *
  * The plugin's own functions are static behind its table, so nothing it
  * defines can be confused with these forwarders of the same public names
- * (the binary exports its symbols for the plugins: -rdynamic).
+ * (the binary exports to the plugins exactly the symbols they leave
+ * undefined: the Makefile links it with --dynamic-list=build/plugins.dynlist).
  */
 #include <dlfcn.h>
 #include <limits.h>
