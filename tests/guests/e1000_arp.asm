@@ -21,7 +21,11 @@ PINGBUF equ 0x211000
 RXBUF   equ 0x220000          ; 8 buffers of 2 KiB
 NDESC   equ 8
 ROUNDS  equ 300
-TIMEOUT equ 4000000           ; polls before giving up
+TIMEOUT equ 4000000           ; polls of a register before giving up
+; polls of a descriptor in guest memory: no exit each, so a bound in
+; iterations is milliseconds only, less than the back end's thread may be
+; off the CPU on a loaded machine (the emulated host, a software CPU)
+MEMWAIT equ 400000000
 
 CTRL    equ 0x0000
 STATUS  equ 0x0008
@@ -257,14 +261,14 @@ arp_rounds:
 	inc eax
 	and eax, NDESC - 1
 	mov [MMIO + TDT], eax
-	mov ecx, TIMEOUT
+	mov ecx, MEMWAIT
 .txw:	test byte [TXR + ebx + 12], 1     ; DD
 	jnz .txok
 	loop .txw
 	jmp .lost
 .txok:	mov ebx, [rd]
 	shl ebx, 4
-	mov ecx, TIMEOUT
+	mov ecx, MEMWAIT
 .rxw:	test byte [RXR + ebx + 12], 1     ; DD
 	jnz .rxok
 	loop .rxw
@@ -346,7 +350,7 @@ ping:
 	mov eax, [round]
 	and eax, NDESC - 1
 	mov [MMIO + TDT], eax
-	mov ecx, TIMEOUT
+	mov ecx, MEMWAIT
 .txw:	test byte [TXR + ebx + 12], 1
 	jnz .tx
 	loop .txw
@@ -354,7 +358,7 @@ ping:
 .tx:	mov dword [tries], 6
 .rx:	mov ebx, [rd]
 	shl ebx, 4
-	mov ecx, TIMEOUT
+	mov ecx, MEMWAIT
 .rxw:	test byte [RXR + ebx + 12], 1
 	jnz .got
 	loop .rxw
