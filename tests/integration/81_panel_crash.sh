@@ -82,6 +82,14 @@ else
 	printf '  | %s\n' "$t1"
 	cap | sed 's/^/  | /'
 	ps -o pid,stat,wchan:20,pcpu,etime,args -C vmstation | sed 's/^/  ps| /'
+	# where each of the panel's threads is (the main thread draws the clock)
+	for pid in $(pgrep -x vmstation); do
+		for t in /proc/$pid/task/*; do
+			printf '  thread %s %s: %s\n' "${t##*/}" "$(cat $t/comm)" "$(cat $t/wchan 2>/dev/null)"
+		done
+		! command -v gdb > /dev/null ||
+			timeout 60 gdb -batch -p "$pid" -ex 'thread apply all bt 8' 2>/dev/null | grep -E '^(Thread|#)' | sed 's/^/  gdb| /'
+	done
 fi
 # a preserved crash can be inspected with the monitor, then forced off
 click 3 6
