@@ -72,10 +72,13 @@ sleep 2
 c2=$(grep -ac '^count=' "$T/counter.com1")
 check "the other VM keeps running ($c1 -> $c2 lines)" [ "$c2" -gt "$c1" ]
 check "counter still listed as running" sh -c "$TMX capture-pane -p -t p | grep -qE 'counter +running +1 +32M'"
+# Up to 30 s: in a loaded emulated host the panel was once seen blocked
+# for over 10 s in its write to the terminal (wait channel wait_woken: the
+# tmux server, starved, not reading the pane), its clock drawn but not shown
 t1=$(cap | head -1)
 i=0
-while [ $i -lt 20 ] && [ "$(cap | head -1)" = "$t1" ]; do sleep 0.5; i=$((i + 1)); done
-if [ $i -lt 20 ]; then
+while [ $i -lt 60 ] && [ "$(cap | head -1)" = "$t1" ]; do sleep 0.5; i=$((i + 1)); done
+if [ $i -lt 60 ]; then
 	pass "the panel keeps running (its clock moves)"
 else
 	fail "the panel keeps running (its clock moves): the top line stays"
