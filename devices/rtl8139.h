@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "../core/net.h"
 #include "eeprom93c46.h"
 #include "pci.h"
 
@@ -144,7 +145,10 @@ struct rtl8139 {
 
 	struct eeprom93c46 eeprom;
 
-	uint8_t txbuf[8192 + 64];    /* a frame being gathered (no allocation on exits) */
+	/* a frame being gathered (no allocation on exits): a large send's
+	 * whole TCP/IPv4 datagram and its Ethernet header fit */
+	uint8_t txbuf[14 + 65535 + 64];
+	uint8_t segbuf[NET_MAX_FRAME];   /* one segment of a large send */
 	uint64_t rx_missed, tx_errors;
 };
 

@@ -93,6 +93,47 @@ static void offload_checksums(uint8_t *f, size_t len, uint32_t opts1)
 	st16be(f + l4 + off, c);
 }
 
+/*
+ * Large send (LGSEN, datasheet 9.2.1: the MSS in bits 16-26 of the first
+ * descriptor word): the driver hands over one TCP/IPv4 datagram of up to
+ * 64 KiB; the card cuts its payload into MSS-sized segments behind copies
+ * of the headers, with each segment's IP length, an IP identification
+ * counting up, its TCP sequence number, FIN and PSH on the last only, and
+ * both checksums. False for what it cannot cut (not TCP/IPv4, no MSS).
+ */
+static bool large_send(struct rtl8139 *s, const uint8_t *f, size_t len, unsigned mss)
+{
+	const size_t l3 = 14;
+	if (len < l3 + 40 || ld16be(f + 12) != 0x0800 || (f[l3] >> 4) != 4 || f[l3 + 9] != 6)
+		return false;
+	size_t ihl = (f[l3] & 0xF) * 4u;
+	if (ihl < 20 || len < l3 + ihl + 20)
+		return false;
+	size_t l4 = l3 + ihl, thl = (f[l4 + 12] >> 4) * 4u, hdr = l4 + thl;
+	if (thl < 20 || hdr > len || hdr >= NET_MAX_FRAME || !mss)
+		return false;
+	if (hdr + mss > NET_MAX_FRAME)
+		mss = NET_MAX_FRAME - (unsigned)hdr;   /* no segment beyond the wire's frame */
+	size_t payload = len - hdr, off = 0;
+	uint32_t seq = ld32be(f + l4 + 4);
+	uint16_t id = ld16be(f + l3 + 4);
+	uint8_t flags = f[l4 + 13];
+	uint8_t *g = s->segbuf;
+	do {
+		size_t n = payload - off < mss ? payload - off : mss, glen = hdr + n;
+		memcpy(g, f, hdr);
+		memcpy(g + hdr, f + hdr + off, n);
+		st16be(g + l3 + 2, (uint16_t)(glen - l3));
+		st16be(g + l3 + 4, id++);
+		st32be(g + l4 + 4, seq + (uint32_t)off);
+		g[l4 + 13] = off + n < payload ? flags & ~0x09 : flags;   /* FIN, PSH: last only */
+		offload_checksums(g, glen, DESC_TX_IPCS | DESC_TX_TCPCS);
+		send_frame(s, g, glen);
+		off += n;
+	} while (off < payload);
+	return true;
+}
+
 void rtl8139_cp_tx_poll(struct rtl8139 *s)
 {
 	uint64_t ring = s->tsad[0] | (uint64_t)s->tsad[1] << 32;   /* TNPDS */
@@ -128,12 +169,15 @@ void rtl8139_cp_tx_poll(struct rtl8139 *s)
 		}
 		uint32_t status = opts1 & (DESC_EOR | DESC_FS | DESC_LS);
 		if (opts1 & DESC_LS) {
-			if (s->cp_tx_len == UINT32_MAX || s->cp_tx_len > NET_MAX_FRAME ||
-			    s->cp_tx_len < 14) {
-				/* large send (TSO) is not offered: drivers keep it off */
+			bool lgsen = opts1 & DESC_TX_LGSEN;
+			if (s->cp_tx_len == UINT32_MAX || s->cp_tx_len < 14 ||
+			    (!lgsen && s->cp_tx_len > NET_MAX_FRAME) ||
+			    (lgsen && !large_send(s, s->txbuf, s->cp_tx_len, (opts1 >> 16) & 0x7FF))) {
 				status |= 1u << 23;   /* TxError */
 				error = true;
 				s->tx_errors++;
+			} else if (lgsen) {
+				sent = true;
 			} else {
 				if (opts1 & (DESC_TX_IPCS | DESC_TX_TCPCS | DESC_TX_UDPCS))
 					offload_checksums(s->txbuf, s->cp_tx_len, opts1);

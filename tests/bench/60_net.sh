@@ -96,9 +96,11 @@ CFG
 		echo "net: $who $model: no figures (boot ${up} ms; transfers: $raw)" >&2
 		grep -aE '^(VMST|udhcpc)' "$d/com1" 2>/dev/null | sed 's/^/  COM1: /' >&2
 		sed 's/^/  peer: /' "$d/peer.log" "$d/h2g" 2>/dev/null >&2
-		tail -n 5 "$d/vmm.out" 2>/dev/null | sed 's/^/  VMM: /' >&2
+		grep -v '^exit profile' "$d/vmm.out" 2>/dev/null | tail -n 10 | sed 's/^/  VMM: /' >&2
 	fi
 	echo "net: $who $model: bytes ms cpu-ms host->guest, guest->host: $res" >&2
+	# VMST_EXIT_PROFILE=1: where vmstation's exits went (see core/exit_profile.h)
+	grep '^exit profile' "$d/vmm.out" 2>/dev/null | sed "s/^/net: $who $model: /" >&2
 	echo "$res"
 }
 med() { sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print "error"; else print v[int((NR + 1) / 2)] }'; }

@@ -3,10 +3,11 @@
  * set-up, the EEPROM read bit by bit, reset, the receive ring (header,
  * alignment, wrap with and without the WRAP bit, overflow), the address
  * filter and multicast hash, the four transmit descriptors, C+ mode
- * descriptor rings with checksum offload, interrupts, the timer, and guest
- * addresses outside RAM. Transmitted frames go to a real libslirp, whose
- * ARP and ICMP replies come back into the ring.
+ * descriptor rings with checksum offload and large send (TSO), interrupts,
+ * the timer, and guest addresses outside RAM. Transmitted frames go to a
+ * real libslirp, whose ARP and ICMP replies come back into the ring.
  */
+#include <fcntl.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -483,6 +484,108 @@ static void test_cplus(void)
 	CHECK(r16(RTL_ISR) & INT_SERR, "C+ ring outside RAM: SERR");
 }
 
+/* The ones' complement sum of len bytes (big-endian words), for checking. */
+static uint32_t sum16(uint32_t sum, const uint8_t *p, size_t len)
+{
+	for (size_t i = 0; i + 1 < len; i += 2)
+		sum += ld16be(p + i);
+	if (len & 1)
+		sum += (uint32_t)p[len - 1] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xFFFF) + (sum >> 16);
+	return sum;
+}
+
+/*
+ * Large send, as Linux's 8139cp hands a TSO datagram over: the headers in
+ * one descriptor, 4000 bytes of payload in a second, LGSEN and MSS 1460 in
+ * both. On the wire (the port's capture): three segments of 1460, 1460 and
+ * 1080 bytes with their own IP length and ID, sequence numbers, FIN and
+ * PSH on the last only, and valid IP and TCP checksums. A large send of
+ * UDP is refused with TxError.
+ */
+static void test_large_send(void)
+{
+	enum { HDR = 54, PAY = 4000, MSS = 1460 };
+	char path[] = "/tmp/vmst-lgsen-XXXXXX", err[200];
+	int fd = mkstemp(path);
+	CHECK(fd >= 0, "a capture file");
+	close(fd);
+	cp_setup();
+	uint8_t *h = mem(CP_BUF + 0x2000), *pay = mem(CP_BUF + 0x3000);
+	memset(h, 0, HDR);
+	memcpy(h, "\x52\x55\x0a\x00\x02\x02", 6);
+	memcpy(h + 6, mac, 6);
+	st16be(h + 12, 0x0800);
+	h[14] = 0x45;
+	st16be(h + 18, 0x1000);             /* IP ID */
+	h[22] = 64;
+	h[23] = 6;                         /* TCP */
+	memcpy(h + 26, "\x0a\x00\x02\x0f\x0a\x00\x02\x02", 8);
+	st16be(h + 34, 40000);
+	st16be(h + 36, 9);                 /* discard: slirp resets it, nothing more */
+	st32be(h + 38, 0x01000000);        /* seq */
+	h[46] = 5 << 4;
+	h[47] = 0x19;                      /* FIN PSH ACK */
+	st16be(h + 48, 8192);
+	for (int i = 0; i < PAY; i++)
+		pay[i] = (uint8_t)(i * 7);
+	CHECK(net_capture_start(vm, "rtl8139.0", path, err, sizeof(err)) == 0, "capture started%s%s", err[0] ? ": " : "", err);
+	uint32_t lg = DESC_TX_LGSEN | (uint32_t)MSS << 16;
+	uint8_t *d0 = mem(CP_TX), *d1 = mem(CP_TX + 16);
+	st64(d1 + 8, CP_BUF + 0x3000);
+	st32(d1, DESC_OWN | DESC_LS | lg | PAY);
+	st64(d0 + 8, CP_BUF + 0x2000);
+	st32(d0, DESC_OWN | DESC_FS | lg | HDR);   /* the first one last, as the driver does */
+	w16(RTL_ISR, 0xFFFF);
+	w8(RTL_TPPOLL, 0x40);
+	CHECK(!(ld32(d0) & DESC_OWN) && !(ld32(d1) & DESC_OWN) && !(ld32(d1) & (1u << 23)),
+	      "both descriptors given back, no TxError (%08x)", ld32(d1));
+	CHECK((r16(RTL_ISR) & (INT_TOK | INT_TER)) == INT_TOK, "TOK, not TER");
+	/* UDP with LGSEN: nothing to cut */
+	h[23] = 17;
+	uint8_t *d2 = mem(CP_TX + 32);
+	st64(d2 + 8, CP_BUF + 0x2000);
+	st32(d2, DESC_OWN | DESC_FS | DESC_LS | lg | HDR);
+	w16(RTL_ISR, 0xFFFF);
+	w8(RTL_TPPOLL, 0x40);
+	CHECK((ld32(d2) & (1u << 23)) && (r16(RTL_ISR) & INT_TER), "a large send of UDP: TxError");
+	CHECK(net_capture_stop(vm, "rtl8139.0", err, sizeof(err)) == 0, "capture stopped");
+
+	static uint8_t buf[16384];
+	fd = open(path, O_RDONLY);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf)) : -1;
+	if (fd >= 0)
+		close(fd);
+	unlink(path);
+	unsigned segs = 0, good = 0, off = 0;
+	for (ssize_t at = 24; n > 0 && at + 16 <= n;) {
+		uint32_t len = ld32(buf + at + 8);
+		const uint8_t *f = buf + at + 16;
+		at += 16 + len;
+		if (at > n || len < HDR || memcmp(f + 6, mac, 6) || f[23] != 6)
+			continue;   /* slirp's answers, ARP */
+		unsigned plen = len - HDR, want = PAY - off < MSS ? PAY - off : MSS;
+		bool last = off + plen == PAY;
+		uint8_t pseudo[12];
+		memcpy(pseudo, f + 26, 8);
+		pseudo[8] = 0;
+		pseudo[9] = 6;
+		st16be(pseudo + 10, (uint16_t)(len - 34));
+		bool ok = plen == want && ld16be(f + 16) == len - 14 && ld16be(f + 18) == 0x1000 + segs &&
+			  ld32be(f + 38) == 0x01000000 + off && f[47] == (last ? 0x19 : 0x10) &&
+			  sum16(0, f + 14, 20) == 0xFFFF &&
+			  sum16(sum16(0, pseudo, 12), f + 34, len - 34) == 0xFFFF &&
+			  !memcmp(f + HDR, pay + off, plen);
+		good += ok;
+		segs++;
+		off += plen;
+	}
+	CHECK(segs == 3 && good == 3 && off == PAY,
+	      "4000 bytes at MSS 1460: 3 segments on the wire, lengths, IDs, sequence numbers, "
+	      "FIN/PSH on the last, both checksums and the payload right (%u of %u)", good, segs);
+}
+
 static void test_timer(void)
 {
 	w8(RTL_CR, CR_RST);
@@ -564,6 +667,7 @@ int main(void)
 	test_tx_slirp();
 	test_link();
 	test_cplus();
+	test_large_send();
 	test_timer();
 	vm_destroy(vm);
 
