@@ -110,7 +110,7 @@ n=0
 while [ $n -lt 25 ]; do
 	mon system_reset > /dev/null
 	i=0
-	while [ $i -lt 60 ] && [ "$(grep -ac '^reset_pio: start' "$T/pio.com1")" -lt $((n + 2)) ]; do
+	while [ $i -lt 400 ] && [ "$(grep -ac '^reset_pio: start' "$T/pio.com1")" -lt $((n + 2)) ]; do
 		sleep 0.05; i=$((i + 1))
 	done
 	n=$((n + 1))
