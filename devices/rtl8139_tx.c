@@ -94,12 +94,13 @@ static void offload_checksums(uint8_t *f, size_t len, uint32_t opts1)
 }
 
 /*
- * Large send (LGSEN, datasheet 9.2.1: the MSS in bits 16-26 of the first
- * descriptor word): the driver hands over one TCP/IPv4 datagram of up to
- * 64 KiB; the card cuts its payload into MSS-sized segments behind copies
- * of the headers, with each segment's IP length, an IP identification
- * counting up, its TCP sequence number, FIN and PSH on the last only, and
- * both checksums. False for what it cannot cut (not TCP/IPv4, no MSS).
+ * Large send (LGSEN in the transmit descriptor, datasheet 9.2; the MSS in
+ * bits 16-26 of its first word): the driver hands over one TCP/IPv4
+ * datagram of up to 64 KiB; the card cuts its payload into MSS-sized
+ * segments behind copies of the headers, with each segment's IP length,
+ * an IP identification counting up, its TCP sequence number, FIN and PSH
+ * on the last only, and both checksums. False for what it cannot cut (not
+ * TCP/IPv4, no MSS).
  */
 static bool large_send(struct rtl8139 *s, const uint8_t *f, size_t len, unsigned mss)
 {
