@@ -9,8 +9,9 @@ NFAIL=0
 
 pass() { echo "PASS: $(basename "$0" .sh): $*"; }
 fail() { echo "FAIL: $(basename "$0" .sh): $*"; NFAIL=$((NFAIL + 1)); }
-# check COND-COMMAND... -- description: pass or fail by the command's status
-check() { desc=$1; shift; if "$@"; then pass "$desc"; else fail "$desc"; fi; }
+# check DESCRIPTION COMMAND...: pass or fail by the command's status, and
+# return it (so a failure can be followed by a dump: check ... || { ...; })
+check() { desc=$1; shift; if "$@"; then pass "$desc"; else fail "$desc"; return 1; fi; }
 finish() { exit $((NFAIL > 0)); }
 # realtime_kvm: true when guest time is real time, i.e. the KVM is native
 # hardware: not inside the emulated AMD-V host (tests/kvmhost, VMST_IN_KVMHOST)

@@ -4,6 +4,10 @@
 TMX="tmux -u -L vmst-$(basename "$0" .sh)-$$ -f /dev/null"
 panel_cleanup() { $TMX kill-server 2>/dev/null; }
 trap panel_cleanup EXIT
+# A session that lives as long as the test: tmux's server exits with its last
+# session, and a new-session sent while it is exiting (a test restarting the
+# panel right after kill-session) can be lost with it.
+$TMX new-session -d -s keep "sleep 100000"
 cap() { $TMX capture-pane -p -t p; }
 keys() { $TMX send-keys -t p "$@"; }
 # wait_screen REGEX SECONDS: until the panel shows a matching line

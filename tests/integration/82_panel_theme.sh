@@ -151,7 +151,9 @@ rm -f "$T/exit"
 $TMX kill-session -t p 2>/dev/null
 $TMX new-session -d -s p -x 160 -y 30 "cd '$T/run' && env XDG_STATE_HOME='$T/state' \
 XDG_CONFIG_HOME='$T/xdg' LANG=C.UTF-8 '$VMST' 2> '$T/stderr'; echo \$? > '$T/exit'; sleep 600"
-check "first start: a config is created" wait_for "$T/xdg/vmstation/vmstation.conf" "^vm_dir = " 10
+check "first start: a config is created" wait_for "$T/xdg/vmstation/vmstation.conf" "^vm_dir = " 20 ||
+	{ echo "-- screen:"; cap; echo "-- stderr:"; cat "$T/stderr"; echo "-- exit: $(cat "$T/exit" 2>&1)"
+	  ls -la "$T/xdg" "$T/xdg/vmstation" 2>&1; $TMX ls 2>&1; }
 check "and used by the panel" wait_screen "theme default - $T/xdg/vmstation/vmstation.c" 10
 check "with the demo VM, autostarted" wait_screen "demo +(starting|running) +1 +64M" 10
 check "the created config parses back" grep -q "^autostart = \[ 'demo' \]" "$T/xdg/vmstation/vmstation.conf"
