@@ -215,7 +215,7 @@ check "$nk keys from sendkey arrive as their Linux key codes, press then release
 # ---- the tablet: VNC pointer positions ---------------------------------------
 size=$("$VI" 127.0.0.1 $((5900 + D)) show)
 W=${size% *}; H=${size#* }
-check "VNC client connected (screen ${W}x$H)" [ -n "$W" ] && [ "$W" -gt 1 ] && [ "$H" -gt 1 ]
+check "VNC client connected (screen ${W}x$H)" sh -c "[ -n '$W' ] && [ '${W:-0}' -gt 1 ] && [ '${H:-0}' -gt 1 ]"
 POINTS="10,20 $((W - 1)),$((H - 1)) 0,0 $((W / 2)),$((H / 3)) 123,45"
 args=""
 for p in $POINTS; do args="$args ptr ${p%,*} ${p#*,} 0 ms 300"; done
