@@ -32,13 +32,13 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CORE_LIBS  := $(shell pkg-config --libs $(CORE_PKGS) 2>/dev/null) -lreadline -lm -ldl -pthread
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=gnu11 -Wall -Wextra -D_GNU_SOURCE -pthread -MMD -MP -Icore -Idevices -Ifirmware -Iui $(PKG_CFLAGS)
+CFLAGS  += -std=gnu11 -Wall -Wextra -D_GNU_SOURCE -pthread -MMD -MP -I. $(PKG_CFLAGS)
 # Unit tests and fuzzers link every object, plugins' included, and all libraries.
 LDLIBS  += $(PKG_LIBS) -lreadline -lm -ldl -pthread
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-SRCS    := $(sort $(wildcard core/*.c devices/*.c firmware/*.c ui/*.c ui/*/*.c))
-LIBSRCS := $(filter-out core/main.c,$(SRCS))
+SRCS    := $(sort $(wildcard core/*.c core/*/*.c devices/*.c firmware/*.c ui/*.c ui/*/*.c))
+LIBSRCS := $(filter-out ui/main.c,$(SRCS))
 PLUGIN_SRCS := $(foreach p,$(PLUGIN_NAMES),$(PLUGIN_$(p)_SRCS))
 OBJS    := $(patsubst %.c,$(B)/obj/%.o,$(filter-out $(PLUGIN_SRCS),$(SRCS)))
 PICOBJS := $(PLUGIN_SRCS:%.c=$(B)/pic/%.o)

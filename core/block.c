@@ -19,9 +19,9 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "block.h"
-#include "qcow2.h"
-#include "util.h"
+#include "core/block.h"
+#include "core/qcow2.h"
+#include "core/util.h"
 
 struct block_worker {
 	pthread_t thread;

@@ -32,9 +32,9 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "chardev.h"
-#include "evloop.h"
-#include "util.h"
+#include "core/chardev.h"
+#include "core/evloop.h"
+#include "core/util.h"
 
 enum chr_kind { CHR_NULL, CHR_NONE, CHR_FILE, CHR_PTY, CHR_STDIO, CHR_SERVER, CHR_CLIENT };
 

@@ -13,7 +13,7 @@
  * negative numbers are accepted, octal escapes really are octal.
  * "+=" on a list appends lists, on strings concatenates (as libxlu does).
  */
-#include "config.h"
+#include "core/config.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -25,7 +25,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "util.h"
+#include "core/util.h"
 
 #define CFG_MAX_DEPTH 32 /* nesting of lists; keeps the recursion bounded */
 

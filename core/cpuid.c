@@ -9,8 +9,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
-#include "cpuid.h"
-#include "util.h"
+#include "core/cpuid.h"
+#include "core/util.h"
 
 enum { R_EAX, R_EBX, R_ECX, R_EDX };
 

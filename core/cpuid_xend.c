@@ -3,7 +3,7 @@
  * parsed when the configuration is checked, applied to KVM's CPUID when
  * the VM is built (after the string form, see core/cpuid.c).
  */
-#include "cpuid_xend.h"
+#include "core/cpuid_xend.h"
 
 #include <errno.h>
 #include <stdio.h>

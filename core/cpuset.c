@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cpuset.h"
+#include "core/cpuset.h"
 
 unsigned cpuset_host_cpus(void)
 {

@@ -9,8 +9,8 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
-#include "evloop.h"
-#include "util.h"
+#include "core/evloop.h"
+#include "core/util.h"
 
 struct watch {
 	int fd;

@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "exit_profile.h"
-#include "util.h"
+#include "core/exit_profile.h"
+#include "core/util.h"
 
 #define SLOTS 1024        /* open addressing; addresses beyond that are lumped */
 #define SHOWN 16

@@ -4,8 +4,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
-#include "hyperv.h"
-#include "util.h"
+#include "core/hyperv.h"
+#include "core/util.h"
 
 #define HV_BASE   0x40000000u
 #define HV_LAST   0x400000FFu

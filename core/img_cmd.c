@@ -10,9 +10,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "img_cmd.h"
-#include "qcow2.h"
-#include "util.h"
+#include "core/img_cmd.h"
+#include "core/qcow2.h"
+#include "core/util.h"
 
 #define CHUNK (1u << 20)
 

@@ -21,8 +21,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "iobus.h"
-#include "util.h"
+#include "core/iobus.h"
+#include "core/util.h"
 
 static struct io_table *table_alloc(struct iobus *bus, unsigned n)
 {

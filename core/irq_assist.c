@@ -18,10 +18,10 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "irq_assist.h"
-#include "util.h"
-#include "vcpu.h"
-#include "vm.h"
+#include "core/irq_assist.h"
+#include "core/util.h"
+#include "core/vcpu.h"
+#include "core/vm.h"
 
 #define ASSIST_PERIOD_NS 1000000ull
 

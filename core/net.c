@@ -2,7 +2,7 @@
  * Network ports: the bounded frame queues between a card and its back end,
  * the VM's list of ports, and what the monitor shows and changes.
  */
-#include "net_priv.h"
+#include "core/net_priv.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -11,8 +11,8 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include "util.h"
-#include "vm.h"
+#include "core/util.h"
+#include "core/vm.h"
 
 /* ---- frame queues ----------------------------------------------------- */
 

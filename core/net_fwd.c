@@ -1,5 +1,5 @@
 /* hostfwd rules: see net_fwd.h. */
-#include "net_fwd.h"
+#include "core/net_fwd.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>

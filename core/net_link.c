@@ -5,12 +5,12 @@
  * (its link bits and interrupt: rtl8139.c, e1000.c). While it is out, frames
  * stop both ways here, for every card, whether or not it has a link bit.
  */
-#include "net_priv.h"
+#include "core/net_priv.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "vm.h"
+#include "core/vm.h"
 
 void netport_set_link_fn(struct netport *p, net_link_fn fn, void *opaque)
 {

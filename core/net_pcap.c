@@ -11,7 +11,7 @@
  * thread of the capture's own writes the ring to the file. A full ring drops
  * the frame, counted.
  */
-#include "net_priv.h"
+#include "core/net_priv.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -22,9 +22,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "net_pcap.h"
-#include "util.h"
-#include "vm.h"
+#include "core/net_pcap.h"
+#include "core/util.h"
+#include "core/vm.h"
 
 #define CAP_RING 256   /* frames: about 400 KiB */
 

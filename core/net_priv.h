@@ -8,8 +8,8 @@
 #include <pthread.h>
 #include <slirp/libslirp.h>
 
-#include "net.h"
-#include "net_fwd.h"
+#include "core/net.h"
+#include "core/net_fwd.h"
 
 #define NET_QUEUE 64        /* frames held each way */
 #define NET_MAX_TIMERS 8    /* slirp asks for one (IPv6 router adverts) */

@@ -5,14 +5,14 @@
  * by DHCP. One thread per port owns its Slirp: every libslirp call is made
  * there, the monitor's through net_call.
  */
-#include "net_priv.h"
+#include "core/net_priv.h"
 
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "util.h"
-#include "vm.h"
+#include "core/util.h"
+#include "core/vm.h"
 
 /* ---- libslirp's callbacks (on the port's thread) ---------------------- */
 

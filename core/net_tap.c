@@ -9,15 +9,15 @@
  * longer than NET_MAX_FRAME (a jumbo frame on a bridge with a large MTU)
  * is dropped and counted. Nothing is allocated per frame.
  */
-#include "net_priv.h"
+#include "core/net_priv.h"
 
 #include <errno.h>
 #include <poll.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "util.h"
-#include "vm.h"
+#include "core/util.h"
+#include "core/vm.h"
 
 #define TAP_BATCH 32   /* frames read in a row before the guest's get their turn */
 

@@ -12,7 +12,7 @@
  * Everything by ioctl and rtnetlink in the VM's network namespace, nothing
  * through /sys (whose view may be another namespace's).
  */
-#include "net_priv.h"
+#include "core/net_priv.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -27,9 +27,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "util.h"
-#include "vm.h"
-#include "vmconfig.h"
+#include "core/util.h"
+#include "core/vm.h"
+#include "core/vmconfig.h"
 
 #define WHY(...) snprintf(why, whylen, __VA_ARGS__)
 #define HINT(...) snprintf(hint, hintlen, __VA_ARGS__)

@@ -4,12 +4,12 @@
  * order, the held frames retried, rate='s credit, and calls from other
  * threads (the monitor) run on the port's own thread.
  */
-#include "net_priv.h"
+#include "core/net_priv.h"
 
 #include <unistd.h>
 
-#include "util.h"
-#include "vm.h"
+#include "core/util.h"
+#include "core/vm.h"
 
 static void count_rx(struct netport *p, size_t len)
 {

@@ -3,11 +3,11 @@
  * back end as info network names it, the cable, the port forwards and a
  * capture, copied out under the port's lock.
  */
-#include "net_priv.h"
+#include "core/net_priv.h"
 
 #include <string.h>
 
-#include "vm.h"
+#include "core/vm.h"
 
 unsigned net_views(struct vm *vm, struct net_view *v, unsigned max)
 {

@@ -11,8 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "qcow2_priv.h"
-#include "util.h"
+#include "core/qcow2_priv.h"
+#include "core/util.h"
 
 static int pread_full(int fd, void *buf, size_t len, uint64_t off, size_t *got)
 {

@@ -11,8 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "qcow2_priv.h"
-#include "util.h"
+#include "core/qcow2_priv.h"
+#include "core/util.h"
 
 int qcow2_create(const char *path, uint64_t size, unsigned cbits, unsigned version,
 		 const char *backing, const char *backing_fmt, char *err, size_t errlen)

@@ -11,7 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 
-#include "qcow2_priv.h"
+#include "core/qcow2_priv.h"
 
 /* Unmap guest cluster vc if this image owns its data; 0 when nothing failed. */
 static int discard_cluster(struct qcow2 *q, uint64_t vc)

@@ -5,7 +5,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
-#include "qcow2.h"
+#include "core/qcow2.h"
 
 #define QCOW2_MAGIC        0x514649fbu      /* "QFI\xfb" */
 #define QCOW2_OFF_MASK     0x00fffffffffffe00ull

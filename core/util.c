@@ -8,7 +8,7 @@
 #include <pthread.h>
 #include <unistd.h>
 
-#include "util.h"
+#include "core/util.h"
 
 static _Atomic bool quiet;
 

@@ -10,15 +10,15 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
-#include "cpuid.h"
-#include "exit_profile.h"
-#include "util.h"
-#include "cpuset.h"
-#include "hyperv.h"
-#include "vcpu.h"
-#include "vcpu_emul.h"
-#include "vm.h"
-#include "vm_internal.h"
+#include "core/cpuid.h"
+#include "core/exit_profile.h"
+#include "core/util.h"
+#include "core/cpuset.h"
+#include "core/hyperv.h"
+#include "core/vcpu.h"
+#include "core/vcpu_emul.h"
+#include "core/vm.h"
+#include "core/vm_internal.h"
 
 #define SIG_KICK (SIGRTMIN + 4)
 

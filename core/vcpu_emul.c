@@ -11,11 +11,11 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
-#include "cpuid.h"
-#include "util.h"
-#include "vcpu.h"
-#include "vcpu_emul.h"
-#include "vm.h"
+#include "core/cpuid.h"
+#include "core/util.h"
+#include "core/vcpu.h"
+#include "core/vcpu_emul.h"
+#include "core/vm.h"
 
 /* Guest linear -> host pointer, page by page (KVM_TRANSLATE walks the
  * guest's page tables), every page bounds-checked against guest RAM. */

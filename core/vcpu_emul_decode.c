@@ -7,8 +7,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "util.h"
-#include "vcpu_emul.h"
+#include "core/util.h"
+#include "core/vcpu_emul.h"
 
 
 const char *emul_op_name(enum emul_op op)

@@ -15,9 +15,9 @@
 #include <string.h>
 #include <sys/random.h>
 
-#include "cpuid.h"
-#include "util.h"
-#include "vcpu_emul.h"
+#include "core/cpuid.h"
+#include "core/util.h"
+#include "core/vcpu_emul.h"
 
 #define FL_CF   (1u << 0)
 #define FL_PF   (1u << 2)

@@ -10,19 +10,15 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "cpuid.h"
-#include "cpuset.h"
-#include "hyperv.h"
-#include "cpuid_xend.h"
-#include "irq_assist.h"
-#include "util.h"
-#include "vcpu.h"
-#include "vm.h"
-#include "vm_internal.h"
-#if __has_include("../firmware/linux_boot.h")
-#include "../firmware/linux_boot.h"
-#define HAVE_LINUX_BOOT 1
-#endif
+#include "core/cpuid.h"
+#include "core/cpuset.h"
+#include "core/hyperv.h"
+#include "core/cpuid_xend.h"
+#include "core/irq_assist.h"
+#include "core/util.h"
+#include "core/vcpu.h"
+#include "core/vm.h"
+#include "core/vm_internal.h"
 
 struct vm_kvm_reset {
 	struct kvm_irqchip chips[3]; /* PIC master, PIC slave, IOAPIC */
@@ -255,21 +251,6 @@ static int setup_kvm(struct vm *vm)
 	return 0;
 }
 
-static bool direct_boot(const struct vm_config *cfg)
-{
-	return cfg->kernel && *cfg->kernel && strcmp(cfg->kernel, "hvmloader") != 0;
-}
-
-static int load_kernel(struct vm *vm)
-{
-#ifdef HAVE_LINUX_BOOT
-	return linux_boot_setup(vm);
-#else
-	msg_error("%s: direct kernel boot (kernel=) is not built into this vmstation", vm->name);
-	return -1;
-#endif
-}
-
 struct vm *vm_create(struct vm_config *cfg)
 {
 	struct vm *vm = vm_alloc(cfg);
@@ -293,8 +274,6 @@ struct vm *vm_create(struct vm_config *cfg)
 		if (!(vm->vcpus[i] = vcpu_create(vm, i)))
 			goto fail;
 	if (vm_create_all_devices(vm) < 0)
-		goto fail;
-	if (direct_boot(cfg) && load_kernel(vm) < 0)
 		goto fail;
 	for (unsigned i = 0; i < vm->n_vcpus; i++)
 		if (vcpu_reset(vm->vcpus[i]) < 0)
@@ -497,8 +476,6 @@ static void do_reset(void *opaque)
 	}
 	for (unsigned i = 0; i < vm->n_reset_hooks; i++)
 		vm->reset_hooks[i].fn(vm->reset_hooks[i].opaque);
-	if (direct_boot(vm->cfg) && load_kernel(vm) < 0)
-		msg_error("%s: reloading the kernel after reset failed", vm->name);
 	for (unsigned i = 0; i < vm->n_vcpus; i++)
 		vcpu_reset(vm->vcpus[i]);
 	vm->resets++;

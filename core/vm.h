@@ -14,9 +14,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "evloop.h"
-#include "iobus.h"
-#include "vmconfig.h"
+#include "core/evloop.h"
+#include "core/iobus.h"
+#include "core/vmconfig.h"
 
 struct vm;
 struct vcpu;
@@ -76,9 +76,10 @@ struct vm_stats {
 };
 
 /* Named slots where devices publish themselves to UIs and the monitor. */
-struct display;     /* ui/display.h */
-struct audio_mixer; /* ui/audio.h */
-struct input_sinks; /* ui/input.h: keyboard/pointer targets */
+struct display;     /* core/host/display.h */
+struct audio_mixer; /* core/host/audio.h */
+struct input_sinks; /* core/host/input.h: keyboard/pointer targets */
+struct vnc_server;  /* a front end: opaque here */
 struct blockdev;    /* core/block.h */
 struct chardev;     /* core/chardev.h */
 struct pci_bus;     /* devices/pci.h */
@@ -141,6 +142,7 @@ struct vm {
 	struct display *display;
 	struct audio_mixer *audio;
 	struct input_sinks *input;
+	struct vnc_server *vnc;  /* started by the application (ui/vm_frontends.h) */
 	void *fwcfg;             /* firmware/fw_cfg.h */
 	void *acpi;              /* ACPI power button, if any */
 	void (*powerdown)(struct vm *vm); /* ACPI power button press */

@@ -2,9 +2,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "block.h"
-#include "util.h"
-#include "vm.h"
+#include "core/block.h"
+#include "core/util.h"
+#include "core/vm.h"
 
 #define MAX_DEVICE_TYPES 96
 

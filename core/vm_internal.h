@@ -2,7 +2,7 @@
 #ifndef VMST_VM_INTERNAL_H
 #define VMST_VM_INTERNAL_H
 
-#include "vm.h"
+#include "core/vm.h"
 
 int vm_setup_ram(struct vm *vm, uint64_t bytes);
 int vm_create_all_devices(struct vm *vm);

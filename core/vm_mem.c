@@ -5,8 +5,8 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 
-#include "util.h"
-#include "vm.h"
+#include "core/util.h"
+#include "core/vm.h"
 
 void *vm_gpa_to_hva(struct vm *vm, uint64_t gpa, uint64_t len)
 {

@@ -9,7 +9,7 @@
  * Messages go to stderr as "file:line:col: message" (errors),
  * "file:line:col: warning: ..." and "file:line:col: note: ...".
  */
-#include "vmconfig_priv.h"
+#include "core/vmconfig_priv.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -83,7 +83,7 @@ const struct key vmconfig_keys[] = {
 	BOOL("vncconsole", vncconsole, 0),
 	BOOL("vncunused", vncunused, 1),
 	NUM("vncdisplay", vncdisplay, 0, 59635, 0),
-	{ .name = "vnclisten", .kind = K_CUSTOM, FIELD(vnclisten), .def_str = "127.0.0.1",
+	{ .name = "vnclisten", .kind = K_CUSTOM, FIELD(vnclisten), .def_str = VNC_LISTEN_DEFAULT,
 	  .parse = vmc_parse_vnclisten, .print = vmc_print_vnclisten },
 	OPT("vncpasswd", vncpasswd),
 	STR("keymap", keymap, "en-us"),

@@ -13,7 +13,7 @@
 
 #include <stdio.h>
 
-#include "config.h"
+#include "core/config.h"
 
 enum vm_action { ACT_DESTROY, ACT_RESTART, ACT_PRESERVE, ACT_RENAME_RESTART,
 		 ACT_COREDUMP_DESTROY, ACT_COREDUMP_RESTART, ACT_SOFT_RESET };
@@ -168,5 +168,14 @@ void vif_spec_free(struct vif_spec *v);
 /* "hda".."hdd" -> 0..3; -1 otherwise. */
 int disk_index_from_name(const char *name);
 const char *action_name(enum vm_action a);
+
+/* kernel= names a kernel for direct boot (not hvmloader, the BIOS). */
+bool vmconfig_direct_boot(const struct vm_config *cfg);
+
+/* Where the VNC server listens unless vnclisten= says otherwise: this
+ * machine only (secure default). */
+#define VNC_LISTEN_DEFAULT "127.0.0.1"
+/* The address the VNC server of cfg listens on ("localhost" is 127.0.0.1). */
+const char *vmconfig_vnc_listen(const struct vm_config *cfg);
 
 #endif

@@ -3,7 +3,7 @@
  * console (core/chardev.h specs), the display card and VNC address, USB
  * devices, sound cards and the audio back end.
  */
-#include "vmconfig_priv.h"
+#include "core/vmconfig_priv.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -138,6 +138,17 @@ static bool take_vnc_options(struct ctx *c, struct cfg_entry *e, const char *s, 
 	return true;
 }
 
+bool vmconfig_direct_boot(const struct vm_config *cfg)
+{
+	return cfg && cfg->kernel && *cfg->kernel && strcmp(cfg->kernel, "hvmloader") != 0;
+}
+
+const char *vmconfig_vnc_listen(const struct vm_config *cfg)
+{
+	const char *l = cfg && cfg->vnclisten && *cfg->vnclisten ? cfg->vnclisten : VNC_LISTEN_DEFAULT;
+	return strcmp(l, "localhost") ? l : VNC_LISTEN_DEFAULT;
+}
+
 int vmc_parse_vnclisten(struct ctx *c, const struct key *k UNUSED, struct cfg_entry *e)
 {
 	const char *s = vmc_entry_str(c, e);
@@ -257,7 +268,7 @@ int vmc_parse_soundhw(struct ctx *c, const struct key *k UNUSED, struct cfg_entr
 }
 
 /*
- * audio='pulse' | 'sdl' | 'wav:/path' | 'none' (ui/audio.c back ends), or an
+ * audio='pulse' | 'sdl' | 'wav:/path' | 'none' (ui/audio_backend.c), or an
  * xl-style boolean: 1/yes/true picks the back end automatically, 0/no/false
  * is 'none'.
  */

@@ -2,7 +2,7 @@
  * Storage keys: disk= specs in the xm and xl forms (xl-disk-configuration(5)),
  * the floppy drives fda/fdb, hdtype, and the boot order.
  */
-#include "vmconfig_priv.h"
+#include "core/vmconfig_priv.h"
 
 #include <stdlib.h>
 #include <string.h>

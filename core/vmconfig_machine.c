@@ -2,10 +2,10 @@
  * The keys that describe the machine as a whole: type, name, firmware,
  * direct kernel boot and its command line, CPU features, interrupt assist.
  */
-#include "vmconfig_priv.h"
-#include "cpuset.h"
+#include "core/vmconfig_priv.h"
+#include "core/cpuset.h"
 
-#include "cpuid_xend.h"
+#include "core/cpuid_xend.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -13,8 +13,8 @@
  * xl has no key for them).
  * The old xm key ne2000 = 1 makes the vifs without model= NE2000s.
  */
-#include "vmconfig_priv.h"
-#include "net_fwd.h"
+#include "core/vmconfig_priv.h"
+#include "core/net_fwd.h"
 
 #include <ctype.h>
 #include <stdlib.h>

@@ -3,7 +3,7 @@
  * xl syntax that reads back to the same configuration (tests/fuzz/fuzz_config.c
  * checks the round trip).
  */
-#include "vmconfig_priv.h"
+#include "core/vmconfig_priv.h"
 
 #include <ctype.h>
 #include <stdlib.h>

@@ -15,11 +15,11 @@
 #ifndef VMST_VMCONFIG_PRIV_H
 #define VMST_VMCONFIG_PRIV_H
 
-#include "vmconfig.h"
+#include "core/vmconfig.h"
 
 #include <stddef.h>
 
-#include "util.h"
+#include "core/util.h"
 
 struct message {
 	int line, col;

@@ -4,7 +4,7 @@
  * table's offset and size, and the parser of the simple kinds (strings,
  * numbers, booleans, actions).
  */
-#include "vmconfig_priv.h"
+#include "core/vmconfig_priv.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -8,7 +8,7 @@
  * controller instead; CD-ROMs are on IDE whatever their name. Partition
  * names (hda1, xvda2) only mean something to PV front ends.
  */
-#include "vmconfig_priv.h"
+#include "core/vmconfig_priv.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pci.h"
-#include "util.h"
-#include "vm.h"
+#include "devices/pci.h"
+#include "core/util.h"
+#include "core/vm.h"
 
 #define PM_SIZE 64
 #define DEFAULT_PMBASE 0x600

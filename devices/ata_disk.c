@@ -10,8 +10,8 @@
  */
 #include <string.h>
 
-#include "ide.h"
-#include "util.h"
+#include "devices/ide.h"
+#include "core/util.h"
 
 #define SECTOR 512
 #define MAX_MULT 16

@@ -9,8 +9,8 @@
  * says no-discard; a range beyond the disk aborts the command, as ACS-2
  * requires, after the ranges before it were done.
  */
-#include "ide.h"
-#include "util.h"
+#include "devices/ide.h"
+#include "core/util.h"
 
 #define SECTOR 512
 

@@ -14,8 +14,8 @@
  */
 #include <string.h>
 
-#include "ide.h"
-#include "util.h"
+#include "devices/ide.h"
+#include "core/util.h"
 
 #define CD_SECTOR 2048
 

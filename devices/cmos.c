@@ -13,9 +13,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "cmos.h"
-#include "util.h"
-#include "vm.h"
+#include "devices/cmos.h"
+#include "core/util.h"
+#include "core/vm.h"
 
 #define REG_A 0x0a
 #define REG_B 0x0b

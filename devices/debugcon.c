@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "chardev.h"
-#include "util.h"
-#include "vm.h"
+#include "core/chardev.h"
+#include "core/util.h"
+#include "core/vm.h"
 
 struct debugcon {
 	struct chardev *chr;

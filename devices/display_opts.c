@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util.h"
-#include "vm.h"
-#include "vmconfig.h"
+#include "core/util.h"
+#include "core/vm.h"
+#include "core/vmconfig.h"
 
 static int display_opts_create(struct vm *vm)
 {

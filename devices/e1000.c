@@ -11,10 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "e1000.h"
-#include "evloop.h"
-#include "util.h"
-#include "vm.h"
+#include "devices/e1000.h"
+#include "core/evloop.h"
+#include "core/util.h"
+#include "core/vm.h"
 
 #define E1K_ROM "/usr/lib/ipxe/qemu/pxe-e1000.rom"
 #define E1K_FIRST_SLOT 3           /* the slot scheme of rtl8139.c and bootorder.c */

@@ -13,10 +13,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "e1000_regs.h"
-#include "eeprom93c46.h"
-#include "pci.h"
-#include "../core/net.h"
+#include "devices/e1000_regs.h"
+#include "devices/eeprom93c46.h"
+#include "devices/pci.h"
+#include "core/net.h"
 
 struct vm;
 struct evtimer;

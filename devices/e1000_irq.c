@@ -5,9 +5,9 @@
  * TIDV/TADV). One timer of the VM's event loop serves them all, armed at
  * the earliest thing due: no busy wait on the vCPU's thread.
  */
-#include "e1000.h"
-#include "evloop.h"
-#include "util.h"
+#include "devices/e1000.h"
+#include "core/evloop.h"
+#include "core/util.h"
 
 static void set_line(struct e1000 *s, bool level)
 {

@@ -13,9 +13,9 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "e1000.h"
-#include "util.h"
-#include "vm.h"
+#include "devices/e1000.h"
+#include "core/util.h"
+#include "core/vm.h"
 
 #define MIN_FRAME 60
 #define MAX_STD_FRAME 1522   /* with the CRC and a VLAN tag; longer needs RCTL.LPE */

@@ -10,9 +10,9 @@
  */
 #include <string.h>
 
-#include "e1000.h"
-#include "util.h"
-#include "vm.h"
+#include "devices/e1000.h"
+#include "core/util.h"
+#include "core/vm.h"
 
 static void send_frame(struct e1000 *s, uint8_t *f, size_t len, size_t cap)
 {

@@ -1,5 +1,5 @@
 /* The 93C46 serial EEPROM (eeprom93c46.h): a state machine on clock edges. */
-#include "eeprom93c46.h"
+#include "devices/eeprom93c46.h"
 
 #include <string.h>
 

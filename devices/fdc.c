@@ -19,11 +19,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "block.h"
-#include "fdc.h"
-#include "isadma.h"
-#include "util.h"
-#include "vm.h"
+#include "core/block.h"
+#include "devices/fdc.h"
+#include "devices/isadma.h"
+#include "core/util.h"
+#include "core/vm.h"
 
 #define FD_SECTOR 512
 #define FD_DMA_CHAN 2

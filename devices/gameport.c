@@ -25,9 +25,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gameport.h"
-#include "util.h"
-#include "vm.h"
+#include "devices/gameport.h"
+#include "core/util.h"
+#include "core/vm.h"
 
 #define NEVER UINT64_MAX           /* an open-circuit axis: the one-shot never ends */
 

@@ -14,10 +14,10 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
-#include "cmos.h"
-#include "hpet.h"
-#include "util.h"
-#include "vm.h"
+#include "devices/cmos.h"
+#include "devices/hpet.h"
+#include "core/util.h"
+#include "core/vm.h"
 
 #define N_TIMERS 3
 #define NS_PER_TICK (HPET_PERIOD_FS / 1000000u)

@@ -20,11 +20,11 @@
 #include <pthread.h>
 #include <stdlib.h>
 
-#include "i8042.h"
-#include "ps2.h"
-#include "../core/util.h"
-#include "../core/vm.h"
-#include "../ui/input.h"
+#include "devices/i8042.h"
+#include "devices/ps2.h"
+#include "core/util.h"
+#include "core/vm.h"
+#include "core/host/input.h"
 
 #define PORT_DATA   0x60
 #define PORT_CMD    0x64

@@ -16,9 +16,9 @@
 #include <string.h>
 #include <sys/uio.h>
 
-#include "ide.h"
-#include "util.h"
-#include "vm.h"
+#include "devices/ide.h"
+#include "core/util.h"
+#include "core/vm.h"
 
 #define PRD_MAX_ENTRIES 8192   /* a PRD table lives in one 64 KiB region */
 #define IOV_MAX_BATCH 64

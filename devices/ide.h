@@ -14,8 +14,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "block.h"
-#include "pci.h"
+#include "core/block.h"
+#include "devices/pci.h"
 
 struct vm;
 struct ide_channel;

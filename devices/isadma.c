@@ -19,9 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "isadma.h"
-#include "util.h"
-#include "vm.h"
+#include "devices/isadma.h"
+#include "core/util.h"
+#include "core/vm.h"
 
 enum { MODE_VERIFY = 0, MODE_WRITE = 1, MODE_READ = 2 };
 

@@ -7,10 +7,10 @@
  */
 #include <string.h>
 
-#include "ne2000.h"
-#include "util.h"
-#include "vm.h"
-#include "../core/net.h"
+#include "devices/ne2000.h"
+#include "core/util.h"
+#include "core/vm.h"
+#include "core/net.h"
 
 /* ---- the board's memory ------------------------------------------------ */
 

@@ -18,7 +18,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "pci.h"
+#include "devices/pci.h"
 
 struct vm;
 struct netport;

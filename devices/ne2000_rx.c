@@ -11,8 +11,8 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "ne2000.h"
-#include "../core/net.h"
+#include "devices/ne2000.h"
+#include "core/net.h"
 
 #define MIN_FRAME 60     /* short frames are padded, as the sender pads them */
 

@@ -10,10 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ne2000.h"
-#include "util.h"
-#include "vm.h"
-#include "../core/net.h"
+#include "devices/ne2000.h"
+#include "core/util.h"
+#include "core/vm.h"
+#include "core/net.h"
 
 #define NE2K_ROM "/usr/lib/ipxe/qemu/pxe-ne2k_pci.rom"
 #define NE2K_FIRST_SLOT 3      /* the slot scheme of rtl8139.c and bootorder.c */

@@ -15,10 +15,10 @@
  */
 #include <stdlib.h>
 
-#include "audio.h"
-#include "opl3.h"
-#include "util.h"
-#include "vm.h"
+#include "core/host/audio.h"
+#include "devices/opl3.h"
+#include "core/util.h"
+#include "core/vm.h"
 
 struct opl3 {
 	struct vm *vm;

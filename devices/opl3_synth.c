@@ -19,8 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "opl3.h"
-#include "util.h"
+#include "devices/opl3.h"
+#include "core/util.h"
 
 enum eg { EG_OFF, EG_ATTACK, EG_DECAY, EG_SUSTAIN, EG_RELEASE };
 

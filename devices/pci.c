@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pci.h"
-#include "util.h"
-#include "vm.h"
+#include "devices/pci.h"
+#include "core/util.h"
+#include "core/vm.h"
 
 #define PCI_COMMAND 0x04
 #define PCI_CMD_IO 0x1

@@ -13,7 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "../core/iobus.h"
+#include "core/iobus.h"
 
 struct vm;
 

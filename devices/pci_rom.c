@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pci.h"
-#include "util.h"
+#include "devices/pci.h"
+#include "core/util.h"
 
 static uint64_t rom_read(void *opaque, uint64_t off, unsigned size)
 {

@@ -18,9 +18,9 @@
 #include <stdlib.h>
 #include <sys/ioctl.h>
 
-#include "audio.h"
-#include "util.h"
-#include "vm.h"
+#include "core/host/audio.h"
+#include "core/util.h"
+#include "core/vm.h"
 
 #define PIT_HZ 1193182ull
 #define SPK_AMPLITUDE 8000

@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pci.h"
-#include "util.h"
-#include "vm.h"
+#include "devices/pci.h"
+#include "core/util.h"
+#include "core/vm.h"
 
 struct piix {
 	struct vm *vm;

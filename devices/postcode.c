@@ -4,8 +4,8 @@
  */
 #include <stdlib.h>
 
-#include "util.h"
-#include "vm.h"
+#include "core/util.h"
+#include "core/vm.h"
 
 struct postcode {
 	_Atomic uint8_t last;

@@ -57,7 +57,7 @@ void ps2_kbd_write(struct ps2_kbd *k, uint8_t b);
 /* Next byte for the controller, or -1 when there is none. */
 int ps2_kbd_read(struct ps2_kbd *k);
 bool ps2_kbd_has_data(const struct ps2_kbd *k);
-/* A key event (ui/input.h keycode). Queued as the current set's bytes. */
+/* A key event (core/host/input.h keycode). Queued as the current set's bytes. */
 void ps2_kbd_key(struct ps2_kbd *k, unsigned keycode, bool down);
 unsigned ps2_kbd_leds(const struct ps2_kbd *k);
 unsigned ps2_kbd_scanset(const struct ps2_kbd *k);

@@ -1,7 +1,7 @@
 /*
  * PS/2 keyboard (an MF2 keyboard behind the i8042).
  *
- * Keys arrive as set-1 keycodes (ui/input.h) and are queued as bytes of the
+ * Keys arrive as set-1 keycodes (core/host/input.h) and are queued as bytes of the
  * scan set the guest selected: set 2 (power-on default; the i8042 usually
  * translates it back to set 1) or set 1. Set 3 is not implemented: F0 03 is
  * acknowledged and the keyboard stays in set 2 (and says so when asked).
@@ -13,9 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ps2.h"
-#include "../core/util.h"
-#include "../ui/input.h"
+#include "devices/ps2.h"
+#include "core/util.h"
+#include "core/host/input.h"
 
 #define KEYQ_SIZE 4096
 #define REPLYQ_SIZE 16

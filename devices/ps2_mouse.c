@@ -15,9 +15,9 @@
  */
 #include <stdlib.h>
 
-#include "ps2.h"
-#include "../core/util.h"
-#include "../ui/input.h"
+#include "devices/ps2.h"
+#include "core/util.h"
+#include "core/host/input.h"
 
 #define MOUSEQ_SIZE 256
 

@@ -10,10 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rtl8139.h"
-#include "util.h"
-#include "vm.h"
-#include "../core/net.h"
+#include "devices/rtl8139.h"
+#include "core/util.h"
+#include "core/vm.h"
+#include "core/net.h"
 
 #define RTL_ROM "/usr/lib/ipxe/qemu/pxe-rtl8139.rom"
 #define RTL_FIRST_SLOT 3

@@ -13,9 +13,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "../core/net.h"
-#include "eeprom93c46.h"
-#include "pci.h"
+#include "core/net.h"
+#include "devices/eeprom93c46.h"
+#include "devices/pci.h"
 
 struct vm;
 struct netport;

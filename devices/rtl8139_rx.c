@@ -8,10 +8,10 @@
  */
 #include <string.h>
 
-#include "rtl8139.h"
-#include "util.h"
-#include "vm.h"
-#include "../core/net.h"
+#include "devices/rtl8139.h"
+#include "core/util.h"
+#include "core/vm.h"
+#include "core/net.h"
 
 /* receive status in the ring header (datasheet 7.1, table "Rx status") */
 #define RSR_ROK 0x0001

@@ -8,10 +8,10 @@
  */
 #include <string.h>
 
-#include "rtl8139.h"
-#include "util.h"
-#include "vm.h"
-#include "../core/net.h"
+#include "devices/rtl8139.h"
+#include "core/util.h"
+#include "core/vm.h"
+#include "core/net.h"
 
 static void send_frame(struct rtl8139 *s, const uint8_t *frame, size_t len)
 {

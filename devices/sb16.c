@@ -22,13 +22,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "audio.h"
-#include "evloop.h"
-#include "isadma.h"
-#include "opl3.h"
-#include "sb16.h"
-#include "util.h"
-#include "vm.h"
+#include "core/host/audio.h"
+#include "core/evloop.h"
+#include "devices/isadma.h"
+#include "devices/opl3.h"
+#include "devices/sb16.h"
+#include "core/util.h"
+#include "core/vm.h"
 
 #define STALL_RESYNC_NS 100000000ull /* further behind than this: skip, don't burst */
 

@@ -8,11 +8,11 @@
  */
 #include <string.h>
 
-#include "audio.h"
-#include "isadma.h"
-#include "sb16.h"
-#include "util.h"
-#include "vm.h"
+#include "core/host/audio.h"
+#include "devices/isadma.h"
+#include "devices/sb16.h"
+#include "core/util.h"
+#include "core/vm.h"
 
 #define DSP_VERSION_MAJOR 4
 #define DSP_VERSION_MINOR 5

@@ -9,10 +9,10 @@
 #include <math.h>
 #include <string.h>
 
-#include "audio.h"
-#include "sb16.h"
-#include "util.h"
-#include "vm.h"
+#include "core/host/audio.h"
+#include "devices/sb16.h"
+#include "core/util.h"
+#include "core/vm.h"
 
 /* 16.16 gain of a 5-bit level: -2 dB per step below 31; 0 is off. */
 static uint32_t level_gain(uint8_t reg)

@@ -25,10 +25,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "chardev.h"
-#include "serial.h"
-#include "util.h"
-#include "vm.h"
+#include "core/chardev.h"
+#include "devices/serial.h"
+#include "core/util.h"
+#include "core/vm.h"
 
 /* register offsets */
 enum { R_RBR_THR = 0, R_IER = 1, R_IIR_FCR = 2, R_LCR = 3, R_MCR = 4, R_LSR = 5, R_MSR = 6, R_SCR = 7 };

@@ -18,12 +18,12 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
-#include "pci.h"
-#include "uhci.h"
-#include "usb.h"
-#include "../core/util.h"
-#include "../core/vm.h"
-#include "../ui/input.h"
+#include "devices/pci.h"
+#include "devices/uhci.h"
+#include "devices/usb.h"
+#include "core/util.h"
+#include "core/vm.h"
+#include "core/host/input.h"
 
 #define N_PORTS 2
 #define FRAME_NS 1000000ull

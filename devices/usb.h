@@ -37,7 +37,7 @@ struct usb_device {
 };
 
 /* A HID device: kind "tablet", "mouse" or "keyboard"; NULL for other names.
- * It registers itself with the input router (ui/input.h). */
+ * It registers itself with the input router (core/host/input.h). */
 struct usb_device *usb_hid_new(struct vm *vm, const char *kind, pthread_mutex_t *lock,
 			       bool (*bus_running)(void *bus), void *bus);
 

@@ -12,11 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "usb.h"
-#include "../core/util.h"
-#include "../core/vm.h"
-#include "../ui/input.h"
-#include "../ui/keymap.h"
+#include "devices/usb.h"
+#include "core/util.h"
+#include "core/vm.h"
+#include "core/host/input.h"
+#include "core/host/keycode_hid.h"
 
 enum hid_kind { HID_TABLET, HID_MOUSE, HID_KEYBOARD };
 
@@ -240,20 +240,10 @@ static void pointer_event(void *opaque, int x, int y, int dz, unsigned buttons)
 	pthread_mutex_unlock(h->dev.lock);
 }
 
-/* PC keycode -> HID keyboard usage: the SDL scancode table read backwards
- * (SDL scancodes are HID keyboard usages). */
-static uint8_t usage_of(unsigned keycode)
-{
-	for (int u = 4; u < 232; u++)
-		if (keymap_sdl_to_pc(u) == keycode)
-			return u;
-	return 0;
-}
-
 static void key_event(void *opaque, unsigned keycode, bool down)
 {
 	struct usb_hid *h = opaque;
-	uint8_t u = usage_of(keycode);
+	uint8_t u = keycode_pc_to_hid(keycode);
 	if (!u)
 		return;
 	pthread_mutex_lock(h->dev.lock);

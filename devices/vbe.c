@@ -7,7 +7,7 @@
  */
 #include <string.h>
 
-#include "vga.h"
+#include "devices/vga.h"
 
 static unsigned bytes_pp(unsigned bpp)
 {

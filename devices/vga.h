@@ -15,7 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "pci.h"
+#include "devices/pci.h"
 
 struct vm;
 struct display;
@@ -94,7 +94,6 @@ struct vga {
 
 	struct display *display;
 	struct vga_render *render;     /* vga_render.c private state */
-	struct vnc_server *vnc;
 };
 
 /* vga_regs.c: ports 0x3B0-0x3DF (offset from 0x3B0). */

@@ -7,8 +7,8 @@
  */
 #include <string.h>
 
-#include "vga.h"
-#include "vm.h"
+#include "devices/vga.h"
+#include "core/vm.h"
 
 #define WINDOW_GPA 0xA0000u
 

@@ -14,11 +14,10 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "display.h"
-#include "util.h"
-#include "vga.h"
-#include "vm.h"
-#include "vnc_server.h"
+#include "core/host/display.h"
+#include "core/util.h"
+#include "devices/vga.h"
+#include "core/vm.h"
 
 #define VGA_DEVFN (2 << 3)
 #define VGA_DEFAULT_BIOS "/usr/share/seabios/vgabios-stdvga.bin"
@@ -171,8 +170,6 @@ static void vga_reset(void *opaque)
 static void vga_free(void *opaque)
 {
 	struct vga *v = opaque;
-	if (v->vnc)
-		vnc_server_stop(v->vnc);
 	display_free(v->display);
 	vga_render_free(v->render);
 	munmap(v->vram, v->vram_size);
@@ -257,15 +254,6 @@ static int vga_create(struct vm *vm)
 	vm_add_reset_hook(vm, vga_reset, v);
 	vm_add_free_hook(vm, vga_free, v);
 	vm_publish(vm, "vga", v);
-
-	if (cfg && cfg->vnc) {
-		char err[256];
-		v->vnc = vnc_server_start(vm, err, sizeof(err));
-		if (!v->vnc) {
-			msg_error("VNC: %s", err);
-			return -1;
-		}
-	}
 	return 0;
 }
 

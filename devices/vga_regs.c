@@ -6,9 +6,9 @@
  */
 #include <string.h>
 
-#include "display.h"
-#include "util.h"
-#include "vga.h"
+#include "core/host/display.h"
+#include "core/util.h"
+#include "devices/vga.h"
 
 #define P(port) ((port) - 0x3B0)
 

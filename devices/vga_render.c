@@ -15,10 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "display.h"
-#include "util.h"
-#include "vga.h"
-#include "vm.h"
+#include "core/host/display.h"
+#include "core/util.h"
+#include "devices/vga.h"
+#include "core/vm.h"
 
 enum kind { K_BLANK, K_TEXT, K_PLANAR, K_CGA, K_256, K_VBE };
 

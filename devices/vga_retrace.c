@@ -33,9 +33,9 @@
  * the vCPU. A guest that was not polling (idle, busy elsewhere) is owed
  * nothing, as on the card.
  */
-#include "util.h"
-#include "vga.h"
-#include "vm.h"
+#include "core/util.h"
+#include "devices/vga.h"
+#include "core/vm.h"
 
 #define VGA_CLK_25 25175000ull
 #define VGA_CLK_28 28322000ull

@@ -4,14 +4,14 @@
  * ACPI specification, chapter 5.2; the AML in the DSDT is assembled by hand
  * (chapter 20, "AML Specification").
  */
-#include "acpi_tables.h"
+#include "firmware/acpi_tables.h"
 
 #include <string.h>
 
-#include "hpet.h"
-#include "pci.h"
-#include "util.h"
-#include "vm.h"
+#include "devices/hpet.h"
+#include "devices/pci.h"
+#include "core/util.h"
+#include "core/vm.h"
 
 #define OEM_ID "VMSTN "       /* 6 bytes */
 #define OEM_TABLE_ID "VMSTATN "  /* 8 bytes */

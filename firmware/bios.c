@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util.h"
-#include "vm.h"
+#include "core/util.h"
+#include "core/vm.h"
 
 #define LOW_BIOS_SIZE 0x20000u
 
@@ -38,7 +38,7 @@ static void bios_free(void *opaque)
 static int bios_create(struct vm *vm)
 {
 	const struct vm_config *cfg = vm->cfg;
-	if (cfg->kernel && *cfg->kernel && strcmp(cfg->kernel, "hvmloader"))
+	if (vmconfig_direct_boot(cfg))
 		return 0; /* direct kernel boot: no BIOS */
 	const char *path = cfg->firmware && *cfg->firmware ? cfg->firmware
 							   : "/usr/share/seabios/bios.bin";

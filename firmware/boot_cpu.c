@@ -3,12 +3,12 @@
  * follow the Intel SDM vol. 3, 3.4.5 (segment descriptors) and 7.2.3 (TSS
  * descriptor); the 64-bit page tables use 2 MiB pages (SDM 4.5).
  */
-#include "boot_cpu.h"
+#include "firmware/boot_cpu.h"
 
 #include <string.h>
 
-#include "util.h"
-#include "vm.h"
+#include "core/util.h"
+#include "core/vm.h"
 
 #define CR0_PE (1u << 0)
 #define CR0_ET (1u << 4)

@@ -16,11 +16,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cmos.h"
-#include "fdc.h"
-#include "fw_cfg.h"
-#include "util.h"
-#include "vm.h"
+#include "devices/cmos.h"
+#include "devices/fdc.h"
+#include "firmware/fw_cfg.h"
+#include "core/util.h"
+#include "core/vm.h"
 
 static size_t add_line(char *buf, size_t len, size_t cap, const char *line)
 {

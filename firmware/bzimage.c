@@ -2,12 +2,12 @@
  * bzImage setup-header parsing. The fields and their protocol versions are
  * from the kernel's boot protocol document (Documentation/arch/x86/boot.rst).
  */
-#include "bzimage.h"
+#include "firmware/bzimage.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "util.h"
+#include "core/util.h"
 
 int bzimage_parse(const uint8_t *img, size_t len, struct bzimage_info *bi,
 		  char *err, size_t errlen)

@@ -3,7 +3,7 @@
  * decompressor runs in emulated kernel mode here and takes minutes
  * (TESTING.md), so the payload is unpacked with Debian's libraries instead.
  */
-#include "decompress.h"
+#include "firmware/decompress.h"
 
 #include <lzma.h>
 #include <stdarg.h>

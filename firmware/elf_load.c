@@ -3,13 +3,13 @@
  * kernel image is user input, and a malformed one must give a message, not a
  * crash or a write outside guest RAM.
  */
-#include "elf_load.h"
+#include "firmware/elf_load.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "util.h"
-#include "vm.h"
+#include "core/util.h"
+#include "core/vm.h"
 
 #define PT_LOAD 1
 #define PT_NOTE 4

@@ -3,9 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fw_cfg.h"
-#include "util.h"
-#include "vm.h"
+#include "firmware/fw_cfg.h"
+#include "core/util.h"
+#include "core/vm.h"
 
 #define FW_CFG_SIGNATURE 0x00
 #define FW_CFG_ID 0x01

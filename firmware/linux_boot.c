@@ -4,7 +4,7 @@
  * or a Xen hvm_start_info (xen/include/public/arch-x86/hvm/start_info.h),
  * an e820 map, a command line, an initrd and ACPI tables.
  */
-#include "linux_boot.h"
+#include "firmware/linux_boot.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -13,17 +13,17 @@
 #include <sys/ioctl.h>
 #include <sys/random.h>
 
-#include "acpi_tables.h"
-#include "mptable.h"
-#include "boot_cpu.h"
-#include "bzimage.h"
-#include "decompress.h"
-#include "elf_load.h"
-#include "i8042.h"
-#include "ide.h"
-#include "util.h"
-#include "vcpu.h"
-#include "vm.h"
+#include "firmware/acpi_tables.h"
+#include "firmware/mptable.h"
+#include "firmware/boot_cpu.h"
+#include "firmware/bzimage.h"
+#include "firmware/decompress.h"
+#include "firmware/elf_load.h"
+#include "devices/i8042.h"
+#include "devices/ide.h"
+#include "core/util.h"
+#include "core/vcpu.h"
+#include "core/vm.h"
 
 #define MIB (1024ull * 1024)
 #define MAX_KERNEL_ELF (1024 * MIB)   /* decompressed vmlinux size cap */
@@ -513,8 +513,8 @@ out:
 }
 
 /*
- * Called by vm_create and again by every system reset (vm.c reloads the
- * kernel so a reboot does not restart a kernel whose data the last run
+ * Called when the VM is created and again by every system reset (the kernel
+ * is reloaded so a reboot does not restart a kernel whose data the last run
  * changed): the first call sets up the state, later ones reuse it.
  */
 int linux_boot_setup(struct vm *vm)
@@ -541,3 +541,25 @@ void linux_boot_describe(struct vm *vm, char *buf, size_t n)
 	struct lb_state *st = vm_lookup(vm, "linux_boot");
 	snprintf(buf, n, "%s", st ? st->desc : "no direct kernel boot");
 }
+
+/* A reset hook: the machine table's last, so it runs after every chip's. */
+static void linux_boot_reload(void *opaque)
+{
+	struct vm *vm = opaque;
+	if (linux_boot_setup(vm) < 0)
+		msg_error("%s: reloading the kernel after reset failed", vm->name);
+}
+
+/* The firmware step of direct kernel boot: in place of the BIOS (bios.c
+ * does nothing then), after every chip exists and before vCPUs reset. */
+static int linux_boot_create(struct vm *vm)
+{
+	if (!vmconfig_direct_boot(vm->cfg))
+		return 0;
+	if (linux_boot_setup(vm) < 0)
+		return -1;
+	vm_add_reset_hook(vm, linux_boot_reload, vm);
+	return 0;
+}
+
+DEVICE_TYPE(linux_boot, 96, linux_boot_create);

@@ -1,13 +1,13 @@
 /* The MP table for direct kernel boot (firmware/mptable.h). */
-#include "mptable.h"
+#include "firmware/mptable.h"
 
 #include <string.h>
 
-#include "acpi_tables.h"
-#include "cpuid.h"
-#include "pci.h"
-#include "util.h"
-#include "vm.h"
+#include "firmware/acpi_tables.h"
+#include "core/cpuid.h"
+#include "devices/pci.h"
+#include "core/util.h"
+#include "core/vm.h"
 
 /* MP spec 1.4, chapter 4: entry types and their lengths */
 #define MP_PROCESSOR 0  /* 20 bytes */

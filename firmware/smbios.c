@@ -18,10 +18,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fw_cfg.h"
-#include "util.h"
-#include "vm.h"
-#include "vmconfig.h"
+#include "firmware/fw_cfg.h"
+#include "core/util.h"
+#include "core/vm.h"
+#include "core/vmconfig.h"
 
 #define TABLES_MAX 8192       /* 64 vCPUs need about 3.7 KiB */
 #define DIMM_MAX_MIB 16384u   /* one type 17 device per 16 GiB, as SeaBIOS does */

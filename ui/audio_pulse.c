@@ -20,11 +20,11 @@
 /* <pulse/sample.h> pulls in <sys/param.h> and its MIN/MAX */
 #undef MIN
 #undef MAX
-#include "audio.h"
-#include "plugin.h"
-#include "util.h"
-#include "vm.h"
-#include "vmconfig.h"
+#include "ui/audio_backend.h"
+#include "ui/plugin.h"
+#include "core/util.h"
+#include "core/vm.h"
+#include "core/vmconfig.h"
 
 #define PERIOD_FRAMES (AUDIO_OUT_RATE / 200)   /* 5 ms */
 #define TARGET_NS 20000000ull                  /* server-side buffer */

@@ -8,8 +8,8 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 
-#include "audio.h"
-#include "util.h"
+#include "ui/audio_backend.h"
+#include "core/util.h"
 
 struct sdl_out {
 	struct audio_mixer *m;

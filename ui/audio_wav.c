@@ -12,8 +12,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "audio.h"
-#include "util.h"
+#include "ui/audio_backend.h"
+#include "core/util.h"
 
 #define WAV_PERIOD_NS 5000000ull /* render 5 ms at a time */
 

@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "console_text.h"
-#include "display.h"
-#include "util.h"
+#include "ui/console_text.h"
+#include "core/host/display.h"
+#include "core/util.h"
 
 #define EDIT_MAX 512
 #define HISTORY 32
@@ -491,9 +491,9 @@ size_t text_console_text(struct text_console *tc, char *buf, size_t len)
 
 /* ---- the VM's serial console ------------------------------------------ */
 
-#include "chardev.h"
-#include "evloop.h"
-#include "vm.h"
+#include "core/chardev.h"
+#include "core/evloop.h"
+#include "core/vm.h"
 
 struct serial_bytes {
 	struct vm *vm;
@@ -536,6 +536,16 @@ static void serial_typed(void *opaque, const char *buf, size_t n)
 	}
 }
 
+static void display_serial_console_free(struct display *d)
+{
+	if (!d->serial_console)
+		return;
+	if (d->vm && d->vm->serial_chr[0])
+		chardev_set_tap(d->vm->serial_chr[0], NULL, d->serial_console);
+	text_console_free(d->serial_console);
+	d->serial_console = NULL;
+}
+
 struct text_console *display_serial_console(struct display *d)
 {
 	struct vm *vm = d->vm;
@@ -545,18 +555,9 @@ struct text_console *display_serial_console(struct display *d)
 	if (!d->serial_console) {
 		d->serial_console = text_console_new(80, 30, 2000, false, serial_typed, vm);
 		chardev_set_tap(vm->serial_chr[0], serial_tap, d->serial_console);
+		d->serial_console_free = display_serial_console_free;
 	}
 	struct text_console *tc = d->serial_console;
 	display_unlock(d);
 	return tc;
-}
-
-void display_serial_console_free(struct display *d)
-{
-	if (!d->serial_console)
-		return;
-	if (d->vm && d->vm->serial_chr[0])
-		chardev_set_tap(d->vm->serial_chr[0], NULL, d->serial_console);
-	text_console_free(d->serial_console);
-	d->serial_console = NULL;
 }

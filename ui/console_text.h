@@ -66,4 +66,3 @@ const uint8_t *text_console_font(void);
  */
 struct display;
 struct text_console *display_serial_console(struct display *d);
-void display_serial_console_free(struct display *d);

@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gameport.h"
-#include "joystick.h"
-#include "util.h"
-#include "vm.h"
+#include "devices/gameport.h"
+#include "ui/joystick.h"
+#include "core/util.h"
+#include "core/vm.h"
 
 struct joy_hub {
 	struct vm *vm;

@@ -1,5 +1,5 @@
 /*
- * Mapping front-end key codes to PC keycodes (ui/input.h numbering).
+ * Mapping front-end key codes to PC keycodes (core/host/input.h numbering).
  *
  * SDL: a fixed table from SDL_Scancode (USB HID usage numbering) to PC keys,
  * independent of the host layout: the guest's own layout decides characters.

@@ -14,9 +14,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "keymap.h"
-#include "input.h"
-#include "../core/util.h"
+#include "ui/keymap.h"
+#include "core/host/input.h"
+#include "core/util.h"
 
 struct keymap_entry {
 	uint32_t sym;

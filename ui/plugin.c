@@ -15,14 +15,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "audio.h"
-#include "plugin.h"
-#include "sdl_window.h"
-#include "util.h"
-#include "viewer.h"
-#include "vm.h"
-#include "vmconfig.h"
-#include "vnc_server.h"
+#include "core/host/audio.h"
+#include "ui/plugin.h"
+#include "ui/sdl_window.h"
+#include "core/util.h"
+#include "ui/viewer.h"
+#include "core/vm.h"
+#include "core/vmconfig.h"
+#include "ui/vnc_server.h"
 
 #ifndef PLUGIN_DIR
 #define PLUGIN_DIR "/usr/local/lib/vmstation"

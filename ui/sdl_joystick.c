@@ -15,11 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gameport.h"
-#include "joystick.h"
-#include "sdl_joystick.h"
-#include "util.h"
-#include "vm.h"
+#include "devices/gameport.h"
+#include "ui/joystick.h"
+#include "ui/sdl_joystick.h"
+#include "core/util.h"
+#include "core/vm.h"
 
 #define MAX_PADS 8
 #define MAX_VIRTUAL 4

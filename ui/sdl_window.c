@@ -18,18 +18,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "audio.h"
-#include "console_text.h"
-#include "display.h"
-#include "input.h"
-#include "keymap.h"
-#include "monitor/monitor.h"
-#include "plugin.h"
-#include "sdl_joystick.h"
-#include "sdl_window.h"
-#include "util.h"
-#include "vm.h"
-#include "vmconfig.h"
+#include "ui/audio_backend.h"
+#include "ui/console_text.h"
+#include "core/host/display.h"
+#include "core/host/input.h"
+#include "ui/keymap.h"
+#include "ui/monitor/monitor.h"
+#include "ui/plugin.h"
+#include "ui/sdl_joystick.h"
+#include "ui/sdl_window.h"
+#include "core/util.h"
+#include "core/vm.h"
+#include "core/vmconfig.h"
 
 #define MAX_WINDOWS 16
 

@@ -16,11 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "plugin.h"
-#include "util.h"
-#include "viewer.h"
-#include "vm.h"
-#include "vmconfig.h"
+#include "ui/plugin.h"
+#include "core/util.h"
+#include "ui/viewer.h"
+#include "core/vm.h"
+#include "core/vmconfig.h"
 
 struct viewer {
 	rfbClient *cl;

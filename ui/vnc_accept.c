@@ -18,8 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "util.h"
-#include "vnc_accept.h"
+#include "core/util.h"
+#include "ui/vnc_accept.h"
 
 /* A hand-over takes LibVNCServer's 100 ms WebSocket wait, or nothing. */
 #define GUARD_NS 200000000ull

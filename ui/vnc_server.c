@@ -31,17 +31,17 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "console_text.h"
-#include "display.h"
-#include "input.h"
-#include "keymap.h"
-#include "monitor/monitor.h"
-#include "plugin.h"
-#include "util.h"
-#include "vm.h"
-#include "vnc_accept.h"
-#include "vmconfig.h"
-#include "vnc_server.h"
+#include "ui/console_text.h"
+#include "core/host/display.h"
+#include "core/host/input.h"
+#include "ui/keymap.h"
+#include "ui/monitor/monitor.h"
+#include "ui/plugin.h"
+#include "core/util.h"
+#include "core/vm.h"
+#include "ui/vnc_accept.h"
+#include "core/vmconfig.h"
+#include "ui/vnc_server.h"
 
 #define CONSOLE_COLS 80
 #define CONSOLE_ROWS 30
@@ -543,7 +543,7 @@ static void spawn_viewer(struct vnc_server *s, const char *listen)
 		return;
 	}
 	if (ia.s_addr == htonl(INADDR_ANY))
-		listen = "127.0.0.1";
+		listen = "127.0.0.1"; /* listening everywhere: connect over loopback */
 	char target[64], pw[300] = "";
 	snprintf(target, sizeof(target), "%s::%d", listen, s->port);
 	if (s->passwords[0])
@@ -580,9 +580,7 @@ static struct vnc_server *server_start(struct vm *vm, char *err, size_t errlen)
 {
 	const struct vm_config *cfg = vm->cfg;
 	struct display *d = vm->display;
-	const char *listen = cfg->vnclisten && *cfg->vnclisten ? cfg->vnclisten : "127.0.0.1";
-	if (!strcmp(listen, "localhost"))
-		listen = "127.0.0.1";
+	const char *listen = vmconfig_vnc_listen(cfg);
 	int display_no = cfg->vncdisplay;
 
 	if (!d) {

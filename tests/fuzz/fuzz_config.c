@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
-#include "vmconfig.h"
+#include "core/config.h"
+#include "core/vmconfig.h"
 
 static char *print_config(const struct vm_config *vc, size_t *len)
 {

@@ -11,11 +11,11 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "../../core/net.h"
-#include "../../core/util.h"
-#include "../../core/vm.h"
-#include "../../devices/e1000.h"
-#include "../../devices/pci.h"
+#include "core/net.h"
+#include "core/util.h"
+#include "core/vm.h"
+#include "devices/e1000.h"
+#include "devices/pci.h"
 
 #define MMIO 0xFEB00000u
 #define IO 0xC100

@@ -15,9 +15,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "block.h"
+#include "core/block.h"
 #include "fuzz_image.h"
-#include "vm.h"
+#include "core/vm.h"
 
 static struct vm *vm;
 static struct vm_config cfg;

@@ -14,10 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hpet.h"
-#include "iobus.h"
-#include "vm.h"
-#include "vmconfig.h"
+#include "devices/hpet.h"
+#include "core/iobus.h"
+#include "core/vm.h"
+#include "core/vmconfig.h"
 
 static uint64_t now_ns;
 static int level[24];

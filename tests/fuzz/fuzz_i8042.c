@@ -5,8 +5,8 @@
 #include <stdint.h>
 #include <stddef.h>
 
-#include "../../core/vm.h"
-#include "../../ui/input.h"
+#include "core/vm.h"
+#include "core/host/input.h"
 
 static void noirq(struct vm *vm, unsigned gsi, int level) { (void)vm; (void)gsi; (void)level; }
 

@@ -18,10 +18,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "block.h"
+#include "core/block.h"
 #include "fuzz_image.h"
-#include "ide.h"
-#include "vm.h"
+#include "devices/ide.h"
+#include "core/vm.h"
 
 static struct vm *vm;
 static struct vm_config cfg;

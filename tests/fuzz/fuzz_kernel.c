@@ -13,9 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "linux_boot.h"
-#include "vm.h"
-#include "vmconfig.h"
+#include "firmware/linux_boot.h"
+#include "core/vm.h"
+#include "core/vmconfig.h"
 
 static struct vm *vm;
 static struct vm_config cfg;

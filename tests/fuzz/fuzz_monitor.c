@@ -12,11 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "block.h"
-#include "monitor/monitor.h"
-#include "util.h"
-#include "vm.h"
-#include "vmconfig.h"
+#include "core/block.h"
+#include "ui/monitor/monitor.h"
+#include "core/util.h"
+#include "core/vm.h"
+#include "core/vmconfig.h"
 
 /*
  * tests/fuzz/driver.c keeps its seed buffers until exit without freeing

@@ -28,11 +28,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "block.h"
-#include "monitor/monitor.h"
-#include "util.h"
-#include "vm.h"
-#include "vmconfig.h"
+#include "core/block.h"
+#include "ui/monitor/monitor.h"
+#include "core/util.h"
+#include "core/vm.h"
+#include "core/vmconfig.h"
 
 /* a thread and a few sockets an input: about 1 ms each */
 const long fuzz_max_iters = 10000;

@@ -11,11 +11,11 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "../../core/net.h"
-#include "../../core/util.h"
-#include "../../core/vm.h"
-#include "../../devices/ne2000.h"
-#include "../../devices/pci.h"
+#include "core/net.h"
+#include "core/util.h"
+#include "core/vm.h"
+#include "devices/ne2000.h"
+#include "devices/pci.h"
 
 #define PCI_IO 0xC100
 #define ISA_IO 0x300

@@ -17,9 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "iobus.h"
-#include "vm.h"
-#include "vmconfig.h"
+#include "core/iobus.h"
+#include "core/vm.h"
+#include "core/vmconfig.h"
 
 static struct vm *vm;
 static struct vm_config cfg;

@@ -12,7 +12,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "qcow2.h"
+#include "core/qcow2.h"
 
 static void exercise(struct qcow2 *q, const uint8_t *data, size_t size, bool write)
 {

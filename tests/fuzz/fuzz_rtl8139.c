@@ -9,11 +9,11 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "../../core/net.h"
-#include "../../core/util.h"
-#include "../../core/vm.h"
-#include "../../devices/pci.h"
-#include "../../devices/rtl8139.h"
+#include "core/net.h"
+#include "core/util.h"
+#include "core/vm.h"
+#include "devices/pci.h"
+#include "devices/rtl8139.h"
 
 #define IO 0xC100
 #define AREA 0x1000       /* where rings, descriptors and buffers live */

@@ -8,11 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "audio.h"
-#include "sb16.h"
-#include "util.h"
-#include "vm.h"
-#include "vmconfig.h"
+#include "core/host/audio.h"
+#include "devices/sb16.h"
+#include "core/util.h"
+#include "core/vm.h"
+#include "core/vmconfig.h"
 
 static const uint16_t ports[] = {
 	0x220, 0x221, 0x222, 0x223, 0x224, 0x225, 0x226, 0x228, 0x229, 0x22A, 0x22C, 0x22E, 0x22F,

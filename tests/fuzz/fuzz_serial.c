@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "serial.h"
-#include "vm.h"
-#include "vmconfig.h"
+#include "devices/serial.h"
+#include "core/vm.h"
+#include "core/vmconfig.h"
 
 #define COM1 0x3F8
 

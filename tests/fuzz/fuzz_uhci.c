@@ -8,11 +8,11 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "../../core/util.h"
-#include "../../core/vm.h"
-#include "../../devices/pci.h"
-#include "../../devices/uhci.h"
-#include "../../ui/input.h"
+#include "core/util.h"
+#include "core/vm.h"
+#include "devices/pci.h"
+#include "devices/uhci.h"
+#include "core/host/input.h"
 
 #define IO 0xC000
 #define AREA 0x1000       /* where the frame list and descriptors live */

@@ -10,10 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "display.h"
-#include "vga.h"
-#include "vm.h"
-#include "vmconfig.h"
+#include "core/host/display.h"
+#include "devices/vga.h"
+#include "core/vm.h"
+#include "core/vmconfig.h"
 
 static struct vm *vm;
 static struct vm_config cfg;

@@ -35,14 +35,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "display.h"
-#include "evloop.h"
-#include "iobus.h"
-#include "util.h"
-#include "vga.h"
-#include "vm.h"
-#include "vmconfig.h"
-#include "vnc_server.h"
+#include "core/host/display.h"
+#include "core/evloop.h"
+#include "core/iobus.h"
+#include "core/util.h"
+#include "core/vm.h"
+#include "core/vmconfig.h"
+#include "ui/vm_frontends.h"
+#include "ui/vnc_server.h"
 
 /* a server thread, a VM and a TCP connection an input: several ms each */
 const long fuzz_max_iters = 1000;
@@ -491,7 +491,8 @@ static bool make_vm(struct run *r, uint8_t flags, int display)
 	r->vm->irq_hook = irq_sink;
 	if (vm_create_device(r->vm, "serial") < 0 || vm_create_device(r->vm, "i8042") < 0)
 		broken("cannot create the serial port and the keyboard controller");
-	if (vm_create_device(r->vm, "vga") == 0) {
+	char err[256];
+	if (vm_create_device(r->vm, "vga") == 0 && vm_frontends_start(r->vm, err, sizeof(err)) == 0) {
 		/* the io thread: the 60 Hz refresh, typed serial bytes */
 		if (evloop_start_thread(r->vm->loop) < 0)
 			broken("cannot start the io thread");
@@ -514,17 +515,15 @@ static void setup(struct run *r, uint8_t flags)
 	for (int tries = 0; !make_vm(r, flags, display); tries++, display += 7)
 		if (tries == 20)
 			broken("cannot start the VNC server");
-	struct vga *v = vm_lookup(r->vm, "vga");
-	if (!v || !v->vnc)
-		broken("the card has no VNC server");
-	r->fd = connect_port(vnc_server_port(v->vnc));
+	if (!vnc_of(r->vm))
+		broken("the VM has no VNC server");
+	r->fd = connect_port(vnc_server_port(vnc_of(r->vm)));
 }
 
 /* The server greets a new client: it still accepts and speaks. */
 static void check_alive(struct run *r)
 {
-	struct vga *v = vm_lookup(r->vm, "vga");
-	struct run c = { .fd = connect_port(vnc_server_port(v->vnc)) };
+	struct run c = { .fd = connect_port(vnc_server_port(vnc_of(r->vm))) };
 	send_bytes(&c, "RFB 003.008\n", 12);   /* first: see handshake() */
 	char ver[12];
 	read_exact(&c, ver, 12, "version (to a client after the fuzzed one)");
@@ -549,9 +548,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint64_t start = now_ms();
 	while (!r->eof) {
 		if (now_ms() - start > STALL_MS) {
-			struct vga *v = vm_lookup(r->vm, "vga");
 			fprintf(stderr, "fuzz_vnc: %zu bytes received, the server has %d clients\n",
-				r->got, vnc_server_clients(v->vnc));
+				r->got, vnc_server_clients(vnc_of(r->vm)));
 			broken("the server did not hang up on a client that had finished");
 		}
 		pump(r, 50);

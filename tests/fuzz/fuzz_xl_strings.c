@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
-#include "vmconfig.h"
+#include "core/config.h"
+#include "core/vmconfig.h"
 
 static char *build_and_print(const char *text, size_t len)
 {

@@ -10,8 +10,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "util.h"
-#include "vm.h"
+#include "core/util.h"
+#include "core/vm.h"
 
 #define BM 0xC000    /* where the tests place BAR4 (bus-master registers) */
 #define PRD_GPA 0x1000

@@ -10,11 +10,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "audio.h"
+#include "ui/audio_backend.h"
 #include "unit.h"
-#include "util.h"
-#include "vm.h"
-#include "vmconfig.h"
+#include "core/util.h"
+#include "core/vm.h"
+#include "core/vmconfig.h"
 
 static struct vm_config cfg;
 static char *hw[VM_MAX_SOUND];
@@ -171,6 +171,7 @@ static void test_wav(void)
 	uint64_t t0 = clock_ns();
 	struct vm *vm = make_vm(spec, NULL);
 	struct audio_mixer *m = audio_of(vm);
+	audio_backend_start(vm); /* as the application does after vm_create */
 	struct audio_voice *v = audio_voice_new(m, "dc");
 	audio_voice_set_format(v, AUDIO_OUT_RATE, 1, AFMT_S16);
 	audio_voice_set_active(v, true);

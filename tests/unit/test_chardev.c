@@ -19,10 +19,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "chardev.h"
-#include "evloop.h"
+#include "core/chardev.h"
+#include "core/evloop.h"
 #include "unit.h"
-#include "util.h"
+#include "core/util.h"
 
 /* ---- a device stand-in: takes `room` bytes at most ---------------------- */
 

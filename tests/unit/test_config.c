@@ -8,11 +8,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "cpuid_xend.h"
+#include "core/config.h"
+#include "core/cpuid_xend.h"
 #include "unit.h"
-#include "util.h"
-#include "vmconfig.h"
+#include "core/util.h"
+#include "core/vmconfig.h"
 
 static char err[512];
 

@@ -3,11 +3,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "iobus.h"
+#include "core/iobus.h"
 #include "unit.h"
-#include "util.h"
-#include "vm.h"
-#include "vmconfig.h"
+#include "core/util.h"
+#include "core/vm.h"
+#include "core/vmconfig.h"
 
 static int irq_level[24];
 static int irq_edges[24];

@@ -15,13 +15,13 @@
 #include <zlib.h>
 
 #include "unit.h"
-#include "../../core/evloop.h"
-#include "../../core/net.h"
-#include "../../core/net_priv.h"
-#include "../../core/util.h"
-#include "../../core/vm.h"
-#include "../../devices/e1000.h"
-#include "../../devices/pci.h"
+#include "core/evloop.h"
+#include "core/net.h"
+#include "core/net_priv.h"
+#include "core/util.h"
+#include "core/vm.h"
+#include "devices/e1000.h"
+#include "devices/pci.h"
 #include "net_frames.h"
 
 #define MMIO 0xFEB00000u

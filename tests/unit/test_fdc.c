@@ -10,12 +10,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "block.h"
-#include "fdc.h"
-#include "isadma.h"
+#include "core/block.h"
+#include "devices/fdc.h"
+#include "devices/isadma.h"
 #include "unit.h"
-#include "util.h"
-#include "vm.h"
+#include "core/util.h"
+#include "core/vm.h"
 
 static struct vm *vm;
 static int irq6_raises, irq6_level;

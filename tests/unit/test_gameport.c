@@ -7,12 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gameport.h"
-#include "joystick.h"
-#include "monitor/monitor.h"
+#include "devices/gameport.h"
+#include "ui/joystick.h"
+#include "ui/monitor/monitor.h"
 #include "unit.h"
-#include "util.h"
-#include "vm.h"
+#include "core/util.h"
+#include "core/vm.h"
 
 static struct vm *vm;
 static uint64_t fake_now = 1000000;

@@ -6,11 +6,11 @@
  */
 #include <stdlib.h>
 
-#include "hpet.h"
-#include "iobus.h"
+#include "devices/hpet.h"
+#include "core/iobus.h"
 #include "unit.h"
-#include "vm.h"
-#include "vmconfig.h"
+#include "core/vm.h"
+#include "core/vmconfig.h"
 
 #define CAP 0x000
 #define CFG 0x010

@@ -2,10 +2,10 @@
 #include <stdlib.h>
 
 #include "unit.h"
-#include "../../core/vm.h"
-#include "../../core/vmconfig.h"
-#include "../../devices/i8042.h"
-#include "../../ui/input.h"
+#include "core/vm.h"
+#include "core/vmconfig.h"
+#include "devices/i8042.h"
+#include "core/host/input.h"
 
 static int irq_level[16], irq_rises[16];
 

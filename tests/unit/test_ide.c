@@ -10,11 +10,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "block.h"
-#include "ide.h"
+#include "core/block.h"
+#include "devices/ide.h"
 #include "unit.h"
-#include "util.h"
-#include "vm.h"
+#include "core/util.h"
+#include "core/vm.h"
 
 #include "ata_helpers.h"
 

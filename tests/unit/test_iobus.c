@@ -8,7 +8,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 
-#include "iobus.h"
+#include "core/iobus.h"
 #include "unit.h"
 
 struct dev { uint64_t last_off, last_val; unsigned last_size; int reads, writes; };

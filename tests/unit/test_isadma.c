@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "isadma.h"
+#include "devices/isadma.h"
 #include "unit.h"
-#include "util.h"
-#include "vm.h"
+#include "core/util.h"
+#include "core/vm.h"
 
 static struct vm *vm;
 static int kicks;

@@ -6,10 +6,10 @@
 #include <stdlib.h>
 
 #include "unit.h"
-#include "../../core/util.h"
-#include "../../core/vm.h"
-#include "../../ui/input.h"
-#include "../../ui/keymap.h"
+#include "core/util.h"
+#include "core/vm.h"
+#include "core/host/input.h"
+#include "ui/keymap.h"
 
 static struct vm *vm;
 

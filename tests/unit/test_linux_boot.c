@@ -12,17 +12,17 @@
 #include <zlib.h>
 #include <zstd.h>
 
-#include "acpi_tables.h"
-#include "boot_cpu.h"
-#include "bzimage.h"
-#include "decompress.h"
-#include "elf_load.h"
-#include "linux_boot.h"
+#include "firmware/acpi_tables.h"
+#include "firmware/boot_cpu.h"
+#include "firmware/bzimage.h"
+#include "firmware/decompress.h"
+#include "firmware/elf_load.h"
+#include "firmware/linux_boot.h"
 #include "unit.h"
-#include "util.h"
-#include "vcpu.h"
-#include "vm.h"
-#include "vmconfig.h"
+#include "core/util.h"
+#include "core/vcpu.h"
+#include "core/vm.h"
+#include "core/vmconfig.h"
 
 /* ---- image builders ---------------------------------------------------- */
 

@@ -14,11 +14,11 @@
 
 #include "unit.h"
 
-#include "block.h"
-#include "monitor/monitor.h"
-#include "util.h"
-#include "vm.h"
-#include "vmconfig.h"
+#include "core/block.h"
+#include "ui/monitor/monitor.h"
+#include "core/util.h"
+#include "core/vm.h"
+#include "core/vmconfig.h"
 
 /* Collected session output. */
 static char out[65536];

@@ -12,13 +12,13 @@
 #include <unistd.h>
 
 #include "unit.h"
-#include "../../core/evloop.h"
-#include "../../core/net.h"
-#include "../../core/net_priv.h"
-#include "../../core/util.h"
-#include "../../core/vm.h"
-#include "../../devices/ne2000.h"
-#include "../../devices/pci.h"
+#include "core/evloop.h"
+#include "core/net.h"
+#include "core/net_priv.h"
+#include "core/util.h"
+#include "core/vm.h"
+#include "devices/ne2000.h"
+#include "devices/pci.h"
 #include "net_frames.h"
 
 #define PCI_IO 0xC100

@@ -16,13 +16,13 @@
 #include <unistd.h>
 
 #include "unit.h"
-#include "../../core/evloop.h"
-#include "../../core/net.h"
-#include "../../core/net_pcap.h"
-#include "../../core/net_priv.h"
-#include "../../core/util.h"
-#include "../../core/vm.h"
-#include "../../devices/pci.h"
+#include "core/evloop.h"
+#include "core/net.h"
+#include "core/net_pcap.h"
+#include "core/net_priv.h"
+#include "core/util.h"
+#include "core/vm.h"
+#include "devices/pci.h"
 #include "net_frames.h"
 
 static const uint8_t mac[6] = { 0x00, 0x16, 0x3e, 0x01, 0x02, 0x03 };

@@ -18,11 +18,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "net_priv.h"
+#include "core/net_priv.h"
 #include "unit.h"
-#include "util.h"
-#include "vm.h"
-#include "vmconfig.h"
+#include "core/util.h"
+#include "core/vm.h"
+#include "core/vmconfig.h"
 
 #define MAXREC 256
 

@@ -9,12 +9,12 @@
 #include <string.h>
 #include <time.h>
 
-#include "audio.h"
-#include "opl3.h"
+#include "core/host/audio.h"
+#include "devices/opl3.h"
 #include "unit.h"
-#include "util.h"
-#include "vm.h"
-#include "vmconfig.h"
+#include "core/util.h"
+#include "core/vm.h"
+#include "core/vmconfig.h"
 
 static void outb(struct vm *vm, uint16_t port, uint8_t v)
 {

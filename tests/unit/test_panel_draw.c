@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tui/tui.h"
+#include "ui/tui/tui.h"
 #include "unit.h"
-#include "util.h"
+#include "core/util.h"
 
 /* Row y of the screen from column x, w cells, trailing blanks dropped. */
 static const char *row(int y, int x, int w)

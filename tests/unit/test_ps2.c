@@ -2,8 +2,8 @@
 #include <stdlib.h>
 
 #include "unit.h"
-#include "../../devices/ps2.h"
-#include "../../ui/input.h"
+#include "devices/ps2.h"
+#include "core/host/input.h"
 
 static int drain_mouse(struct ps2_mouse *m, uint8_t *out, int max)
 {

@@ -16,10 +16,10 @@
 #include <zlib.h>
 #include <zstd.h>
 
-#include "block.h"
-#include "qcow2.h"
+#include "core/block.h"
+#include "core/qcow2.h"
 #include "unit.h"
-#include "util.h"
+#include "core/util.h"
 
 static char dir[] = "/tmp/vmst-qcow2-XXXXXX";
 static uint32_t seed = 12345;

@@ -12,13 +12,13 @@
 #include <unistd.h>
 
 #include "unit.h"
-#include "../../core/evloop.h"
-#include "../../core/net.h"
-#include "../../core/net_priv.h"
-#include "../../core/util.h"
-#include "../../core/vm.h"
-#include "../../devices/pci.h"
-#include "../../devices/rtl8139.h"
+#include "core/evloop.h"
+#include "core/net.h"
+#include "core/net_priv.h"
+#include "core/util.h"
+#include "core/vm.h"
+#include "devices/pci.h"
+#include "devices/rtl8139.h"
 #include "net_frames.h"
 
 #define IO 0xC100

@@ -9,13 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "audio.h"
-#include "isadma.h"
-#include "sb16.h"
+#include "core/host/audio.h"
+#include "devices/isadma.h"
+#include "devices/sb16.h"
 #include "unit.h"
-#include "util.h"
-#include "vm.h"
-#include "vmconfig.h"
+#include "core/util.h"
+#include "core/vm.h"
+#include "core/vmconfig.h"
 
 #define SB 0x220
 

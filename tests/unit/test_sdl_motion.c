@@ -7,7 +7,7 @@
  */
 #include <math.h>
 
-#include "sdl_window.h"
+#include "ui/sdl_window.h"
 #include "unit.h"
 
 static int move(double *acc, int steps, int rel, double scale)

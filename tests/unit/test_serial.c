@@ -8,12 +8,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "chardev.h"
-#include "serial.h"
+#include "core/chardev.h"
+#include "devices/serial.h"
 #include "unit.h"
-#include "util.h"
-#include "vm.h"
-#include "vmconfig.h"
+#include "core/util.h"
+#include "core/vm.h"
+#include "core/vmconfig.h"
 
 #define COM1 0x3F8
 

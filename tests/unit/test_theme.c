@@ -9,9 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "tui/theme.h"
+#include "ui/tui/theme.h"
 #include "unit.h"
-#include "util.h"
+#include "core/util.h"
 
 static char err[512];
 

@@ -6,11 +6,11 @@
 #include <stdlib.h>
 
 #include "unit.h"
-#include "../../core/util.h"
-#include "../../core/vm.h"
-#include "../../devices/pci.h"
-#include "../../devices/uhci.h"
-#include "../../ui/input.h"
+#include "core/util.h"
+#include "core/vm.h"
+#include "devices/pci.h"
+#include "devices/uhci.h"
+#include "core/host/input.h"
 
 #define IO 0xC000
 #define FL 0x10000     /* frame list */

@@ -9,8 +9,8 @@
 #include <string.h>
 
 #include "unit.h"
-#include "util.h"
-#include "vcpu_emul.h"
+#include "core/util.h"
+#include "core/vcpu_emul.h"
 
 /* ---- decoder ---------------------------------------------------------- */
 

@@ -10,12 +10,12 @@
 #include <time.h>
 #include <string.h>
 
-#include "display.h"
+#include "core/host/display.h"
 #include "unit.h"
-#include "util.h"
-#include "vga.h"
-#include "vm.h"
-#include "vmconfig.h"
+#include "core/util.h"
+#include "devices/vga.h"
+#include "core/vm.h"
+#include "core/vmconfig.h"
 
 static struct vm *vm;
 static struct display *d;

@@ -10,12 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "display.h"
+#include "core/host/display.h"
 #include "unit.h"
-#include "util.h"
-#include "vga.h"
-#include "vm.h"
-#include "vmconfig.h"
+#include "core/util.h"
+#include "devices/vga.h"
+#include "core/vm.h"
+#include "core/vmconfig.h"
 
 static struct vm *vm;
 static uint64_t now_ns = 1000;

@@ -7,11 +7,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "net_fwd.h"
+#include "core/config.h"
+#include "core/net_fwd.h"
 #include "unit.h"
-#include "util.h"
-#include "vmconfig.h"
+#include "core/util.h"
+#include "core/vmconfig.h"
 
 static char err[512];
 static char *captured;

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Regenerates the VNC keyboard layouts in this directory from the host's XKB
 # data (xkb-data) with libxkbcommon: for each layout, which PC key (set-1
-# keycode, ui/input.h numbering) and which of shift/altgr type each X keysym.
+# keycode, core/host/input.h numbering) and which of shift/altgr type each X keysym.
 # Needs libxkbcommon-dev. Run from anywhere: sh ui/keymaps/generate.sh
 set -e
 dir=$(cd "$(dirname "$0")" && pwd)

@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "audio.h"
-#include "monitor.h"
-#include "vm.h"
+#include "core/host/audio.h"
+#include "ui/monitor/monitor.h"
+#include "core/vm.h"
 
 static void info_audio(struct monitor_session *s, struct monitor_args *a)
 {

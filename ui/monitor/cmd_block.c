@@ -10,9 +10,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "block.h"
-#include "monitor.h"
-#include "vm.h"
+#include "core/block.h"
+#include "ui/monitor/monitor.h"
+#include "core/vm.h"
 
 static struct blockdev *find_dev(struct monitor_session *s, const char *name)
 {

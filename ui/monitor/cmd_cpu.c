@@ -14,10 +14,10 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
-#include "monitor.h"
-#include "util.h"
-#include "vcpu.h"
-#include "vm.h"
+#include "ui/monitor/monitor.h"
+#include "core/util.h"
+#include "core/vcpu.h"
+#include "core/vm.h"
 
 struct cpu_snap {
 	bool ok;

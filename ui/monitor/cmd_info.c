@@ -5,11 +5,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "chardev.h"
-#include "monitor.h"
-#include "pci.h"
-#include "util.h"
-#include "vm.h"
+#include "core/chardev.h"
+#include "ui/monitor/monitor.h"
+#include "devices/pci.h"
+#include "core/util.h"
+#include "core/vm.h"
 
 static const char *pci_class_name(unsigned cls)
 {

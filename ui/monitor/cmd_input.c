@@ -14,9 +14,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "input.h"
-#include "monitor.h"
-#include "vm.h"
+#include "core/host/input.h"
+#include "ui/monitor/monitor.h"
+#include "core/vm.h"
 
 #define SENDKEY_MAX_KEYS 16
 #define SENDKEY_MAX_HOLD_MS 10000

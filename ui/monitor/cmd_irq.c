@@ -8,10 +8,10 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
-#include "monitor.h"
-#include "util.h"
-#include "vcpu.h"
-#include "vm.h"
+#include "ui/monitor/monitor.h"
+#include "core/util.h"
+#include "core/vcpu.h"
+#include "core/vm.h"
 
 static void info_pic(struct monitor_session *s, struct monitor_args *a)
 {

@@ -14,9 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "joystick.h"
-#include "monitor.h"
-#include "vm.h"
+#include "ui/joystick.h"
+#include "ui/monitor/monitor.h"
+#include "core/vm.h"
 
 static struct joy_hub *hub_or_say(struct monitor_session *s)
 {

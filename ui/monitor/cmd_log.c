@@ -10,10 +10,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "block.h"
-#include "monitor.h"
-#include "vcpu.h"
-#include "vm.h"
+#include "core/block.h"
+#include "ui/monitor/monitor.h"
+#include "core/vcpu.h"
+#include "core/vm.h"
 
 static const struct { const char *name; unsigned mask; const char *help; } items[] = {
 	{ "cmd", MONITOR_LOG_CMD, "every monitor command line (all sessions)" },

@@ -16,10 +16,10 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
-#include "monitor.h"
-#include "util.h"
-#include "vcpu.h"
-#include "vm.h"
+#include "ui/monitor/monitor.h"
+#include "core/util.h"
+#include "core/vcpu.h"
+#include "core/vm.h"
 
 #define DUMP_MAX_BYTES (64 * 1024)   /* a monitor reply, not a disk image */
 

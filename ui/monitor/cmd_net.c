@@ -8,9 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "monitor.h"
-#include "net.h"
-#include "vm.h"
+#include "ui/monitor/monitor.h"
+#include "core/net.h"
+#include "core/vm.h"
 
 static void info_network(struct monitor_session *s, struct monitor_args *a)
 {

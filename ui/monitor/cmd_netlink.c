@@ -11,9 +11,9 @@
  */
 #include <stdio.h>
 
-#include "monitor.h"
-#include "net.h"
-#include "vm.h"
+#include "ui/monitor/monitor.h"
+#include "core/net.h"
+#include "core/vm.h"
 
 static void do_set_link(struct monitor_session *s, struct monitor_args *a)
 {

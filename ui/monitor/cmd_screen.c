@@ -8,11 +8,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "display.h"
-#include "monitor.h"
-#include "vga.h"
-#include "vm.h"
-#include "vnc_server.h"
+#include "core/host/display.h"
+#include "ui/monitor/monitor.h"
+#include "ui/vm_frontends.h"
+#include "core/vm.h"
+#include "ui/vnc_server.h"
 
 static void do_screendump(struct monitor_session *s, struct monitor_args *a)
 {
@@ -53,8 +53,7 @@ static void info_vnc(struct monitor_session *s, struct monitor_args *a)
 {
 	(void)a;
 	struct vm *vm = monitor_vm(s);
-	struct vga *vga = vm_lookup(vm, "vga");          /* devices/vga_pci.c starts the server */
-	struct vnc_server *v = vga ? vga->vnc : NULL;
+	struct vnc_server *v = vnc_of(vm);
 	const struct vm_config *c = vm->cfg;
 	if (!v) {
 		monitor_printf(s, "default:\n  Server: disabled\n");
@@ -62,7 +61,7 @@ static void info_vnc(struct monitor_session *s, struct monitor_args *a)
 	}
 	monitor_printf(s, "default:\n");
 	monitor_printf(s, "  Server: %s:%d (ipv4)\n",
-		       c && c->vnclisten && *c->vnclisten ? c->vnclisten : "127.0.0.1",
+		       vmconfig_vnc_listen(c),
 		       vnc_server_port(v));
 	monitor_printf(s, "    Auth: %s (Sub: none)\n",
 		       c && c->vncpasswd && *c->vncpasswd ? "vnc" : "none");

@@ -8,8 +8,8 @@
  */
 #include <string.h>
 
-#include "monitor.h"
-#include "vm.h"
+#include "ui/monitor/monitor.h"
+#include "core/vm.h"
 
 static void do_stop(struct monitor_session *s, struct monitor_args *a)
 {

@@ -13,10 +13,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "block.h"
-#include "monitor.h"
-#include "util.h"
-#include "vm.h"
+#include "core/block.h"
+#include "ui/monitor/monitor.h"
+#include "core/util.h"
+#include "core/vm.h"
 
 struct monitor_cands {
 	char **v;

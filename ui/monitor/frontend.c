@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "monitor.h"
-#include "util.h"
-#include "vm.h"
+#include "ui/monitor/monitor.h"
+#include "core/util.h"
+#include "core/vm.h"
 
 #define MAX_FRONTENDS 8
 

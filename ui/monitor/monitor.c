@@ -16,8 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "monitor.h"
-#include "vm.h"
+#include "ui/monitor/monitor.h"
+#include "core/vm.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -18,9 +18,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "monitor.h"
-#include "util.h"
-#include "vm.h"
+#include "ui/monitor/monitor.h"
+#include "core/util.h"
+#include "core/vm.h"
 
 #define MAX_CLIENTS 16
 

@@ -27,10 +27,10 @@
 #include <readline/history.h>
 #include <readline/readline.h>
 
-#include "chardev.h"
-#include "monitor.h"
-#include "util.h"
-#include "vm.h"
+#include "core/chardev.h"
+#include "ui/monitor/monitor.h"
+#include "core/util.h"
+#include "core/vm.h"
 
 #define HISTORY_MAX 1000
 

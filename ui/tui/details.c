@@ -8,14 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "block.h"
-#include "net.h"
-#include "tui.h"
-#include "util.h"
-#include "vga.h"
-#include "vm.h"
-#include "vmconfig.h"
-#include "vnc_server.h"
+#include "core/block.h"
+#include "core/net.h"
+#include "ui/tui/tui.h"
+#include "core/util.h"
+#include "ui/vm_frontends.h"
+#include "core/vm.h"
+#include "core/vmconfig.h"
+#include "ui/vnc_server.h"
 
 struct lines {
 	struct panel *p;
@@ -211,11 +211,10 @@ void details_draw(struct panel *p, struct rect r)
 	} else {
 		disk_lines(&l, vm);
 		net_lines(&l, vm);
-		struct vga *vga = vm_lookup(vm, "vga");
-		if (vga && vga->vnc) {
-			const char *host = pv->cfg->vnclisten && *pv->cfg->vnclisten ? pv->cfg->vnclisten
-										  : "127.0.0.1";
-			int port = vnc_server_port(vga->vnc);
+		struct vnc_server *vnc = vnc_of(vm);
+		if (vnc) {
+			const char *host = vmconfig_vnc_listen(pv->cfg);
+			int port = vnc_server_port(vnc);
 			line(&l, "vnc", TE_VALUE, "%s:%d (display :%d)", host, port, port - 5900);
 		} else {
 			line(&l, "vnc", TE_VALUE, "off");

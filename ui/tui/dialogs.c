@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tui.h"
-#include "util.h"
+#include "ui/tui/tui.h"
+#include "core/util.h"
 
 /* --- text wrapping -------------------------------------------------------- */
 

@@ -6,8 +6,8 @@
 #include <string.h>
 #include <wchar.h>
 
-#include "tui.h"
-#include "util.h"
+#include "ui/tui/tui.h"
+#include "core/util.h"
 
 void draw_init_colours(struct panel *p)
 {

@@ -13,8 +13,8 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-#include "tui.h"
-#include "util.h"
+#include "ui/tui/tui.h"
+#include "core/util.h"
 
 enum fb_kind { FB_RECENT, FB_PARENT, FB_DIR, FB_FILE };
 

@@ -11,9 +11,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "manager_config.h"
-#include "util.h"
+#include "core/config.h"
+#include "ui/tui/manager_config.h"
+#include "core/util.h"
 
 static bool file_exists(const char *p)
 {

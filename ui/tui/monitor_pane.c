@@ -14,10 +14,10 @@
 #include <readline/history.h>
 #include <readline/readline.h>
 
-#include "monitor/monitor.h"
-#include "tui.h"
-#include "util.h"
-#include "vm.h"
+#include "ui/monitor/monitor.h"
+#include "ui/tui/tui.h"
+#include "core/util.h"
+#include "core/vm.h"
 
 static struct {
 	bool ready;

@@ -22,15 +22,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "block.h"
-#include "panel.h"
-#include "sdl_window.h"
-#include "tui.h"
-#include "util.h"
-#include "vga.h"
-#include "vm.h"
-#include "vmconfig.h"
-#include "vnc_server.h"
+#include "core/block.h"
+#include "ui/tui/panel.h"
+#include "ui/sdl_window.h"
+#include "ui/tui/tui.h"
+#include "core/util.h"
+#include "ui/vm_frontends.h"
+#include "core/vm.h"
+#include "core/vmconfig.h"
+#include "ui/vnc_server.h"
 
 #define SECOND 1000000000ull
 
@@ -297,16 +297,16 @@ static void window_toggle(struct panel *p, struct panel_vm *pv, bool full)
 
 static void show_vnc(struct panel *p, struct panel_vm *pv)
 {
-	struct vga *vga = vm_lookup(pv->vm, "vga");
+	struct vnc_server *vnc = vnc_of(pv->vm);
 	char msg[256];
-	if (!vga || !vga->vnc) {
+	if (!vnc) {
 		snprintf(msg, sizeof(msg), "%s has no VNC server (vnc=0 or vga='none').", pv->name);
 	} else {
-		const char *host = pv->cfg->vnclisten && *pv->cfg->vnclisten ? pv->cfg->vnclisten : "127.0.0.1";
-		int port = vnc_server_port(vga->vnc);
+		const char *host = vmconfig_vnc_listen(pv->cfg);
+		int port = vnc_server_port(vnc);
 		snprintf(msg, sizeof(msg), "%s: VNC on %s:%d (display :%d), %d client(s).\n"
 			 "Connect with: vncviewer %s::%d  or  vmstation view %s:%d",
-			 pv->name, host, port, port - 5900, vnc_server_clients(vga->vnc), host, port,
+			 pv->name, host, port, port - 5900, vnc_server_clients(vnc), host, port,
 			 host, port - 5900);
 	}
 	dialog_message(p, "VNC", msg);

@@ -9,10 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "display.h"
-#include "tui.h"
-#include "util.h"
-#include "vm.h"
+#include "core/host/display.h"
+#include "ui/tui/tui.h"
+#include "core/util.h"
+#include "core/vm.h"
 
 static const char *const tab_names[PANE_COUNT] = { "Serial", "Screen", "Monitor", "Log" };
 

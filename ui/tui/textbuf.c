@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "textbuf.h"
-#include "util.h"
+#include "ui/tui/textbuf.h"
+#include "core/util.h"
 
 struct textbuf *textbuf_new(unsigned lines)
 {

@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "theme.h"
-#include "util.h"
+#include "ui/tui/theme.h"
+#include "core/util.h"
 
 static const char *const elem_names[TE_COUNT] = {
 	[TE_NORMAL] = "normal",

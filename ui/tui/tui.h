@@ -13,9 +13,9 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "manager_config.h"
-#include "textbuf.h"
-#include "theme.h"
+#include "ui/tui/manager_config.h"
+#include "ui/tui/textbuf.h"
+#include "ui/tui/theme.h"
 
 struct vm;
 struct vm_config;

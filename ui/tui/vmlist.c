@@ -15,16 +15,17 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "audio.h"
-#include "block.h"
-#include "chardev.h"
-#include "evloop.h"
-#include "sdl_window.h"
-#include "tui.h"
-#include "util.h"
-#include "vcpu.h"
-#include "vm.h"
-#include "vmconfig.h"
+#include "core/host/audio.h"
+#include "core/block.h"
+#include "core/chardev.h"
+#include "core/evloop.h"
+#include "ui/sdl_window.h"
+#include "ui/tui/tui.h"
+#include "core/util.h"
+#include "core/vcpu.h"
+#include "core/vm.h"
+#include "ui/vm_frontends.h"
+#include "core/vmconfig.h"
 
 const char *pvm_state_name(enum pvm_state s)
 {
@@ -227,6 +228,12 @@ static void *starter(void *opaque)
 	struct panel_vm *pv = opaque;
 	struct vm *vm = vm_create(pv->cfg);
 	int r = -1;
+	char err[256];
+	if (vm && vm_frontends_start(vm, err, sizeof(err)) < 0) {
+		msg_error("%s: VNC: %s", vm->name, err);
+		vm_destroy(vm);
+		vm = NULL;
+	}
 	if (vm) {
 		vm->on_state_change_opaque = pv;
 		vm->on_state_change = on_state;

@@ -15,9 +15,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "qcow2.h"
-#include "tui.h"
-#include "util.h"
+#include "core/qcow2.h"
+#include "ui/tui/tui.h"
+#include "core/util.h"
 
 enum { F_NAME, F_MEMORY, F_VCPUS, F_DISK, F_FORMAT, F_ISO, F_BOOTCD, F_CREATE, F_CANCEL, F_COUNT };
 

@@ -7,15 +7,16 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "img_cmd.h"
-#include "net.h"
-#include "util.h"
-#include "vm.h"
-#include "vmconfig.h"
-#include "../ui/monitor/monitor.h"
-#include "../ui/sdl_window.h"
-#include "../ui/tui/panel.h"
-#include "../ui/viewer.h"
+#include "core/img_cmd.h"
+#include "core/net.h"
+#include "core/util.h"
+#include "core/vm.h"
+#include "core/vmconfig.h"
+#include "ui/monitor/monitor.h"
+#include "ui/sdl_window.h"
+#include "ui/tui/panel.h"
+#include "ui/viewer.h"
+#include "ui/vm_frontends.h"
 
 #define VMSTATION_VERSION "0.1.0"
 
@@ -152,6 +153,13 @@ static int cmd_run(int argc, char **argv)
 		return 1;
 	}
 	vm->verbose = verbose;
+	char ferr[256];
+	if (vm_frontends_start(vm, ferr, sizeof(ferr)) < 0) {
+		msg_error("%s: VNC: %s", vm->name, ferr);
+		vm_destroy(vm);
+		vmconfig_free(&cfg);
+		return 1;
+	}
 	w.vm = vm;
 	pthread_t sig_thread;
 	pthread_create(&sig_thread, NULL, signal_thread, &w);

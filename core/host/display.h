@@ -89,7 +89,10 @@ struct display {
 				    * on-demand refreshes (screendump) never wait */
 
 	struct evtimer *timer;     /* 60 Hz on vm->loop while listeners exist */
-	struct text_console *serial_console; /* ui/console_text.h, made on first use */
+	/* the serial console's text screen (ui/console_text.h), made on first
+	 * use by a front end, which also sets how display_free frees it */
+	struct text_console *serial_console;
+	void (*serial_console_free)(struct display *d);
 	_Atomic uint64_t refreshes, frames; /* refresh calls; refreshes that changed pixels */
 };
 
@@ -134,8 +137,8 @@ uint32_t cp437_to_unicode(uint8_t c);
 size_t utf8_encode(uint32_t cp, char *out);
 
 /*
- * Front ends, started by the VM (vnc) or by `vmstation run` (SDL on the
- * main thread). See ui/sdl_window.h and ui/vnc_server.h.
+ * Front ends (the SDL window, the VNC server) are started by the
+ * application beside the VM: ui/vm_frontends.h.
  */
 
 #endif

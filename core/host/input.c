@@ -1,6 +1,6 @@
 /*
  * The input router: front ends (SDL, VNC, monitor) hand it keys and pointer
- * events; it picks the device that should get them (ui/input.h).
+ * events; it picks the device that should get them (core/host/input.h).
  *
  * Lock order: sinks_lock, then a device's own lock. LED listeners run under
  * led_lock, which devices take with their own lock held, so listeners must not
@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "input.h"
-#include "../core/util.h"
-#include "../core/vm.h"
+#include "core/host/input.h"
+#include "core/util.h"
+#include "core/vm.h"
 
 #define MAX_SINKS 4
 #define MAX_LED_LISTENERS 8

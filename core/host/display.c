@@ -8,14 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "console_text.h"
-#include "display.h"
-#include "evloop.h"
-#include "util.h"
-#include "vm.h"
+#include "core/host/display.h"
+#include "core/evloop.h"
+#include "core/util.h"
+#include "core/vm.h"
 
 static const uint16_t cp437[256] = {
-#include "cp437.inc"
+#include "core/host/cp437.inc"
 };
 
 uint32_t cp437_to_unicode(uint8_t c)
@@ -75,7 +74,8 @@ void display_free(struct display *d)
 	/* vm_destroy frees the loop (and its watches) before the free hooks run */
 	if (d->timer && d->vm && d->vm->loop)
 		evtimer_free(d->timer);
-	display_serial_console_free(d);
+	if (d->serial_console && d->serial_console_free)
+		d->serial_console_free(d);
 	if (d->vm && d->vm->display == d)
 		d->vm->display = NULL;
 	pthread_mutex_destroy(&d->lock);

@@ -17,10 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "audio.h"
-#include "plugin.h"
-#include "util.h"
-#include "vm.h"
+#include "core/host/audio.h"
+#include "core/util.h"
+#include "core/vm.h"
 
 #define MAX_VOICES 16
 #define RING_FRAMES 16384          /* power of two: ~370 ms at 44.1 kHz */
@@ -393,25 +392,6 @@ void audio_mixer_render(struct audio_mixer *m, int16_t *out, unsigned frames)
 
 /* ---- per-VM mixer ------------------------------------------------------- */
 
-/*
- * "wav" is built in; "pulse" and "sdl" come from their plugins (ui/plugin.h),
- * loaded by the first VM that plays through them. NULL with err if unknown
- * or the plugin (or its library) is missing.
- */
-static const struct audio_backend *backend_by_name(const char *name, size_t len,
-						   char *err, size_t errlen)
-{
-	if (len == 3 && !strncmp(name, "wav", 3))
-		return &audio_backend_wav;
-	if ((len == 5 && !strncmp(name, "pulse", 5)) || (len == 3 && !strncmp(name, "sdl", 3))) {
-		char plugin[8];
-		snprintf(plugin, sizeof(plugin), "%.*s", (int)len, name);
-		return plugin_audio_backend(plugin, err, errlen);
-	}
-	snprintf(err, errlen, "unknown back end");
-	return NULL;
-}
-
 static void mixer_free(void *opaque)
 {
 	struct audio_mixer *m = opaque;
@@ -443,27 +423,16 @@ struct audio_mixer *audio_of(struct vm *vm)
 	vm->audio = m;
 	vm_add_free_hook(vm, mixer_free, m);
 
-	/* Unit-test VMs (no KVM) default to silence; real VMs to PulseAudio. */
-	const char *spec = vm->cfg && vm->cfg->audio ? vm->cfg->audio
-			   : vm->vm_fd < 0 ? "none" : "pulse";
-	const char *colon = strchr(spec, ':');
-	size_t nlen = colon ? (size_t)(colon - spec) : strlen(spec);
 	snprintf(m->be_desc, sizeof(m->be_desc), "none");
-	if (nlen == 4 && !strncmp(spec, "none", 4))
-		return m;
-	char err[600];
-	const struct audio_backend *be = backend_by_name(spec, nlen, err, sizeof(err));
-	if (!be) {
-		msg_warn("audio: back end '%s': %s; the VM runs silent", spec, err);
-		return m;
-	}
-	if (be->open(m, colon ? colon + 1 : "", &m->be_state) < 0) {
-		/* the back end printed its one-line reason */
-		return m;
-	}
-	m->be = be;
-	snprintf(m->be_desc, sizeof(m->be_desc), "%s", spec);
 	return m;
+}
+
+void audio_mixer_set_backend(struct audio_mixer *m, const struct audio_backend *be,
+			     void *state, const char *desc)
+{
+	m->be = be;
+	m->be_state = state;
+	snprintf(m->be_desc, sizeof(m->be_desc), "%s", desc);
 }
 
 bool audio_soundhw_has(const struct vm_config *cfg, const char *card)

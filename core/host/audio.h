@@ -1,18 +1,15 @@
 /*
- * Guest sound: voices, the per-VM mixer and its back ends.
+ * Guest sound: voices and the per-VM mixer, the interface between the sound
+ * chips below and the audio back ends above.
  *
  * A device owns one or more voices. A voice has its own sample rate and
  * format; the device either pushes samples into the voice's ring buffer
  * (Sound Blaster DMA, paced by the device's own audio-clock timer) or lets
  * the mixer pull them from a generator callback (OPL3 FM, PC speaker). The
  * mixer resamples every voice to the output rate, applies the voice gains
- * and the VM's volume/mute, and a back end plays the result:
- *   "pulse" (default)  PulseAudio through libpulse, on its own thread
- *   "sdl"              SDL2 audio
- *   "wav:/path"        a RIFF WAVE file, paced by the host clock (tests)
- *   "none"             silence; devices still run at the programmed rate
- * If the back end cannot start (no sound server) one warning is printed and
- * the VM runs silent.
+ * and the VM's volume/mute. A back end (ui/audio_backend.h: PulseAudio, SDL,
+ * a wav file), chosen and started by the application from the VM's audio=,
+ * pulls the result; until one is attached the mixer is silent.
  */
 #ifndef VMST_AUDIO_H
 #define VMST_AUDIO_H
@@ -36,8 +33,8 @@ enum audio_fmt { AFMT_U8, AFMT_S8, AFMT_S16, AFMT_U16 };
 /* ---- for devices ------------------------------------------------------ */
 
 /*
- * The VM's mixer, created on first use from vm->cfg->audio (and published
- * as vm->audio). Never NULL; with audio="none" it just discards.
+ * The VM's mixer, created on first use (and published as vm->audio), with no
+ * back end yet. Never NULL.
  */
 struct audio_mixer *audio_of(struct vm *vm);
 
@@ -123,6 +120,7 @@ void audio_mutex_init(pthread_mutex_t *m);
 /* Called first thing on a back end's own thread: raise its scheduling priority. */
 void audio_thread_realtime(void);
 
+/* What a back end offers the mixer; ui/audio_backend.c picks one. */
 struct audio_backend {
 	const char *name;
 	/* Start playing, pulling from audio_mixer_render. arg: text after "name:". */
@@ -131,7 +129,9 @@ struct audio_backend {
 	/* Delay from handing samples over to hearing them, if known (else 0). */
 	uint64_t (*latency_ns)(void *state);
 };
-extern const struct audio_backend audio_backend_pulse, audio_backend_sdl,
-	audio_backend_wav;
+/* Play through be (opened, with its state) from now on; closed with the
+ * mixer. desc shows in `info audio` ("pulse", "wav:/tmp/x.wav"). */
+void audio_mixer_set_backend(struct audio_mixer *m, const struct audio_backend *be,
+			     void *state, const char *desc);
 
 #endif
