@@ -251,7 +251,7 @@ static int setup_kvm(struct vm *vm)
 	return 0;
 }
 
-struct vm *vm_create(struct vm_config *cfg)
+struct vm *vm_create(struct vm_config *cfg, const struct machine *m)
 {
 	struct vm *vm = vm_alloc(cfg);
 	vm->log = open_log(vm);
@@ -273,7 +273,8 @@ struct vm *vm_create(struct vm_config *cfg)
 	for (unsigned i = 0; i < vm->n_vcpus; i++)
 		if (!(vm->vcpus[i] = vcpu_create(vm, i)))
 			goto fail;
-	if (vm_create_all_devices(vm) < 0)
+	vmconfig_apply_nographic(cfg);
+	if (vm_create_parts(vm, m) < 0)
 		goto fail;
 	for (unsigned i = 0; i < vm->n_vcpus; i++)
 		if (vcpu_reset(vm->vcpus[i]) < 0)

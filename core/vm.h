@@ -51,24 +51,31 @@ struct vm_hook {
 	void *opaque;
 };
 
-/* A device's lifecycle: created by the machine table, reset, freed. */
-struct device_ops {
+/*
+ * The machine table: the parts a VM is made of, in order (firmware/pc.c
+ * lists the PC's). A part's create function makes its chip (or firmware
+ * step) for the VM if the config asks for it: 0 (also when it does not), or
+ * <0 with a message printed, which fails vm_create.
+ */
+enum machine_phase {
+	MACHINE_CHIPSET,  /* buses, the host and ISA bridges, fw_cfg */
+	MACHINE_PLATFORM, /* what every PC has: DMA, RTC, timers, keyboard, COM ports */
+	MACHINE_DEVICES,  /* what the VM file chooses: disks, sound, display, USB, NICs */
+	MACHINE_FIRMWARE, /* what the guest boots: tables, the BIOS or a kernel */
+};
+struct machine_part {
 	const char *name;
-	int order; /* lower is created first */
-	/* Create the device for this VM; 0 = ok, <0 = fatal (message printed). */
+	enum machine_phase phase;
 	int (*create)(struct vm *vm);
 };
-
-/*
- * Registers a device type with the machine table at start-up. One line at the
- * bottom of each device file: DEVICE_TYPE(serial, 30, serial_create);
- */
-void device_type_register(const struct device_ops *ops);
-#define DEVICE_TYPE(id, ord, createfn)                                     \
-	static const struct device_ops id##_device_ops = {                  \
-		.name = #id, .order = (ord), .create = (createfn) };         \
-	__attribute__((constructor)) static void id##_device_register(void) \
-	{ device_type_register(&id##_device_ops); }
+struct machine {
+	const char *name;
+	const struct machine_part *parts;
+	unsigned n_parts;
+};
+/* Make part `name` of machine m on any VM (unit tests build VMs a part at a
+ * time); 0, or -1 if it failed or m has no such part. */
+int machine_create_part(const struct machine *m, struct vm *vm, const char *name);
 
 /* VM-wide counters; exits are counted per vCPU (struct vcpu). */
 struct vm_stats {
@@ -167,13 +174,10 @@ struct vm {
  * irq_hook. Free with vm_destroy. Device create functions work on it.
  */
 struct vm *vm_new_test(uint64_t ram_mib, struct vm_config *cfg);
-/* The i-th registered device type's name (creation order), or NULL past the end. */
-const char *device_type_name(unsigned i);
-/* Create one device type by name ("serial", "isadma", ...) on any VM; 0 or -1. */
-int vm_create_device(struct vm *vm, const char *name);
 
-/* Create the VM from a config: KVM, memory, devices, firmware. NULL on error. */
-struct vm *vm_create(struct vm_config *cfg);
+/* Create the VM from a config: KVM, memory, vCPUs, then machine m's parts
+ * in order (firmware/pc.h: machine_pc). NULL on error. */
+struct vm *vm_create(struct vm_config *cfg, const struct machine *m);
 /* Start the vCPUs and io thread. */
 int vm_start(struct vm *vm);
 /* vm_start with the vCPUs parked before the first instruction (xl create -p) */

@@ -1,4 +1,4 @@
-/* The machine table: device types register themselves at start-up. */
+/* Making a VM's parts from the machine table, and what they publish. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -6,44 +6,20 @@
 #include "core/util.h"
 #include "core/vm.h"
 
-#define MAX_DEVICE_TYPES 96
-
-/* Filled by constructors before main() runs; read-only afterwards. */
-static const struct device_ops *device_types[MAX_DEVICE_TYPES];
-static unsigned n_device_types;
-
-void device_type_register(const struct device_ops *ops)
+int machine_create_part(const struct machine *m, struct vm *vm, const char *name)
 {
-	if (n_device_types == MAX_DEVICE_TYPES)
-		die("too many device types");
-	/* keep sorted by order, stable */
-	unsigned i = n_device_types++;
-	while (i > 0 && device_types[i - 1]->order > ops->order) {
-		device_types[i] = device_types[i - 1];
-		i--;
-	}
-	device_types[i] = ops;
-}
-
-const char *device_type_name(unsigned i)
-{
-	return i < n_device_types ? device_types[i]->name : NULL;
-}
-
-int vm_create_device(struct vm *vm, const char *name)
-{
-	for (unsigned i = 0; i < n_device_types; i++)
-		if (!strcmp(device_types[i]->name, name))
-			return device_types[i]->create(vm) < 0 ? -1 : 0;
-	msg_error("no device type '%s'", name);
+	for (unsigned i = 0; i < m->n_parts; i++)
+		if (!strcmp(m->parts[i].name, name))
+			return m->parts[i].create(vm) < 0 ? -1 : 0;
+	msg_error("no part '%s' in the %s machine", name, m->name);
 	return -1;
 }
 
-int vm_create_all_devices(struct vm *vm)
+int vm_create_parts(struct vm *vm, const struct machine *m)
 {
-	for (unsigned i = 0; i < n_device_types; i++) {
-		if (device_types[i]->create(vm) < 0) {
-			msg_error("%s: cannot create device '%s'", vm->name, device_types[i]->name);
+	for (unsigned i = 0; i < m->n_parts; i++) {
+		if (m->parts[i].create(vm) < 0) {
+			msg_error("%s: cannot create '%s'", vm->name, m->parts[i].name);
 			return -1;
 		}
 	}

@@ -5,7 +5,7 @@
 #include "core/vm.h"
 
 int vm_setup_ram(struct vm *vm, uint64_t bytes);
-int vm_create_all_devices(struct vm *vm);
+int vm_create_parts(struct vm *vm, const struct machine *m);
 /* Called by a vCPU thread when vm->requests is set; true = thread must exit. */
 bool vm_vcpu_check_requests(struct vcpu *v);
 

@@ -169,6 +169,16 @@ void vif_spec_free(struct vif_spec *v);
 int disk_index_from_name(const char *name);
 const char *action_name(enum vm_action a);
 
+/*
+ * nographic=1, as QEMU's -nographic: no window and no VNC server (the
+ * graphics card stays, so screendump works), and COM1 goes to the terminal
+ * (stdio, with the ctrl-a escape keys) unless the VM file says where COM1
+ * goes. vm_create applies it before making the machine, so the serial port,
+ * the card, fw_cfg's "etc/sercon-port" for SeaBIOS, and the front ends
+ * started afterwards all see the adjusted settings.
+ */
+void vmconfig_apply_nographic(struct vm_config *cfg);
+
 /* kernel= names a kernel for direct boot (not hvmloader, the BIOS). */
 bool vmconfig_direct_boot(const struct vm_config *cfg);
 

@@ -138,6 +138,21 @@ static bool take_vnc_options(struct ctx *c, struct cfg_entry *e, const char *s, 
 	return true;
 }
 
+void vmconfig_apply_nographic(struct vm_config *cfg)
+{
+	if (!cfg || !cfg->nographic)
+		return;
+	cfg->sdl = false;
+	cfg->vnc = false;
+	cfg->vncconsole = false;
+	if (cfg->n_serial == 0 || !cfg->serial[0] || !strcmp(cfg->serial[0], "none")) {
+		if (cfg->n_serial == 0)
+			cfg->n_serial = 1;
+		free(cfg->serial[0]);
+		cfg->serial[0] = xstrdup("stdio");
+	}
+}
+
 bool vmconfig_direct_boot(const struct vm_config *cfg)
 {
 	return cfg && cfg->kernel && *cfg->kernel && strcmp(cfg->kernel, "hvmloader") != 0;

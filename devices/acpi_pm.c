@@ -181,7 +181,7 @@ static void pm_free(void *opaque)
 	free(pm);
 }
 
-static int acpi_pm_create(struct vm *vm)
+int acpi_pm_create(struct vm *vm)
 {
 	if (!vm->cfg->acpi && !(vm->cfg->kernel && *vm->cfg->kernel))
 		return 0; /* acpi=0: no power management function */
@@ -207,5 +207,3 @@ static int acpi_pm_create(struct vm *vm)
 	pm_reset(pm);
 	return vm_register_pio(vm, SMI_CMD_PORT, 1, &smi_ops, pm, "apm-cnt");
 }
-
-DEVICE_TYPE(acpi_pm, 60, acpi_pm_create);

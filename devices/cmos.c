@@ -396,7 +396,7 @@ static void cmos_free(void *opaque)
 	free(c);
 }
 
-static int cmos_create(struct vm *vm)
+int cmos_create(struct vm *vm)
 {
 	struct cmos *c = xzalloc(sizeof(*c));
 	c->vm = vm;
@@ -410,5 +410,3 @@ static int cmos_create(struct vm *vm)
 	vm_publish(vm, "cmos", c);
 	return vm_register_pio(vm, 0x70, 2, &cmos_ops, c, "cmos");
 }
-
-DEVICE_TYPE(cmos, 15, cmos_create);

@@ -45,7 +45,7 @@ static void dc_free(void *opaque)
 	free(d);
 }
 
-static int debugcon_create(struct vm *vm)
+int debugcon_create(struct vm *vm)
 {
 	const char *spec = vm->cfg->debugcon;
 	char *def = NULL;
@@ -74,5 +74,3 @@ static int debugcon_create(struct vm *vm)
 	vm_publish(vm, "debugcon", d->chr);
 	return vm_register_pio(vm, 0x402, 1, &dc_ops, d, "debugcon");
 }
-
-DEVICE_TYPE(debugcon, 31, debugcon_create);

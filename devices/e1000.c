@@ -559,7 +559,7 @@ static int create_card(struct vm *vm, unsigned i)
 	return 0;
 }
 
-static int e1000_create(struct vm *vm)
+int e1000_create(struct vm *vm)
 {
 	const struct vm_config *cfg = vm->cfg;
 	if (!cfg)
@@ -577,5 +577,3 @@ static int e1000_create(struct vm *vm)
 	}
 	return 0;
 }
-
-DEVICE_TYPE(e1000, 59, e1000_create);

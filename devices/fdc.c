@@ -711,7 +711,7 @@ static void fdc_free(void *opaque)
 	free(f);
 }
 
-static int fdc_create(struct vm *vm)
+int fdc_create(struct vm *vm)
 {
 	struct fdc *f = xzalloc(sizeof(*f));
 	f->vm = vm;
@@ -734,5 +734,3 @@ static int fdc_create(struct vm *vm)
 	vm_publish(vm, "fdc", f);
 	return 0;
 }
-
-DEVICE_TYPE(fdc, 45, fdc_create);

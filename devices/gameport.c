@@ -175,7 +175,7 @@ static bool wanted(const struct vm_config *cfg)
 	return false;
 }
 
-static int gameport_create(struct vm *vm)
+int gameport_create(struct vm *vm)
 {
 	if (!wanted(vm->cfg))
 		return 0;
@@ -192,5 +192,3 @@ static int gameport_create(struct vm *vm)
 	vm_publish(vm, "gameport", gp);
 	return 0;
 }
-
-DEVICE_TYPE(gameport, 42, gameport_create);

@@ -370,7 +370,7 @@ static void hpet_free(void *opaque)
 	free(h);
 }
 
-static int hpet_create(struct vm *vm)
+int hpet_create(struct vm *vm)
 {
 	if (!vm->cfg->hpet)
 		return 0;
@@ -387,4 +387,3 @@ static int hpet_create(struct vm *vm)
 }
 
 /* after the CMOS, whose IRQ 8 legacy replacement takes over */
-DEVICE_TYPE(hpet, 16, hpet_create);

@@ -392,7 +392,7 @@ static void i8042_free(void *opaque)
 	free(c);
 }
 
-static int i8042_create(struct vm *vm)
+int i8042_create(struct vm *vm)
 {
 	struct i8042 *c = xzalloc(sizeof(*c));
 	c->vm = vm;
@@ -419,5 +419,3 @@ static int i8042_create(struct vm *vm)
 	vm_publish(vm, "i8042", c);
 	return 0;
 }
-
-DEVICE_TYPE(i8042, 20, i8042_create);

@@ -592,7 +592,7 @@ static void ide_free(void *opaque)
 	free(c);
 }
 
-static int ide_create(struct vm *vm)
+int ide_create(struct vm *vm)
 {
 	struct ide_ctrl *c = xzalloc(sizeof(*c));
 	c->vm = vm;
@@ -641,5 +641,3 @@ static int ide_create(struct vm *vm)
 	vm_publish(vm, "ide", c);
 	return 0;
 }
-
-DEVICE_TYPE(ide, 40, ide_create);

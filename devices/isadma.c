@@ -403,7 +403,7 @@ static void isadma_free(void *opaque)
 	free(d);
 }
 
-static int isadma_create(struct vm *vm)
+int isadma_create(struct vm *vm)
 {
 	struct isadma *d = xzalloc(sizeof(*d));
 	d->vm = vm;
@@ -422,5 +422,3 @@ static int isadma_create(struct vm *vm)
 	vm_publish(vm, "isadma", d);
 	return 0;
 }
-
-DEVICE_TYPE(isadma, 10, isadma_create);

@@ -136,7 +136,7 @@ static int create_isa(struct vm *vm, unsigned i)
 	return finish_card(vm, c);
 }
 
-static int ne2k_create(struct vm *vm)
+int ne2k_create(struct vm *vm)
 {
 	const struct vm_config *cfg = vm->cfg;
 	if (!cfg)
@@ -158,5 +158,3 @@ static int ne2k_create(struct vm *vm)
 	}
 	return 0;
 }
-
-DEVICE_TYPE(ne2k, 59, ne2k_create);

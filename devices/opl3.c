@@ -31,6 +31,11 @@ struct opl3 {
 	uint64_t writes;
 };
 
+struct opl3 *opl3_of(struct vm *vm)
+{
+	return vm_lookup(vm, "opl3");
+}
+
 struct audio_voice *opl3_voice(struct opl3 *o)
 {
 	return o ? o->voice : NULL;
@@ -138,7 +143,7 @@ static void opl3_free(void *opaque)
 	free(o);
 }
 
-static int opl3_create(struct vm *vm)
+int opl3_create(struct vm *vm)
 {
 	const struct vm_config *cfg = vm->cfg;
 	if (!cfg)
@@ -172,5 +177,3 @@ fail:
 	free(o);
 	return -1;
 }
-
-DEVICE_TYPE(opl3, 40, opl3_create);

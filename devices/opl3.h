@@ -17,6 +17,7 @@
 
 struct opl3_chip;
 struct opl3;
+struct vm;
 struct audio_voice;
 
 struct opl3_chip *opl3_chip_new(void);
@@ -27,6 +28,8 @@ bool opl3_chip_write(struct opl3_chip *c, unsigned reg, uint8_t v);
 /* Render frames of S16 stereo; returns false if every operator is silent. */
 bool opl3_chip_render(struct opl3_chip *c, int16_t *stereo, unsigned frames);
 
+/* The VM's OPL3, or NULL without one. */
+struct opl3 *opl3_of(struct vm *vm);
 /* The device's FM voice (the SB16 mixer scales it with its FM volume). */
 struct audio_voice *opl3_voice(struct opl3 *o);
 

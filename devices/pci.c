@@ -244,7 +244,7 @@ static void pci_bus_free(void *opaque)
 	free(bus);
 }
 
-static int pci_bus_create(struct vm *vm)
+int pci_bus_create(struct vm *vm)
 {
 	struct pci_bus *bus = xzalloc(sizeof(*bus));
 	bus->vm = vm;
@@ -331,5 +331,3 @@ void pci_set_pirq_route(struct pci_bus *bus, unsigned pirq, uint8_t route)
 	}
 	pthread_mutex_unlock(&bus->lock);
 }
-
-DEVICE_TYPE(pci, 1, pci_bus_create);

@@ -225,7 +225,7 @@ static void spk_free(void *opaque)
 	free(p);
 }
 
-static int pcspk_create(struct vm *vm)
+int pcspk_create(struct vm *vm)
 {
 	struct pcspk *p = xzalloc(sizeof(*p));
 	p->vm = vm;
@@ -248,5 +248,3 @@ static int pcspk_create(struct vm *vm)
 	vm_publish(vm, "pcspk", p);
 	return 0;
 }
-
-DEVICE_TYPE(pcspk, 25, pcspk_create);

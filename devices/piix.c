@@ -68,7 +68,7 @@ static void piix_reset(void *opaque)
 		pci_set_pirq_route(p->isa.bus, i, 0x80);
 }
 
-static int piix_create(struct vm *vm)
+int piix_create(struct vm *vm)
 {
 	struct piix *p = xzalloc(sizeof(*p));
 	p->vm = vm;
@@ -93,5 +93,3 @@ static int piix_create(struct vm *vm)
 	vm_publish(vm, "piix", p);
 	return vm_register_pio(vm, 0xcf9, 1, &rcr_ops, p, "piix-reset");
 }
-
-DEVICE_TYPE(piix, 2, piix_create);

@@ -29,12 +29,10 @@ static void post_write(void *opaque, uint64_t off, uint64_t val, unsigned size)
 
 static const struct io_ops post_ops = { .read = post_read, .write = post_write };
 
-static int postcode_create(struct vm *vm)
+int postcode_create(struct vm *vm)
 {
 	struct postcode *p = xzalloc(sizeof(*p));
 	vm_add_free_hook(vm, free, p);
 	vm_publish(vm, "postcode", p);
 	return vm_register_pio(vm, 0x80, 1, &post_ops, p, "post-code");
 }
-
-DEVICE_TYPE(postcode, 5, postcode_create);

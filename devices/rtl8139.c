@@ -473,7 +473,7 @@ static int create_card(struct vm *vm, unsigned i)
 	return 0;
 }
 
-static int rtl8139_create(struct vm *vm)
+int rtl8139_create(struct vm *vm)
 {
 	const struct vm_config *cfg = vm->cfg;
 	if (!cfg || !cfg->n_vifs)
@@ -488,5 +488,3 @@ static int rtl8139_create(struct vm *vm)
 			return -1;
 	return 0;
 }
-
-DEVICE_TYPE(rtl8139, 58, rtl8139_create);

@@ -419,7 +419,7 @@ static void sb16_free(void *opaque)
 	free(s);
 }
 
-static int sb16_create(struct vm *vm)
+int sb16_create(struct vm *vm)
 {
 	const struct vm_config *cfg = vm->cfg;
 	if (!cfg || !audio_soundhw_has(cfg, "sb16"))
@@ -458,7 +458,7 @@ static int sb16_create(struct vm *vm)
 	struct audio_mixer *m = audio_of(vm);
 	s->voice = audio_voice_new(m, "sb16");
 	s->dac_voice = audio_voice_new(m, "sb16-dac");
-	s->fm_voice = opl3_voice(vm_lookup(vm, "opl3"));
+	s->fm_voice = opl3_voice(opl3_of(vm));
 	audio_voice_set_refill(s->voice, sb16_refill, s);
 	audio_voice_set_format(s->dac_voice, SB16_DAC_RATE, 1, AFMT_U8);
 	s->clock = clock_ns;
@@ -486,5 +486,4 @@ static int sb16_create(struct vm *vm)
 	return 0;
 }
 
-/* After the OPL3 (40), whose FM voice the mixer's FM volume controls. */
-DEVICE_TYPE(sb16, 41, sb16_create);
+/* After the OPL3 (firmware/pc.c), whose FM voice the mixer's FM volume controls. */

@@ -537,7 +537,7 @@ void serial_get_stats(struct serial_port *p, struct serial_stats *st)
 	pthread_mutex_unlock(&p->lock);
 }
 
-static int serial_create(struct vm *vm)
+int serial_create(struct vm *vm)
 {
 	struct vm_config *cfg = vm->cfg;
 	if (!cfg || !cfg->n_serial)
@@ -591,5 +591,3 @@ static int serial_create(struct vm *vm)
 	vm_add_reset_hook(vm, serial_reset, d);
 	return 0;
 }
-
-DEVICE_TYPE(serial, 30, serial_create);

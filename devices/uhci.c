@@ -492,7 +492,7 @@ static void uhci_free(void *opaque)
 	free(u);
 }
 
-static int uhci_create(struct vm *vm)
+int uhci_create(struct vm *vm)
 {
 	struct vm_config *cfg = vm->cfg;
 	if (!cfg || !cfg->usb)
@@ -544,5 +544,3 @@ static int uhci_create(struct vm *vm)
 	vm_publish(vm, "uhci", u);
 	return 0;
 }
-
-DEVICE_TYPE(uhci, 55, uhci_create);

@@ -179,7 +179,7 @@ static void vga_free(void *opaque)
 	free(v);
 }
 
-static int vga_create(struct vm *vm)
+int vga_create(struct vm *vm)
 {
 	const struct vm_config *cfg = vm->cfg;
 	const char *kind = cfg && cfg->vga ? cfg->vga : "stdvga";
@@ -256,5 +256,3 @@ static int vga_create(struct vm *vm)
 	vm_publish(vm, "vga", v);
 	return 0;
 }
-
-DEVICE_TYPE(vga, 50, vga_create);

@@ -35,7 +35,7 @@ static void bios_free(void *opaque)
 	free(b);
 }
 
-static int bios_create(struct vm *vm)
+int bios_create(struct vm *vm)
 {
 	const struct vm_config *cfg = vm->cfg;
 	if (vmconfig_direct_boot(cfg))
@@ -69,5 +69,3 @@ static int bios_create(struct vm *vm)
 	vm_log(vm, "firmware %s (%zu KiB)", path, b->size >> 10);
 	return 0;
 }
-
-DEVICE_TYPE(bios, 95, bios_create);

@@ -72,7 +72,7 @@ static size_t build_bootorder(const struct vm_config *cfg, char *buf, size_t cap
 	return len;
 }
 
-static int bootorder_create(struct vm *vm)
+int bootorder_create(struct vm *vm)
 {
 	if (!vm->cfg)
 		return 0;
@@ -95,5 +95,3 @@ static int bootorder_create(struct vm *vm)
 		vm_log(vm, "boot order:\n%s\n", buf);
 	return 0;
 }
-
-DEVICE_TYPE(bootorder, 90, bootorder_create);

@@ -282,7 +282,7 @@ static void add_e820(struct vm *vm)
 	fwcfg_add_file(vm, "etc/e820", e, n * 20);
 }
 
-static int fwcfg_create(struct vm *vm)
+int fwcfg_create(struct vm *vm)
 {
 	struct fwcfg *f = xzalloc(sizeof(*f));
 	f->vm = vm;
@@ -329,5 +329,3 @@ static int fwcfg_create(struct vm *vm)
 		return -1;
 	return 0;
 }
-
-DEVICE_TYPE(fw_cfg, 3, fwcfg_create);

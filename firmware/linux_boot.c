@@ -552,7 +552,7 @@ static void linux_boot_reload(void *opaque)
 
 /* The firmware step of direct kernel boot: in place of the BIOS (bios.c
  * does nothing then), after every chip exists and before vCPUs reset. */
-static int linux_boot_create(struct vm *vm)
+int linux_boot_create(struct vm *vm)
 {
 	if (!vmconfig_direct_boot(vm->cfg))
 		return 0;
@@ -561,5 +561,3 @@ static int linux_boot_create(struct vm *vm)
 	vm_add_reset_hook(vm, linux_boot_reload, vm);
 	return 0;
 }
-
-DEVICE_TYPE(linux_boot, 96, linux_boot_create);

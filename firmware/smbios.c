@@ -185,7 +185,7 @@ static uint8_t sum8(const uint8_t *p, size_t n)
 	return s;
 }
 
-static int smbios_create(struct vm *vm)
+int smbios_create(struct vm *vm)
 {
 	struct smbios_buf *t = xzalloc(sizeof(*t));
 	build(vm, t);
@@ -211,5 +211,3 @@ static int smbios_create(struct vm *vm)
 		msg_error("smbios: fw_cfg is full");
 	return rc;
 }
-
-DEVICE_TYPE(smbios, 92, smbios_create);

@@ -195,8 +195,8 @@ static void hub_free(void *opaque)
 	free(h);
 }
 
-/* After the game port (42): a hub only where there is a port to feed. */
-static int joyhub_create(struct vm *vm)
+/* A hub only where there is a game port to feed. */
+int joy_hub_attach(struct vm *vm)
 {
 	struct gameport *gp = gameport_of(vm);
 	if (!gp)
@@ -211,5 +211,3 @@ static int joyhub_create(struct vm *vm)
 	vm_publish(vm, "joyhub", h);
 	return 0;
 }
-
-DEVICE_TYPE(joyhub, 43, joyhub_create);

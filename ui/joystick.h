@@ -33,6 +33,12 @@ struct joy_source {
 
 #define JOY_MAX_VQ 16
 
+/* Give the VM a hub if it has a game port (a front end, started with the
+ * others: ui/vm_frontends.c); 0. */
+int joy_hub_attach(struct vm *vm);
+/* Give the VM a hub if it has a game port (a front end, started with the
+ * others: ui/vm_frontends.c); 0. */
+int joy_hub_attach(struct vm *vm);
 /* The VM's hub, or NULL without a game port. */
 struct joy_hub *joy_hub_of(struct vm *vm);
 

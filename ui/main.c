@@ -11,6 +11,7 @@
 #include "core/net.h"
 #include "core/util.h"
 #include "core/vm.h"
+#include "firmware/pc.h"
 #include "core/vmconfig.h"
 #include "ui/monitor/monitor.h"
 #include "ui/sdl_window.h"
@@ -147,7 +148,7 @@ static int cmd_run(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &w.set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	struct vm *vm = vm_create(&cfg);
+	struct vm *vm = vm_create(&cfg, &machine_pc);
 	if (!vm) {
 		vmconfig_free(&cfg);
 		return 1;

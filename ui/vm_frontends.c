@@ -2,6 +2,8 @@
 #include "core/host/display.h"
 #include "core/vm.h"
 #include "ui/audio_backend.h"
+#include "ui/joystick.h"
+#include "ui/joystick.h"
 #include "ui/vm_frontends.h"
 #include "ui/vnc_server.h"
 
@@ -22,6 +24,8 @@ int vm_frontends_start(struct vm *vm, char *err, size_t errlen)
 			return -1;
 		vm_add_free_hook(vm, vnc_stop, vm);
 	}
+	joy_hub_attach(vm);
+	joy_hub_attach(vm);
 	audio_backend_start(vm);
 	return 0;
 }

@@ -1,6 +1,7 @@
 /*
  * The front ends the application attaches beside a VM, from its config: the
- * VNC server (vnc=1) and the audio back end (audio=). The SDL window is the
+ * VNC server (vnc=1), the audio back end (audio=) and the joystick hub that
+ * feeds a game port from host controllers and the monitor. The SDL window is the
  * caller's (it must run on the main thread, ui/sdl_window.h), and monitors
  * are started on request (ui/monitor/monitor.h).
  *

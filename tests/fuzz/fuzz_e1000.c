@@ -16,6 +16,7 @@
 #include "core/vm.h"
 #include "devices/e1000.h"
 #include "devices/pci.h"
+#include "firmware/pc.h"
 
 #define MMIO 0xFEB00000u
 #define IO 0xC100
@@ -61,8 +62,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!vm)
 		return 0;
 	vm->irq_hook = noirq;
-	vm_create_device(vm, "pci");
-	vm_create_device(vm, "e1000");
+	pc_create_part(vm, "pci");
+	pc_create_part(vm, "e1000");
 	struct e1000 *s = vm_lookup(vm, "e1000");
 	if (!s) {
 		vm_destroy(vm);

@@ -18,6 +18,7 @@
 #include "core/block.h"
 #include "fuzz_image.h"
 #include "core/vm.h"
+#include "firmware/pc.h"
 
 static struct vm *vm;
 static struct vm_config cfg;
@@ -65,7 +66,7 @@ static void setup(void)
 	cfg.fd[1] = (struct floppy_spec){ .path = img_b.path, .readonly = true };
 	vm = vm_new_test(4, &cfg);
 	vm->irq_hook = irq_sink;
-	if (vm_create_device(vm, "isadma") < 0 || vm_create_device(vm, "fdc") < 0)
+	if (pc_create_part(vm, "isadma") < 0 || pc_create_part(vm, "fdc") < 0)
 		abort();
 }
 

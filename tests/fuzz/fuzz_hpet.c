@@ -18,6 +18,7 @@
 #include "core/iobus.h"
 #include "core/vm.h"
 #include "core/vmconfig.h"
+#include "firmware/pc.h"
 
 static uint64_t now_ns;
 static int level[24];
@@ -57,7 +58,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	now_ns = 1000000000;
 	vm->irq_hook = irq_hook;
 	vm->clock_hook = clock_hook;
-	if (vm_create_device(vm, "cmos") < 0 || vm_create_device(vm, "hpet") < 0)
+	if (pc_create_part(vm, "cmos") < 0 || pc_create_part(vm, "hpet") < 0)
 		abort();
 
 	size_t i = 0;

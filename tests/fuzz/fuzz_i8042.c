@@ -7,6 +7,7 @@
 
 #include "core/vm.h"
 #include "core/host/input.h"
+#include "firmware/pc.h"
 
 static void noirq(struct vm *vm, unsigned gsi, int level) { (void)vm; (void)gsi; (void)level; }
 
@@ -17,7 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!vm)
 		return 0;
 	vm->irq_hook = noirq;
-	vm_create_device(vm, "i8042");
+	pc_create_part(vm, "i8042");
 	static const uint16_t ports[] = { 0x60, 0x64, 0x92 };
 	for (size_t i = 0; i + 2 < size; i += 3) {
 		uint8_t op = data[i], a = data[i + 1], b = data[i + 2];

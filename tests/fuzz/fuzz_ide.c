@@ -22,6 +22,7 @@
 #include "fuzz_image.h"
 #include "devices/ide.h"
 #include "core/vm.h"
+#include "firmware/pc.h"
 
 static struct vm *vm;
 static struct vm_config cfg;
@@ -79,7 +80,7 @@ static void setup(void)
 					   .readonly = true };
 	vm = vm_new_test(4, &cfg);
 	vm->irq_hook = irq_sink;
-	if (vm_create_device(vm, "pci") < 0 || vm_create_device(vm, "ide") < 0)
+	if (pc_create_part(vm, "pci") < 0 || pc_create_part(vm, "ide") < 0)
 		abort();
 	out(0xCF8, 0x80000920, 4);
 	out(0xCFC, 0xC001, 4);

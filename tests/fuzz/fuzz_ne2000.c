@@ -16,6 +16,7 @@
 #include "core/vm.h"
 #include "devices/ne2000.h"
 #include "devices/pci.h"
+#include "firmware/pc.h"
 
 #define PCI_IO 0xC100
 #define ISA_IO 0x300
@@ -48,8 +49,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!vm)
 		return 0;
 	vm->irq_hook = noirq;
-	vm_create_device(vm, "pci");
-	vm_create_device(vm, "ne2k");
+	pc_create_part(vm, "pci");
+	pc_create_part(vm, "ne2k");
 	struct ne2000 *card[2] = { vm_lookup(vm, "ne2k_pci"), vm_lookup(vm, "ne2k_isa") };
 	if (!card[0] || !card[1]) {
 		vm_destroy(vm);

@@ -20,6 +20,7 @@
 #include "core/iobus.h"
 #include "core/vm.h"
 #include "core/vmconfig.h"
+#include "firmware/pc.h"
 
 static struct vm *vm;
 static struct vm_config cfg;
@@ -55,9 +56,9 @@ static void setup(void)
 	cfg.audio = strdup("none");
 	vm = vm_new_test(32, &cfg);
 	vm->irq_hook = irq_sink;
-	/* every device type (those that need a real KVM refuse or stay idle) */
-	for (unsigned i = 0; device_type_name(i); i++)
-		vm_create_device(vm, device_type_name(i));
+	/* every part of the PC (those that need a real KVM refuse or stay idle) */
+	for (unsigned i = 0; i < machine_pc.n_parts; i++)
+		machine_pc.parts[i].create(vm);
 }
 
 /* One 4-byte record (see the top of the file). */

@@ -14,6 +14,7 @@
 #include "core/vm.h"
 #include "devices/pci.h"
 #include "devices/rtl8139.h"
+#include "firmware/pc.h"
 
 #define IO 0xC100
 #define AREA 0x1000       /* where rings, descriptors and buffers live */
@@ -38,8 +39,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!vm)
 		return 0;
 	vm->irq_hook = noirq;
-	vm_create_device(vm, "pci");
-	vm_create_device(vm, "rtl8139");
+	pc_create_part(vm, "pci");
+	pc_create_part(vm, "rtl8139");
 	struct rtl8139 *s = vm_lookup(vm, "rtl8139");
 	if (!s) {
 		vm_destroy(vm);

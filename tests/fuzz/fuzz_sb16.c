@@ -13,6 +13,7 @@
 #include "core/util.h"
 #include "core/vm.h"
 #include "core/vmconfig.h"
+#include "firmware/pc.h"
 
 static const uint16_t ports[] = {
 	0x220, 0x221, 0x222, 0x223, 0x224, 0x225, 0x226, 0x228, 0x229, 0x22A, 0x22C, 0x22E, 0x22F,
@@ -58,8 +59,8 @@ static void setup(void)
 	cfg.audio = "none";
 	vm = vm_new_test(1, &cfg);
 	vm->irq_hook = irq_hook;
-	if (vm_create_device(vm, "isadma") || vm_create_device(vm, "pcspk") ||
-	    vm_create_device(vm, "opl3") || vm_create_device(vm, "sb16"))
+	if (pc_create_part(vm, "isadma") || pc_create_part(vm, "pcspk") ||
+	    pc_create_part(vm, "opl3") || pc_create_part(vm, "sb16"))
 		abort();
 	sb = vm_lookup(vm, "sb16");
 	sb->clock = fake_clock;

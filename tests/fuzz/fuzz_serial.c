@@ -13,6 +13,7 @@
 #include "devices/serial.h"
 #include "core/vm.h"
 #include "core/vmconfig.h"
+#include "firmware/pc.h"
 
 #define COM1 0x3F8
 
@@ -47,7 +48,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct vm *vm = vm_new_test(1, &cfg);
 	irq4 = 0;
 	vm->irq_hook = irq_hook;
-	if (!vm || vm_create_device(vm, "serial") < 0)
+	if (!vm || pc_create_part(vm, "serial") < 0)
 		abort();
 	struct serial_port *p = serial_port_of(vm, 0);
 

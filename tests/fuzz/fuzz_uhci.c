@@ -13,6 +13,7 @@
 #include "devices/pci.h"
 #include "devices/uhci.h"
 #include "core/host/input.h"
+#include "firmware/pc.h"
 
 #define IO 0xC000
 #define AREA 0x1000       /* where the frame list and descriptors live */
@@ -33,8 +34,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!vm)
 		return 0;
 	vm->irq_hook = noirq;
-	vm_create_device(vm, "pci");
-	vm_create_device(vm, "uhci");
+	pc_create_part(vm, "pci");
+	pc_create_part(vm, "uhci");
 	struct uhci *u = vm_lookup(vm, "uhci");
 	if (!u) {
 		vm_destroy(vm);

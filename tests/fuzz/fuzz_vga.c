@@ -14,6 +14,7 @@
 #include "devices/vga.h"
 #include "core/vm.h"
 #include "core/vmconfig.h"
+#include "firmware/pc.h"
 
 static struct vm *vm;
 static struct vm_config cfg;
@@ -40,7 +41,7 @@ static void setup(void)
 	vmconfig_defaults(&cfg);
 	cfg.vnc = false;
 	vm = vm_new_test(1, &cfg);
-	if (!vm || vm_create_device(vm, "vga") < 0) {
+	if (!vm || pc_create_part(vm, "vga") < 0) {
 		fprintf(stderr, "fuzz_vga: cannot create the card\n");
 		abort();
 	}

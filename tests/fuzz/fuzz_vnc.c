@@ -43,6 +43,7 @@
 #include "core/vmconfig.h"
 #include "ui/vm_frontends.h"
 #include "ui/vnc_server.h"
+#include "firmware/pc.h"
 
 /* a server thread, a VM and a TCP connection an input: several ms each */
 const long fuzz_max_iters = 1000;
@@ -489,10 +490,10 @@ static bool make_vm(struct run *r, uint8_t flags, int display)
 	if (!r->vm)
 		broken("cannot make the test VM");
 	r->vm->irq_hook = irq_sink;
-	if (vm_create_device(r->vm, "serial") < 0 || vm_create_device(r->vm, "i8042") < 0)
+	if (pc_create_part(r->vm, "serial") < 0 || pc_create_part(r->vm, "i8042") < 0)
 		broken("cannot create the serial port and the keyboard controller");
 	char err[256];
-	if (vm_create_device(r->vm, "vga") == 0 && vm_frontends_start(r->vm, err, sizeof(err)) == 0) {
+	if (pc_create_part(r->vm, "vga") == 0 && vm_frontends_start(r->vm, err, sizeof(err)) == 0) {
 		/* the io thread: the 60 Hz refresh, typed serial bytes */
 		if (evloop_start_thread(r->vm->loop) < 0)
 			broken("cannot start the io thread");

@@ -16,6 +16,7 @@
 #include "core/vm.h"
 
 #include "ata_helpers.h"
+#include "firmware/pc.h"
 
 static char dir[] = "/tmp/vmst-atapi-XXXXXX";
 
@@ -147,8 +148,8 @@ int main(void)
 					   .readonly = true, .line = 2, .col = 40 };
 	vm = vm_new_test(32, &cfg);
 	vm->irq_hook = hook;
-	vm_create_device(vm, "pci");
-	CHECK(vm_create_device(vm, "ide") == 0, "IDE with a CD on hdc and an empty CD drive on hdd");
+	pc_create_part(vm, "pci");
+	CHECK(pc_create_part(vm, "ide") == 0, "IDE with a CD on hdc and an empty CD drive on hdd");
 	out(0xCF8, 0x80000000u | 0x09 << 8 | 0x20, 4);
 	out(0xCFC, BM | 1, 4);
 	out(0xCF8, 0x80000000u | 0x09 << 8 | 0x04, 4);

@@ -15,6 +15,7 @@
 #include "core/util.h"
 #include "core/vm.h"
 #include "core/vmconfig.h"
+#include "firmware/pc.h"
 
 static struct vm_config cfg;
 static char *hw[VM_MAX_SOUND];
@@ -218,7 +219,7 @@ static void test_pcspk(void)
 {
 	const char *c[] = { "pcspk", NULL };
 	struct vm *vm = make_vm("none", c);
-	if (vm_create_device(vm, "pcspk") < 0) {
+	if (pc_create_part(vm, "pcspk") < 0) {
 		printf("FAIL: test_audio: no pcspk\n");
 		exit(1);
 	}

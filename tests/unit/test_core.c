@@ -1,4 +1,5 @@
 /* The core chipset through its ports: PCI config, fw_cfg, CMOS/RTC, ACPI PM, reset register. */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -8,6 +9,7 @@
 #include "core/util.h"
 #include "core/vm.h"
 #include "core/vmconfig.h"
+#include "firmware/pc.h"
 
 static int irq_level[24];
 static int irq_edges[24];
@@ -52,8 +54,43 @@ static uint8_t cmos(struct vm *vm, unsigned reg)
 	return in(vm, 0x71, 1);
 }
 
+/* The machine table: phases in order, every part named once, each with its
+ * create function, and the SB16 after the DMA controller and OPL3 it uses. */
+static void test_machine_table(void)
+{
+	const struct machine *m = &machine_pc;
+	CHECK(m->n_parts > 20, "the PC has its parts (%u)", m->n_parts);
+	bool ordered = true, named = true;
+	int at_sb16 = -1, at_opl3 = -1, at_dma = -1, at_bios = -1, at_vga = -1;
+	for (unsigned i = 0; i < m->n_parts; i++) {
+		const struct machine_part *p = &m->parts[i];
+		if (i && p->phase < m->parts[i - 1].phase)
+			ordered = false;
+		if (!p->name || !p->create)
+			named = false;
+		for (unsigned j = 0; j < i && p->name; j++)
+			if (!strcmp(p->name, m->parts[j].name))
+				named = false;
+		if (!p->name)
+			continue;
+		int *at = !strcmp(p->name, "sb16") ? &at_sb16 : !strcmp(p->name, "opl3") ? &at_opl3
+			: !strcmp(p->name, "isadma") ? &at_dma : !strcmp(p->name, "bios") ? &at_bios
+			: !strcmp(p->name, "vga") ? &at_vga : NULL;
+		if (at)
+			*at = (int)i;
+	}
+	CHECK(ordered, "phases never go back (chipset, platform, devices, firmware)");
+	CHECK(named, "every part has a unique name and a create function");
+	CHECK(at_dma >= 0 && at_opl3 >= 0 && at_sb16 > at_dma && at_sb16 > at_opl3,
+	      "the SB16 comes after the DMA controller and the OPL3");
+	CHECK(at_vga >= 0 && at_bios > at_vga, "the BIOS comes after the card whose ROM it loads");
+	CHECK(m->parts[m->n_parts - 1].phase == MACHINE_FIRMWARE, "the firmware comes last");
+	CHECK(machine_create_part(m, NULL, "no-such-part") < 0, "an unknown part is refused");
+}
+
 int main(void)
 {
+	test_machine_table();
 	struct vm_config cfg;
 	vmconfig_defaults(&cfg);
 	cfg.memory_mib = 64;
@@ -67,7 +104,7 @@ int main(void)
 	vm->n_vcpus = 1;
 	const char *devs[] = { "pci", "piix", "fw_cfg", "cmos", "acpi_pm", "debugcon" };
 	for (size_t i = 0; i < ARRAY_SIZE(devs); i++)
-		CHECK_EQ(vm_create_device(vm, devs[i]), 0, devs[i]);
+		CHECK_EQ(pc_create_part(vm, devs[i]), 0, devs[i]);
 	evloop_start_thread(vm->loop);
 
 	/* PCI */

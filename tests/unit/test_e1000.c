@@ -23,6 +23,7 @@
 #include "devices/e1000.h"
 #include "devices/pci.h"
 #include "net_frames.h"
+#include "firmware/pc.h"
 
 #define MMIO 0xFEB00000u
 #define IO 0xC100
@@ -687,8 +688,8 @@ int main(void)
 	cfg.vifs[0].type = xstrdup("ioemu");
 	vm = vm_new_test(16, &cfg);
 	vm->irq_hook = irq_hook;
-	CHECK(vm_create_device(vm, "pci") == 0, "pci bus");
-	CHECK(vm_create_device(vm, "e1000") == 0, "e1000 created with its slirp back end");
+	CHECK(pc_create_part(vm, "pci") == 0, "pci bus");
+	CHECK(pc_create_part(vm, "e1000") == 0, "e1000 created with its slirp back end");
 	s = vm_lookup(vm, "e1000");
 	CHECK(s != NULL, "published");
 	if (!s)

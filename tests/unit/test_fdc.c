@@ -16,6 +16,7 @@
 #include "unit.h"
 #include "core/util.h"
 #include "core/vm.h"
+#include "firmware/pc.h"
 
 static struct vm *vm;
 static int irq6_raises, irq6_level;
@@ -126,7 +127,7 @@ int main(void)
 	cfg.fd[1] = (struct floppy_spec){ .path = fdb, .readonly = true, .line = 5, .col = 7 };
 	vm = vm_new_test(32, &cfg);
 	vm->irq_hook = hook;
-	CHECK(vm_create_device(vm, "isadma") == 0 && vm_create_device(vm, "fdc") == 0,
+	CHECK(pc_create_part(vm, "isadma") == 0 && pc_create_part(vm, "fdc") == 0,
 	      "isadma and fdc with a 1.44M A: and a read-only 720K B:");
 	CHECK_EQ(fdc_cmos_type(vm, 0), 4, "A: is a 1.44M drive for CMOS");
 	CHECK_EQ(fdc_cmos_type(vm, 1), 3, "B: is a 720K drive for CMOS");
@@ -304,8 +305,8 @@ int main(void)
 	bad.file = "bad.cfg";
 	bad.fd[0] = (struct floppy_spec){ .path = big, .line = 9, .col = 1 };
 	struct vm *v2 = vm_new_test(8, &bad);
-	vm_create_device(v2, "isadma");
-	CHECK(vm_create_device(v2, "fdc") < 0, "a 3 MiB floppy image is refused");
+	pc_create_part(v2, "isadma");
+	CHECK(pc_create_part(v2, "fdc") < 0, "a 3 MiB floppy image is refused");
 	vm_destroy(v2);
 
 	char *rm = xasprintf("rm -rf %s", dir);

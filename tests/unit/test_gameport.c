@@ -13,6 +13,7 @@
 #include "unit.h"
 #include "core/util.h"
 #include "core/vm.h"
+#include "firmware/pc.h"
 
 static struct vm *vm;
 static uint64_t fake_now = 1000000;
@@ -174,7 +175,7 @@ static bool created_with(const char *what)
 	else if (!strcmp(what, "sb16"))
 		cfg.soundhw[cfg.n_soundhw++] = snd;
 	struct vm *v = vm_new_test(8, &cfg);
-	bool has = vm_create_device(v, "gameport") == 0 && gameport_of(v) != NULL;
+	bool has = pc_create_part(v, "gameport") == 0 && gameport_of(v) != NULL;
 	vm_destroy(v);
 	free(snd);
 	return has;
@@ -191,8 +192,8 @@ int main(void)
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.gameport = true;
 	vm = vm_new_test(8, &cfg);
-	CHECK(vm_create_device(vm, "gameport") == 0, "gameport created");
-	CHECK(vm_create_device(vm, "joyhub") == 0, "joystick hub created");
+	CHECK(pc_create_part(vm, "gameport") == 0, "gameport created");
+	CHECK(joy_hub_attach(vm) == 0, "joystick hub created");
 	struct gameport *gp = gameport_of(vm);
 	CHECK(gp != NULL, "published as 'gameport'");
 	gameport_set_clock(gp, fake_clock, NULL);

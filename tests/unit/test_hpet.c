@@ -11,6 +11,7 @@
 #include "unit.h"
 #include "core/vm.h"
 #include "core/vmconfig.h"
+#include "firmware/pc.h"
 
 #define CAP 0x000
 #define CFG 0x010
@@ -299,8 +300,8 @@ int main(void)
 	vm->clock_hook = test_clock;
 	vm->irq_hook = irq_hook;
 	now_ns = 1000000000;
-	CHECK(vm_create_device(vm, "cmos") == 0, "cmos created");
-	CHECK(vm_create_device(vm, "hpet") == 0, "hpet created");
+	CHECK(pc_create_part(vm, "cmos") == 0, "cmos created");
+	CHECK(pc_create_part(vm, "hpet") == 0, "hpet created");
 	CHECK(vm_lookup(vm, "hpet") != NULL, "hpet published");
 	test_caps();
 	test_counter();
@@ -314,7 +315,7 @@ int main(void)
 	/* hpet = 0: nothing at 0xFED00000 */
 	cfg.hpet = false;
 	vm = vm_new_test(16, &cfg);
-	vm_create_device(vm, "hpet");
+	pc_create_part(vm, "hpet");
 	uint64_t v = 0;
 	CHECK(!iobus_access(&vm->mmio, HPET_BASE, &v, 4, false), "hpet = 0: no device at 0xFED00000");
 	vm_destroy(vm);

@@ -6,6 +6,7 @@
 #include "core/vmconfig.h"
 #include "devices/i8042.h"
 #include "core/host/input.h"
+#include "firmware/pc.h"
 
 static int irq_level[16], irq_rises[16];
 
@@ -95,7 +96,7 @@ int main(void)
 	struct vm_config cfg = { .name = "test" };
 	vm = vm_new_test(16, &cfg);
 	vm->irq_hook = irq_hook;
-	CHECK(vm_create_device(vm, "i8042") == 0, "i8042 created");
+	CHECK(pc_create_part(vm, "i8042") == 0, "i8042 created");
 	struct i8042 *c = vm_lookup(vm, "i8042");
 	CHECK(c != NULL, "i8042 published");
 	input_add_led_listener(vm, led_cb, NULL);

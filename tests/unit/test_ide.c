@@ -17,6 +17,7 @@
 #include "core/vm.h"
 
 #include "ata_helpers.h"
+#include "firmware/pc.h"
 
 static char dir[] = "/tmp/vmst-ide-XXXXXX";
 
@@ -150,8 +151,8 @@ int main(void)
 					   .readonly = true, .line = 3, .col = 30 };
 	vm = vm_new_test(32, &cfg);
 	vm->irq_hook = hook;
-	CHECK(vm_create_device(vm, "pci") == 0, "PCI bus created");
-	CHECK(vm_create_device(vm, "ide") == 0, "IDE controller created with hda and read-only hdb");
+	CHECK(pc_create_part(vm, "pci") == 0, "PCI bus created");
+	CHECK(pc_create_part(vm, "ide") == 0, "IDE controller created with hda and read-only hdb");
 	struct ide_ctrl *c = vm_lookup(vm, "ide");
 	CHECK(c != NULL, "controller published as \"ide\"");
 
@@ -425,13 +426,13 @@ int main(void)
 	bad.disks[0] = (struct disk_spec){ .present = true, .path = "/nonexistent/x.img", .index = 0,
 					   .kind = DISK_HD, .line = 7, .col = 9 };
 	struct vm *v2 = vm_new_test(8, &bad);
-	vm_create_device(v2, "pci");
-	CHECK(vm_create_device(v2, "ide") < 0, "a missing image fails device creation");
+	pc_create_part(v2, "pci");
+	CHECK(pc_create_part(v2, "ide") < 0, "a missing image fails device creation");
 	vm_destroy(v2);
 	bad.disks[0].path = dir;
 	v2 = vm_new_test(8, &bad);
-	vm_create_device(v2, "pci");
-	CHECK(vm_create_device(v2, "ide") < 0, "a directory as image fails device creation");
+	pc_create_part(v2, "pci");
+	CHECK(pc_create_part(v2, "ide") < 0, "a directory as image fails device creation");
 	vm_destroy(v2);
 
 	char *cmd = xasprintf("rm -rf %s", dir);

@@ -11,6 +11,7 @@
 #include "unit.h"
 #include "core/util.h"
 #include "core/vm.h"
+#include "firmware/pc.h"
 
 static struct vm *vm;
 static int kicks;
@@ -56,7 +57,7 @@ int main(void)
 	struct vm_config cfg;
 	memset(&cfg, 0, sizeof(cfg));
 	vm = vm_new_test(32, &cfg);
-	CHECK(vm_create_device(vm, "isadma") == 0, "isadma created");
+	CHECK(pc_create_part(vm, "isadma") == 0, "isadma created");
 	struct isadma *d = isadma_of(vm);
 	CHECK(d != NULL, "published as \"isadma\"");
 

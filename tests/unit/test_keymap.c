@@ -10,6 +10,7 @@
 #include "core/vm.h"
 #include "core/host/input.h"
 #include "ui/keymap.h"
+#include "firmware/pc.h"
 
 static struct vm *vm;
 
@@ -199,7 +200,7 @@ int main(void)
 	setenv("VMSTATION_KEYMAPS", "ui/keymaps", 0);
 	struct vm_config cfg = { .name = "test" };
 	vm = vm_new_test(16, &cfg);
-	CHECK(vm_create_device(vm, "i8042") == 0, "i8042 created");
+	CHECK(pc_create_part(vm, "i8042") == 0, "i8042 created");
 	/* as SeaBIOS leaves it: set 2, translation on */
 	outb(0x64, 0x60);
 	outb(0x60, 0x41);

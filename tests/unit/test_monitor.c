@@ -19,6 +19,7 @@
 #include "core/util.h"
 #include "core/vm.h"
 #include "core/vmconfig.h"
+#include "firmware/pc.h"
 
 /* Collected session output. */
 static char out[65536];
@@ -235,7 +236,7 @@ static void test_devices(struct monitor_session *s, struct vm *vm)
 	CHECK(has(run(s, "audio_volume 101"), "0..100"), "audio_volume out of range");
 
 	/* keys reach the PS/2 keyboard in order: down in order, up in reverse */
-	if (vm_create_device(vm, "i8042") == 0) {
+	if (pc_create_part(vm, "i8042") == 0) {
 		uint8_t drain[64], v = 0x60;
 		iobus_access(&vm->pio, 0x64, &v, 1, true);   /* write command byte: */
 		v = 0x41;                                     /* translate to set 1, IRQ on */
@@ -331,8 +332,8 @@ static void test_net(void)
 		cfg.vifs[i].mac[5] = (uint8_t)i;
 	}
 	struct vm *vm = vm_new_test(16, &cfg);
-	CHECK(vm_create_device(vm, "pci") == 0 && vm_create_device(vm, "rtl8139") == 0 &&
-	      vm_create_device(vm, "e1000") == 0, "a VM with an rtl8139 and an e1000");
+	CHECK(pc_create_part(vm, "pci") == 0 && pc_create_part(vm, "rtl8139") == 0 &&
+	      pc_create_part(vm, "e1000") == 0, "a VM with an rtl8139 and an e1000");
 	struct monitor_session *s = monitor_session_new(vm, collect, NULL, 0);
 
 	char **l = monitor_complete(vm, "set_l", 5);

@@ -20,6 +20,7 @@
 #include "devices/ne2000.h"
 #include "devices/pci.h"
 #include "net_frames.h"
+#include "firmware/pc.h"
 
 #define PCI_IO 0xC100
 #define ISA_IO 0x300
@@ -602,9 +603,9 @@ int main(void)
 	cfg.vifs[1].irq = 9;
 	vm = vm_new_test(16, &cfg);
 	vm->irq_hook = irq_hook;
-	CHECK(vm_create_device(vm, "pci") == 0, "pci bus");
-	CHECK(vm_create_device(vm, "rtl8139") == 0, "rtl8139: no card for these vifs");
-	CHECK(vm_create_device(vm, "ne2k") == 0, "ne2k_pci and ne2k_isa created with their slirp back ends");
+	CHECK(pc_create_part(vm, "pci") == 0, "pci bus");
+	CHECK(pc_create_part(vm, "rtl8139") == 0, "rtl8139: no card for these vifs");
+	CHECK(pc_create_part(vm, "ne2k") == 0, "ne2k_pci and ne2k_isa created with their slirp back ends");
 	pci_card = vm_lookup(vm, "ne2k_pci");
 	isa_card = vm_lookup(vm, "ne2k_isa");
 	CHECK(pci_card && isa_card && !vm_lookup(vm, "rtl8139"), "both published, no rtl8139");

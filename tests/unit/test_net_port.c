@@ -24,6 +24,7 @@
 #include "core/vm.h"
 #include "devices/pci.h"
 #include "net_frames.h"
+#include "firmware/pc.h"
 
 static const uint8_t mac[6] = { 0x00, 0x16, 0x3e, 0x01, 0x02, 0x03 };
 
@@ -207,7 +208,7 @@ int main(void)
 	cfg.vifs[0].model = xstrdup("rtl8139");
 	cfg.vifs[0].type = xstrdup("ioemu");
 	struct vm *vm = vm_new_test(16, &cfg);
-	CHECK(vm_create_device(vm, "pci") == 0 && vm_create_device(vm, "rtl8139") == 0,
+	CHECK(pc_create_part(vm, "pci") == 0 && pc_create_part(vm, "rtl8139") == 0,
 	      "an rtl8139 with its slirp back end");
 	port = vm->n_netports ? vm->netports[0] : NULL;
 	if (!port)

@@ -15,6 +15,7 @@
 #include "core/util.h"
 #include "core/vm.h"
 #include "core/vmconfig.h"
+#include "firmware/pc.h"
 
 static void outb(struct vm *vm, uint16_t port, uint8_t v)
 {
@@ -57,7 +58,7 @@ static struct vm *make_vm(const char *card)
 	cfg.sb16_port = 0x220;
 	cfg.audio = "none";
 	struct vm *vm = vm_new_test(1, &cfg);
-	if (vm_create_device(vm, "opl3") < 0) {
+	if (pc_create_part(vm, "opl3") < 0) {
 		printf("FAIL: test_opl3: cannot create the OPL3\n");
 		exit(1);
 	}

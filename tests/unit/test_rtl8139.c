@@ -20,6 +20,7 @@
 #include "devices/pci.h"
 #include "devices/rtl8139.h"
 #include "net_frames.h"
+#include "firmware/pc.h"
 
 #define IO 0xC100
 #define RXBUF 0x20000      /* 8K + 16 + 1536 */
@@ -651,8 +652,8 @@ int main(void)
 	cfg.vifs[0].type = xstrdup("ioemu");
 	vm = vm_new_test(16, &cfg);
 	vm->irq_hook = irq_hook;
-	CHECK(vm_create_device(vm, "pci") == 0, "pci bus");
-	CHECK(vm_create_device(vm, "rtl8139") == 0, "rtl8139 created with its slirp back end");
+	CHECK(pc_create_part(vm, "pci") == 0, "pci bus");
+	CHECK(pc_create_part(vm, "rtl8139") == 0, "rtl8139 created with its slirp back end");
 	s = vm_lookup(vm, "rtl8139");
 	CHECK(s != NULL, "published");
 	if (!s)
@@ -675,8 +676,8 @@ int main(void)
 	cfg.vifs[0].rate_interval_us = 1000000;
 	vm = vm_new_test(16, &cfg);
 	vm->irq_hook = irq_hook;
-	vm_create_device(vm, "pci");
-	CHECK(vm_create_device(vm, "rtl8139") == 0, "a card with rate=3000B/s@1s");
+	pc_create_part(vm, "pci");
+	CHECK(pc_create_part(vm, "rtl8139") == 0, "a card with rate=3000B/s@1s");
 	s = vm_lookup(vm, "rtl8139");
 	if (s)
 		test_rate();

@@ -16,6 +16,7 @@
 #include "core/util.h"
 #include "core/vm.h"
 #include "core/vmconfig.h"
+#include "firmware/pc.h"
 
 #define SB 0x220
 
@@ -90,8 +91,8 @@ static struct vm *make_vm(void)
 	vm->irq_hook = irq_hook;
 	memset(line, 0, sizeof(line));
 	memset(rises, 0, sizeof(rises));
-	if (vm_create_device(vm, "isadma") < 0 || vm_create_device(vm, "opl3") < 0 ||
-	    vm_create_device(vm, "sb16") < 0) {
+	if (pc_create_part(vm, "isadma") < 0 || pc_create_part(vm, "opl3") < 0 ||
+	    pc_create_part(vm, "sb16") < 0) {
 		printf("FAIL: test_sb16: cannot create devices\n");
 		exit(1);
 	}

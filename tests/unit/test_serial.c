@@ -14,6 +14,7 @@
 #include "core/util.h"
 #include "core/vm.h"
 #include "core/vmconfig.h"
+#include "firmware/pc.h"
 
 #define COM1 0x3F8
 
@@ -54,7 +55,7 @@ static struct vm *make_vm(const char *const *specs)
 	memset(rises, 0, sizeof(rises));
 	tx_len = 0;
 	vm->irq_hook = irq_hook;
-	if (vm_create_device(vm, "serial") < 0) {
+	if (pc_create_part(vm, "serial") < 0) {
 		printf("FAIL: test_serial: cannot create the serial device\n");
 		exit(1);
 	}
@@ -511,7 +512,7 @@ static void test_com_ports(void)
 	cfg.serial[0] = (char *)bad[0];
 	cfg.n_serial = 1;
 	cur = vm_new_test(1, &cfg);
-	CHECK(vm_create_device(cur, "serial") < 0, "a back end that cannot open fails device creation");
+	CHECK(pc_create_part(cur, "serial") < 0, "a back end that cannot open fails device creation");
 	vm_destroy(cur);
 }
 

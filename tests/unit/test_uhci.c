@@ -11,6 +11,7 @@
 #include "devices/pci.h"
 #include "devices/uhci.h"
 #include "core/host/input.h"
+#include "firmware/pc.h"
 
 #define IO 0xC000
 #define FL 0x10000     /* frame list */
@@ -122,9 +123,9 @@ int main(void)
 				 .usbdevice = { "tablet", "keyboard" } };
 	vm = vm_new_test(16, &cfg);
 	vm->irq_hook = irq_hook;
-	CHECK(vm_create_device(vm, "pci") == 0, "pci bus");
-	CHECK(vm_create_device(vm, "i8042") == 0, "i8042");
-	CHECK(vm_create_device(vm, "uhci") == 0, "uhci created");
+	CHECK(pc_create_part(vm, "pci") == 0, "pci bus");
+	CHECK(pc_create_part(vm, "i8042") == 0, "i8042");
+	CHECK(pc_create_part(vm, "uhci") == 0, "uhci created");
 	u = vm_lookup(vm, "uhci");
 	CHECK(u != NULL, "published");
 	pci_set_pirq_route(pci_bus_of(vm), 0, 11);   /* slot 1 INTD -> PIRQA */

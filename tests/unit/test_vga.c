@@ -16,6 +16,7 @@
 #include "devices/vga.h"
 #include "core/vm.h"
 #include "core/vmconfig.h"
+#include "firmware/pc.h"
 
 static struct vm *vm;
 static struct display *d;
@@ -558,7 +559,7 @@ int main(void)
 	cfg.sdl = false;
 	vm = vm_new_test(16, &cfg);
 	CHECK(vm != NULL, "test VM");
-	CHECK(vm_create_device(vm, "vga") == 0, "vga device created");
+	CHECK(pc_create_part(vm, "vga") == 0, "vga device created");
 	d = vm->display;
 	CHECK(d != NULL && vm_lookup(vm, "vga"), "display published");
 	if (!d)
@@ -579,7 +580,7 @@ int main(void)
 	free(cfg2.vga);
 	cfg2.vga = xstrdup("none");
 	struct vm *vm2 = vm_new_test(1, &cfg2);
-	CHECK(vm_create_device(vm2, "vga") == 0 && !vm2->display && !vm_lookup(vm2, "vga"),
+	CHECK(pc_create_part(vm2, "vga") == 0 && !vm2->display && !vm_lookup(vm2, "vga"),
 	      "vga='none': no card");
 	vm_destroy(vm2);
 	vm_destroy(vm);

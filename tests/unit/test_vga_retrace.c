@@ -16,6 +16,7 @@
 #include "devices/vga.h"
 #include "core/vm.h"
 #include "core/vmconfig.h"
+#include "firmware/pc.h"
 
 static struct vm *vm;
 static uint64_t now_ns = 1000;
@@ -99,7 +100,7 @@ int main(void)
 	vm = vm_new_test(16, &cfg);
 	CHECK(vm != NULL, "test VM");
 	vm->clock_hook = test_clock;
-	CHECK(vm_create_device(vm, "vga") == 0, "vga device created");
+	CHECK(pc_create_part(vm, "vga") == 0, "vga device created");
 	struct vga *v = vm_lookup(vm, "vga");
 
 	/* 400 of 449 lines shown, 80 of 100 characters of each line */

@@ -24,6 +24,7 @@
 #include "core/util.h"
 #include "core/vcpu.h"
 #include "core/vm.h"
+#include "firmware/pc.h"
 #include "ui/vm_frontends.h"
 #include "core/vmconfig.h"
 
@@ -226,7 +227,7 @@ static void serial_tap(void *opaque, const uint8_t *buf, size_t len)
 static void *starter(void *opaque)
 {
 	struct panel_vm *pv = opaque;
-	struct vm *vm = vm_create(pv->cfg);
+	struct vm *vm = vm_create(pv->cfg, &machine_pc);
 	int r = -1;
 	char err[256];
 	if (vm && vm_frontends_start(vm, err, sizeof(err)) < 0) {
