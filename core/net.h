@@ -23,6 +23,11 @@ struct netport;
 
 #define NET_MAX_FRAME 1536   /* Ethernet frames without FCS, VLAN tag included */
 
+/* The cards a vif's model= may name, one devices/ file (and machine table
+ * row) each; the first is the default. */
+#define NET_NIC_MODELS { "rtl8139", "e1000", "ne2k_pci", "ne2k_isa" }
+#define NET_NIC_DEFAULT "rtl8139"
+
 /* A frame for the guest; false when the card has no room (kept for later). */
 typedef bool (*net_receive_fn)(void *opaque, const uint8_t *frame, size_t len);
 

@@ -14,6 +14,7 @@
  * The old xm key ne2000 = 1 makes the vifs without model= NE2000s.
  */
 #include "core/vmconfig_priv.h"
+#include "core/net.h"
 #include "core/net_fwd.h"
 
 #include <ctype.h>
@@ -166,23 +167,27 @@ static int vif_key(struct ctx *c, const struct cfg_value *item, struct vif_spec 
 	} else if (!strcmp(key, "model")) {
 		static const char *const later[] = { "pcnet", "virtio-net", "i82551", "i82557b",
 						     "i82559er" };
+		static const char *const models[] = NET_NIC_MODELS;
 		v->model_set = true;
-		if (!strcmp(val, "rtl8139") || !strcmp(val, "e1000") || !strcmp(val, "ne2k_pci") ||
-		    !strcmp(val, "ne2k_isa")) {
-			vmc_set_str(&v->model, val);
-			return 0;
+		char list[128] = "";
+		for (size_t i = 0; i < ARRAY_SIZE(models); i++) {
+			if (!strcmp(val, models[i])) {
+				vmc_set_str(&v->model, val);
+				return 0;
+			}
+			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? ", " : "",
+				 models[i]);
 		}
 		bool known = false;
 		for (size_t i = 0; i < ARRAY_SIZE(later); i++)
 			known |= !strcmp(val, later[i]);
 		if (!known) {
-			ERR_AT(c, item, voff, "vif: unknown model '%s' (rtl8139, e1000, ne2k_pci, "
-			       "ne2k_isa)", val);
+			ERR_AT(c, item, voff, "vif: unknown model '%s' (%s)", val, list);
 			return -1;
 		}
 		WARN_AT(c, item, voff, "vif: model '%s' is not implemented yet; the guest "
-			"gets an rtl8139", val);
-		vmc_set_str(&v->model, "rtl8139");
+			"gets an %s", val, NET_NIC_DEFAULT);
+		vmc_set_str(&v->model, NET_NIC_DEFAULT);
 	} else if (!strcmp(key, "io")) {
 		char *end;
 		unsigned long io = strtoul(val, &end, 0);
@@ -310,7 +315,7 @@ static void parse_vif(struct ctx *c, const struct cfg_value *item, struct vif_sp
 	}
 	free(copy);
 	if (!v->model)
-		v->model = xstrdup("rtl8139");
+		v->model = xstrdup(NET_NIC_DEFAULT);
 	if ((v->io || v->irq) && strcmp(v->model, "ne2k_isa")) {
 		WARN_AT(c, item, v->io_at, "vif: io= and irq= are an ne2k_isa's; the %s ignores them",
 			v->model);
