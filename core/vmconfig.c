@@ -264,3 +264,19 @@ void vmconfig_free(struct vm_config *vc)
 	memset(vc, 0, sizeof(*vc));
 }
 
+bool vmconfig_value_allowed(const char *key, long long value)
+{
+	for (size_t i = 0; i < vmconfig_n_keys; i++) {
+		const struct key *k = &vmconfig_keys[i];
+		if (strcmp(k->name, key))
+			continue;
+		if (k->choices) {
+			for (const int *ch = k->choices; *ch >= 0; ch++)
+				if (*ch == value)
+					return true;
+			return false;
+		}
+		return k->kind == K_NUM && value >= k->min && value <= k->max;
+	}
+	return false;
+}

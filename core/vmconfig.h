@@ -179,6 +179,12 @@ const char *action_name(enum vm_action a);
  */
 void vmconfig_apply_nographic(struct vm_config *cfg);
 
+/*
+ * Whether value is one the key's table allows (its choices or its range), as
+ * the parser checks it: for devices handed a config built in code.
+ */
+bool vmconfig_value_allowed(const char *key, long long value);
+
 /* kernel= names a kernel for direct boot (not hvmloader, the BIOS). */
 bool vmconfig_direct_boot(const struct vm_config *cfg);
 

@@ -29,6 +29,7 @@
 #include "devices/sb16.h"
 #include "core/util.h"
 #include "core/vm.h"
+#include "core/vmconfig.h"
 
 #define STALL_RESYNC_NS 100000000ull /* further behind than this: skip, don't burst */
 
@@ -431,24 +432,13 @@ int sb16_create(struct vm *vm)
 	s->irq = cfg->sb16_irq;
 	s->dma8 = (int)cfg->sb16_dma;
 	s->dma16 = (int)cfg->sb16_hdma;
-	if (!s->port && !s->irq && !s->dma8 && !s->dma16) {
-		/* nothing configured at all: the card's factory settings */
-		s->port = 0x220, s->irq = 5, s->dma8 = 1, s->dma16 = 5;
-	}
-	if (s->port < 0x100 || s->port > 0xFFF0 || (s->port & 0xF)) {
-		msg_error("sb16: sb16_port=0x%x: want a multiple of 0x10 like 0x220", s->port);
-		free(s);
-		return -1;
-	}
-	if (s->irq != 2 && s->irq != 5 && s->irq != 7 && s->irq != 9 && s->irq != 10) {
-		msg_error("sb16: sb16_irq=%u: the SB16 offers 2/9, 5, 7 or 10", s->irq);
-		free(s);
-		return -1;
-	}
-	if (s->dma8 > 3 || s->dma8 == 2 || s->dma16 > 7 || s->dma16 == 4 ||
-	    (s->dma16 < 4 && s->dma16 != s->dma8)) {
-		msg_error("sb16: sb16_dma=%d sb16_hdma=%d: want 0, 1 or 3 and 5, 6 or 7",
-			  s->dma8, s->dma16);
+	/* the values sb16_port=, sb16_irq=, sb16_dma= and sb16_hdma= may take
+	 * are the config table's (core/vmconfig.c), checked there with the
+	 * file's line and column; a config built in code is held to the same */
+	if (!vmconfig_value_allowed("sb16_port", s->port) || !vmconfig_value_allowed("sb16_irq", s->irq) ||
+	    !vmconfig_value_allowed("sb16_dma", s->dma8) || !vmconfig_value_allowed("sb16_hdma", s->dma16)) {
+		msg_error("sb16: port 0x%x, irq %u, dma %d, hdma %d: not resources an SB16 offers",
+			  s->port, s->irq, s->dma8, s->dma16);
 		free(s);
 		return -1;
 	}

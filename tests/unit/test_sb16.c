@@ -462,8 +462,25 @@ static void test_direct_dac(void)
 	vm_destroy(vm);
 }
 
+/* A config built in code is held to the config table's resources. */
+static void test_bad_resources(void)
+{
+	struct vm *vm = make_vm();
+	vm_destroy(vm);
+	const unsigned bad[][4] = { { 0x230, 5, 1, 5 }, { SB, 3, 1, 5 }, { SB, 5, 2, 5 }, { SB, 5, 1, 4 } };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cfg.sb16_port = bad[i][0], cfg.sb16_irq = bad[i][1];
+		cfg.sb16_dma = bad[i][2], cfg.sb16_hdma = bad[i][3];
+		vm = vm_new_test(4, &cfg);
+		CHECK(pc_create_part(vm, "sb16") < 0 && !vm_lookup(vm, "sb16"),
+		      "refused: port 0x%x irq %u dma %u hdma %u", bad[i][0], bad[i][1], bad[i][2], bad[i][3]);
+		vm_destroy(vm);
+	}
+}
+
 int main(void)
 {
+	test_bad_resources();
 	test_reset_and_ident();
 	test_irq();
 	test_mixer_regs();
