@@ -119,14 +119,15 @@ struct panel {
 	int tab_x[PANE_COUNT], tab_w[PANE_COUNT];
 };
 
+#define SECOND 1000000000ull
+
 /* --- panel.c ------------------------------------------------------------- */
 void panel_status(struct panel *p, bool error, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void panel_push_modal(struct panel *p, struct modal *m);
 struct panel_vm *panel_selected(struct panel *p);
 void panel_wake(struct panel *p);
-/* Run the action bound to a menu command id (see panel.c). */
-void panel_command(struct panel *p, int cmd);
+void panel_pop_modal(struct panel *p, struct modal *m);
 /* Read what VMs printed on stderr since the last call into the log (and buf). */
 size_t panel_drain_stderr(struct panel *p, char *buf, size_t len);
 void panel_apply_theme(struct panel *p, const char *name, bool save);
@@ -219,9 +220,20 @@ enum {
 	CMD_NEW, CMD_EDIT, CMD_DELETE, CMD_THEME, CMD_SERIAL, CMD_SCREEN, CMD_LOG,
 	CMD_MENU, CMD_QUIT, CMD_COUNT
 };
+/* --- commands.c ---------------------------------------------------------- */
 const char *command_label(int cmd);
 const char *command_key(int cmd);
 /* Whether ch (a letter such as 'p') is one of the command's keys. */
 bool command_has_key(int cmd, int ch);
+/* Run a command on the selected VM (if it needs one). */
+void panel_command(struct panel *p, int cmd);
+/* The menu bar: function key number, label, command. */
+#define PANEL_BAR_ITEMS 10
+struct panel_bar_item { const char *key, *label; int cmd; };
+extern const struct panel_bar_item panel_bar[PANEL_BAR_ITEMS];
+
+/* --- panel_draw.c, panel_input.c ------------------------------------------ */
+void panel_redraw(struct panel *p);
+void panel_handle_key(struct panel *p, int ch);
 
 #endif
