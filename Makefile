@@ -52,13 +52,14 @@ TEST_LDFLAGS := '-Wl,--export-dynamic-symbol=vmst_plugin_*'
 .PHONY: all setup check check-slow bench bench-slow run clean tests fuzz fuzz-build
 all: vmstation $(PLUGINS)
 
-# The binary exports only what the plugins call (listed from their objects'
-# undefined symbols), so no library symbol can be shadowed by one of ours.
+# The binary exports only what ui/plugin_api.h offers the plugins (and a
+# plugin calling anything else of ours fails the build), so no library
+# symbol can be shadowed by one of ours.
 vmstation: $(OBJS) $(B)/plugins.dynlist | $(PLUGINS)
 	$(CC) $(CFLAGS) -Wl,--dynamic-list=$(B)/plugins.dynlist -o $@ $(OBJS) $(CORE_LIBS)
 
-$(B)/plugins.dynlist: $(PICOBJS)
-	{ echo '{'; nm -u --format=posix $^ | awk '$$2 == "U" { print "  " $$1 ";" }' | sort -u; echo '};'; } > $@
+$(B)/plugins.dynlist: ui/plugin_api.h tests/tools/plugin_dynlist.sh $(OBJS) $(PICOBJS)
+	@sh tests/tools/plugin_dynlist.sh ui/plugin_api.h '$(OBJS)' $(PICOBJS) > $@.tmp && mv $@.tmp $@
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -6,8 +6,9 @@
  *   vmst-viewer.so  `vmstation view` (ui/viewer.c, libvncclient + SDL2)
  *   vmst-pulse.so   PulseAudio sound (ui/audio_pulse.c)
  * Each exports one table (below); the rest of the program calls the usual
- * functions of ui/sdl_window.h, vnc_server.h, viewer.h and audio.h, which
- * ui/plugin.c forwards to the table.
+ * functions of ui/sdl_window.h, vnc_server.h, viewer.h and the audio back
+ * ends, which ui/plugin.c forwards to the table. What plugins may call of
+ * the binary is ui/plugin_api.h, and only that.
  *
  * Lookup: a table already linked into the process (the unit tests link every
  * object) is used as is; otherwise vmst-NAME.so is loaded from the

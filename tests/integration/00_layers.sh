@@ -31,4 +31,20 @@ wrong "__has_include" core/vm.c '#if __has_include("firmware/linux_boot.h")' '__
 check "and the copy passes again once each is undone" sh "$L" "$T/tree"
 sed -i 's/-I\. /-I. -Icore /' "$T/tree/Makefile"
 check "caught: a per-folder -I in the Makefile" sh -c "! sh '$L' '$T/tree' >/dev/null 2>&1"
+
+# plugins call only what ui/plugin_api.h offers (the build refuses others)
+B="$TOP/build"
+objs=$(find "$B/obj" -name '*.o' ! -name main.o 2>/dev/null | sort)
+pics=$(find "$B/pic" -name '*.o' 2>/dev/null | sort)
+if [ -n "$objs" ] && [ -n "$pics" ]; then
+	check "the plugins call only what ui/plugin_api.h offers" \
+		sh -c 'sh "$1" "$2" "$3" $4 > /dev/null' sh "$TOP/tests/tools/plugin_dynlist.sh" \
+		"$TOP/ui/plugin_api.h" "$objs" "$pics"
+	sed 's/ X(input_key) / /' "$TOP/ui/plugin_api.h" > "$T/api.h"
+	sh "$TOP/tests/tools/plugin_dynlist.sh" "$T/api.h" "$objs" $pics > /dev/null 2> "$T/api.err"
+	check "caught: a plugin calling a function the list does not offer (input_key)" \
+		grep -q 'does not offer:.*input_key' "$T/api.err"
+else
+	fail "built objects (build/obj, build/pic) to check the plugins' calls against"
+fi
 finish
