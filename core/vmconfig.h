@@ -169,6 +169,10 @@ void vif_spec_free(struct vif_spec *v);
 int disk_index_from_name(const char *name);
 const char *action_name(enum vm_action a);
 
+/* Whether soundhw= asks for a card: entries may be lists themselves
+ * ("sb16,pcspk"); "all" asks for every card. */
+bool vmconfig_soundhw_has(const struct vm_config *cfg, const char *card);
+
 /*
  * nographic=1, as QEMU's -nographic: no window and no VNC server (the
  * graphics card stays, so screendump works), and COM1 goes to the terminal

@@ -138,6 +138,22 @@ static bool take_vnc_options(struct ctx *c, struct cfg_entry *e, const char *s, 
 	return true;
 }
 
+bool vmconfig_soundhw_has(const struct vm_config *cfg, const char *card)
+{
+	size_t clen = strlen(card);
+	for (unsigned i = 0; i < cfg->n_soundhw && i < VM_MAX_SOUND; i++) {
+		const char *p = cfg->soundhw[i];
+		while (p && *p) {
+			size_t n = strcspn(p, ", ");
+			if ((n == clen && !strncmp(p, card, n)) || (n == 3 && !strncmp(p, "all", 3)))
+				return true;
+			p += n;
+			p += strspn(p, ", ");
+		}
+	}
+	return false;
+}
+
 void vmconfig_apply_nographic(struct vm_config *cfg)
 {
 	if (!cfg || !cfg->nographic)

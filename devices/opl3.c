@@ -19,6 +19,7 @@
 #include "devices/opl3.h"
 #include "core/util.h"
 #include "core/vm.h"
+#include "core/vmconfig.h"
 
 struct opl3 {
 	struct vm *vm;
@@ -148,8 +149,8 @@ int opl3_create(struct vm *vm)
 	const struct vm_config *cfg = vm->cfg;
 	if (!cfg)
 		return 0;
-	bool sb = audio_soundhw_has(cfg, "sb16");
-	if (!sb && !audio_soundhw_has(cfg, "adlib") && !audio_soundhw_has(cfg, "opl3"))
+	bool sb = vmconfig_soundhw_has(cfg, "sb16");
+	if (!sb && !vmconfig_soundhw_has(cfg, "adlib") && !vmconfig_soundhw_has(cfg, "opl3"))
 		return 0;
 	struct opl3 *o = xzalloc(sizeof(*o));
 	o->vm = vm;

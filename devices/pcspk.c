@@ -21,6 +21,7 @@
 #include "core/host/audio.h"
 #include "core/util.h"
 #include "core/vm.h"
+#include "core/vmconfig.h"
 
 #define PIT_HZ 1193182ull
 #define SPK_AMPLITUDE 8000
@@ -240,7 +241,7 @@ int pcspk_create(struct vm *vm)
 	}
 	if (p->model)
 		vm_register_pio(vm, 0x42, 2, &model_ops, p, "pit2-model"); /* free in tests */
-	if (vm->cfg && audio_soundhw_has(vm->cfg, "pcspk"))
+	if (vm->cfg && vmconfig_soundhw_has(vm->cfg, "pcspk"))
 		p->voice = audio_voice_new_generator(audio_of(vm), "pcspk", AUDIO_OUT_RATE,
 						     spk_generate, p);
 	vm_add_reset_hook(vm, spk_reset, p);

@@ -423,7 +423,7 @@ static void sb16_free(void *opaque)
 int sb16_create(struct vm *vm)
 {
 	const struct vm_config *cfg = vm->cfg;
-	if (!cfg || !audio_soundhw_has(cfg, "sb16"))
+	if (!cfg || !vmconfig_soundhw_has(cfg, "sb16"))
 		return 0;
 	struct sb16 *s = xzalloc(sizeof(*s));
 	s->vm = vm;

@@ -435,22 +435,6 @@ void audio_mixer_set_backend(struct audio_mixer *m, const struct audio_backend *
 	snprintf(m->be_desc, sizeof(m->be_desc), "%s", desc);
 }
 
-bool audio_soundhw_has(const struct vm_config *cfg, const char *card)
-{
-	size_t clen = strlen(card);
-	for (unsigned i = 0; i < cfg->n_soundhw && i < VM_MAX_SOUND; i++) {
-		const char *p = cfg->soundhw[i];
-		while (p && *p) {
-			size_t n = strcspn(p, ", ");
-			if ((n == clen && !strncmp(p, card, n)) || (n == 3 && !strncmp(p, "all", 3)))
-				return true;
-			p += n;
-			p += strspn(p, ", ");
-		}
-	}
-	return false;
-}
-
 void audio_mutex_init(pthread_mutex_t *m)
 {
 	pthread_mutexattr_t a;

@@ -76,13 +76,6 @@ void audio_voice_release(struct audio_voice *v);
 /* Device-side gain (SB16 mixer registers), 16.16 per channel. */
 void audio_voice_set_gain(struct audio_voice *v, uint32_t left, uint32_t right);
 
-/*
- * Whether soundhw= asks for a card: entries may be lists themselves
- * ("sb16,pcspk"); "all" asks for every card.
- */
-struct vm_config;
-bool audio_soundhw_has(const struct vm_config *cfg, const char *card);
-
 /* ---- for the monitor and the panel ------------------------------------ */
 
 /* `info audio`: back end, volume, each voice with rate, format, underruns, latency. */

@@ -150,12 +150,12 @@ static void test_soundhw(void)
 {
 	const char *a[] = { "sb16,pcspk", NULL };
 	struct vm *vm = make_vm("none", a);
-	CHECK(audio_soundhw_has(&cfg, "sb16") && audio_soundhw_has(&cfg, "pcspk") &&
-	      !audio_soundhw_has(&cfg, "adlib"), "soundhw='sb16,pcspk' parsed");
+	CHECK(vmconfig_soundhw_has(&cfg, "sb16") && vmconfig_soundhw_has(&cfg, "pcspk") &&
+	      !vmconfig_soundhw_has(&cfg, "adlib"), "soundhw='sb16,pcspk' parsed");
 	vm_destroy(vm);
 	const char *b[] = { "adlib", "all", NULL };
 	vm = make_vm("none", b);
-	CHECK(audio_soundhw_has(&cfg, "sb16"), "soundhw 'all' includes sb16");
+	CHECK(vmconfig_soundhw_has(&cfg, "sb16"), "soundhw 'all' includes sb16");
 	vm_destroy(vm);
 }
 
