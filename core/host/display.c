@@ -243,17 +243,23 @@ int display_text(struct display *d, char *buf, size_t len)
 	return n;
 }
 
+/* Row y of the surface as 8-bit R, G, B triples. */
+static void rgb_row(const struct display *d, unsigned y, uint8_t *row)
+{
+	const uint32_t *px = d->pixels + (size_t)y * d->width;
+	for (unsigned x = 0; x < d->width; x++) {
+		row[x * 3] = px[x] >> 16;
+		row[x * 3 + 1] = px[x] >> 8;
+		row[x * 3 + 2] = px[x];
+	}
+}
+
 static int write_ppm(struct display *d, FILE *f)
 {
 	fprintf(f, "P6\n%u %u\n255\n", d->width, d->height);
 	uint8_t *row = xmalloc((size_t)d->width * 3);
 	for (unsigned y = 0; y < d->height; y++) {
-		const uint32_t *px = d->pixels + (size_t)y * d->width;
-		for (unsigned x = 0; x < d->width; x++) {
-			row[x * 3] = px[x] >> 16;
-			row[x * 3 + 1] = px[x] >> 8;
-			row[x * 3 + 2] = px[x];
-		}
+		rgb_row(d, y, row);
 		if (fwrite(row, 3, d->width, f) != d->width) {
 			free(row);
 			return -1;
@@ -278,12 +284,7 @@ static int write_png(struct display *d, FILE *f)
 		     PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
 	png_write_info(png, info);
 	for (unsigned y = 0; y < d->height; y++) {
-		const uint32_t *px = d->pixels + (size_t)y * d->width;
-		for (unsigned x = 0; x < d->width; x++) {
-			row[x * 3] = px[x] >> 16;
-			row[x * 3 + 1] = px[x] >> 8;
-			row[x * 3 + 2] = px[x];
-		}
+		rgb_row(d, y, row);
 		png_write_row(png, row);
 	}
 	png_write_end(png, NULL);

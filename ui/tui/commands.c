@@ -36,10 +36,7 @@ static struct panel_vm *need_vm(struct panel *p, bool running)
 static void insert_chosen(struct panel *p, const char *path, void *opaque)
 {
 	char *file = opaque;
-	struct panel_vm *pv = NULL;
-	for (size_t i = 0; i < p->n_vms; i++)
-		if (!strcmp(p->vms[i]->file, file))
-			pv = p->vms[i];
+	struct panel_vm *pv = pvm_by_file(p, file);
 	free(file);
 	struct blockdev *cd = pv ? pvm_cdrom(pv) : NULL;
 	if (!cd) {
@@ -172,10 +169,7 @@ static void delete_chosen(struct panel *p, int choice, void *opaque)
 		free(file);
 		return;
 	}
-	struct panel_vm *pv = NULL;
-	for (size_t i = 0; i < p->n_vms; i++)
-		if (!strcmp(p->vms[i]->file, file))
-			pv = p->vms[i];
+	struct panel_vm *pv = pvm_by_file(p, file);
 	if (pv && (pv->vm || pv->starter_running)) {
 		panel_status(p, true, "%s is running: stop it first", pv->name);
 		free(file);

@@ -163,6 +163,8 @@ void vmlist_free(struct panel *p);
 const char *pvm_state_name(enum pvm_state s);
 enum theme_elem pvm_state_elem(enum pvm_state s);
 struct blockdev *pvm_cdrom(struct panel_vm *pv);
+/* The listed VM whose file is `file`, or NULL. */
+struct panel_vm *pvm_by_file(struct panel *p, const char *file);
 /*
  * Whether the running VM has a network card: the first vif's card publishes
  * itself under this name (devices/rtl8139.c, ne2k_bus.c) and its port counts the bytes

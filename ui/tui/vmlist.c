@@ -557,6 +557,14 @@ void vmlist_sample(struct panel *p)
 
 /* --- odds and ends ------------------------------------------------------ */
 
+struct panel_vm *pvm_by_file(struct panel *p, const char *file)
+{
+	for (size_t i = 0; i < p->n_vms; i++)
+		if (!strcmp(p->vms[i]->file, file))
+			return p->vms[i];
+	return NULL;
+}
+
 struct blockdev *pvm_cdrom(struct panel_vm *pv)
 {
 	if (!pv->vm)
