@@ -22,10 +22,10 @@
 #  - a terminal that goes away (ssh dropped): the VMs get the ACPI power
 #    button and the panel exits
 . "$(dirname "$0")/../lib.sh"
-. "$TOP/tests/panel_lib.sh"
 if [ -z "$VMST_IN_XVFB" ]; then
 	VMST_IN_XVFB=1 exec xvfb-run -a -s '-noreset -screen 0 1280x1024x24' sh "$0" "$@"
 fi
+. "$TOP/tests/panel_lib.sh"   # after the exec: its tmux server dies with this shell
 G=$(guest panel_guest) || { fail "assemble panel_guest.asm"; finish; }
 S=$(guest sb16_play) || { fail "assemble sb16_play.asm"; finish; }
 command -v openbox > /dev/null || { fail "openbox missing (tests/setup.sh installs it)"; finish; }
