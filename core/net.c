@@ -160,6 +160,17 @@ const uint8_t *netport_mac(const struct netport *p)
 	return p->mac;
 }
 
+uint16_t net_csum(uint32_t sum, const uint8_t *p, size_t len)
+{
+	for (size_t i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)p[i] << 8 | p[i + 1];
+	if (len & 1)
+		sum += (uint32_t)p[len - 1] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xFFFF) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
 unsigned net_mcast_hash_bit(const uint8_t *addr)
 {
 	/* the Ethernet CRC register fed LSB first, read MSB first: what the

@@ -66,6 +66,13 @@ bool netport_link_up(struct netport *p);
  */
 unsigned net_mcast_hash_bit(const uint8_t *addr);
 
+/*
+ * The Internet checksum's running sum (RFC 1071): sum plus len bytes as
+ * big-endian 16-bit words (an odd last byte padded with zero), folded to 16
+ * bits. Chain calls through sum; the checksum field gets its complement.
+ */
+uint16_t net_csum(uint32_t sum, const uint8_t *p, size_t len);
+
 /* Monitor: `info network`, `info usernet`, hostfwd_add/_remove in QEMU's syntax
  * ("[netdev] [tcp|udp]:[hostaddr]:hostport-[guestaddr]:guestport"). */
 void net_info(struct vm *vm, FILE *out);

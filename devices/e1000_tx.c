@@ -38,22 +38,6 @@ static void send_frame(struct e1000 *s, uint8_t *f, size_t len, size_t cap)
 		netport_send(s->port, f, len);
 }
 
-static uint32_t sum16(const uint8_t *p, size_t len, uint32_t sum)
-{
-	for (size_t i = 0; i + 1 < len; i += 2)
-		sum += ld16be(p + i);
-	if (len & 1)
-		sum += (uint32_t)p[len - 1] << 8;
-	return sum;
-}
-
-static uint16_t fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xFFFF) + (sum >> 16);
-	return (uint16_t)sum;
-}
-
 /*
  * The one's complement of the 16-bit sum of bytes css..cse (inclusive; 0:
  * to the end of the frame) plus extra, stored big-endian at cso. The card
@@ -68,7 +52,7 @@ static void put_csum(uint8_t *f, size_t len, unsigned css, unsigned cse, unsigne
 		end = len;
 	if (css >= end || (size_t)cso + 2 > len)
 		return;
-	uint16_t c = (uint16_t)~fold(sum16(f + css, end - css, extra));
+	uint16_t c = (uint16_t)~net_csum(extra, f + css, end - css);
 	if (udp && !c)
 		c = 0xFFFF;   /* UDP's zero means "no checksum" */
 	st16be(f + cso, c);

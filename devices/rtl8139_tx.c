@@ -49,17 +49,6 @@ void rtl8139_tx_write_tsd(struct rtl8139 *s, unsigned i, uint32_t val)
 
 /* ---- C+ mode ------------------------------------------------------------ */
 
-static uint16_t csum_add(uint32_t sum, const uint8_t *p, size_t len)
-{
-	for (size_t i = 0; i + 1 < len; i += 2)
-		sum += ld16be(p + i);
-	if (len & 1)
-		sum += (uint32_t)p[len - 1] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xFFFF) + (sum >> 16);
-	return (uint16_t)sum;
-}
-
 /* IPCS, TCPCS, UDPCS: the card fills the IPv4 header and TCP/UDP checksums. */
 static void offload_checksums(uint8_t *f, size_t len, uint32_t opts1)
 {
@@ -73,7 +62,7 @@ static void offload_checksums(uint8_t *f, size_t len, uint32_t opts1)
 		return;
 	if (opts1 & DESC_TX_IPCS) {
 		st16be(f + l3 + 10, 0);
-		st16be(f + l3 + 10, (uint16_t)~csum_add(0, f + l3, ihl));
+		st16be(f + l3 + 10, (uint16_t)~net_csum(0, f + l3, ihl));
 	}
 	uint8_t proto = f[l3 + 9];
 	size_t l4 = l3 + ihl, l4len = tot - ihl;
@@ -87,7 +76,7 @@ static void offload_checksums(uint8_t *f, size_t len, uint32_t opts1)
 	pseudo[9] = proto;
 	st16be(pseudo + 10, (uint16_t)l4len);
 	st16be(f + l4 + off, 0);
-	uint16_t c = (uint16_t)~csum_add(csum_add(0, pseudo, 12), f + l4, l4len);
+	uint16_t c = (uint16_t)~net_csum(net_csum(0, pseudo, 12), f + l4, l4len);
 	if (proto == 17 && c == 0)
 		c = 0xFFFF;
 	st16be(f + l4 + off, c);
