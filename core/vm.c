@@ -449,6 +449,21 @@ void vm_resume(struct vm *vm)
 	notify_state(vm);
 }
 
+const char *vm_name(const struct vm *vm)
+{
+	return vm->name ? vm->name : "vm";
+}
+
+const struct vm_config *vm_config(const struct vm *vm)
+{
+	return vm->cfg;
+}
+
+struct display *vm_display(const struct vm *vm)
+{
+	return vm->display;
+}
+
 enum vm_state vm_get_state(struct vm *vm)
 {
 	pthread_mutex_lock(&vm->state_lock);

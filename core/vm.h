@@ -187,6 +187,13 @@ enum vm_exit_reason vm_wait(struct vm *vm);
 /* Stop everything and free the VM (the config stays the caller's). */
 void vm_destroy(struct vm *vm);
 
+/* What a front end reads of a VM without knowing struct vm (the plugins,
+ * ui/plugin_api.h): its name, its config, its display surface (NULL when
+ * it has no graphics card). */
+const char *vm_name(const struct vm *vm);
+const struct vm_config *vm_config(const struct vm *vm);
+struct display *vm_display(const struct vm *vm);
+
 /* Requests, safe from any thread. pause waits until every vCPU is parked. */
 void vm_pause(struct vm *vm);
 void vm_resume(struct vm *vm);

@@ -20,6 +20,7 @@
 /* <pulse/sample.h> pulls in <sys/param.h> and its MIN/MAX */
 #undef MIN
 #undef MAX
+#include "ui/plugin_api.h"  /* what a plugin may use of the binary */
 #include "ui/audio_backend.h"
 #include "ui/plugin.h"
 #include "core/util.h"

@@ -8,6 +8,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 
+#include "ui/plugin_api.h"  /* what a plugin may use of the binary */
 #include "ui/audio_backend.h"
 #include "core/util.h"
 

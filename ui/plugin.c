@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "core/host/audio.h"
+#include "core/host/display.h"
 #include "ui/plugin.h"
 #include "ui/sdl_window.h"
 #include "core/util.h"
@@ -44,8 +45,8 @@ static unsigned n_plugins;
 /* NULL if the table fits this binary, else why not. */
 static char *header_mismatch(const struct plugin_header *h, const char *what)
 {
-	if (h->abi == PLUGIN_ABI && h->vm_size == sizeof(struct vm) &&
-	    h->cfg_size == sizeof(struct vm_config))
+	if (h->abi == PLUGIN_ABI && h->cfg_size == sizeof(struct vm_config) &&
+	    h->display_size == sizeof(struct display))
 		return NULL;
 	return xasprintf("%s was built for another version of vmstation (run make)", what);
 }

@@ -30,13 +30,13 @@ struct audio_backend;
  * Every table starts with this header. The loader refuses a plugin built
  * against other structure layouts (a stale .so beside a new binary).
  */
-#define PLUGIN_ABI 1
+#define PLUGIN_ABI 2
 struct plugin_header {
 	uint32_t abi;
-	uint32_t vm_size;      /* sizeof(struct vm) when the plugin was built */
-	uint32_t cfg_size;     /* sizeof(struct vm_config) */
+	uint32_t cfg_size;     /* sizeof(struct vm_config) when the plugin was built */
+	uint32_t display_size; /* sizeof(struct display) */
 };
-#define PLUGIN_HEADER_INIT { PLUGIN_ABI, sizeof(struct vm), sizeof(struct vm_config) }
+#define PLUGIN_HEADER_INIT { PLUGIN_ABI, sizeof(struct vm_config), sizeof(struct display) }
 
 /* vmst-sdl.so: "vmst_plugin_sdl" (ui/sdl_window.h says what each call does) */
 struct sdl_plugin {

@@ -28,7 +28,8 @@
 	/* core/util.h */ \
 	X(msg_error) X(msg_info) X(msg_warn) X(xmalloc) X(xstrdup) X(xzalloc) \
 	/* core/vm.h, core/vmconfig.h */ \
-	X(vm_get_state) X(vm_log) X(vm_request_quit) X(vm_state_name) X(vm_trace) \
+	X(vm_config) X(vm_display) X(vm_get_state) X(vm_log) X(vm_name) \
+	X(vm_request_quit) X(vm_state_name) X(vm_trace) \
 	X(vmconfig_vnc_listen) \
 	/* core/host/ */ \
 	X(audio_mixer_render) X(audio_mixer_set_prefill) X(audio_thread_realtime) \

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ui/plugin_api.h"  /* what a plugin may use of the binary */
 #include "devices/gameport.h"
 #include "ui/joystick.h"
 #include "ui/sdl_joystick.h"

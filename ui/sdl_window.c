@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ui/plugin_api.h"  /* what a plugin may use of the binary */
 #include "ui/audio_backend.h"
 #include "ui/console_text.h"
 #include "core/host/display.h"
@@ -122,7 +123,7 @@ static void set_title(struct sdl_window *sw)
 	char title[256];
 	enum vm_state st = vm_get_state(sw->vm);
 	const char *con = sw->console == 2 ? " - monitor" : sw->console == 3 ? " - serial" : "";
-	snprintf(title, sizeof(title), "%s [%s]%s%s", sw->vm->name, vm_state_name(st), con,
+	snprintf(title, sizeof(title), "%s [%s]%s%s", vm_name(sw->vm), vm_state_name(st), con,
 		 sw->grabbed ? " - press ctrl-alt to release the grab" : "");
 	SDL_SetWindowTitle(sw->win, title);
 	sw->shown_state = st;
@@ -130,7 +131,8 @@ static void set_title(struct sdl_window *sw)
 
 static bool fs_integer(const struct sdl_window *sw)
 {
-	const char *m = sw->vm->cfg ? sw->vm->cfg->fullscreen_scale : NULL;
+	const struct vm_config *cfg = vm_config(sw->vm);
+	const char *m = cfg ? cfg->fullscreen_scale : NULL;
 	return m && !strcmp(m, "integer");
 }
 
@@ -744,8 +746,8 @@ static int sdlw_ui_init(void)
 
 static struct sdl_window *sdlw_window_open(struct vm *vm)
 {
-	if (!vm->display) {
-		msg_error("%s: sdl=1 needs a graphics card (vga='none' removes it)", vm->name);
+	if (!vm_display(vm)) {
+		msg_error("%s: sdl=1 needs a graphics card (vga='none' removes it)", vm_name(vm));
 		return NULL;
 	}
 	int slot = -1;
@@ -756,12 +758,12 @@ static struct sdl_window *sdlw_window_open(struct vm *vm)
 		return NULL;
 	struct sdl_window *sw = xzalloc(sizeof(*sw));
 	sw->vm = vm;
-	sw->d = vm->display;
+	sw->d = vm_display(vm);
 	sw->console = 1;
 	lock_leds_now(sw, 0);
 	pthread_mutex_init(&sw->lock, NULL);
-	sw->full = vm->cfg && vm->cfg->full_screen;
-	sw->win = SDL_CreateWindow(vm->name, SDL_WINDOWPOS_UNDEFINED, SDL_WINDOWPOS_UNDEFINED,
+	sw->full = vm_config(vm) && vm_config(vm)->full_screen;
+	sw->win = SDL_CreateWindow(vm_name(vm), SDL_WINDOWPOS_UNDEFINED, SDL_WINDOWPOS_UNDEFINED,
 				   640, 480, SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI |
 				   (sw->full ? SDL_WINDOW_FULLSCREEN_DESKTOP : 0));
 	/*

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ui/plugin_api.h"  /* what a plugin may use of the binary */
 #include "ui/plugin.h"
 #include "core/util.h"
 #include "ui/viewer.h"

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ui/plugin_api.h"  /* what a plugin may use of the binary */
 #include "core/util.h"
 #include "ui/vnc_accept.h"
 

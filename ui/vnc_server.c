@@ -31,6 +31,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "ui/plugin_api.h"  /* what a plugin may use of the binary */
 #include "ui/console_text.h"
 #include "core/host/display.h"
 #include "core/host/input.h"
@@ -236,7 +237,7 @@ static void monitor_in(void *opaque, const char *buf, size_t n)
 static void switch_console(struct vnc_server *s, int console)
 {
 	if (console == 2) {
-		if (!s->vm->cfg || !s->vm->cfg->monitor)
+		if (!vm_config(s->vm) || !vm_config(s->vm)->monitor)
 			return; /* the monitor over VNC needs monitor=1 */
 		if (!s->mon_tc) {
 			s->mon_tc = text_console_new(CONSOLE_COLS, CONSOLE_ROWS, 1000, true,
@@ -578,8 +579,8 @@ static void spawn_viewer(struct vnc_server *s, const char *listen)
 
 static struct vnc_server *server_start(struct vm *vm, char *err, size_t errlen)
 {
-	const struct vm_config *cfg = vm->cfg;
-	struct display *d = vm->display;
+	const struct vm_config *cfg = vm_config(vm);
+	struct display *d = vm_display(vm);
 	const char *listen = vmconfig_vnc_listen(cfg);
 	int display_no = cfg->vncdisplay;
 
@@ -650,7 +651,7 @@ static struct vnc_server *server_start(struct vm *vm, char *err, size_t errlen)
 	}
 	rfbScreenInfoPtr sc = s->screen;
 	sc->frameBuffer = (char *)s->fb;
-	sc->desktopName = vm->name ? vm->name : "vmstation";
+	sc->desktopName = vm_name(vm);
 	sc->screenData = s;
 	sc->autoPort = FALSE;
 	sc->port = 0;           /* LibVNCServer listens nowhere: vnc_accept.c does */
@@ -693,7 +694,7 @@ static struct vnc_server *server_start(struct vm *vm, char *err, size_t errlen)
 	char ws[80] = "";
 	if (ws_fd >= 0)
 		snprintf(ws, sizeof(ws), ", WebSocket on %s:%d", listen, cfg->vnc_websocket);
-	msg_info("%s: VNC on %s:%d (display :%d)%s%s", vm->name ? vm->name : "vm", listen,
+	msg_info("%s: VNC on %s:%d (display :%d)%s%s", vm_name(vm), listen,
 		 s->port, display_no, ws, s->passwords[0] ? ", password set" : "");
 	return s;
 }

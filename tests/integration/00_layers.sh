@@ -47,4 +47,16 @@ if [ -n "$objs" ] && [ -n "$pics" ]; then
 else
 	fail "built objects (build/obj, build/pic) to check the plugins' calls against"
 fi
+
+# and read no field of struct vm: they ask through vm_name, vm_config,
+# vm_display (so the structure can change without rebuilding them)
+psrcs=$(sed -n 's/^PLUGIN_[a-z]*_SRCS *:= *//p' "$TOP/Makefile" | tr '\n' ' ')
+check "plugin sources found in the Makefile ($psrcs)" [ -n "$psrcs" ]
+vmfield='(^|[^A-Za-z0-9_])vm->|->vm->'
+check "every plugin source includes ui/plugin_api.h" \
+	sh -c 'cd "$0" && for f; do grep -q "^#include \"ui/plugin_api.h\"" "$f" || { echo "$f"; exit 1; }; done' "$TOP" $psrcs
+check "the plugins read no field of struct vm" \
+	sh -c 'cd "$1" && shift && ! grep -nE "$0" "$@"' "$vmfield" "$TOP" $psrcs
+printf 'x = sw->vm->name;\n' > "$T/bad_plugin.c"
+check "caught: a plugin reading vm->name" grep -qE "$vmfield" "$T/bad_plugin.c"
 finish
