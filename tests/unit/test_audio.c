@@ -12,23 +12,22 @@
 
 #include "ui/audio_backend.h"
 #include "unit.h"
+#include "unit_vm.h"
 #include "core/util.h"
-#include "core/vm.h"
-#include "core/vmconfig.h"
-#include "firmware/pc.h"
 
 static struct vm_config cfg;
 static char *hw[VM_MAX_SOUND];
 static int16_t out[AUDIO_OUT_RATE * 2 * 2];
 
-static struct vm *make_vm(const char *audio, const char *const *cards)
+/* A 1 MiB VM with the audio back end, sound cards and machine parts given. */
+static struct vm *make_vm(const char *audio, const char *const *cards, const char *const *parts)
 {
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.name = "t";
 	cfg.audio = (char *)audio;
 	for (unsigned i = 0; cards && cards[i] && i < VM_MAX_SOUND; i++)
 		cfg.soundhw[cfg.n_soundhw++] = hw[i] = (char *)cards[i];
-	return vm_new_test(1, &cfg);
+	return unit_vm_new(1, &cfg, parts);
 }
 
 static double measure_freq(const int16_t *st, size_t frames, double rate)
@@ -51,7 +50,7 @@ static double measure_freq(const int16_t *st, size_t frames, double rate)
 
 static void test_formats(void)
 {
-	struct vm *vm = make_vm("none", NULL);
+	struct vm *vm = make_vm("none", NULL, NULL);
 	struct audio_mixer *m = audio_of(vm);
 	struct audio_voice *v = audio_voice_new(m, "t");
 	static const struct { enum audio_fmt f; unsigned ch; uint8_t in[4]; int16_t l, r; } cases[] = {
@@ -84,7 +83,7 @@ static void test_formats(void)
 
 static void test_resample_underrun_gain(void)
 {
-	struct vm *vm = make_vm("none", NULL);
+	struct vm *vm = make_vm("none", NULL, NULL);
 	struct audio_mixer *m = audio_of(vm);
 	struct audio_voice *v = audio_voice_new(m, "sine");
 	const unsigned rate = 11025;
@@ -149,12 +148,12 @@ static void test_resample_underrun_gain(void)
 static void test_soundhw(void)
 {
 	const char *a[] = { "sb16,pcspk", NULL };
-	struct vm *vm = make_vm("none", a);
+	struct vm *vm = make_vm("none", a, NULL);
 	CHECK(vmconfig_soundhw_has(&cfg, "sb16") && vmconfig_soundhw_has(&cfg, "pcspk") &&
 	      !vmconfig_soundhw_has(&cfg, "adlib"), "soundhw='sb16,pcspk' parsed");
 	vm_destroy(vm);
 	const char *b[] = { "adlib", "all", NULL };
-	vm = make_vm("none", b);
+	vm = make_vm("none", b, NULL);
 	CHECK(vmconfig_soundhw_has(&cfg, "sb16"), "soundhw 'all' includes sb16");
 	vm_destroy(vm);
 }
@@ -170,7 +169,7 @@ static void test_wav(void)
 	 * at least the 0.3 s slept, never more than the time measured around it
 	 * (a loaded machine delays the thread, not the clock it catches up to) */
 	uint64_t t0 = clock_ns();
-	struct vm *vm = make_vm(spec, NULL);
+	struct vm *vm = make_vm(spec, NULL, NULL);
 	struct audio_mixer *m = audio_of(vm);
 	audio_backend_start(vm); /* as the application does after vm_create */
 	struct audio_voice *v = audio_voice_new(m, "dc");
@@ -203,51 +202,35 @@ static void test_wav(void)
 	unlink(path);
 }
 
-static void outb(struct vm *vm, uint16_t port, uint8_t v)
-{
-	iobus_access(&vm->pio, port, &v, 1, true);
-}
-
-static uint8_t inb(struct vm *vm, uint16_t port)
-{
-	uint8_t v = 0;
-	iobus_access(&vm->pio, port, &v, 1, false);
-	return v;
-}
-
 static void test_pcspk(void)
 {
 	const char *c[] = { "pcspk", NULL };
-	struct vm *vm = make_vm("none", c);
-	if (pc_create_part(vm, "pcspk") < 0) {
-		printf("FAIL: test_audio: no pcspk\n");
-		exit(1);
-	}
+	struct vm *vm = make_vm("none", c, c); /* the sound hardware and the machine part */
 	/* TSC calibration as SeaBIOS/Linux do it: gate on, mode 0, poll OUT2 */
-	outb(vm, 0x61, (inb(vm, 0x61) & ~2) | 1);
-	outb(vm, 0x43, 0xB0);
-	outb(vm, 0x42, 0x9B);                 /* 11931 ticks = 10 ms */
-	outb(vm, 0x42, 0x2E);
+	unit_outb(vm, 0x61, (unit_inb(vm, 0x61) & ~2) | 1);
+	unit_outb(vm, 0x43, 0xB0);
+	unit_outb(vm, 0x42, 0x9B); /* 11931 ticks = 10 ms */
+	unit_outb(vm, 0x42, 0x2E);
 	uint64_t t0 = clock_ns();
-	CHECK_EQ(inb(vm, 0x61) & 0x20, 0, "OUT2 low while mode 0 counts");
-	while (!(inb(vm, 0x61) & 0x20) && clock_ns() - t0 < 1000000000ull)
+	CHECK_EQ(unit_inb(vm, 0x61) & 0x20, 0, "OUT2 low while mode 0 counts");
+	while (!(unit_inb(vm, 0x61) & 0x20) && clock_ns() - t0 < 1000000000ull)
 		;
 	double ms = (clock_ns() - t0) / 1e6;
 	CHECK(ms > 9.5 && ms < 40, "OUT2 rises at terminal count after %.2f ms (10 ms)", ms);
 	/* refresh bit toggles */
 	int toggles = 0;
-	uint8_t last = inb(vm, 0x61) & 0x10;
+	uint8_t last = unit_inb(vm, 0x61) & 0x10;
 	for (int i = 0; i < 200000 && toggles < 4; i++) {
-		uint8_t b = inb(vm, 0x61) & 0x10;
+		uint8_t b = unit_inb(vm, 0x61) & 0x10;
 		toggles += b != last;
 		last = b;
 	}
 	CHECK(toggles >= 4, "bit 4 (refresh) toggles");
 	/* a 1000 Hz tone: mode 3, count 1193 */
-	outb(vm, 0x43, 0xB6);
-	outb(vm, 0x42, 1193 & 0xFF);
-	outb(vm, 0x42, 1193 >> 8);
-	outb(vm, 0x61, 3);
+	unit_outb(vm, 0x43, 0xB6);
+	unit_outb(vm, 0x42, 1193 & 0xFF);
+	unit_outb(vm, 0x42, 1193 >> 8);
+	unit_outb(vm, 0x61, 3);
 	audio_mixer_render(vm->audio, out, AUDIO_OUT_RATE);
 	double f = measure_freq(out, AUDIO_OUT_RATE, AUDIO_OUT_RATE);
 	CHECK(fabs(f - 1193182.0 / 1193) < 1.0, "speaker square wave at 1193182/1193 Hz: %.2f", f);
@@ -255,7 +238,7 @@ static void test_pcspk(void)
 	for (int i = 0; i < AUDIO_OUT_RATE; i++)
 		pk = MAX(pk, abs(out[i * 2]));
 	CHECK(pk > 7000, "speaker level %d", pk);
-	outb(vm, 0x61, 0);
+	unit_outb(vm, 0x61, 0);
 	audio_mixer_render(vm->audio, out, 1000);
 	audio_mixer_render(vm->audio, out, 1000);
 	pk = 0;

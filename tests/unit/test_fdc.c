@@ -14,47 +14,22 @@
 #include "devices/fdc.h"
 #include "devices/isadma.h"
 #include "unit.h"
+#include "unit_vm.h"
 #include "core/util.h"
-#include "core/vm.h"
-#include "firmware/pc.h"
 
 static struct vm *vm;
-static int irq6_raises, irq6_level;
 static char dir[] = "/tmp/vmst-fdc-XXXXXX";
 static uint8_t res[16];
 static unsigned nres;
-
-static void hook(struct vm *v, unsigned gsi, int level)
-{
-	(void)v;
-	if (gsi == 6) {
-		if (level && !irq6_level)
-			irq6_raises++;
-		irq6_level = level;
-	}
-}
-
-static void out(uint16_t port, uint8_t v)
-{
-	uint32_t x = v;
-	iobus_access(&vm->pio, port, &x, 1, true);
-}
-
-static uint8_t in(uint16_t port)
-{
-	uint32_t x = 0;
-	iobus_access(&vm->pio, port, &x, 1, false);
-	return (uint8_t)x;
-}
 
 /* Send a command; collect the result phase (if any) into res[]. */
 static void cmd(const uint8_t *bytes, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++)
-		out(0x3F5, bytes[i]);
+		unit_outb(vm, 0x3F5, bytes[i]);
 	nres = 0;
-	while ((in(0x3F4) & 0xC0) == 0xC0 && nres < sizeof(res))
-		res[nres++] = in(0x3F5);
+	while ((unit_inb(vm, 0x3F4) & 0xC0) == 0xC0 && nres < sizeof(res))
+		res[nres++] = unit_inb(vm, 0x3F5);
 }
 
 static uint8_t pat(uint64_t off, unsigned seed)
@@ -86,17 +61,17 @@ static bool mem_is_image(uint32_t gpa, uint64_t off, size_t len, unsigned seed)
 
 static void dma2(uint32_t addr, uint16_t bytes, bool to_memory, bool unmask)
 {
-	out(0x0A, 4 | 2);
-	out(0x0C, 0);
-	out(0x0B, to_memory ? 0x46 : 0x4A);
-	out(0x04, (uint8_t)addr);
-	out(0x04, (uint8_t)(addr >> 8));
-	out(0x81, (uint8_t)(addr >> 16));
-	out(0x0C, 0);
-	out(0x05, (uint8_t)(bytes - 1));
-	out(0x05, (uint8_t)((bytes - 1) >> 8));
+	unit_outb(vm, 0x0A, 4 | 2);
+	unit_outb(vm, 0x0C, 0);
+	unit_outb(vm, 0x0B, to_memory ? 0x46 : 0x4A);
+	unit_outb(vm, 0x04, (uint8_t)addr);
+	unit_outb(vm, 0x04, (uint8_t)(addr >> 8));
+	unit_outb(vm, 0x81, (uint8_t)(addr >> 16));
+	unit_outb(vm, 0x0C, 0);
+	unit_outb(vm, 0x05, (uint8_t)(bytes - 1));
+	unit_outb(vm, 0x05, (uint8_t)((bytes - 1) >> 8));
 	if (unmask)
-		out(0x0A, 2);
+		unit_outb(vm, 0x0A, 2);
 }
 
 static void rw(uint8_t op, int drive, int c, int h, int r, int eot)
@@ -125,8 +100,7 @@ int main(void)
 	cfg.file = "t.cfg";
 	cfg.fd[0] = (struct floppy_spec){ .path = fda, .line = 4, .col = 7 };
 	cfg.fd[1] = (struct floppy_spec){ .path = fdb, .readonly = true, .line = 5, .col = 7 };
-	vm = vm_new_test(32, &cfg);
-	vm->irq_hook = hook;
+	vm = unit_vm_new(32, &cfg, NULL);
 	CHECK(pc_create_part(vm, "isadma") == 0 && pc_create_part(vm, "fdc") == 0,
 	      "isadma and fdc with a 1.44M A: and a read-only 720K B:");
 	CHECK_EQ(fdc_cmos_type(vm, 0), 4, "A: is a 1.44M drive for CMOS");
@@ -135,17 +109,17 @@ int main(void)
 	      "floppy0 registered as fda");
 
 	/* reset through the DOR */
-	out(0x3F2, 0x00);
-	CHECK_EQ(in(0x3F4), 0x00, "MSR reads 0 in reset");
-	int before = irq6_raises;
-	out(0x3F2, 0x1C);
-	CHECK_EQ(irq6_raises, before + 1, "IRQ 6 when reset is released");
-	CHECK_EQ(in(0x3F4), 0x80, "ready for a command");
+	unit_outb(vm, 0x3F2, 0x00);
+	CHECK_EQ(unit_inb(vm, 0x3F4), 0x00, "MSR reads 0 in reset");
+	int before = unit_irqs.rises[6];
+	unit_outb(vm, 0x3F2, 0x1C);
+	CHECK_EQ(unit_irqs.rises[6], before + 1, "IRQ 6 when reset is released");
+	CHECK_EQ(unit_inb(vm, 0x3F4), 0x80, "ready for a command");
 	for (int i = 0; i < 4; i++) {
 		cmd((uint8_t[]){ 0x08 }, 1);
 		CHECK(nres == 2 && res[0] == (0xC0 | i), "SENSE INTERRUPT %d after reset: ST0 %02x", i, res[0]);
 	}
-	CHECK_EQ(irq6_level, 0, "interrupt acknowledged");
+	CHECK_EQ(unit_irqs.level[6], 0, "interrupt acknowledged");
 	cmd((uint8_t[]){ 0x08 }, 1);
 	CHECK(nres == 1 && res[0] == 0x80, "a fifth SENSE INTERRUPT is invalid");
 
@@ -154,8 +128,8 @@ int main(void)
 	CHECK(nres == 1 && res[0] == 0x90, "VERSION: 82077");
 	cmd((uint8_t[]){ 0x0E }, 1);
 	CHECK_EQ(nres, 10, "DUMPREG returns 10 bytes");
-	out(0x3F5, 0x13);
-	CHECK_EQ(in(0x3F4) & 0xC0, 0x80, "CONFIGURE wants more bytes");
+	unit_outb(vm, 0x3F5, 0x13);
+	CHECK_EQ(unit_inb(vm, 0x3F4) & 0xC0, 0x80, "CONFIGURE wants more bytes");
 	cmd((uint8_t[]){ 0x00, 0x1A, 0x00 }, 3);
 	CHECK_EQ(nres, 0, "CONFIGURE has no result phase");
 	cmd((uint8_t[]){ 0x12, 0x00 }, 2);
@@ -170,13 +144,13 @@ int main(void)
 	CHECK_EQ(nres, 0, "SPECIFY");
 
 	/* disk change line, recalibrate, seek */
-	CHECK_EQ(in(0x3F7) & 0x80, 0x80, "disk change line active after power-on");
-	before = irq6_raises;
+	CHECK_EQ(unit_inb(vm, 0x3F7) & 0x80, 0x80, "disk change line active after power-on");
+	before = unit_irqs.rises[6];
 	cmd((uint8_t[]){ 0x07, 0x00 }, 2);
-	CHECK_EQ(irq6_raises, before + 1, "RECALIBRATE interrupts");
+	CHECK_EQ(unit_irqs.rises[6], before + 1, "RECALIBRATE interrupts");
 	cmd((uint8_t[]){ 0x08 }, 1);
 	CHECK(nres == 2 && res[0] == 0x20 && res[1] == 0, "SENSE INTERRUPT: seek end, cylinder 0");
-	CHECK_EQ(in(0x3F7) & 0x80, 0, "a step with a disk in clears the change line");
+	CHECK_EQ(unit_inb(vm, 0x3F7) & 0x80, 0, "a step with a disk in clears the change line");
 	cmd((uint8_t[]){ 0x0F, 0x04, 5 }, 3);
 	cmd((uint8_t[]){ 0x08 }, 1);
 	CHECK(nres == 2 && res[0] == 0x24 && res[1] == 5, "SEEK to cylinder 5, head 1");
@@ -186,7 +160,7 @@ int main(void)
 	CHECK(nres == 1 && (res[0] & 0x40), "SENSE DRIVE STATUS B: write protected");
 
 	/* READ DATA at 500 kbit/s */
-	out(0x3F7, 0);
+	unit_outb(vm, 0x3F7, 0);
 	dma2(0x10000, 2 * 512, true, true);
 	rw(0xE6, 0, 1, 1, 3, 18);
 	CHECK(nres == 7 && res[0] == 0x04 && res[1] == 0 && res[2] == 0, "READ DATA C1 H1 R3: normal termination");
@@ -208,13 +182,13 @@ int main(void)
 	dma2(0x20000, 512, true, true);
 	rw(0xE6, 0, 0, 0, 19, 19);
 	CHECK(nres == 7 && (res[0] & 0x40) && (res[1] & 0x04), "sector 19 of an 18-sector track: no data");
-	out(0x3F7, 2);
+	unit_outb(vm, 0x3F7, 2);
 	dma2(0x20000, 512, true, true);
 	rw(0xE6, 0, 0, 0, 1, 18);
 	CHECK(nres == 7 && (res[0] & 0x40) && (res[1] & 0x01), "1.44M medium at 250 kbit/s: missing address mark");
 	cmd((uint8_t[]){ 0x4A, 0x01 }, 2);
 	CHECK(nres == 7 && (res[0] & 0xC0) == 0, "READ ID of the 720K B: at 250 kbit/s");
-	out(0x3F7, 0);
+	unit_outb(vm, 0x3F7, 0);
 	cmd((uint8_t[]){ 0x0F, 0x00, 1 }, 3);
 	cmd((uint8_t[]){ 0x08 }, 1);
 	cmd((uint8_t[]){ 0x4A, 0x00 }, 2);
@@ -231,11 +205,11 @@ int main(void)
 	CHECK(pread(fd, fb, 1024, (off_t)off_of(3, 0, 1, 2, 18)) == 1024 && !memcmp(fb, vm->ram + 0x30000, 1024),
 	      "written sectors land in the image");
 	/* read-only B: */
-	out(0x3F7, 2);
+	unit_outb(vm, 0x3F7, 2);
 	dma2(0x30000, 512, false, true);
 	rw(0xC5, 1, 0, 0, 1, 9);
 	CHECK(nres == 7 && (res[0] & 0x40) && (res[1] & 0x02), "write to the read-only B: not writable");
-	out(0x3F7, 0);
+	unit_outb(vm, 0x3F7, 0);
 
 	/* FORMAT TRACK C4 H0 with fill 0xE5 */
 	for (int s = 0; s < 18; s++) {
@@ -256,11 +230,11 @@ int main(void)
 	/* DMA channel unmasked only after the command */
 	dma2(0x50000, 512, true, false);
 	rw(0xE6, 0, 0, 0, 1, 18);
-	CHECK(nres == 0 && (in(0x3F4) & 0x10), "controller busy, waiting for DMA");
-	out(0x0A, 2);
+	CHECK(nres == 0 && (unit_inb(vm, 0x3F4) & 0x10), "controller busy, waiting for DMA");
+	unit_outb(vm, 0x0A, 2);
 	nres = 0;
-	while ((in(0x3F4) & 0xC0) == 0xC0 && nres < sizeof(res))
-		res[nres++] = in(0x3F5);
+	while ((unit_inb(vm, 0x3F4) & 0xC0) == 0xC0 && nres < sizeof(res))
+		res[nres++] = unit_inb(vm, 0x3F5);
 	CHECK(nres == 7 && (res[0] & 0xC0) == 0 && mem_is_image(0x50000, 0, 512, 1),
 	      "the transfer runs when the guest unmasks channel 2");
 
@@ -268,7 +242,7 @@ int main(void)
 	char err[256];
 	struct blockdev *bd = vm_find_block(vm, "floppy0");
 	CHECK(block_change(bd, fdc2, false, err, sizeof(err)) == 0, "change the floppy");
-	CHECK_EQ(in(0x3F7) & 0x80, 0x80, "change line active after a media change");
+	CHECK_EQ(unit_inb(vm, 0x3F7) & 0x80, 0x80, "change line active after a media change");
 	dma2(0x60000, 512, true, true);
 	rw(0xE6, 0, 0, 0, 1, 18);
 	CHECK(nres == 7 && mem_is_image(0x60000, 0, 512, 3), "reads return the new medium");
@@ -278,7 +252,7 @@ int main(void)
 	CHECK(nres == 7 && (res[0] & 0x40), "no medium: the read fails");
 	cmd((uint8_t[]){ 0x07, 0x00 }, 2);
 	cmd((uint8_t[]){ 0x08 }, 1);
-	CHECK_EQ(in(0x3F7) & 0x80, 0x80, "change line stays active with no disk");
+	CHECK_EQ(unit_inb(vm, 0x3F7) & 0x80, 0x80, "change line stays active with no disk");
 
 	/* an odd-sized image (GRUB's rescue floppy is 1296384 bytes) reads as 1.44M */
 	CHECK(block_change(bd, odd, false, err, sizeof(err)) == 0, "insert a 1296384-byte image");
@@ -292,8 +266,8 @@ int main(void)
 
 	/* garbage */
 	for (unsigned i = 0; i < 5000; i++) {
-		out((uint16_t)(0x3F0 + (i % 8 == 6 ? 7 : i % 8)), (uint8_t)(i * 37));
-		in((uint16_t)(0x3F0 + i % 6));
+		unit_outb(vm, (uint16_t)(0x3F0 + (i % 8 == 6 ? 7 : i % 8)), (uint8_t)(i * 37));
+		unit_inb(vm, (uint16_t)(0x3F0 + i % 6));
 	}
 	CHECK(1, "random register writes survived");
 	vm_destroy(vm);
@@ -304,8 +278,7 @@ int main(void)
 	memset(&bad, 0, sizeof(bad));
 	bad.file = "bad.cfg";
 	bad.fd[0] = (struct floppy_spec){ .path = big, .line = 9, .col = 1 };
-	struct vm *v2 = vm_new_test(8, &bad);
-	pc_create_part(v2, "isadma");
+	struct vm *v2 = unit_vm_new(8, &bad, (const char *const[]){ "isadma", NULL });
 	CHECK(pc_create_part(v2, "fdc") < 0, "a 3 MiB floppy image is refused");
 	vm_destroy(v2);
 

@@ -11,9 +11,8 @@
 #include "ui/joystick.h"
 #include "ui/monitor/monitor.h"
 #include "unit.h"
+#include "unit_vm.h"
 #include "core/util.h"
-#include "core/vm.h"
-#include "firmware/pc.h"
 
 static struct vm *vm;
 static uint64_t fake_now = 1000000;
@@ -24,18 +23,9 @@ static uint64_t fake_clock(void *opaque)
 	return fake_now;
 }
 
-static void out(uint8_t v)
-{
-	uint32_t x = v;
-	iobus_access(&vm->pio, GAMEPORT_PORT, &x, 1, true);
-}
-
-static uint8_t in(void)
-{
-	uint32_t x = 0;
-	iobus_access(&vm->pio, GAMEPORT_PORT, &x, 1, false);
-	return (uint8_t)x;
-}
+/* The one port, a byte at a time. */
+static void out(uint8_t v) { unit_outb(vm, GAMEPORT_PORT, v); }
+static uint8_t in(void) { return unit_inb(vm, GAMEPORT_PORT); }
 
 /* Fire the one-shots and return how long (ns, 1 us steps) axis bit a stays 1; 0 if > 10 ms. */
 static uint64_t measure(unsigned a)
@@ -174,7 +164,7 @@ static bool created_with(const char *what)
 		cfg.gameport = true;
 	else if (!strcmp(what, "sb16"))
 		cfg.soundhw[cfg.n_soundhw++] = snd;
-	struct vm *v = vm_new_test(8, &cfg);
+	struct vm *v = unit_vm_new(8, &cfg, NULL);
 	bool has = pc_create_part(v, "gameport") == 0 && gameport_of(v) != NULL;
 	vm_destroy(v);
 	free(snd);
@@ -191,7 +181,7 @@ int main(void)
 	struct vm_config cfg;
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.gameport = true;
-	vm = vm_new_test(8, &cfg);
+	vm = unit_vm_new(8, &cfg, NULL);
 	CHECK(pc_create_part(vm, "gameport") == 0, "gameport created");
 	CHECK(joy_hub_attach(vm) == 0, "joystick hub created");
 	struct gameport *gp = gameport_of(vm);
@@ -277,9 +267,8 @@ int main(void)
 
 	/* any value, any size, never a crash */
 	for (unsigned v = 0; v < 256; v++) {
-		uint32_t x = v;
-		iobus_access(&vm->pio, GAMEPORT_PORT, &x, 2, true);
-		iobus_access(&vm->pio, GAMEPORT_PORT, &x, 4, false);
+		unit_out(vm, GAMEPORT_PORT, v, 2);
+		unit_in(vm, GAMEPORT_PORT, 4);
 	}
 	CHECK(1, "all written values and sizes survived");
 

@@ -7,11 +7,8 @@
 #include <stdlib.h>
 
 #include "devices/hpet.h"
-#include "core/iobus.h"
 #include "unit.h"
-#include "core/vm.h"
-#include "core/vmconfig.h"
-#include "firmware/pc.h"
+#include "unit_vm.h"
 
 #define CAP 0x000
 #define CFG 0x010
@@ -30,8 +27,6 @@
 
 static struct vm *vm;
 static uint64_t now_ns;
-static int level[24];
-static unsigned rises[24];
 
 static uint64_t test_clock(struct vm *v)
 {
@@ -39,30 +34,19 @@ static uint64_t test_clock(struct vm *v)
 	return now_ns;
 }
 
+/* unit_irqs, and a FAIL for a line past the I/O APIC's 24 inputs */
 static void irq_hook(struct vm *v, unsigned gsi, int lvl)
 {
-	(void)v;
 	if (gsi >= 24) {
 		printf("FAIL: test_hpet: interrupt on GSI %u\n", gsi);
 		unit_failures++;
 		return;
 	}
-	if (lvl && !level[gsi])
-		rises[gsi]++;
-	level[gsi] = lvl;
+	unit_irq_record(v, gsi, lvl);
 }
 
-static uint64_t rd(unsigned off, unsigned size)
-{
-	uint64_t v = 0;
-	iobus_access(&vm->mmio, HPET_BASE + off, &v, size, false);
-	return v;
-}
-
-static void wr(unsigned off, uint64_t v, unsigned size)
-{
-	iobus_access(&vm->mmio, HPET_BASE + off, &v, size, true);
-}
+static uint64_t rd(unsigned off, unsigned size) { return unit_mmio_read(vm, HPET_BASE + off, size); }
+static void wr(unsigned off, uint64_t v, unsigned size) { unit_mmio_write(vm, HPET_BASE + off, v, size); }
 
 static uint64_t rd32(unsigned off) { return rd(off, 4); }
 static void wr32(unsigned off, uint32_t v) { wr(off, v, 4); }
@@ -78,7 +62,7 @@ static void run(uint64_t ns, uint64_t step_ns)
 
 static void clear_counts(void)
 {
-	memset(rises, 0, sizeof(rises));
+	memset(unit_irqs.rises, 0, sizeof(unit_irqs.rises));
 }
 
 static void halt_and_reset(void)
@@ -146,19 +130,19 @@ static void test_oneshot(void)
 	CHECK(due >= 9000 && due <= 10000, "one-shot: the host timer is armed 10 us ahead (%llu ns)",
 	      (unsigned long long)due);
 	run(5000, 1000);
-	CHECK_EQ(rises[0], 0, "one-shot: nothing before the comparator");
+	CHECK_EQ(unit_irqs.rises[0], 0, "one-shot: nothing before the comparator");
 	run(6000, 1000);
-	CHECK_EQ(rises[0], 1, "one-shot: legacy timer 0 pulses GSI 0 (IRQ 0, I/O APIC input 2)");
-	CHECK_EQ(level[0], 0, "edge: the line is low again");
+	CHECK_EQ(unit_irqs.rises[0], 1, "one-shot: legacy timer 0 pulses GSI 0 (IRQ 0, I/O APIC input 2)");
+	CHECK_EQ(unit_irqs.level[0], 0, "edge: the line is low again");
 	CHECK_EQ(rd32(ISR), 0, "edge: no status bit (2.3.6)");
 	run(100000000, 1000000);
-	CHECK_EQ(rises[0], 1, "one-shot: once only in the next 100 ms");
+	CHECK_EQ(unit_irqs.rises[0], 1, "one-shot: once only in the next 100 ms");
 	/* a 32-bit comparator matches again when the low half comes round */
 	now_ns += 0x100000000ull * 10 - 100000000 - 11000 - 1000;
 	hpet_poll(vm);
-	CHECK_EQ(rises[0], 1, "32-bit one-shot: not yet, just before the wrap");
+	CHECK_EQ(unit_irqs.rises[0], 1, "32-bit one-shot: not yet, just before the wrap");
 	run(12000, 1000);
-	CHECK_EQ(rises[0], 2, "32-bit one-shot: again 2^32 ticks (42.9 s) later");
+	CHECK_EQ(unit_irqs.rises[0], 2, "32-bit one-shot: again 2^32 ticks (42.9 s) later");
 
 	/* 64-bit mode: the whole counter is compared, across the 2^32 boundary */
 	halt_and_reset();
@@ -168,13 +152,13 @@ static void test_oneshot(void)
 	wr(TCMP(1), 0x100000010ull, 8);
 	CHECK_EQ(rd(TCMP(1), 8), 0x100000010ull, "64-bit comparator reads back");
 	run(2500, 100);
-	CHECK_EQ(rises[8], 0, "64-bit one-shot: not when the low half passes 0x10 early");
+	CHECK_EQ(unit_irqs.rises[8], 0, "64-bit one-shot: not when the low half passes 0x10 early");
 	run(1000, 100);
-	CHECK_EQ(rises[8], 1, "64-bit one-shot: legacy timer 1 pulses GSI 8");
+	CHECK_EQ(unit_irqs.rises[8], 1, "64-bit one-shot: legacy timer 1 pulses GSI 8");
 	wr32(TCFG(1), T_ENB | T_32);
 	CHECK_EQ(rd(TCMP(1), 8), 0x10, "32-bit mode keeps the comparator's low half");
 	run(100000000, 10000000);
-	CHECK_EQ(rises[8], 1, "then 32-bit: no match in the next 100 ms (the low half passed 0x10)");
+	CHECK_EQ(unit_irqs.rises[8], 1, "then 32-bit: no match in the next 100 ms (the low half passed 0x10)");
 }
 
 static void test_periodic(void)
@@ -189,18 +173,18 @@ static void test_periodic(void)
 	wr32(TCMP(0), 100000);
 	CHECK_EQ(rd32(TCMP(0)), c + 100000, "periodic: a write without VAL_SET sets the period only");
 	run(10000000, 50000);
-	CHECK_EQ(rises[0], 10, "periodic 1 ms: 10 interrupts in 10 ms");
+	CHECK_EQ(unit_irqs.rises[0], 10, "periodic 1 ms: 10 interrupts in 10 ms");
 	CHECK_EQ(rd32(TCMP(0)), c + 1100000, "the comparator moved on by whole periods");
 	now_ns += 50000000 + 500000;       /* the host timer came 50 ms late */
 	hpet_poll(vm);
-	CHECK_EQ(rises[0], 11, "50 ms late: one interrupt, not a burst");
+	CHECK_EQ(unit_irqs.rises[0], 11, "50 ms late: one interrupt, not a burst");
 	CHECK_EQ(rd32(TCMP(0)), c + 6100000, "late: the comparator is back on the 1 ms grid");
 	uint64_t due = hpet_poll(vm);
 	CHECK(due > 400000 && due <= 500000, "next interrupt half a period on (%llu ns)",
 	      (unsigned long long)due);
 	wr32(TCMP(0), 0);                  /* period 0: a one-shot at the comparator */
 	run(20000000, 100000);
-	CHECK_EQ(rises[0], 12, "period 0: one more interrupt, then none");
+	CHECK_EQ(unit_irqs.rises[0], 12, "period 0: one more interrupt, then none");
 	wr32(CFG, LEGACY);
 	CHECK_EQ(hpet_poll(vm), 0, "halted: the host timer is not armed");
 }
@@ -214,24 +198,23 @@ static void test_level(void)
 	CHECK_EQ((rd32(TCFG(2)) >> 9) & 31, 20, "timer 2 routed to input 20");
 	wr32(TCMP(2), c + 100);
 	run(2000, 100);
-	CHECK_EQ(level[20], 1, "level: GSI 20 held high after the match");
+	CHECK_EQ(unit_irqs.level[20], 1, "level: GSI 20 held high after the match");
 	CHECK_EQ(rd32(ISR), 4, "level: status bit 2 set");
 	run(10000, 1000);
-	CHECK_EQ(level[20], 1, "level: still high until acknowledged");
+	CHECK_EQ(unit_irqs.level[20], 1, "level: still high until acknowledged");
 	wr32(ISR, 3);
-	CHECK_EQ(level[20], 1, "writing 1s to other status bits leaves it");
+	CHECK_EQ(unit_irqs.level[20], 1, "writing 1s to other status bits leaves it");
 	wr32(ISR, 4);
-	CHECK_EQ(level[20], 0, "write 1 to clear: the line drops");
+	CHECK_EQ(unit_irqs.level[20], 0, "write 1 to clear: the line drops");
 	CHECK_EQ(rd32(ISR), 0, "status clear");
 	/* a route outside Tn_INT_ROUTE_CAP goes nowhere; the status still shows it */
-	memset(level, 0, sizeof(level));
-	clear_counts();
+	unit_irq_clear();
 	wr32(TCFG(2), T_LEVEL | T_ENB | T_32 | T_ROUTE(3));
 	wr32(TCMP(2), rd32(CNT) + 100);
 	run(2000, 100);
 	unsigned any = 0;
 	for (unsigned g = 0; g < 24; g++)
-		any += rises[g];
+		any += unit_irqs.rises[g];
 	CHECK_EQ(any, 0, "route 3 (not offered): no interrupt");
 	CHECK_EQ(rd32(ISR), 4, "route 3: the status bit is set");
 	/* halting the block drops a level line (2.3.5) */
@@ -239,13 +222,13 @@ static void test_level(void)
 	wr32(TCFG(2), T_LEVEL | T_ENB | T_32 | T_ROUTE(17));
 	wr32(TCMP(2), rd32(CNT) + 100);
 	run(2000, 100);
-	CHECK_EQ(level[17], 1, "level on input 17");
+	CHECK_EQ(unit_irqs.level[17], 1, "level on input 17");
 	wr32(CFG, 0);
-	CHECK_EQ(level[17], 0, "halted: the line drops");
+	CHECK_EQ(unit_irqs.level[17], 0, "halted: the line drops");
 	wr32(CFG, ENABLE);
-	CHECK_EQ(level[17], 1, "enabled again with the status set: high again");
+	CHECK_EQ(unit_irqs.level[17], 1, "enabled again with the status set: high again");
 	wr32(TCFG(2), T_ENB | T_32 | T_ROUTE(17));
-	CHECK_EQ(level[17], 0, "switched to edge: the line drops, the status clears");
+	CHECK_EQ(unit_irqs.level[17], 0, "switched to edge: the line drops, the status clears");
 	CHECK_EQ(rd32(ISR), 0, "edge mode has no status");
 }
 
@@ -257,12 +240,12 @@ static void test_disabled_and_reset(void)
 	wr32(TCMP(0), rd32(CNT) + 100);
 	CHECK_EQ(hpet_poll(vm), 0, "no interrupt enabled: the host timer is not armed");
 	run(5000, 500);
-	CHECK_EQ(rises[0], 0, "Tn_INT_ENB_CNF clear: no interrupt");
+	CHECK_EQ(unit_irqs.rises[0], 0, "Tn_INT_ENB_CNF clear: no interrupt");
 	wr(TCFG(0), T_ENB | T_32, 8);
 	wr32(CFG, 0);
 	wr32(TCMP(0), rd32(CNT) + 100);
 	run(5000, 500);
-	CHECK_EQ(rises[0], 0, "ENABLE_CNF clear: the counter halts, no interrupt");
+	CHECK_EQ(unit_irqs.rises[0], 0, "ENABLE_CNF clear: the counter halts, no interrupt");
 	wr32(CFG, ENABLE | LEGACY);
 	for (unsigned i = 0; i < vm->n_reset_hooks; i++)
 		vm->reset_hooks[i].fn(vm->reset_hooks[i].opaque);
@@ -295,7 +278,7 @@ int main(void)
 	struct vm_config cfg;
 	vmconfig_defaults(&cfg);
 	cfg.vnc = cfg.sdl = false;
-	vm = vm_new_test(16, &cfg);
+	vm = unit_vm_new(16, &cfg, NULL);
 	CHECK(vm != NULL, "test VM");
 	vm->clock_hook = test_clock;
 	vm->irq_hook = irq_hook;
@@ -314,8 +297,7 @@ int main(void)
 
 	/* hpet = 0: nothing at 0xFED00000 */
 	cfg.hpet = false;
-	vm = vm_new_test(16, &cfg);
-	pc_create_part(vm, "hpet");
+	vm = unit_vm_new(16, &cfg, (const char *const[]){ "hpet", NULL });
 	uint64_t v = 0;
 	CHECK(!iobus_access(&vm->mmio, HPET_BASE, &v, 4, false), "hpet = 0: no device at 0xFED00000");
 	vm_destroy(vm);

@@ -2,40 +2,18 @@
 #include <stdlib.h>
 
 #include "unit.h"
-#include "core/vm.h"
-#include "core/vmconfig.h"
+#include "unit_vm.h"
 #include "devices/i8042.h"
 #include "core/host/input.h"
-#include "firmware/pc.h"
-
-static int irq_level[16], irq_rises[16];
-
-static void irq_hook(struct vm *vm, unsigned gsi, int level)
-{
-	(void)vm;
-	if (gsi < 16) {
-		if (level && !irq_level[gsi])
-			irq_rises[gsi]++;
-		irq_level[gsi] = level;
-	}
-}
 
 static struct vm *vm;
-
-static void outb(uint16_t port, uint8_t v) { iobus_access(&vm->pio, port, &v, 1, true); }
-static uint8_t inb(uint16_t port)
-{
-	uint8_t v = 0;
-	iobus_access(&vm->pio, port, &v, 1, false);
-	return v;
-}
 
 /* Next byte from the output buffer, or -1 if OBF is clear. */
 static int rd(void)
 {
-	if (!(inb(0x64) & 1))
+	if (!(unit_inb(vm, 0x64) & 1))
 		return -1;
-	return inb(0x60);
+	return unit_inb(vm, 0x60);
 }
 
 static void flush(void)
@@ -44,8 +22,8 @@ static void flush(void)
 		;
 }
 
-static void kbd_cmd(uint8_t b) { outb(0x60, b); }
-static void ctl_cmd(uint8_t b) { outb(0x64, b); }
+static void kbd_cmd(uint8_t b) { unit_outb(vm, 0x60, b); }
+static void ctl_cmd(uint8_t b) { unit_outb(vm, 0x64, b); }
 
 /* Read n bytes and compare with want. */
 static bool expect(const uint8_t *want, int n)
@@ -73,7 +51,7 @@ static void seabios_init(void)
 	flush();
 	ctl_cmd(0xAA);
 	EXPECT("self test 0xAA -> 0x55", 0x55);
-	CHECK(inb(0x64) & 0x04, "SYS flag set after self test");
+	CHECK(unit_inb(vm, 0x64) & 0x04, "SYS flag set after self test");
 	ctl_cmd(0xAB);
 	EXPECT("keyboard interface test -> 0x00", 0x00);
 	kbd_cmd(0xFF);
@@ -84,7 +62,7 @@ static void seabios_init(void)
 	kbd_cmd(0x02);
 	EXPECT("F0 02 -> FA FA", 0xFA, 0xFA);
 	ctl_cmd(0x60);
-	outb(0x60, 0x61);   /* AUXDIS | XLATE | KBDINT */
+	unit_outb(vm, 0x60, 0x61);   /* AUXDIS | XLATE | KBDINT */
 	ctl_cmd(0x20);
 	EXPECT("command byte reads back 0x61", 0x61);
 	kbd_cmd(0xF4);
@@ -94,42 +72,41 @@ static void seabios_init(void)
 int main(void)
 {
 	struct vm_config cfg = { .name = "test" };
-	vm = vm_new_test(16, &cfg);
-	vm->irq_hook = irq_hook;
+	vm = unit_vm_new(16, &cfg, NULL);
 	CHECK(pc_create_part(vm, "i8042") == 0, "i8042 created");
 	struct i8042 *c = vm_lookup(vm, "i8042");
 	CHECK(c != NULL, "i8042 published");
 	input_add_led_listener(vm, led_cb, NULL);
 
-	CHECK((inb(0x64) & 0x10) && !(inb(0x64) & 1), "power-on status: unlocked, empty");
-	CHECK(!(inb(0x64) & 0x04), "power-on status: SYS clear before POST");
+	CHECK((unit_inb(vm, 0x64) & 0x10) && !(unit_inb(vm, 0x64) & 1), "power-on status: unlocked, empty");
+	CHECK(!(unit_inb(vm, 0x64) & 0x04), "power-on status: SYS clear before POST");
 	ctl_cmd(0x20);
 	EXPECT("power-on command byte: keyboard and mouse IRQs, no translation", 0x03);
 	/* direct kernel boot: the state a BIOS's POST leaves */
 	i8042_post_done(c);
-	CHECK(inb(0x64) & 0x04, "after POST: SYS set in the status");
+	CHECK(unit_inb(vm, 0x64) & 0x04, "after POST: SYS set in the status");
 	ctl_cmd(0x20);
 	EXPECT("after POST: command byte 0x65 (XLATE, AUXDIS, SYS, KBDINT)", 0x65);
 	seabios_init();
 
 	/* keys in set 2, translated to set 1 */
-	int rises = irq_rises[1];
+	unsigned rises = unit_irqs.rises[1];
 	input_key(vm, 0x1E, true);
-	CHECK(irq_level[1] == 1 && irq_rises[1] == rises + 1, "key raises IRQ1");
+	CHECK(unit_irqs.level[1] == 1 && unit_irqs.rises[1] == rises + 1, "key raises IRQ1");
 	EXPECT("'a' make/break translated: 1E 9E", 0x1E);
-	CHECK(irq_level[1] == 0, "IRQ1 low after the read");
+	CHECK(unit_irqs.level[1] == 0, "IRQ1 low after the read");
 	input_key(vm, 0x1E, false);
 	EXPECT("'a' break", 0x9E);
 	/* every queued byte is a new IRQ1 edge: the 8259 is edge-triggered */
-	rises = irq_rises[1];
+	rises = unit_irqs.rises[1];
 	input_key(vm, 0xE048, true);
 	input_key(vm, 0xE048, false);
-	inb(0x60);
-	CHECK(irq_level[1] == 1 && irq_rises[1] == rises + 2,
-	      "reading one of four queued bytes: IRQ1 dropped and raised again (%d edges)",
-	      irq_rises[1] - rises);
+	unit_inb(vm, 0x60);
+	CHECK(unit_irqs.level[1] == 1 && unit_irqs.rises[1] == rises + 2,
+	      "reading one of four queued bytes: IRQ1 dropped and raised again (%u edges)",
+	      unit_irqs.rises[1] - rises);
 	EXPECT("Up: (E0) 48 E0 C8", 0x48, 0xE0, 0xC8);
-	CHECK(irq_rises[1] == rises + 4, "one IRQ1 edge per byte (%d)", irq_rises[1] - rises);
+	CHECK(unit_irqs.rises[1] == rises + 4, "one IRQ1 edge per byte (%u)", unit_irqs.rises[1] - rises);
 	input_key(vm, INPUT_KEY_PAUSE, true);
 	input_key(vm, INPUT_KEY_PAUSE, false);
 	EXPECT("Pause: E1 1D 45 E1 9D C5", 0xE1, 0x1D, 0x45, 0xE1, 0x9D, 0xC5);
@@ -164,7 +141,7 @@ int main(void)
 
 	/* raw set 2: XLATE off */
 	ctl_cmd(0x60);
-	outb(0x60, 0x21);
+	unit_outb(vm, 0x60, 0x21);
 	input_key(vm, 0x1E, true);
 	input_key(vm, 0x1E, false);
 	input_key(vm, 0xE01D, true);
@@ -184,7 +161,7 @@ int main(void)
 	kbd_cmd(0x02);
 	flush();
 	ctl_cmd(0x60);
-	outb(0x60, 0x61);
+	unit_outb(vm, 0x60, 0x61);
 
 	/* LEDs */
 	kbd_cmd(0xED);
@@ -237,21 +214,21 @@ int main(void)
 
 	/* controller commands */
 	ctl_cmd(0xD2);
-	outb(0x60, 0x5A);
-	CHECK((inb(0x64) & 0x21) == 0x01, "D2: byte appears as keyboard data");
+	unit_outb(vm, 0x60, 0x5A);
+	CHECK((unit_inb(vm, 0x64) & 0x21) == 0x01, "D2: byte appears as keyboard data");
 	EXPECT("D2 echo", 0x5A);
 	ctl_cmd(0xA8);
 	ctl_cmd(0x60);
-	outb(0x60, 0x43);   /* XLATE | SYS | KBDINT | AUXINT, aux enabled */
+	unit_outb(vm, 0x60, 0x43);   /* XLATE | SYS | KBDINT | AUXINT, aux enabled */
 	ctl_cmd(0xD3);
-	outb(0x60, 0x77);
-	CHECK((inb(0x64) & 0x21) == 0x21, "D3: byte appears as mouse data");
-	CHECK(irq_level[12] == 1, "D3 raises IRQ12");
+	unit_outb(vm, 0x60, 0x77);
+	CHECK((unit_inb(vm, 0x64) & 0x21) == 0x21, "D3: byte appears as mouse data");
+	CHECK(unit_irqs.level[12] == 1, "D3 raises IRQ12");
 	EXPECT("D3 echo", 0x77);
 	ctl_cmd(0xA9);
 	EXPECT("aux interface test", 0x00);
 	ctl_cmd(0x75);
-	outb(0x60, 0x99);
+	unit_outb(vm, 0x60, 0x99);
 	ctl_cmd(0x35);
 	EXPECT("controller RAM byte 0x15", 0x99);
 
@@ -259,31 +236,31 @@ int main(void)
 	ctl_cmd(0xD0);
 	CHECK(rd() & 0x02, "output port: A20 on at reset");
 	ctl_cmd(0xD1);
-	outb(0x60, 0x01);   /* A20 off, not reset */
-	CHECK((inb(0x92) & 2) == 0, "port 0x92 sees A20 off");
-	outb(0x92, 0x02);
+	unit_outb(vm, 0x60, 0x01);   /* A20 off, not reset */
+	CHECK((unit_inb(vm, 0x92) & 2) == 0, "port 0x92 sees A20 off");
+	unit_outb(vm, 0x92, 0x02);
 	ctl_cmd(0xD0);
 	CHECK(rd() & 0x02, "port 0x92 A20 on seen in the output port");
 	CHECK(i8042_reset_requests(c) == 0, "no reset so far");
 	ctl_cmd(0xFE);
 	CHECK(i8042_reset_requests(c) == 1, "0xFE pulses reset");
-	outb(0x92, 0x03);
+	unit_outb(vm, 0x92, 0x03);
 	CHECK(i8042_reset_requests(c) == 2, "port 0x92 bit 0 resets");
 	ctl_cmd(0xD1);
-	outb(0x60, 0x02);
+	unit_outb(vm, 0x60, 0x02);
 	CHECK(i8042_reset_requests(c) == 3, "output port bit 0 low resets");
 
 	/* mouse through D4 */
 	ctl_cmd(0xD4);
-	outb(0x60, 0xFF);
+	unit_outb(vm, 0x60, 0xFF);
 	EXPECT("mouse reset: FA AA 00", 0xFA, 0xAA, 0x00);
 	ctl_cmd(0xD4);
-	outb(0x60, 0xF4);
+	unit_outb(vm, 0x60, 0xF4);
 	EXPECT("mouse enable: FA", 0xFA);
-	rises = irq_rises[12];
+	rises = unit_irqs.rises[12];
 	input_pointer_rel(vm, 5, -3, 0, INPUT_BTN_LEFT);
-	CHECK(irq_rises[12] == rises + 1, "motion raises IRQ12");
-	CHECK(inb(0x64) & 0x20, "AUX OBF set for mouse data");
+	CHECK(unit_irqs.rises[12] == rises + 1, "motion raises IRQ12");
+	CHECK(unit_inb(vm, 0x64) & 0x20, "AUX OBF set for mouse data");
 	EXPECT("packet: buttons, dx 5, dy +3 (up)", 0x09, 0x05, 0x03);
 	input_pointer_abs(vm, 100, 100, 640, 480, 0, 0);
 	input_pointer_abs(vm, 110, 90, 640, 480, 0, 0);
