@@ -209,7 +209,15 @@ wait_screen "│ Log pane +l +│" 5
 keys l
 check "F9 then 'l' (the command's key) shows the Log pane" wait_screen "│desk paused *│" 5
 keys c
-sleep 0.5
+# desk is paused, but what its UART sent before may still be on its way to
+# the log and the pane: count lines once the log has stood still for 1 s
+# (a line arriving between the count and the wheel moved the view by one)
+prev=-1; i=0
+while [ $i -lt 20 ]; do
+	size=$(wc -c < "$T/desk.com1")
+	[ "$size" = "$prev" ] && break
+	prev=$size; i=$((i + 1)); sleep 1
+done
 last=$(grep -a '^count=' "$T/desk.com1" | tail -1)
 n_last=$(grep -ac '^count=' "$T/desk.com1")
 check "serial pane shows the newest line ($last)" wait_screen "│$last *│" 5
