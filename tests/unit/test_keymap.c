@@ -6,21 +6,12 @@
 #include <stdlib.h>
 
 #include "unit.h"
+#include "unit_vm.h"
 #include "core/util.h"
-#include "core/vm.h"
 #include "core/host/input.h"
 #include "ui/keymap.h"
-#include "firmware/pc.h"
 
 static struct vm *vm;
-
-static void outb(uint16_t port, uint8_t v) { iobus_access(&vm->pio, port, &v, 1, true); }
-static uint8_t inb(uint16_t port)
-{
-	uint8_t v = 0;
-	iobus_access(&vm->pio, port, &v, 1, false);
-	return v;
-}
 
 /* Everything the guest would read now, as a string of hex bytes. */
 static const char *bytes(void)
@@ -28,12 +19,12 @@ static const char *bytes(void)
 	static char buf[512];
 	size_t n = 0;
 	buf[0] = 0;
-	while ((inb(0x64) & 1) && n + 4 < sizeof(buf))
-		n += snprintf(buf + n, sizeof(buf) - n, "%s%02x", n ? " " : "", inb(0x60));
+	while ((unit_inb(vm, 0x64) & 1) && n + 4 < sizeof(buf))
+		n += snprintf(buf + n, sizeof(buf) - n, "%s%02x", n ? " " : "", unit_inb(vm, 0x60));
 	return buf;
 }
 
-static void kbd_cmd(uint8_t b) { outb(0x60, b); bytes(); }
+static void kbd_cmd(uint8_t b) { unit_outb(vm, 0x60, b); bytes(); }
 
 static void sdl_tests(void)
 {
@@ -199,11 +190,11 @@ int main(void)
 {
 	setenv("VMSTATION_KEYMAPS", "ui/keymaps", 0);
 	struct vm_config cfg = { .name = "test" };
-	vm = vm_new_test(16, &cfg);
+	vm = unit_vm_new(16, &cfg, NULL);
 	CHECK(pc_create_part(vm, "i8042") == 0, "i8042 created");
 	/* as SeaBIOS leaves it: set 2, translation on */
-	outb(0x64, 0x60);
-	outb(0x60, 0x41);
+	unit_outb(vm, 0x64, 0x60);
+	unit_outb(vm, 0x60, 0x41);
 	sdl_tests();
 	names_tests();
 	layout_tests();

@@ -19,10 +19,9 @@
 #include "firmware/elf_load.h"
 #include "firmware/linux_boot.h"
 #include "unit.h"
+#include "unit_vm.h"
 #include "core/util.h"
 #include "core/vcpu.h"
-#include "core/vm.h"
-#include "core/vmconfig.h"
 
 /* ---- image builders ---------------------------------------------------- */
 
@@ -211,7 +210,7 @@ static struct vm *new_vm(uint64_t mib, const char *cmdline)
 	cfg.apic = true;
 	cfg.vcpus = 2;
 	cfg.cmdline = (char *)cmdline;
-	struct vm *vm = vm_new_test(mib, &cfg);
+	struct vm *vm = unit_vm_new(mib, &cfg, NULL);
 	vm->n_vcpus = 2;
 	return vm;
 }

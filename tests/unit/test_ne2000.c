@@ -16,11 +16,10 @@
 #include "core/net.h"
 #include "core/net_priv.h"
 #include "core/util.h"
-#include "core/vm.h"
 #include "devices/ne2000.h"
 #include "devices/pci.h"
 #include "net_frames.h"
-#include "firmware/pc.h"
+#include "unit_vm.h"
 
 #define PCI_IO 0xC100
 #define ISA_IO 0x300
@@ -28,36 +27,14 @@
 static struct vm *vm;
 static struct ne2000 *pci_card, *isa_card;
 static unsigned base = PCI_IO;    /* the card the helpers talk to */
-static int irq_pci, irq_isa;
 
-static void irq_hook(struct vm *v, unsigned gsi, int level)
-{
-	(void)v;
-	if (gsi == 11)
-		irq_pci = level;
-	if (gsi == 9)
-		irq_isa = level;
-}
-
-static void out(uint16_t port, uint32_t v, unsigned size) { iobus_access(&vm->pio, port, &v, size, true); }
-static uint32_t in(uint16_t port, unsigned size)
-{
-	uint32_t v = 0;
-	iobus_access(&vm->pio, port, &v, size, false);
-	return v;
-}
-static void w8(unsigned r, uint32_t v) { out((uint16_t)(base + r), v, 1); }
-static uint32_t r8(unsigned r) { return in((uint16_t)(base + r), 1); }
-static void pci_write(unsigned reg, uint32_t v)
-{
-	out(0xCF8, 0x80000000u | (3 << 11) | reg, 4);
-	out(0xCFC, v, 4);
-}
-static uint32_t pci_read(unsigned reg)
-{
-	out(0xCF8, 0x80000000u | (3 << 11) | reg, 4);
-	return in(0xCFC, 4);
-}
+/* The PCI card's line is GSI 11 (main routes every PIRQ there), the ISA
+ * card's IRQ 9: unit_irqs.level[11] and [9]. */
+static void w8(unsigned r, uint32_t v) { unit_outb(vm, (uint16_t)(base + r), (uint8_t)v); }
+static uint32_t r8(unsigned r) { return unit_inb(vm, (uint16_t)(base + r)); }
+/* the RTL8029's configuration space at 00:03.0 */
+static void pci_write(unsigned reg, uint32_t v) { unit_pci_write(vm, 3, 0, reg, v, 4); }
+static uint32_t pci_read(unsigned reg) { return unit_pci_read(vm, 3, 0, reg, 4); }
 
 static const uint8_t mac[6] = { 0x00, 0x16, 0x3e, 0x12, 0x34, 0x56 };
 static const uint8_t mac_isa[6] = { 0x00, 0x16, 0x3e, 0x65, 0x43, 0x21 };
@@ -82,13 +59,13 @@ static void block_out(uint16_t addr, const uint8_t *p, unsigned n)
 {
 	dma_setup(addr, (uint16_t)((n + 1) & ~1u), CR_RD_WRITE);
 	for (unsigned i = 0; i < n; i += 2)
-		out((uint16_t)(base + NE_DATA), p[i] | (i + 1 < n ? p[i + 1] << 8 : 0), 2);
+		unit_out(vm, (uint16_t)(base + NE_DATA), p[i] | (i + 1 < n ? p[i + 1] << 8 : 0), 2);
 }
 static void block_in(uint16_t addr, uint8_t *p, unsigned n)
 {
 	dma_setup(addr, (uint16_t)((n + 1) & ~1u), CR_RD_READ);
 	for (unsigned i = 0; i < n; i += 2) {
-		uint32_t v = in((uint16_t)(base + NE_DATA), 2);
+		uint32_t v = unit_in(vm, (uint16_t)(base + NE_DATA), 2);
 		p[i] = (uint8_t)v;
 		if (i + 1 < n)
 			p[i + 1] = (uint8_t)(v >> 8);
@@ -167,11 +144,8 @@ static void test_pci(void)
 		/* SeaBIOS runs it only if its PCIR names this function */
 		pci_write(0x30, 0xFEB00001);
 		static uint8_t rom[131072];
-		for (unsigned i = 0; i < sizeof(rom); i++) {
-			uint64_t x = 0;
-			iobus_access(&vm->mmio, 0xFEB00000 + i, &x, 1, false);
-			rom[i] = (uint8_t)x;
-		}
+		for (unsigned i = 0; i < sizeof(rom); i++)
+			rom[i] = (uint8_t)unit_mmio_read(vm, 0xFEB00000 + i, 1);
 		unsigned pcir = ld16(rom + 0x18);
 		uint8_t sum = 0;
 		for (unsigned i = 0; i < rom[2] * 512u && i < sizeof(rom); i++)
@@ -184,7 +158,7 @@ static void test_pci(void)
 	}
 	CHECK_EQ(r8(0x0A), 0x50, "RTL8029 ID byte 0 ('P')");
 	CHECK_EQ(r8(0x0B), 0x43, "RTL8029 ID byte 1 ('C')");
-	CHECK_EQ(in(PCI_IO + 0x40, 1), 0, "past the 32 ports the BAR decodes nothing");
+	CHECK_EQ(unit_in(vm, PCI_IO + 0x40, 1), 0, "past the 32 ports the BAR decodes nothing");
 }
 
 static void test_reset_and_prom(const uint8_t *m)
@@ -227,7 +201,7 @@ static void test_reset_and_prom(const uint8_t *m)
 		mac_ok &= r8(NE_DATA) == m[i];
 	CHECK(mac_ok, "word-wide byte INs: the MAC in six reads (ne2k-pci)");
 	dma_setup(0, 8, CR_RD_READ);
-	uint32_t d = in((uint16_t)(base + NE_DATA), 4);
+	uint32_t d = unit_in(vm, (uint16_t)(base + NE_DATA), 4);
 	CHECK_EQ(d, (uint32_t)(m[0] | m[0] << 8 | m[1] << 16 | m[1] << 24), "a 32-bit IN moves 4 bytes");
 }
 
@@ -248,23 +222,23 @@ static void test_remote_dma(struct ne2000 *s)
 	memcpy(prom_before, s->prom, sizeof(prom_before));
 	dma_setup(0x7F00, 0xFFFF, CR_RD_WRITE);
 	for (int i = 0; i < 0x8200; i++)
-		out((uint16_t)(base + NE_DATA), 0xA5A5, 2);
+		unit_out(vm, (uint16_t)(base + NE_DATA), 0xA5A5, 2);
 	CHECK(s->mem[NE_MEM_SIZE - 1] == 0xA5 && !memcmp(s->prom, prom_before, sizeof(prom_before)),
 	      "remote write with RBCR 0xFFFF from 0x7F00: the end of RAM written, the PROM "
 	      "untouched, nothing outside the 16 KiB (ASan watches)");
 	dma_setup(0x9000, 4, CR_RD_READ);
-	uint32_t v = in((uint16_t)(base + NE_DATA), 4);
+	uint32_t v = unit_in(vm, (uint16_t)(base + NE_DATA), 4);
 	CHECK_EQ(v, 0xFFFFFFFFu, "reads above the RAM: 0xFF (nothing on the bus)");
 	/* RSAR inside the ring wraps at PSTOP */
 	start_card(0x46, 0x80, RCR_AB);
 	s->mem[0x3FFF] = 0x11;
 	s->mem[0x0600] = 0x22;
 	dma_setup(0x7FFF, 2, CR_RD_READ);
-	v = in((uint16_t)(base + NE_DATA), 2);
+	v = unit_in(vm, (uint16_t)(base + NE_DATA), 2);
 	CHECK_EQ(v, 0x2211, "remote DMA at PSTOP continues at PSTART");
 	dma_setup(0x4000, 0, CR_RD_READ);
 	CHECK(r8(EN0_ISR) & ISR_RDC, "a zero count completes at once");
-	CHECK_EQ(in((uint16_t)(base + NE_DATA), 2), 0, "and moves nothing");
+	CHECK_EQ(unit_in(vm, (uint16_t)(base + NE_DATA), 2), 0, "and moves nothing");
 }
 
 static bool wait_isr(uint8_t bits, int ms)
@@ -515,7 +489,7 @@ static void test_bad_values(struct ne2000 *s)
 				w8(EN_CR, (p << 6) | CR_RD_ABORT | CR_STA);
 				w8(r, v);
 				r8(r);
-				out((uint16_t)(base + r), v * 0x01010101u, 4);
+				unit_out(vm, (uint16_t)(base + r), v * 0x01010101u, 4);
 			}
 	CHECK(s->rbcr <= 0xFFFF && s->pstart <= 0xFF, "every register written with assorted values: no crash");
 }
@@ -530,18 +504,18 @@ static void test_isa(void)
 	uint8_t f[100], got[1600], next;
 	w8(EN0_ISR, 0xFF);
 	ne2000_receive(isa_card, f, test_frame(f, 64, 4, mac_isa));
-	CHECK(irq_isa, "ISA: PRX raises IRQ 9");
-	CHECK(!irq_pci, "and not the PCI card's line");
+	CHECK(unit_irqs.level[9], "ISA: PRX raises IRQ 9");
+	CHECK(!unit_irqs.level[11], "and not the PCI card's line");
 	CHECK(rx_one(0x46, 0x80, got, &next) == 68 && !memcmp(got, f, 64), "ISA card: frame read back");
 	w8(EN0_ISR, ISR_PRX);
-	CHECK(!irq_isa, "ISR.PRX written: IRQ 9 down");
+	CHECK(!unit_irqs.level[9], "ISR.PRX written: IRQ 9 down");
 	w8(EN0_IMR, 0);
 	ne2000_receive(isa_card, f, test_frame(f, 64, 4, mac_isa));
-	CHECK(!irq_isa && (r8(EN0_ISR) & ISR_PRX), "masked: PRX set, the line stays down");
+	CHECK(!unit_irqs.level[9] && (r8(EN0_ISR) & ISR_PRX), "masked: PRX set, the line stays down");
 	w8(EN0_IMR, ISR_PRX);
-	CHECK(irq_isa, "unmasked later: the line goes up");
+	CHECK(unit_irqs.level[9], "unmasked later: the line goes up");
 	w8(NE_RESET, 0);
-	CHECK(!irq_isa, "reset: IMR cleared, the line down");
+	CHECK(!unit_irqs.level[9], "reset: IMR cleared, the line down");
 	base = PCI_IO;
 }
 
@@ -601,8 +575,7 @@ int main(void)
 	cfg.vifs[1].type = xstrdup("ioemu");
 	cfg.vifs[1].io = ISA_IO;
 	cfg.vifs[1].irq = 9;
-	vm = vm_new_test(16, &cfg);
-	vm->irq_hook = irq_hook;
+	vm = unit_vm_new(16, &cfg, NULL);
 	CHECK(pc_create_part(vm, "pci") == 0, "pci bus");
 	CHECK(pc_create_part(vm, "rtl8139") == 0, "rtl8139: no card for these vifs");
 	CHECK(pc_create_part(vm, "ne2k") == 0, "ne2k_pci and ne2k_isa created with their slirp back ends");
@@ -623,8 +596,8 @@ int main(void)
 	test_pci();
 	test_reset_and_prom(mac);
 	test_remote_dma(pci_card);
-	test_tx_slirp(mac, &irq_pci);
-	test_set_link(pci_card, &irq_pci);
+	test_tx_slirp(mac, &unit_irqs.level[11]);
+	test_set_link(pci_card, &unit_irqs.level[11]);
 	test_ring(pci_card);
 	test_filter(pci_card);
 	test_loopback(pci_card);

@@ -20,9 +20,8 @@
 
 #include "core/net_priv.h"
 #include "unit.h"
+#include "unit_vm.h"
 #include "core/util.h"
-#include "core/vm.h"
-#include "core/vmconfig.h"
 
 #define MAXREC 256
 
@@ -263,7 +262,7 @@ int main(void)
 	cfg.vifs[0].model = xstrdup("rtl8139");
 	cfg.vifs[0].type = xstrdup("ioemu");
 	cfg.vifs[0].tap = xstrdup("socketpair");
-	vm = vm_new_test(16, &cfg);
+	vm = unit_vm_new(16, &cfg, NULL);
 	test_to_guest();
 	test_from_guest();
 	vm_destroy(vm);

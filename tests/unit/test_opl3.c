@@ -12,31 +12,17 @@
 #include "core/host/audio.h"
 #include "devices/opl3.h"
 #include "unit.h"
+#include "unit_vm.h"
 #include "core/util.h"
-#include "core/vm.h"
-#include "core/vmconfig.h"
-#include "firmware/pc.h"
-
-static void outb(struct vm *vm, uint16_t port, uint8_t v)
-{
-	iobus_access(&vm->pio, port, &v, 1, true);
-}
-
-static uint8_t inb(struct vm *vm, uint16_t port)
-{
-	uint8_t v = 0;
-	iobus_access(&vm->pio, port, &v, 1, false);
-	return v;
-}
 
 static void opl_write(struct vm *vm, uint16_t base, unsigned reg, uint8_t v)
 {
-	outb(vm, (uint16_t)(base + (reg > 0xFF ? 2 : 0)), (uint8_t)reg);
+	unit_outb(vm, (uint16_t)(base + (reg > 0xFF ? 2 : 0)), (uint8_t)reg);
 	for (int i = 0; i < 6; i++)   /* the 3.3 us register-select wait */
-		inb(vm, base);
-	outb(vm, (uint16_t)(base + (reg > 0xFF ? 3 : 1)), v);
+		unit_inb(vm, base);
+	unit_outb(vm, (uint16_t)(base + (reg > 0xFF ? 3 : 1)), v);
 	for (int i = 0; i < 35; i++)  /* the 23 us data wait */
-		inb(vm, base);
+		unit_inb(vm, base);
 }
 
 static void sleep_us(long us)
@@ -57,12 +43,7 @@ static struct vm *make_vm(const char *card)
 	cfg.n_soundhw = 1;
 	cfg.sb16_port = 0x220;
 	cfg.audio = "none";
-	struct vm *vm = vm_new_test(1, &cfg);
-	if (pc_create_part(vm, "opl3") < 0) {
-		printf("FAIL: test_opl3: cannot create the OPL3\n");
-		exit(1);
-	}
-	return vm;
+	return unit_vm_new(1, &cfg, (const char *const[]){ "opl3", NULL });
 }
 
 /* The classic AdLib detection (Creative/AdLib programming guides). */
@@ -70,11 +51,11 @@ static bool adlib_detect(struct vm *vm, uint16_t base, uint8_t *st1, uint8_t *st
 {
 	opl_write(vm, base, 0x04, 0x60);  /* reset both timers */
 	opl_write(vm, base, 0x04, 0x80);  /* reset IRQ */
-	*st1 = inb(vm, base);
+	*st1 = unit_inb(vm, base);
 	opl_write(vm, base, 0x02, 0xFF);  /* timer 1 at 255: overflows in 80 us */
 	opl_write(vm, base, 0x04, 0x21);  /* start timer 1 (timer 2 masked) */
 	sleep_us(200);
-	*st2 = inb(vm, base);
+	*st2 = unit_inb(vm, base);
 	opl_write(vm, base, 0x04, 0x60);
 	opl_write(vm, base, 0x04, 0x80);
 	return (*st1 & 0xE0) == 0 && (*st2 & 0xE0) == 0xC0;
@@ -86,13 +67,13 @@ static void test_detection(void)
 	uint8_t a, b;
 	CHECK(adlib_detect(vm, 0x388, &a, &b), "AdLib detection at 0x388 (status %02x then %02x)", a, b);
 	CHECK_EQ(b & 0x06, 0, "status bits 2:1 clear: an OPL3, not an OPL2");
-	CHECK_EQ(inb(vm, 0x388) & 0xE0, 0, "IRQ reset clears the status");
+	CHECK_EQ(unit_inb(vm, 0x388) & 0xE0, 0, "IRQ reset clears the status");
 	/* timer 2 (320 us ticks) at 0xFE: not yet after 100 us, yes after 1 ms */
 	opl_write(vm, 0x388, 0x03, 0xFE);
 	opl_write(vm, 0x388, 0x04, 0x42); /* start T2, mask T1 */
-	uint8_t early = inb(vm, 0x388);
+	uint8_t early = unit_inb(vm, 0x388);
 	sleep_us(1000);
-	uint8_t late = inb(vm, 0x388);
+	uint8_t late = unit_inb(vm, 0x388);
 	CHECK((early & 0x20) == 0 && (late & 0xA0) == 0xA0, "timer 2 runs at 320 us a tick (%02x %02x)",
 	      early, late);
 	/* a masked timer never sets its flag */
@@ -100,7 +81,7 @@ static void test_detection(void)
 	opl_write(vm, 0x388, 0x02, 0xFF);
 	opl_write(vm, 0x388, 0x04, 0x41); /* start T1 but mask it */
 	sleep_us(300);
-	CHECK_EQ(inb(vm, 0x388) & 0xE0, 0, "masked timer 1 leaves the status clear");
+	CHECK_EQ(unit_inb(vm, 0x388) & 0xE0, 0, "masked timer 1 leaves the status clear");
 	vm_destroy(vm);
 
 	vm = make_vm("sb16");
