@@ -201,6 +201,11 @@ static void loop(struct panel *p)
 {
 	unsigned last_gen = 0;
 	uint64_t last_draw = 0;
+	/* Least time between redraws for new output. A slow terminal (a busy
+	 * tmux, ssh over a slow link) blocks refresh() in its write; the gap
+	 * grows to four times that draw, so output is drawn less often
+	 * instead of queueing frames the terminal is still behind on. */
+	uint64_t draw_gap = 50000000ull;
 	bool tty_gone = false;
 	p->last_sample = clock_ns();
 	while (p->running) {
@@ -260,14 +265,18 @@ static void loop(struct panel *p)
 		if (p->quitting && !vmlist_active(p))
 			p->running = false;
 		unsigned g = gens(p);
-		if (g != last_gen && now - last_draw > 50000000ull) {
+		if (g != last_gen && now - last_draw > draw_gap) {
 			last_gen = g;
 			p->dirty = true;
 		}
 		if (p->dirty) {
 			p->dirty = false;
 			last_draw = now;
+			uint64_t t0 = clock_ns();
 			panel_redraw(p);
+			uint64_t took = clock_ns() - t0;
+			draw_gap = took * 4 < 50000000ull ? 50000000ull :
+				   took * 4 > SECOND ? SECOND : took * 4;
 		}
 	}
 }
