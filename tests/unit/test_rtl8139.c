@@ -16,11 +16,10 @@
 #include "core/net.h"
 #include "core/net_priv.h"
 #include "core/util.h"
-#include "core/vm.h"
 #include "devices/pci.h"
 #include "devices/rtl8139.h"
 #include "net_frames.h"
-#include "firmware/pc.h"
+#include "unit_vm.h"
 
 #define IO 0xC100
 #define RXBUF 0x20000      /* 8K + 16 + 1536 */
@@ -31,38 +30,17 @@
 
 static struct vm *vm;
 static struct rtl8139 *s;
-static int irq;
 
-static void irq_hook(struct vm *v, unsigned gsi, int level)
-{
-	(void)v;
-	if (gsi == 11)
-		irq = level;
-}
-
-static void out(uint16_t port, uint32_t v, unsigned size) { iobus_access(&vm->pio, port, &v, size, true); }
-static uint32_t in(uint16_t port, unsigned size)
-{
-	uint32_t v = 0;
-	iobus_access(&vm->pio, port, &v, size, false);
-	return v;
-}
-static void w8(unsigned r, uint32_t v) { out(IO + r, v, 1); }
-static void w16(unsigned r, uint32_t v) { out(IO + r, v, 2); }
-static void w32(unsigned r, uint32_t v) { out(IO + r, v, 4); }
-static uint32_t r8(unsigned r) { return in(IO + r, 1); }
-static uint32_t r16(unsigned r) { return in(IO + r, 2); }
-static uint32_t r32(unsigned r) { return in(IO + r, 4); }
-static void pci_write(unsigned reg, uint32_t v)
-{
-	out(0xCF8, 0x80000000u | (3 << 11) | reg, 4);
-	out(0xCFC, v, 4);
-}
-static uint32_t pci_read(unsigned reg)
-{
-	out(0xCF8, 0x80000000u | (3 << 11) | reg, 4);
-	return in(0xCFC, 4);
-}
+/* The card's registers in its I/O BAR, its configuration space at 00:03.0;
+ * its interrupt is GSI 11 (main routes every PIRQ there): unit_irqs.level[11]. */
+static void w8(unsigned r, uint32_t v) { unit_outb(vm, IO + r, (uint8_t)v); }
+static void w16(unsigned r, uint32_t v) { unit_outw(vm, IO + r, (uint16_t)v); }
+static void w32(unsigned r, uint32_t v) { unit_outl(vm, IO + r, v); }
+static uint32_t r8(unsigned r) { return unit_inb(vm, IO + r); }
+static uint32_t r16(unsigned r) { return unit_inw(vm, IO + r); }
+static uint32_t r32(unsigned r) { return unit_inl(vm, IO + r); }
+static void pci_write(unsigned reg, uint32_t v) { unit_pci_write(vm, 3, 0, reg, v, 4); }
+static uint32_t pci_read(unsigned reg) { return unit_pci_read(vm, 3, 0, reg, 4); }
 static uint8_t *mem(uint32_t gpa) { return vm_gpa_to_hva(vm, gpa, 1); }
 
 /* The 93C46 read as Linux's read_eeprom does it, through 9346CR. */
@@ -216,9 +194,9 @@ static void test_ring(void)
 	}
 	CHECK(ok, "20 frames round an 8 KiB ring (WRAP clear): each one whole, wrapped at the end");
 	CHECK_EQ(r16(RTL_ISR) & INT_ROK, INT_ROK, "ISR ROK");
-	CHECK(irq, "IMR & ISR: the interrupt line is up");
+	CHECK(unit_irqs.level[11], "IMR & ISR: the interrupt line is up");
 	w16(RTL_ISR, INT_ROK);
-	CHECK(!irq && !(r16(RTL_ISR) & INT_ROK), "writing ROK clears it and the line");
+	CHECK(!unit_irqs.level[11] && !(r16(RTL_ISR) & INT_ROK), "writing ROK clears it and the line");
 
 	/* WRAP set: the frame runs on past the end of the ring (8139too's RxNoWrap) */
 	start_normal(RCR_APM | RCR_WRAP);
@@ -315,10 +293,11 @@ static void test_link(void)
 	CHECK_EQ(r8(RTL_MSR) & 0x04, 0x04, "MSR: LINKB set (link fail)");
 	CHECK_EQ(r16(RTL_BMSR) & 0x04, 0, "BMSR: link status clear (what 8139cp's mii_check_media reads)");
 	CHECK(r16(RTL_ISR) & INT_LINKCHG, "ISR: LinkChg (bit 5)");
-	CHECK(irq, "IMR has LinkChg: the line is up");
+	CHECK(unit_irqs.level[11], "IMR has LinkChg: the line is up");
 	CHECK(r16(RTL_CSCR) & 0x0800, "CSCR bit 11 while LinkChg is pending (8139too's LinkChange)");
 	w16(RTL_ISR, INT_LINKCHG);
-	CHECK(!irq && !(r16(RTL_CSCR) & 0x0800), "LinkChg acked: the line down, CSCR bit 11 clear");
+	CHECK(!unit_irqs.level[11] && !(r16(RTL_CSCR) & 0x0800),
+	      "LinkChg acked: the line down, CSCR bit 11 clear");
 	CHECK(!netport_link_up(p), "the port's cable is out");
 	char info[2048];
 	net_info_text(info, sizeof(info));
@@ -346,7 +325,7 @@ static void test_link(void)
 	CHECK(net_set_link(vm, "0", "on", err, sizeof(err)) == 0, "set_link 0 on (the vif index)");
 	CHECK_EQ(r8(RTL_MSR) & 0x04, 0, "MSR: LINKB clear");
 	CHECK_EQ(r16(RTL_BMSR) & 0x24, 0x24, "BMSR: link up, negotiation done");
-	CHECK((r16(RTL_ISR) & INT_LINKCHG) && irq, "LinkChg again, the line up");
+	CHECK((r16(RTL_ISR) & INT_LINKCHG) && unit_irqs.level[11], "LinkChg again, the line up");
 	w16(RTL_ISR, 0xFFFF);
 	CHECK(net_set_link(vm, "user.0", "on", err, sizeof(err)) == 0 && !(r16(RTL_ISR) & INT_LINKCHG),
 	      "set_link user.0 on while on: no change, no LinkChg");
@@ -600,7 +579,7 @@ static void test_timer(void)
 	CHECK(r32(RTL_TCTR) < 33000, "a write restarts TCTR");
 	w32(RTL_TIMERINT, 33000 * 5);   /* 5 ms */
 	CHECK(wait_isr(INT_TIMEOUT, 500), "TimerInt: TimeOut in ISR");
-	CHECK(irq, "and the interrupt line");
+	CHECK(unit_irqs.level[11], "and the interrupt line");
 	w32(RTL_TIMERINT, 0);
 	w16(RTL_ISR, 0xFFFF);
 }
@@ -650,8 +629,7 @@ int main(void)
 	memcpy(cfg.vifs[0].mac, mac, 6);
 	cfg.vifs[0].model = xstrdup("rtl8139");
 	cfg.vifs[0].type = xstrdup("ioemu");
-	vm = vm_new_test(16, &cfg);
-	vm->irq_hook = irq_hook;
+	vm = unit_vm_new(16, &cfg, NULL);
 	CHECK(pc_create_part(vm, "pci") == 0, "pci bus");
 	CHECK(pc_create_part(vm, "rtl8139") == 0, "rtl8139 created with its slirp back end");
 	s = vm_lookup(vm, "rtl8139");
@@ -674,9 +652,7 @@ int main(void)
 
 	cfg.vifs[0].rate_bps = 3000;
 	cfg.vifs[0].rate_interval_us = 1000000;
-	vm = vm_new_test(16, &cfg);
-	vm->irq_hook = irq_hook;
-	pc_create_part(vm, "pci");
+	vm = unit_vm_new(16, &cfg, (const char *const[]){ "pci", NULL });
 	CHECK(pc_create_part(vm, "rtl8139") == 0, "a card with rate=3000B/s@1s");
 	s = vm_lookup(vm, "rtl8139");
 	if (s)

@@ -13,59 +13,33 @@
 #include "devices/isadma.h"
 #include "devices/sb16.h"
 #include "unit.h"
+#include "unit_vm.h"
 #include "core/util.h"
-#include "core/vm.h"
-#include "core/vmconfig.h"
-#include "firmware/pc.h"
 
 #define SB 0x220
 
-static int line[16], rises[16];
-
-static void irq_hook(struct vm *vm, unsigned gsi, int level)
-{
-	(void)vm;
-	if (gsi < 16) {
-		if (level && !line[gsi])
-			rises[gsi]++;
-		line[gsi] = level;
-	}
-}
-
-static void outb(struct vm *vm, uint16_t port, uint8_t v)
-{
-	iobus_access(&vm->pio, port, &v, 1, true);
-}
-
-static uint8_t inb(struct vm *vm, uint16_t port)
-{
-	uint8_t v = 0;
-	iobus_access(&vm->pio, port, &v, 1, false);
-	return v;
-}
-
 static void dsp(struct vm *vm, uint8_t v)
 {
-	outb(vm, SB + 0xC, v);
+	unit_outb(vm, SB + 0xC, v);
 }
 
 static int dsp_read(struct vm *vm)
 {
-	if (!(inb(vm, SB + 0xE) & 0x80))
+	if (!(unit_inb(vm, SB + 0xE) & 0x80))
 		return -1;
-	return inb(vm, SB + 0xA);
+	return unit_inb(vm, SB + 0xA);
 }
 
 static void mixer(struct vm *vm, uint8_t reg, uint8_t v)
 {
-	outb(vm, SB + 4, reg);
-	outb(vm, SB + 5, v);
+	unit_outb(vm, SB + 4, reg);
+	unit_outb(vm, SB + 5, v);
 }
 
 static uint8_t mixer_rd(struct vm *vm, uint8_t reg)
 {
-	outb(vm, SB + 4, reg);
-	return inb(vm, SB + 5);
+	unit_outb(vm, SB + 4, reg);
+	return unit_inb(vm, SB + 5);
 }
 
 /* The card's clock in these tests: simulated, advanced by play(). */
@@ -87,15 +61,8 @@ static struct vm *make_vm(void)
 	cfg.n_soundhw = 1;
 	cfg.sb16_port = SB, cfg.sb16_irq = 5, cfg.sb16_dma = 1, cfg.sb16_hdma = 5;
 	cfg.audio = "none";
-	struct vm *vm = vm_new_test(4, &cfg);
-	vm->irq_hook = irq_hook;
-	memset(line, 0, sizeof(line));
-	memset(rises, 0, sizeof(rises));
-	if (pc_create_part(vm, "isadma") < 0 || pc_create_part(vm, "opl3") < 0 ||
-	    pc_create_part(vm, "sb16") < 0) {
-		printf("FAIL: test_sb16: cannot create devices\n");
-		exit(1);
-	}
+	static const char *const parts[] = { "isadma", "opl3", "sb16", NULL };
+	struct vm *vm = unit_vm_new(4, &cfg, parts);
 	struct sb16 *s = vm_lookup(vm, "sb16");
 	s->clock = fake_clock;
 	fake_now = 1000000000ull;
@@ -106,29 +73,29 @@ static struct vm *make_vm(void)
 static void dma_setup(struct vm *vm, int chan, uint32_t addr, uint32_t bytes, bool autoinit)
 {
 	if (chan < 4) {
-		outb(vm, 0x0A, (uint8_t)(4 | chan));             /* mask */
-		outb(vm, 0x0C, 0);                               /* flip-flop */
-		outb(vm, 0x0B, (uint8_t)(0x48 | (autoinit ? 0x10 : 0) | chan));
-		outb(vm, (uint16_t)(chan * 2), (uint8_t)addr);
-		outb(vm, (uint16_t)(chan * 2), (uint8_t)(addr >> 8));
-		outb(vm, (uint16_t)(chan * 2 + 1), (uint8_t)(bytes - 1));
-		outb(vm, (uint16_t)(chan * 2 + 1), (uint8_t)((bytes - 1) >> 8));
+		unit_outb(vm, 0x0A, (uint8_t)(4 | chan));        /* mask */
+		unit_outb(vm, 0x0C, 0);                          /* flip-flop */
+		unit_outb(vm, 0x0B, (uint8_t)(0x48 | (autoinit ? 0x10 : 0) | chan));
+		unit_outb(vm, (uint16_t)(chan * 2), (uint8_t)addr);
+		unit_outb(vm, (uint16_t)(chan * 2), (uint8_t)(addr >> 8));
+		unit_outb(vm, (uint16_t)(chan * 2 + 1), (uint8_t)(bytes - 1));
+		unit_outb(vm, (uint16_t)(chan * 2 + 1), (uint8_t)((bytes - 1) >> 8));
 		static const uint16_t page[4] = { 0x87, 0x83, 0x81, 0x82 };
-		outb(vm, page[chan], (uint8_t)(addr >> 16));
-		outb(vm, 0x0A, (uint8_t)chan);                   /* unmask */
+		unit_outb(vm, page[chan], (uint8_t)(addr >> 16));
+		unit_outb(vm, 0x0A, (uint8_t)chan);              /* unmask */
 	} else {
 		int c = chan & 3;
 		uint32_t words = bytes / 2;
-		outb(vm, 0xD4, (uint8_t)(4 | c));
-		outb(vm, 0xD8, 0);
-		outb(vm, 0xD6, (uint8_t)(0x48 | (autoinit ? 0x10 : 0) | c));
-		outb(vm, (uint16_t)(0xC0 + c * 4), (uint8_t)(addr >> 1));
-		outb(vm, (uint16_t)(0xC0 + c * 4), (uint8_t)(addr >> 9));
-		outb(vm, (uint16_t)(0xC2 + c * 4), (uint8_t)(words - 1));
-		outb(vm, (uint16_t)(0xC2 + c * 4), (uint8_t)((words - 1) >> 8));
+		unit_outb(vm, 0xD4, (uint8_t)(4 | c));
+		unit_outb(vm, 0xD8, 0);
+		unit_outb(vm, 0xD6, (uint8_t)(0x48 | (autoinit ? 0x10 : 0) | c));
+		unit_outb(vm, (uint16_t)(0xC0 + c * 4), (uint8_t)(addr >> 1));
+		unit_outb(vm, (uint16_t)(0xC0 + c * 4), (uint8_t)(addr >> 9));
+		unit_outb(vm, (uint16_t)(0xC2 + c * 4), (uint8_t)(words - 1));
+		unit_outb(vm, (uint16_t)(0xC2 + c * 4), (uint8_t)((words - 1) >> 8));
 		static const uint16_t page[4] = { 0x8F, 0x8B, 0x89, 0x8A };
-		outb(vm, page[c], (uint8_t)(addr >> 16) & 0xFE);
-		outb(vm, 0xD4, (uint8_t)c);
+		unit_outb(vm, page[c], (uint8_t)(addr >> 16) & 0xFE);
+		unit_outb(vm, 0xD4, (uint8_t)c);
 	}
 }
 
@@ -162,12 +129,12 @@ static int peak(const int16_t *st, size_t frames, int ch)
 static void test_reset_and_ident(void)
 {
 	struct vm *vm = make_vm();
-	CHECK_EQ(inb(vm, SB + 0xA) == 0xAA, 0, "no 0xAA before a reset");
-	outb(vm, SB + 6, 1);
-	outb(vm, SB + 6, 0);
+	CHECK_EQ(unit_inb(vm, SB + 0xA) == 0xAA, 0, "no 0xAA before a reset");
+	unit_outb(vm, SB + 6, 1);
+	unit_outb(vm, SB + 6, 0);
 	CHECK_EQ(dsp_read(vm), 0xAA, "reset answers 0xAA");
 	CHECK_EQ(dsp_read(vm), -1, "then the read buffer is empty");
-	CHECK_EQ(inb(vm, SB + 0xC) & 0x80, 0, "write buffer ready");
+	CHECK_EQ(unit_inb(vm, SB + 0xC) & 0x80, 0, "write buffer ready");
 	dsp(vm, 0xE1);
 	CHECK_EQ(dsp_read(vm), 4, "DSP version major 4");
 	CHECK_EQ(dsp_read(vm), 5, "DSP version minor 05");
@@ -200,22 +167,22 @@ static void test_irq(void)
 {
 	struct vm *vm = make_vm();
 	dsp(vm, 0xF2);
-	CHECK_EQ(line[5], 1, "0xF2 raises IRQ 5");
+	CHECK_EQ(unit_irqs.level[5], 1, "0xF2 raises IRQ 5");
 	CHECK_EQ(mixer_rd(vm, 0x82) & 3, 1, "mixer 0x82 shows an 8-bit interrupt");
-	inb(vm, SB + 0xF);
-	CHECK_EQ(line[5], 1, "a 16-bit acknowledge leaves the 8-bit interrupt");
-	inb(vm, SB + 0xE);
-	CHECK_EQ(line[5], 0, "reading base+0xE acknowledges it");
+	unit_inb(vm, SB + 0xF);
+	CHECK_EQ(unit_irqs.level[5], 1, "a 16-bit acknowledge leaves the 8-bit interrupt");
+	unit_inb(vm, SB + 0xE);
+	CHECK_EQ(unit_irqs.level[5], 0, "reading base+0xE acknowledges it");
 	dsp(vm, 0xF3);
 	CHECK_EQ(mixer_rd(vm, 0x82) & 3, 2, "0xF3: a 16-bit interrupt");
-	inb(vm, SB + 0xF);
-	CHECK_EQ(line[5], 0, "reading base+0xF acknowledges it");
+	unit_inb(vm, SB + 0xF);
+	CHECK_EQ(unit_irqs.level[5], 0, "reading base+0xF acknowledges it");
 	CHECK_EQ(mixer_rd(vm, 0x80), 2, "mixer 0x80 reports IRQ 5");
 	CHECK_EQ(mixer_rd(vm, 0x81), 0x22, "mixer 0x81 reports DMA 1 and 5");
 	mixer(vm, 0x80, 4); /* move to IRQ 7, as snd-sb16 may */
 	dsp(vm, 0xF2);
-	CHECK(line[7] == 1 && line[5] == 0, "after 0x80=4 interrupts come on IRQ 7");
-	inb(vm, SB + 0xE);
+	CHECK(unit_irqs.level[7] == 1 && unit_irqs.level[5] == 0, "after 0x80=4 interrupts come on IRQ 7");
+	unit_inb(vm, SB + 0xE);
 	vm_destroy(vm);
 }
 
@@ -267,8 +234,8 @@ static size_t play(struct vm *vm, struct sb16 *s, double secs, int16_t *buf, boo
 		pthread_mutex_lock(&s->lock);
 		sb16_tick(s, fake_now);
 		pthread_mutex_unlock(&s->lock);
-		if (line[5])
-			inb(vm, ack16 ? SB + 0xF : SB + 0xE);
+		if (unit_irqs.level[5])
+			unit_inb(vm, ack16 ? SB + 0xF : SB + 0xE);
 		size_t want = MIN(frames - done, (size_t)(t * AUDIO_OUT_RATE / 1000000000ull) - done);
 		audio_mixer_render(vm->audio, buf + done * 2, (unsigned)want);
 		done += want;
@@ -372,8 +339,8 @@ static void test_playback_8bit_tc(void)
 	CHECK(s->highspeed && s->stereo, "0x91 high-speed, stereo from mixer 0x0E");
 	CHECK_EQ(s->bytes_per_sec, 43478, "SBPro stereo moves the time-constant rate in bytes");
 	/* reset stops everything */
-	outb(vm, SB + 6, 1);
-	outb(vm, SB + 6, 0);
+	unit_outb(vm, SB + 6, 1);
+	unit_outb(vm, SB + 6, 0);
 	CHECK(s->xfer == XFER_NONE && dsp_read(vm) == 0xAA, "reset stops DMA and answers 0xAA");
 	/* silence command 0x80 raises an IRQ after its length */
 	irqs = s->irqs8;
@@ -389,7 +356,7 @@ static void test_dma_masked_and_bad_address(void)
 	struct vm *vm = make_vm();
 	struct sb16 *s = vm_lookup(vm, "sb16");
 	/* channel masked: the DSP waits, no interrupts, no crash */
-	outb(vm, 0x0A, 4 | 1);
+	unit_outb(vm, 0x0A, 4 | 1);
 	dsp(vm, 0xC6); dsp(vm, 0x00); dsp(vm, 0xFF); dsp(vm, 0x00);
 	play(vm, s, 0.05, out, false);
 	CHECK_EQ(s->irqs8, 0, "masked channel: no block completes");
@@ -408,9 +375,9 @@ static void test_e2_and_adc(void)
 	uint8_t *mem = vm_gpa_to_hva(vm, 0x30000, 16);
 	memset(mem, 0x11, 16);
 	/* 8237 write transfer (device -> memory) on channel 1 */
-	outb(vm, 0x0A, 5); outb(vm, 0x0C, 0); outb(vm, 0x0B, 0x45);
-	outb(vm, 0x02, 0x00); outb(vm, 0x02, 0x00); outb(vm, 0x03, 15); outb(vm, 0x03, 0);
-	outb(vm, 0x83, 0x03); outb(vm, 0x0A, 1);
+	unit_outb(vm, 0x0A, 5); unit_outb(vm, 0x0C, 0); unit_outb(vm, 0x0B, 0x45);
+	unit_outb(vm, 0x02, 0x00); unit_outb(vm, 0x02, 0x00); unit_outb(vm, 0x03, 15); unit_outb(vm, 0x03, 0);
+	unit_outb(vm, 0x83, 0x03); unit_outb(vm, 0x0A, 1);
 	dsp(vm, 0xE2); dsp(vm, 0x00);
 	CHECK(mem[0] != 0x11, "0xE2 writes its identification byte by DMA (%02x)", mem[0]);
 	/* recording digitises silence (0x80 for unsigned 8-bit) */
@@ -471,7 +438,7 @@ static void test_bad_resources(void)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		cfg.sb16_port = bad[i][0], cfg.sb16_irq = bad[i][1];
 		cfg.sb16_dma = bad[i][2], cfg.sb16_hdma = bad[i][3];
-		vm = vm_new_test(4, &cfg);
+		vm = unit_vm_new(4, &cfg, NULL);
 		CHECK(pc_create_part(vm, "sb16") < 0 && !vm_lookup(vm, "sb16"),
 		      "refused: port 0x%x irq %u dma %u hdma %u", bad[i][0], bad[i][1], bad[i][2], bad[i][3]);
 		vm_destroy(vm);

@@ -11,25 +11,10 @@
 #include "core/chardev.h"
 #include "devices/serial.h"
 #include "unit.h"
+#include "unit_vm.h"
 #include "core/util.h"
-#include "core/vm.h"
-#include "core/vmconfig.h"
-#include "firmware/pc.h"
 
 #define COM1 0x3F8
-
-static int line[16];      /* current level per GSI */
-static int rises[16];     /* low -> high transitions seen */
-
-static void irq_hook(struct vm *vm, unsigned gsi, int level)
-{
-	(void)vm;
-	if (gsi < 16) {
-		if (level && !line[gsi])
-			rises[gsi]++;
-		line[gsi] = level;
-	}
-}
 
 static uint8_t tx_seen[4096];
 static size_t tx_len;
@@ -50,15 +35,8 @@ static struct vm *make_vm(const char *const *specs)
 	cfg.name = "t";
 	for (unsigned i = 0; specs[i] && i < VM_MAX_SERIAL; i++)
 		cfg.serial[cfg.n_serial++] = (char *)specs[i];
-	struct vm *vm = vm_new_test(1, &cfg);
-	memset(line, 0, sizeof(line));
-	memset(rises, 0, sizeof(rises));
+	struct vm *vm = unit_vm_new(1, &cfg, (const char *const[]){ "serial", NULL });
 	tx_len = 0;
-	vm->irq_hook = irq_hook;
-	if (pc_create_part(vm, "serial") < 0) {
-		printf("FAIL: test_serial: cannot create the serial device\n");
-		exit(1);
-	}
 	if (vm->serial_chr[0])
 		chardev_set_tap(vm->serial_chr[0], tap, NULL);
 	return vm;
@@ -72,17 +50,9 @@ static struct vm *make_com1(void)
 
 static struct vm *cur;
 
-static void outb(uint16_t port, uint8_t v)
-{
-	iobus_access(&cur->pio, port, &v, 1, true);
-}
-
-static uint8_t inb(uint16_t port)
-{
-	uint8_t v = 0;
-	iobus_access(&cur->pio, port, &v, 1, false);
-	return v;
-}
+/* The VM under test's ports (some 200 accesses below). */
+static void outb(uint16_t port, uint8_t v) { unit_outb(cur, port, v); }
+static uint8_t inb(uint16_t port) { return unit_inb(cur, port); }
 
 /* ---- Linux's 8250 probe, step by step (8250_port.c autoconfig()) ---------- */
 
@@ -224,9 +194,7 @@ static void test_power_on(void)
 	CHECK_EQ(inb(COM1 + 4), 0x00, "MCR after power-on");
 	CHECK_EQ(inb(COM1 + 5), 0x60, "LSR after power-on: THRE|TEMT");
 	CHECK_EQ(inb(COM1 + 6) & 0xF0, 0xB0, "MSR after power-on: CTS|DSR|DCD from the back end");
-	uint16_t w = 0;
-	iobus_access(&cur->pio, COM1 + 5, &w, 2, false);
-	CHECK_EQ(w, 0xB060, "16-bit read at LSR = LSR | MSR << 8");
+	CHECK_EQ(unit_inw(cur, COM1 + 5), 0xB060, "16-bit read at LSR = LSR | MSR << 8");
 	uint8_t v = 0;
 	CHECK(!iobus_access(&cur->pio, 0x2F8, &v, 1, false), "COM2 absent when only serial[0] is configured");
 	CHECK_STR(chardev_describe(cur->serial_chr[0]), "null", "vm->serial_chr[0] is the null back end");
@@ -286,26 +254,28 @@ static void test_thre(void)
 	CHECK_EQ(inb(COM1 + 2), 0xC2, "IIR = FIFO bits + THRE after enabling ETBEI");
 	outb(COM1 + 1, 0x00);
 	outb(COM1 + 1, 0x02);
-	CHECK_EQ(line[4], 0, "no IRQ4 without OUT2 (PC interrupt gate)");
+	CHECK_EQ(unit_irqs.level[4], 0, "no IRQ4 without OUT2 (PC interrupt gate)");
 	outb(COM1 + 4, 0x08);
-	CHECK_EQ(line[4], 1, "IRQ4 raised once OUT2 is set");
+	CHECK_EQ(unit_irqs.level[4], 1, "IRQ4 raised once OUT2 is set");
 	CHECK_EQ(inb(COM1 + 2), 0xC2, "IIR reports THRE");
-	CHECK_EQ(line[4], 0, "reading IIR (THRE the source) lowers IRQ4");
+	CHECK_EQ(unit_irqs.level[4], 0, "reading IIR (THRE the source) lowers IRQ4");
 	CHECK_EQ(inb(COM1 + 2), 0xC1, "... and clears the THRE indication");
-	int r = rises[4];
+	unsigned r = unit_irqs.rises[4];
 	outb(COM1, 'x');
-	CHECK(line[4] == 1 && rises[4] == r + 1, "THR write: THRE interrupt again, a new edge");
-	r = rises[4];
+	CHECK(unit_irqs.level[4] == 1 && unit_irqs.rises[4] == r + 1,
+	      "THR write: THRE interrupt again, a new edge");
+	r = unit_irqs.rises[4];
 	outb(COM1, 'y');
-	CHECK(line[4] == 1 && rises[4] == r + 1, "THR write without reading IIR still gives a new edge");
+	CHECK(unit_irqs.level[4] == 1 && unit_irqs.rises[4] == r + 1,
+	      "THR write without reading IIR still gives a new edge");
 	outb(COM1 + 1, 0);
-	CHECK_EQ(line[4], 0, "disabling ETBEI lowers the line");
+	CHECK_EQ(unit_irqs.level[4], 0, "disabling ETBEI lowers the line");
 	outb(COM1 + 1, 0x02);
-	CHECK_EQ(line[4], 1, "enabling it again with THR empty raises it");
+	CHECK_EQ(unit_irqs.level[4], 1, "enabling it again with THR empty raises it");
 	outb(COM1 + 4, 0x00);
-	CHECK_EQ(line[4], 0, "clearing OUT2 lowers it");
+	CHECK_EQ(unit_irqs.level[4], 0, "clearing OUT2 lowers it");
 	outb(COM1 + 4, 0x18);
-	CHECK_EQ(line[4], 0, "OUT2 in loopback mode: still no interrupt");
+	CHECK_EQ(unit_irqs.level[4], 0, "OUT2 in loopback mode: still no interrupt");
 	CHECK_EQ(inb(COM1 + 2), 0xC2, "but IIR shows it pending");
 	vm_destroy(cur);
 }
@@ -324,14 +294,14 @@ static void test_rx_trigger(void)
 		outb(COM1 + 2, 0x07 | t << 6);
 		unsigned n = trig[t] - 1;
 		CHECK_EQ(serial_input(p, data, n), n, "input accepted below the trigger level");
-		bool quiet = line[4] == 0 && inb(COM1 + 2) == 0xC1;
+		bool quiet = unit_irqs.level[4] == 0 && inb(COM1 + 2) == 0xC1;
 		serial_input(p, data + n, 1);
-		bool fired = line[4] == 1 && inb(COM1 + 2) == 0xC4;
+		bool fired = unit_irqs.level[4] == 1 && inb(COM1 + 2) == 0xC4;
 		CHECK(quiet && fired, "RX interrupt exactly at trigger level %u", trig[t]);
 		CHECK_EQ(inb(COM1 + 5) & 1, 1, "LSR DR set");
 		CHECK_EQ(inb(COM1), 'a', "first byte out of the FIFO");
 		if (trig[t] > 1)
-			CHECK_EQ(line[4], 0, "below the trigger level again: line low");
+			CHECK_EQ(unit_irqs.level[4], 0, "below the trigger level again: line low");
 	}
 	outb(COM1 + 2, 0x07);
 	CHECK_EQ(serial_input(p, data, 20), 16, "the FIFO takes 16 bytes");
@@ -343,11 +313,11 @@ static void test_rx_trigger(void)
 		got++;
 	}
 	CHECK_EQ(got, 16, "16 bytes read back in order");
-	CHECK_EQ(line[4], 0, "FIFO empty: line low");
+	CHECK_EQ(unit_irqs.level[4], 0, "FIFO empty: line low");
 	/* 16450 mode: one holding register */
 	outb(COM1 + 2, 0x00);
 	CHECK_EQ(serial_input(p, data, 5), 1, "without FIFO the receiver takes one byte");
-	CHECK(line[4] == 1 && inb(COM1 + 2) == 0x04, "RX interrupt without FIFO, IIR 0x04");
+	CHECK(unit_irqs.level[4] == 1 && inb(COM1 + 2) == 0x04, "RX interrupt without FIFO, IIR 0x04");
 	CHECK_EQ(inb(COM1), 'a', "RBR");
 	CHECK_EQ(inb(COM1 + 5) & 1, 0, "DR clear after the read");
 	/* clearing the RX FIFO */
@@ -411,9 +381,9 @@ static void test_modem(void)
 	outb(COM1 + 4, 0x08); /* out of loopback: they rise again, deltas kept */
 	outb(COM1 + 1, 0x08);
 	uint8_t id = inb(COM1 + 2);
-	CHECK(id == 0x00 && line[4] == 1, "modem status interrupt, IIR 0x00 (%02x)", id);
+	CHECK(id == 0x00 && unit_irqs.level[4] == 1, "modem status interrupt, IIR 0x00 (%02x)", id);
 	inb(COM1 + 6);
-	CHECK(inb(COM1 + 2) == 0x01 && line[4] == 0, "cleared by reading MSR");
+	CHECK(inb(COM1 + 2) == 0x01 && unit_irqs.level[4] == 0, "cleared by reading MSR");
 	CHECK_EQ(inb(COM1 + 4), 0x08, "MCR reads back (bits 5-7 zero)");
 	outb(COM1 + 4, 0xFF);
 	CHECK_EQ(inb(COM1 + 4), 0x1F, "MCR bits 5-7 not writable");
@@ -437,16 +407,17 @@ static void test_timeout(void)
 	serial_input(p, (const uint8_t *)"abc", 3);
 	CHECK_EQ(inb(COM1 + 2), 0xC1, "3 bytes below trigger 14: no interrupt yet");
 	int waited = 0;
-	while (!line[4] && waited < 2000) {
+	while (!unit_irqs.level[4] && waited < 2000) {
 		usleep(1000);
 		waited++;
 	}
-	CHECK(line[4] == 1 && inb(COM1 + 2) == 0xCC, "character timeout interrupt (IIR 0xCC) after %d ms", waited);
+	CHECK(unit_irqs.level[4] == 1 && inb(COM1 + 2) == 0xCC,
+	      "character timeout interrupt (IIR 0xCC) after %d ms", waited);
 	CHECK_EQ(inb(COM1), 'a', "read one byte");
 	uint8_t iir = inb(COM1 + 2);
 	CHECK(iir == 0xC1, "reading RBR clears the timeout indication (%02x)", iir);
 	waited = 0;
-	while (!line[4] && waited < 2000) {
+	while (!unit_irqs.level[4] && waited < 2000) {
 		usleep(1000);
 		waited++;
 	}
@@ -454,7 +425,7 @@ static void test_timeout(void)
 	inb(COM1);
 	inb(COM1);
 	usleep(5000);
-	CHECK(inb(COM1 + 2) == 0xC1 && line[4] == 0, "FIFO empty: no timeout");
+	CHECK(inb(COM1 + 2) == 0xC1 && unit_irqs.level[4] == 0, "FIFO empty: no timeout");
 	vm_destroy(cur);
 }
 
@@ -466,10 +437,10 @@ static void test_reset(void)
 	outb(COM1 + 1, 0x0F);
 	outb(COM1 + 2, 0xC7);
 	serial_input(serial_port_of(cur, 0), (const uint8_t *)"q", 1);
-	CHECK_EQ(line[4], 1, "interrupt pending before reset");
+	CHECK_EQ(unit_irqs.level[4], 1, "interrupt pending before reset");
 	for (unsigned i = 0; i < cur->n_reset_hooks; i++)
 		cur->reset_hooks[i].fn(cur->reset_hooks[i].opaque);
-	CHECK_EQ(line[4], 0, "reset lowers the line");
+	CHECK_EQ(unit_irqs.level[4], 0, "reset lowers the line");
 	CHECK(inb(COM1 + 1) == 0 && inb(COM1 + 2) == 0x01 && inb(COM1 + 3) == 0 &&
 	      inb(COM1 + 4) == 0 && inb(COM1 + 5) == 0x60, "reset restores power-on registers");
 	vm_destroy(cur);
@@ -484,18 +455,18 @@ static void test_com_ports(void)
 	for (int i = 0; i < 4; i++) {
 		outb(base[i] + 4, 0x08);
 		outb(base[i] + 1, 0x02);
-		CHECK_EQ(line[irq[i]], 1, "COM port interrupt on its IRQ");
+		CHECK_EQ(unit_irqs.level[irq[i]], 1, "COM port interrupt on its IRQ");
 		outb(base[i] + 1, 0x00);
-		CHECK_EQ(line[irq[i]], 0, "and off again");
+		CHECK_EQ(unit_irqs.level[irq[i]], 0, "and off again");
 	}
 	outb(0x3F8 + 4, 0x08);
 	outb(0x3E8 + 4, 0x08);
 	outb(0x3F8 + 1, 0x02);
 	outb(0x3E8 + 1, 0x02);
 	outb(0x3F8 + 1, 0x00);
-	CHECK_EQ(line[4], 1, "IRQ4 shared: COM3 keeps it up when COM1 lets go");
+	CHECK_EQ(unit_irqs.level[4], 1, "IRQ4 shared: COM3 keeps it up when COM1 lets go");
 	outb(0x3E8 + 1, 0x00);
-	CHECK_EQ(line[4], 0, "both quiet: IRQ4 low");
+	CHECK_EQ(unit_irqs.level[4], 0, "both quiet: IRQ4 low");
 	vm_destroy(cur);
 
 	static const char *const some[] = { "none", "null", NULL };
@@ -511,7 +482,7 @@ static void test_com_ports(void)
 	cfg.name = "t";
 	cfg.serial[0] = (char *)bad[0];
 	cfg.n_serial = 1;
-	cur = vm_new_test(1, &cfg);
+	cur = unit_vm_new(1, &cfg, NULL);
 	CHECK(pc_create_part(cur, "serial") < 0, "a back end that cannot open fails device creation");
 	vm_destroy(cur);
 }

@@ -6,12 +6,11 @@
 #include <stdlib.h>
 
 #include "unit.h"
+#include "unit_vm.h"
 #include "core/util.h"
-#include "core/vm.h"
 #include "devices/pci.h"
 #include "devices/uhci.h"
 #include "core/host/input.h"
-#include "firmware/pc.h"
 
 #define IO 0xC000
 #define FL 0x10000     /* frame list */
@@ -21,32 +20,11 @@
 
 static struct vm *vm;
 static struct uhci *u;
-static int irq11;
 
-static void irq_hook(struct vm *v, unsigned gsi, int level)
-{
-	(void)v;
-	if (gsi == 11)
-		irq11 = level;
-}
-
-static void out(uint16_t port, uint32_t v, unsigned size) { iobus_access(&vm->pio, port, &v, size, true); }
-static uint32_t in(uint16_t port, unsigned size)
-{
-	uint32_t v = 0;
-	iobus_access(&vm->pio, port, &v, size, false);
-	return v;
-}
-static void pci_write(unsigned reg, uint32_t v)
-{
-	out(0xCF8, 0x80000000u | (1 << 11) | (2 << 8) | reg, 4);
-	out(0xCFC, v, 4);
-}
-static uint32_t pci_read(unsigned reg)
-{
-	out(0xCF8, 0x80000000u | (1 << 11) | (2 << 8) | reg, 4);
-	return in(0xCFC, 4);
-}
+/* The controller's configuration space at 00:01.2; its interrupt is GSI 11
+ * (main routes PIRQA there): unit_irqs.level[11]. */
+static void pci_write(unsigned reg, uint32_t v) { unit_pci_write(vm, 1, 2, reg, v, 4); }
+static uint32_t pci_read(unsigned reg) { return unit_pci_read(vm, 1, 2, reg, 4); }
 
 static uint8_t *mem(uint32_t gpa) { return vm_gpa_to_hva(vm, gpa, 1); }
 
@@ -98,9 +76,9 @@ static int control(unsigned addr, uint8_t type, uint8_t req, uint16_t value, uin
 static bool enumerate(int port, unsigned addr, uint8_t *cfgdesc)
 {
 	uint16_t pr = IO + 0x10 + 2 * port;
-	out(pr, 0x0200, 2);           /* reset */
-	out(pr, 0x0000, 2);
-	out(pr, 0x0004 | 0x000A, 2);  /* enable, clear change bits */
+	unit_outw(vm, pr, 0x0200);           /* reset */
+	unit_outw(vm, pr, 0x0000);
+	unit_outw(vm, pr, 0x0004 | 0x000A);  /* enable, clear change bits */
 	uint8_t d[256];
 	if (control(0, 0x80, 6, 0x0100, 0, 18, d) != 18 || d[0] != 18 || d[1] != 1)
 		return false;
@@ -121,8 +99,7 @@ int main(void)
 {
 	struct vm_config cfg = { .name = "test", .usb = true, .n_usbdevice = 2,
 				 .usbdevice = { "tablet", "keyboard" } };
-	vm = vm_new_test(16, &cfg);
-	vm->irq_hook = irq_hook;
+	vm = unit_vm_new(16, &cfg, NULL);
 	CHECK(pc_create_part(vm, "pci") == 0, "pci bus");
 	CHECK(pc_create_part(vm, "i8042") == 0, "i8042");
 	CHECK(pc_create_part(vm, "uhci") == 0, "uhci created");
@@ -134,9 +111,9 @@ int main(void)
 	CHECK_EQ(pci_read(0x08) >> 8, 0x0C0300, "class: USB UHCI");
 	pci_write(0x20, IO | 1);
 	pci_write(0x04, 0x05);   /* I/O + bus master */
-	CHECK_EQ(in(IO + 2, 2), 0x20, "halted after reset");
-	CHECK_EQ(in(IO + 0x10, 2), 0x83, "port 1: device connected, change bit");
-	CHECK_EQ(in(IO + 0x12, 2), 0x83, "port 2: device connected");
+	CHECK_EQ(unit_inw(vm, IO + 2), 0x20, "halted after reset");
+	CHECK_EQ(unit_inw(vm, IO + 0x10), 0x83, "port 1: device connected, change bit");
+	CHECK_EQ(unit_inw(vm, IO + 0x12), 0x83, "port 2: device connected");
 	CHECK(!input_has_absolute(vm), "no absolute pointer before the guest configures the tablet");
 
 	/* schedule: every frame -> QH -> (TDs) */
@@ -144,18 +121,18 @@ int main(void)
 		st32(mem(FL + 4 * i), QH | 2);
 	st32(mem(QH), 1);
 	st32(mem(QH + 4), 1);
-	out(IO + 0x08, FL, 4);
-	out(IO + 0x04, 0x0F, 2);   /* all interrupts */
-	out(IO + 0x00, 0x0081, 2); /* run, max packet 64 */
-	CHECK_EQ(in(IO + 2, 2) & 0x20, 0, "running");
+	unit_outl(vm, IO + 0x08, FL);
+	unit_outw(vm, IO + 0x04, 0x0F);   /* all interrupts */
+	unit_outw(vm, IO + 0x00, 0x0081); /* run, max packet 64 */
+	CHECK_EQ(unit_inw(vm, IO + 2) & 0x20, 0, "running");
 
 	uint8_t cd[256];
 	CHECK(enumerate(0, 5, cd), "tablet enumerated at address 5");
 	CHECK(cd[9 + 5] == 3 && cd[18 + 1] == 0x21 && cd[27 + 2] == 0x81,
 	      "configuration: HID interface, HID descriptor, interrupt IN endpoint 0x81");
-	CHECK(irq11 == 1 && (in(IO + 2, 2) & 1), "IOC raises the PCI interrupt");
-	out(IO + 2, 0x1F, 2);
-	CHECK(irq11 == 0, "writing USBSTS clears it");
+	CHECK(unit_irqs.level[11] == 1 && (unit_inw(vm, IO + 2) & 1), "IOC raises the PCI interrupt");
+	unit_outw(vm, IO + 2, 0x1F);
+	CHECK(unit_irqs.level[11] == 0, "writing USBSTS clears it");
 	uint8_t rd[256];
 	int n = control(5, 0x81, 6, 0x2200, 0, 255, rd);
 	CHECK(n > 40 && rd[0] == 0x05 && rd[1] == 0x01, "report descriptor (%d bytes)", n);
@@ -232,19 +209,19 @@ int main(void)
 	/* hostile schedules */
 	st32(mem(QH + 4), QH | 2);                  /* QH whose element is itself */
 	uhci_run_frames(u, 2);
-	CHECK(!(in(IO + 2, 2) & 0x28), "QH whose element is a QH (itself): skipped, still running");
+	CHECK(!(unit_inw(vm, IO + 2) & 0x28), "QH whose element is a QH (itself): skipped, still running");
 	td(0, false, 0x69, 5, 1, 8, false);
 	st32(mem(TDS), TDS | 4);                    /* TD linked to itself, depth first */
 	st32(mem(QH + 4), 1);
 	st32(mem(FL), TDS);                         /* TD straight in the frame list */
-	unsigned fr = in(IO + 0x06, 2);
+	unsigned fr = unit_inw(vm, IO + 0x06);
 	uhci_run_frames(u, 1);
-	CHECK(in(IO + 0x06, 2) == ((fr + 1) & 0x7FF) && !(in(IO + 2, 2) & 0x08),
+	CHECK(unit_inw(vm, IO + 0x06) == ((fr + 1) & 0x7FF) && !(unit_inw(vm, IO + 2) & 0x08),
 	      "TD linked to itself: the frame ends, no error");
 	td(0, true, 0x69, 5, 1, 8, false);
 	st32(mem(TDS + 12), 0xFFFFFFF0u);            /* buffer outside RAM */
 	input_pointer_abs(vm, 9, 9, 1024, 768, 0, 0);
-	out(IO + 0x06, 0, 2);
+	unit_outw(vm, IO + 0x06, 0);
 	for (int i = 0; i < 1024; i++)
 		st32(mem(FL + 4 * i), TDS);
 	uhci_run_frames(u, 1);
@@ -252,12 +229,14 @@ int main(void)
 	td(0, true, 0x69, 5, 1, 0x500, false);
 	uhci_run_frames(u, 1);
 	CHECK(td_status(0) & (1u << 20), "oversized packet: babble");
-	out(IO + 0x08, 0xFFFFF000u, 4);              /* frame list outside RAM */
+	unit_outl(vm, IO + 0x08, 0xFFFFF000u);       /* frame list outside RAM */
 	uhci_run_frames(u, 1);
-	CHECK((in(IO + 2, 2) & 0x28) == 0x28 && irq11, "frame list outside RAM: host system error, halted");
+	CHECK((unit_inw(vm, IO + 2) & 0x28) == 0x28 && unit_irqs.level[11],
+	      "frame list outside RAM: host system error, halted");
 
-	out(IO + 0x00, 0x0002, 2);                   /* HCRESET */
-	CHECK(in(IO + 2, 2) == 0x20 && in(IO + 0x10, 2) == 0x83, "HCRESET: halted, ports reattached");
+	unit_outw(vm, IO + 0x00, 0x0002);            /* HCRESET */
+	CHECK(unit_inw(vm, IO + 2) == 0x20 && unit_inw(vm, IO + 0x10) == 0x83,
+	      "HCRESET: halted, ports reattached");
 	CHECK(!input_has_absolute(vm), "after reset the tablet is unconfigured");
 	vm_destroy(vm);
 	return UNIT_DONE();
