@@ -506,7 +506,8 @@ static void test_interrupts(void)
 	CHECK(!unit_irqs.level[11], "reading ICR drops it");
 	wr(E1K_ICS, ICR_TXDW);
 	wr(E1K_IMC, ICR_TXDW);
-	CHECK(!unit_irqs.level[11] && rd(E1K_IMS) == (ICR_LSC | ICR_RXT0), "IMC masks the cause: the line drops");
+	CHECK(!unit_irqs.level[11] && rd(E1K_IMS) == (ICR_LSC | ICR_RXT0),
+	      "IMC masks the cause: the line drops");
 	wr(E1K_ICR, 0xFFFFFFFF);
 	CHECK_EQ(rd(E1K_ICR), 0, "writing 1s to ICR clears it");
 
@@ -522,7 +523,8 @@ static void test_interrupts(void)
 	while (!unit_irqs.level[11] && clock_ns() - t0 < 500000000ull)
 		usleep(200);
 	double ms = (double)(clock_ns() - t0) / 1e6;
-	CHECK(unit_irqs.level[11] && ms >= 9.0 && ms < 200, "raised by the timer %.2f ms after the first (ITR: 10 ms)", ms);
+	CHECK(unit_irqs.level[11] && ms >= 9.0 && ms < 200,
+	      "raised by the timer %.2f ms after the first (ITR: 10 ms)", ms);
 	rd(E1K_ICR);
 	wr(E1K_ITR, 0);
 

@@ -104,9 +104,9 @@ int main(void)
 	unit_outb(vm, 0xD6, 0x44 | 1);
 	unit_outb(vm, 0xC4, (uint8_t)(0x3000 >> 1));
 	unit_outb(vm, 0xC4, (uint8_t)(0x3000 >> 9));
-	unit_outb(vm, 0x8B, 0x06);                  /* 0x60000 */
+	unit_outb(vm, 0x8B, 0x06);        /* 0x60000 */
 	unit_outb(vm, 0xD8, 0);
-	unit_outb(vm, 0xC6, 63);                    /* 64 words */
+	unit_outb(vm, 0xC6, 63);          /* 64 words */
 	unit_outb(vm, 0xC6, 0);
 	unit_outb(vm, 0xD4, 1);
 	CHECK_EQ(isadma_remaining(d, 5), 128, "16-bit channel counts words");
