@@ -5,7 +5,6 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
-#include <sys/prctl.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 
@@ -186,7 +185,7 @@ void evloop_run(struct evloop *l)
 static void *loop_thread(void *arg)
 {
 	struct evloop *l = arg;
-	prctl(PR_SET_NAME, l->name);
+	thread_set_name(pthread_self(), "io-%s", l->name);
 	evloop_run(l);
 	return NULL;
 }

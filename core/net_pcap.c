@@ -195,6 +195,7 @@ int net_capture_start(struct vm *vm, const char *name, const char *path, char *e
 		free(c);
 		return -1;
 	}
+	thread_set_name(c->thread, "net-pcap");
 	pthread_mutex_lock(&p->lock);
 	busy = p->cap != NULL;   /* another monitor session won the race */
 	if (!busy)

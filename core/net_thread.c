@@ -142,6 +142,7 @@ int net_thread_start(struct netport *p, void *(*fn)(void *))
 		return -1;
 	}
 	p->thread_started = true;
+	thread_set_name(p->thread, "net-%s", p->name);
 	return 0;
 }
 

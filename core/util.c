@@ -108,6 +108,16 @@ char *xasprintf(const char *fmt, ...)
 	return p;
 }
 
+void thread_set_name(pthread_t t, const char *fmt, ...)
+{
+	char name[16];   /* TASK_COMM_LEN */
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(name, sizeof(name), fmt, ap);
+	va_end(ap);
+	pthread_setname_np(t, name);
+}
+
 void *read_file(const char *path, size_t *len)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);

@@ -2,6 +2,7 @@
 #ifndef VMST_UTIL_H
 #define VMST_UTIL_H
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -31,6 +32,8 @@ void *xzalloc(size_t n);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xasprintf(const char *fmt, ...) PRINTF(1, 2);
+/* Names thread t (ps -L, top -H, gdb), cut to the kernel's 15 characters. */
+void thread_set_name(pthread_t t, const char *fmt, ...) PRINTF(2, 3);
 
 /* CLOCK_MONOTONIC in nanoseconds. */
 static inline uint64_t clock_ns(void)

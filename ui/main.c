@@ -164,6 +164,7 @@ static int cmd_run(int argc, char **argv)
 	w.vm = vm;
 	pthread_t sig_thread;
 	pthread_create(&sig_thread, NULL, signal_thread, &w);
+	thread_set_name(sig_thread, "signals");
 	pthread_detach(sig_thread);
 
 	int rc = 0;

@@ -26,7 +26,8 @@
 
 #define VMST_PLUGIN_API(X) \
 	/* core/util.h */ \
-	X(msg_error) X(msg_info) X(msg_warn) X(xmalloc) X(xstrdup) X(xzalloc) \
+	X(msg_error) X(msg_info) X(msg_warn) X(thread_set_name) X(xmalloc) X(xstrdup) \
+	X(xzalloc) \
 	/* core/vm.h, core/vmconfig.h */ \
 	X(vm_config) X(vm_display) X(vm_get_state) X(vm_log) X(vm_name) \
 	X(vm_request_quit) X(vm_state_name) X(vm_trace) \

@@ -691,6 +691,7 @@ static struct vnc_server *server_start(struct vm *vm, char *err, size_t errlen)
 	if (cfg->vncconsole)
 		spawn_viewer(s, listen);
 	pthread_create(&s->thread, NULL, vnc_thread, s);
+	thread_set_name(s->thread, "vnc-%s", vm_name(vm));
 	char ws[80] = "";
 	if (ws_fd >= 0)
 		snprintf(ws, sizeof(ws), ", WebSocket on %s:%d", listen, cfg->vnc_websocket);

@@ -303,6 +303,7 @@ int vmlist_start(struct panel *p, struct panel_vm *pv)
 		return -1;
 	}
 	pv->starter_running = true;
+	thread_set_name(pv->starter, "start-%s", pv->name);
 	textbuf_printf(p->log, "%s: starting\n", pv->name);
 	p->dirty = true;
 	return 0;

@@ -229,6 +229,7 @@ static void start_create(struct panel *p, struct wizard *w)
 		snprintf(w->err, sizeof(w->err), "cannot start a thread");
 		return;
 	}
+	thread_set_name(w->thread, "vm-wizard");
 	w->creating = true;
 	(void)mem;
 	(void)cpus;
