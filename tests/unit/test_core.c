@@ -4,54 +4,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/iobus.h"
 #include "unit.h"
+#include "unit_vm.h"
 #include "core/util.h"
-#include "core/vm.h"
-#include "core/vmconfig.h"
-#include "firmware/pc.h"
-
-static int irq_level[24];
-static int irq_edges[24];
-
-static void irq_hook(struct vm *vm, unsigned gsi, int level)
-{
-	(void)vm;
-	if (gsi < 24) {
-		if (level && !irq_level[gsi])
-			irq_edges[gsi]++;
-		irq_level[gsi] = level;
-	}
-}
-
-static uint32_t in(struct vm *vm, uint16_t port, unsigned size)
-{
-	uint32_t v = 0;
-	iobus_access(&vm->pio, port, &v, size, false);
-	return v;
-}
-
-static void out(struct vm *vm, uint16_t port, uint32_t v, unsigned size)
-{
-	iobus_access(&vm->pio, port, &v, size, true);
-}
-
-static uint32_t pci_read(struct vm *vm, unsigned devfn, unsigned reg)
-{
-	out(vm, 0xcf8, 0x80000000u | devfn << 8 | reg, 4);
-	return in(vm, 0xcfc, 4);
-}
-
-static void pci_write(struct vm *vm, unsigned devfn, unsigned reg, uint32_t v)
-{
-	out(vm, 0xcf8, 0x80000000u | devfn << 8 | reg, 4);
-	out(vm, 0xcfc, v, 4);
-}
 
 static uint8_t cmos(struct vm *vm, unsigned reg)
 {
-	out(vm, 0x70, reg, 1);
-	return in(vm, 0x71, 1);
+	unit_outb(vm, 0x70, (uint8_t)reg);
+	return unit_inb(vm, 0x71);
 }
 
 /* The machine table: phases in order, every part named once, each with its
@@ -98,9 +58,8 @@ int main(void)
 	cfg.boot = strdup("dc");
 	free(cfg.debugcon);
 	cfg.debugcon = strdup("null");
-	struct vm *vm = vm_new_test(64, &cfg);
+	struct vm *vm = unit_vm_new(64, &cfg, NULL);
 	CHECK(vm != NULL, "test VM created");
-	vm->irq_hook = irq_hook;
 	vm->n_vcpus = 1;
 	const char *devs[] = { "pci", "piix", "fw_cfg", "cmos", "acpi_pm", "debugcon" };
 	for (size_t i = 0; i < ARRAY_SIZE(devs); i++)
@@ -108,40 +67,40 @@ int main(void)
 	evloop_start_thread(vm->loop);
 
 	/* PCI */
-	CHECK_EQ(pci_read(vm, 0x00, 0), 0x12378086, "00:00.0 is the i440FX");
-	CHECK_EQ(pci_read(vm, 0x08, 0), 0x70008086, "00:01.0 is the PIIX3 ISA bridge");
-	CHECK_EQ(pci_read(vm, 0x0b, 0), 0x71138086, "00:01.3 is the PIIX4 PM function");
-	CHECK_EQ(pci_read(vm, 0x10, 0), 0xffffffff, "empty slot reads all ones");
-	out(vm, 0xcf8, 0x80010000u, 4);
-	CHECK_EQ(in(vm, 0xcfc, 4), 0xffffffff, "bus 1 does not exist");
-	CHECK_EQ(in(vm, 0xcf8, 4), 0x80010000u, "0xCF8 reads back");
-	pci_write(vm, 0x00, 0x58, 0x11223344);
-	CHECK_EQ(pci_read(vm, 0x00, 0x58) >> 8, 0x112233, "PAM0-2 writable");
-	CHECK_EQ(pci_read(vm, 0x00, 0x58) & 0xff, 0, "0x58 read-only");
-	pci_write(vm, 0x00, 0x00, 0);
-	CHECK_EQ(pci_read(vm, 0x00, 0), 0x12378086, "ids are read-only");
+	CHECK_EQ(unit_pci_read(vm, 0, 0, 0, 4), 0x12378086, "00:00.0 is the i440FX");
+	CHECK_EQ(unit_pci_read(vm, 1, 0, 0, 4), 0x70008086, "00:01.0 is the PIIX3 ISA bridge");
+	CHECK_EQ(unit_pci_read(vm, 1, 3, 0, 4), 0x71138086, "00:01.3 is the PIIX4 PM function");
+	CHECK_EQ(unit_pci_read(vm, 2, 0, 0, 4), 0xffffffff, "empty slot reads all ones");
+	unit_outl(vm, 0xcf8, 0x80010000u);
+	CHECK_EQ(unit_inl(vm, 0xcfc), 0xffffffff, "bus 1 does not exist");
+	CHECK_EQ(unit_inl(vm, 0xcf8), 0x80010000u, "0xCF8 reads back");
+	unit_pci_write(vm, 0, 0, 0x58, 0x11223344, 4);
+	CHECK_EQ(unit_pci_read(vm, 0, 0, 0x58, 4) >> 8, 0x112233, "PAM0-2 writable");
+	CHECK_EQ(unit_pci_read(vm, 0, 0, 0x58, 4) & 0xff, 0, "0x58 read-only");
+	unit_pci_write(vm, 0, 0, 0x00, 0, 4);
+	CHECK_EQ(unit_pci_read(vm, 0, 0, 0, 4), 0x12378086, "ids are read-only");
 
 	/* PM base programmed like SeaBIOS: PMBASE 0xb000, decode on */
-	pci_write(vm, 0x0b, 0x40, 0xb001);
-	pci_write(vm, 0x0b, 0x80, 0x01);
-	uint32_t t1 = in(vm, 0xb008, 4);
+	unit_pci_write(vm, 1, 3, 0x40, 0xb001, 4);
+	unit_pci_write(vm, 1, 3, 0x80, 0x01, 4);
+	uint32_t t1 = unit_inl(vm, 0xb008);
 	usleep(2000);
-	uint32_t t2 = in(vm, 0xb008, 4);
+	uint32_t t2 = unit_inl(vm, 0xb008);
 	CHECK(((t2 - t1) & 0xffffff) >= 7000 && ((t2 - t1) & 0xffffff) < 3579545,
 	      "PM timer counts at 3.58 MHz (%u ticks in >=2 ms)", (t2 - t1) & 0xffffff);
 
 	/* fw_cfg: signature, id, file directory with etc/e820 */
-	out(vm, 0x510, 0x0000, 2);
+	unit_outw(vm, 0x510, 0x0000);
 	char sig[5] = { 0 };
 	for (int i = 0; i < 4; i++)
-		sig[i] = in(vm, 0x511, 1);
+		sig[i] = unit_inb(vm, 0x511);
 	CHECK_STR(sig, "QEMU", "fw_cfg signature");
-	out(vm, 0x510, 0x0001, 2);
-	CHECK_EQ(in(vm, 0x511, 1), 3, "fw_cfg id: traditional + DMA");
-	out(vm, 0x510, 0x0019, 2);
+	unit_outw(vm, 0x510, 0x0001);
+	CHECK_EQ(unit_inb(vm, 0x511), 3, "fw_cfg id: traditional + DMA");
+	unit_outw(vm, 0x510, 0x0019);
 	uint8_t dir[4 + 64 * 32];
 	for (size_t i = 0; i < sizeof(dir); i++)
-		dir[i] = in(vm, 0x511, 1);
+		dir[i] = unit_inb(vm, 0x511);
 	uint32_t nfiles = ld32be(dir);
 	int e820_key = -1;
 	uint32_t e820_len = 0;
@@ -153,7 +112,7 @@ int main(void)
 	CHECK(e820_key >= 0x20, "etc/e820 in the file directory");
 	CHECK_EQ(e820_len, 40, "two e820 entries (RAM, reserved)");
 	uint64_t sigv = 0;
-	iobus_access(&vm->pio, 0x514, &sigv, 8, false);
+	iobus_access(&vm->pio, 0x514, &sigv, 8, false); /* all 8 bytes: wider than unit_in */
 	CHECK(!memcmp(&sigv, "QEMU CFG", 8), "DMA register reads \"QEMU CFG\"");
 	/* DMA read of the signature into guest memory */
 	uint8_t desc[16];
@@ -162,7 +121,7 @@ int main(void)
 	st64be(desc + 8, 0x2000);
 	vm_write_guest(vm, 0x1000, desc, 16);
 	uint32_t lo = __builtin_bswap32(0x1000);
-	iobus_access(&vm->pio, 0x518, &lo, 4, true);
+	unit_outl(vm, 0x518, lo);
 	uint8_t got[8] = { 0 }, st[4];
 	vm_read_guest(vm, 0x2000, got, 6);
 	vm_read_guest(vm, 0x1000, st, 4);
@@ -170,7 +129,7 @@ int main(void)
 	CHECK_EQ(ld32be(st), 0, "DMA control cleared on completion");
 	st64be(desc + 8, 0x7fffffff0ull); /* outside guest RAM */
 	vm_write_guest(vm, 0x1000, desc, 16);
-	iobus_access(&vm->pio, 0x518, &lo, 4, true);
+	unit_outl(vm, 0x518, lo);
 	vm_read_guest(vm, 0x1000, st, 4);
 	CHECK_EQ(ld32be(st), 1, "DMA to an address outside RAM reports an error");
 
@@ -182,36 +141,36 @@ int main(void)
 	uint8_t sec = cmos(vm, 0x00);
 	CHECK((sec & 0xf) <= 9 && (sec >> 4) <= 5, "seconds in BCD (0x%02x)", sec);
 	/* binary mode, set a time, read it back */
-	out(vm, 0x70, 0x0b, 1);
-	out(vm, 0x71, 0x80 | 0x04 | 0x02, 1); /* SET, binary, 24h */
-	out(vm, 0x70, 0x04, 1); out(vm, 0x71, 13, 1);
-	out(vm, 0x70, 0x02, 1); out(vm, 0x71, 37, 1);
-	out(vm, 0x70, 0x09, 1); out(vm, 0x71, 99, 1);
-	out(vm, 0x70, 0x0b, 1);
-	out(vm, 0x71, 0x04 | 0x02, 1);
+	unit_outb(vm, 0x70, 0x0b);
+	unit_outb(vm, 0x71, 0x80 | 0x04 | 0x02); /* SET, binary, 24h */
+	unit_outb(vm, 0x70, 0x04); unit_outb(vm, 0x71, 13);
+	unit_outb(vm, 0x70, 0x02); unit_outb(vm, 0x71, 37);
+	unit_outb(vm, 0x70, 0x09); unit_outb(vm, 0x71, 99);
+	unit_outb(vm, 0x70, 0x0b);
+	unit_outb(vm, 0x71, 0x04 | 0x02);
 	CHECK_EQ(cmos(vm, 0x04), 13, "hour set by the guest sticks");
 	CHECK_EQ(cmos(vm, 0x09), 99, "year set by the guest sticks");
 	/* periodic interrupt: 1024 Hz for 50 ms */
 	cmos(vm, 0x0c);
-	int before = irq_edges[8];
-	out(vm, 0x70, 0x0a, 1); out(vm, 0x71, 0x26, 1);
-	out(vm, 0x70, 0x0b, 1); out(vm, 0x71, 0x40 | 0x02, 1);
+	unsigned before = unit_irqs.rises[8];
+	unit_outb(vm, 0x70, 0x0a); unit_outb(vm, 0x71, 0x26);
+	unit_outb(vm, 0x70, 0x0b); unit_outb(vm, 0x71, 0x40 | 0x02);
 	for (int i = 0; i < 50; i++) {
 		usleep(1000);
 		cmos(vm, 0x0c); /* acknowledge, as an interrupt handler does */
 	}
-	int n = irq_edges[8] - before;
+	int n = (int)(unit_irqs.rises[8] - before);
 	CHECK(n >= 10 && n <= 60, "periodic IRQ 8 fires (%d edges in ~50 ms)", n);
-	out(vm, 0x70, 0x0b, 1); out(vm, 0x71, 0x02, 1);
+	unit_outb(vm, 0x70, 0x0b); unit_outb(vm, 0x71, 0x02);
 
 	/* ACPI power button raises SCI 9 once the guest enabled it */
-	out(vm, 0xb2, 0xf1, 1); /* ACPI_ENABLE */
-	out(vm, 0xb002, 0x0100, 2);
+	unit_outb(vm, 0xb2, 0xf1); /* ACPI_ENABLE */
+	unit_outw(vm, 0xb002, 0x0100);
 	vm->powerdown(vm);
-	CHECK_EQ(irq_level[9], 1, "power button raises SCI");
-	CHECK(in(vm, 0xb000, 2) & 0x0100, "PWRBTN_STS set");
-	out(vm, 0xb000, 0x0100, 2);
-	CHECK_EQ(irq_level[9], 0, "write-one-to-clear drops SCI");
+	CHECK_EQ(unit_irqs.level[9], 1, "power button raises SCI");
+	CHECK(unit_inw(vm, 0xb000) & 0x0100, "PWRBTN_STS set");
+	unit_outw(vm, 0xb000, 0x0100);
+	CHECK_EQ(unit_irqs.level[9], 0, "write-one-to-clear drops SCI");
 
 	vm_destroy(vm);
 	vmconfig_free(&cfg);

@@ -17,9 +17,7 @@
 #include "core/block.h"
 #include "ui/monitor/monitor.h"
 #include "core/util.h"
-#include "core/vm.h"
-#include "core/vmconfig.h"
-#include "firmware/pc.h"
+#include "unit_vm.h"
 
 /* Collected session output. */
 static char out[65536];
@@ -186,12 +184,9 @@ static int read_kbd(struct vm *vm, uint8_t *out, int max)
 {
 	int n = 0;
 	for (int guard = 0; guard < 64 && n < max; guard++) {
-		uint8_t st = 0, b = 0;
-		iobus_access(&vm->pio, 0x64, &st, 1, false);
-		if (!(st & 1))
+		if (!(unit_inb(vm, 0x64) & 1))
 			break;
-		iobus_access(&vm->pio, 0x60, &b, 1, false);
-		out[n++] = b;
+		out[n++] = unit_inb(vm, 0x60);
 	}
 	return n;
 }
@@ -237,10 +232,9 @@ static void test_devices(struct monitor_session *s, struct vm *vm)
 
 	/* keys reach the PS/2 keyboard in order: down in order, up in reverse */
 	if (pc_create_part(vm, "i8042") == 0) {
-		uint8_t drain[64], v = 0x60;
-		iobus_access(&vm->pio, 0x64, &v, 1, true);   /* write command byte: */
-		v = 0x41;                                     /* translate to set 1, IRQ on */
-		iobus_access(&vm->pio, 0x60, &v, 1, true);
+		uint8_t drain[64];
+		unit_outb(vm, 0x64, 0x60);   /* write command byte: */
+		unit_outb(vm, 0x60, 0x41);   /* translate to set 1, IRQ on */
 		read_kbd(vm, drain, 64);
 		CHECK_STR(run(s, "sendkey ctrl-alt-delete 0"), "", "sendkey ctrl-alt-delete");
 		uint8_t b[16];
@@ -331,7 +325,7 @@ static void test_net(void)
 		memcpy(cfg.vifs[i].mac, "\x00\x16\x3e\x00\x00", 5);
 		cfg.vifs[i].mac[5] = (uint8_t)i;
 	}
-	struct vm *vm = vm_new_test(16, &cfg);
+	struct vm *vm = unit_vm_new(16, &cfg, NULL);
 	CHECK(pc_create_part(vm, "pci") == 0 && pc_create_part(vm, "rtl8139") == 0 &&
 	      pc_create_part(vm, "e1000") == 0, "a VM with an rtl8139 and an e1000");
 	struct monitor_session *s = monitor_session_new(vm, collect, NULL, 0);
@@ -493,7 +487,7 @@ int main(void)
 	vmconfig_defaults(&cfg);
 	free(cfg.name);
 	cfg.name = xstrdup("testvm");
-	struct vm *vm = vm_new_test(16, &cfg);
+	struct vm *vm = unit_vm_new(16, &cfg, NULL);
 	CHECK(vm != NULL, "test VM");
 	if (!vm)
 		return 1;

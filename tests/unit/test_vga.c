@@ -12,21 +12,20 @@
 
 #include "core/host/display.h"
 #include "unit.h"
+#include "unit_vm.h"
 #include "core/util.h"
 #include "devices/vga.h"
-#include "core/vm.h"
-#include "core/vmconfig.h"
-#include "firmware/pc.h"
 
 static struct vm *vm;
 static struct display *d;
 
-static void outb(uint16_t port, uint8_t v) { uint64_t x = v; iobus_access(&vm->pio, port, &x, 1, true); }
-static void outw(uint16_t port, uint16_t v) { uint64_t x = v; iobus_access(&vm->pio, port, &x, 2, true); }
-static uint8_t inb(uint16_t port) { uint64_t x = 0; iobus_access(&vm->pio, port, &x, 1, false); return x; }
-static uint16_t inw(uint16_t port) { uint64_t x = 0; iobus_access(&vm->pio, port, &x, 2, false); return x; }
-static void wrb(uint32_t addr, uint8_t v) { uint64_t x = v; iobus_access(&vm->mmio, addr, &x, 1, true); }
-static uint8_t rdb(uint32_t addr) { uint64_t x = 0; iobus_access(&vm->mmio, addr, &x, 1, false); return x; }
+/* The card's ports and memory window (some 120 accesses below). */
+static void outb(uint16_t port, uint8_t v) { unit_outb(vm, port, v); }
+static void outw(uint16_t port, uint16_t v) { unit_outw(vm, port, v); }
+static uint8_t inb(uint16_t port) { return unit_inb(vm, port); }
+static uint16_t inw(uint16_t port) { return unit_inw(vm, port); }
+static void wrb(uint32_t addr, uint8_t v) { unit_mmio_write(vm, addr, v, 1); }
+static uint8_t rdb(uint32_t addr) { return (uint8_t)unit_mmio_read(vm, addr, 1); }
 
 static uint32_t pixel(unsigned x, unsigned y) { return d->pixels[(size_t)y * d->width + x]; }
 
@@ -557,7 +556,7 @@ int main(void)
 	vmconfig_defaults(&cfg);
 	cfg.vnc = false;
 	cfg.sdl = false;
-	vm = vm_new_test(16, &cfg);
+	vm = unit_vm_new(16, &cfg, NULL);
 	CHECK(vm != NULL, "test VM");
 	CHECK(pc_create_part(vm, "vga") == 0, "vga device created");
 	d = vm->display;
@@ -579,7 +578,7 @@ int main(void)
 	cfg2.vnc = false;
 	free(cfg2.vga);
 	cfg2.vga = xstrdup("none");
-	struct vm *vm2 = vm_new_test(1, &cfg2);
+	struct vm *vm2 = unit_vm_new(1, &cfg2, NULL);
 	CHECK(pc_create_part(vm2, "vga") == 0 && !vm2->display && !vm_lookup(vm2, "vga"),
 	      "vga='none': no card");
 	vm_destroy(vm2);

@@ -12,19 +12,14 @@
 
 #include "core/host/display.h"
 #include "unit.h"
+#include "unit_vm.h"
 #include "core/util.h"
 #include "devices/vga.h"
-#include "core/vm.h"
-#include "core/vmconfig.h"
-#include "firmware/pc.h"
 
 static struct vm *vm;
 static uint64_t now_ns = 1000;
 
 static uint64_t test_clock(struct vm *v) { (void)v; return now_ns; }
-static void outb(uint16_t port, uint8_t v) { uint64_t x = v; iobus_access(&vm->pio, port, &x, 1, true); }
-static void outw(uint16_t port, uint16_t v) { uint64_t x = v; iobus_access(&vm->pio, port, &x, 2, true); }
-static uint8_t inb(uint16_t port) { uint64_t x = 0; iobus_access(&vm->pio, port, &x, 1, false); return x; }
 
 /* The timing registers of a BIOS mode: misc, SR01, CR00-CR18. */
 struct timing { uint8_t misc, sr1, cr[25]; };
@@ -41,10 +36,10 @@ static const struct timing mode12 = { 0xE3, 0x01,
 
 static void set_timing(const struct timing *t)
 {
-	outb(0x3C2, t->misc);
-	outb(0x3C4, 1); outb(0x3C5, t->sr1);
-	outb(0x3D4, 0x11); outb(0x3D5, t->cr[0x11] & 0x7F);   /* CR0-7 writable */
-	for (int i = 0; i < 25; i++) { outb(0x3D4, (uint8_t)i); outb(0x3D5, t->cr[i]); }
+	unit_outb(vm, 0x3C2, t->misc);
+	unit_outb(vm, 0x3C4, 1); unit_outb(vm, 0x3C5, t->sr1);
+	unit_outb(vm, 0x3D4, 0x11); unit_outb(vm, 0x3D5, t->cr[0x11] & 0x7F);   /* CR0-7 writable */
+	for (int i = 0; i < 25; i++) { unit_outb(vm, 0x3D4, (uint8_t)i); unit_outb(vm, 0x3D5, t->cr[i]); }
 }
 
 struct sample {
@@ -62,7 +57,7 @@ static struct sample poll_status(uint64_t span_ns, uint64_t step_ns)
 	struct sample s = { 0 };
 	for (uint64_t t = 0; t < span_ns; t += step_ns) {
 		now_ns += step_ns;
-		uint8_t st = inb(0x3DA);
+		uint8_t st = unit_inb(vm, 0x3DA);
 		bool vr = st & 0x08;
 		if (vr && !was)
 			s.edges++;
@@ -97,7 +92,7 @@ int main(void)
 	vmconfig_defaults(&cfg);
 	cfg.vnc = false;
 	cfg.sdl = false;
-	vm = vm_new_test(16, &cfg);
+	vm = unit_vm_new(16, &cfg, NULL);
 	CHECK(vm != NULL, "test VM");
 	vm->clock_hook = test_clock;
 	CHECK(pc_create_part(vm, "vga") == 0, "vga device created");
@@ -114,13 +109,13 @@ int main(void)
 	check_mode("mode 12h", 599, 600, 480.0 / 525 * 0.8);
 
 	/* VBE 1024x768: 60 Hz */
-	outw(0x1CE, VBE_XRES); outw(0x1CF, 1024);
-	outw(0x1CE, VBE_YRES); outw(0x1CF, 768);
-	outw(0x1CE, VBE_BPP); outw(0x1CF, 32);
-	outw(0x1CE, VBE_ENABLE); outw(0x1CF, VBE_EN_ENABLED | VBE_EN_LFB);
+	unit_outw(vm, 0x1CE, VBE_XRES); unit_outw(vm, 0x1CF, 1024);
+	unit_outw(vm, 0x1CE, VBE_YRES); unit_outw(vm, 0x1CF, 768);
+	unit_outw(vm, 0x1CE, VBE_BPP); unit_outw(vm, 0x1CF, 32);
+	unit_outw(vm, 0x1CE, VBE_ENABLE); unit_outw(vm, 0x1CF, VBE_EN_ENABLED | VBE_EN_LFB);
 	CHECK_EQ(vga_frame_ns(v) / 1000, 16666, "VBE: a frame is 16.67 ms (60 Hz)");
 	check_mode("VBE 1024x768", 600, 600, 768.0 / (768 + 64 + 5) * 0.8);
-	outw(0x1CE, VBE_ENABLE); outw(0x1CF, 0);
+	unit_outw(vm, 0x1CE, VBE_ENABLE); unit_outw(vm, 0x1CF, 0);
 
 	/* a poller slower than the 64 us pulse still sees every retrace, once */
 	set_timing(&mode13);
@@ -138,23 +133,24 @@ int main(void)
 	CHECK(edges >= 50 * 14 - 1 && edges <= 50 * 14 + 15,
 	      "mode 13h, 50 ms stalls every 200 ms: %u retraces in 10.2 s (714)", edges);
 	/* a guest that stopped polling for 200 ms (busy elsewhere) is owed nothing */
-	inb(0x3DA);
+	unit_inb(vm, 0x3DA);
 	now_ns += 200000000;
 	unsigned late = 0;
 	for (int i = 0; i < 20; i++) {
 		now_ns += 10000;                  /* 200 us */
-		late += (inb(0x3DA) & 0x08) != 0;
+		late += (unit_inb(vm, 0x3DA) & 0x08) != 0;
 	}
 	CHECK(late <= 1, "after 200 ms without reads: %u retrace reads in the next 200 us (no backlog)", late);
 
 	/* unsyncable registers fall back to 70 Hz (CR00 = 0: 5-character lines) */
-	outb(0x3D4, 0x00); outb(0x3D5, 0x00);
+	unit_outb(vm, 0x3D4, 0x00); unit_outb(vm, 0x3D5, 0x00);
 	CHECK(vga_frame_ns(v) / 1000 == 14267, "nonsense CRTC values: the 70 Hz text timings");
 	/* the flip-flop reset survives */
-	outb(0x3C0, 0x10);
-	inb(0x3DA);
-	outb(0x3C0, 0x31);
-	CHECK_EQ(inb(0x3C0), 0x31, "a 0x3DA read resets the attribute flip-flop (next 0x3C0 write is an index)");
+	unit_outb(vm, 0x3C0, 0x10);
+	unit_inb(vm, 0x3DA);
+	unit_outb(vm, 0x3C0, 0x31);
+	CHECK_EQ(unit_inb(vm, 0x3C0), 0x31,
+		 "a 0x3DA read resets the attribute flip-flop (next 0x3C0 write is an index)");
 	vm_destroy(vm);
 	vmconfig_free(&cfg);
 	return UNIT_DONE();
