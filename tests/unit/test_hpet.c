@@ -159,7 +159,7 @@ static void test_oneshot(void)
 	CHECK_EQ(rd(TCMP(1), 8), 0x10, "32-bit mode keeps the comparator's low half");
 	run(100000000, 10000000);
 	CHECK_EQ(unit_irqs.rises[8], 1,
-	         "then 32-bit: no match in the next 100 ms (the low half passed 0x10)");
+		 "then 32-bit: no match in the next 100 ms (the low half passed 0x10)");
 }
 
 static void test_periodic(void)
