@@ -99,14 +99,22 @@ static void bar_update(struct pci_dev *d, int i)
 		addr = reg & ~0x7ffu;
 		enable = (reg & 1) && (cmd & PCI_CMD_MEM);
 	} else if (b->io) {
-		addr = reg & ~0x3u & 0xffff;
+		addr = reg & ~0x3u;
 		enable = cmd & PCI_CMD_IO;
 	} else {
 		addr = reg & ~0xfu;
 		enable = cmd & PCI_CMD_MEM;
 	}
-	/* address 0 or one past the top while sizing: not decoded */
-	if (addr == 0 || addr + b->size > (b->io ? 0x10000ull : 0x100000000ull))
+	/*
+	 * Not decoded: address 0 (a BAR the firmware left unassigned); an I/O
+	 * BAR past 64 KiB, which no x86 I/O cycle reaches (its address bits
+	 * are all writable, so it must not alias the port of its low 16 bits);
+	 * and a memory range ending at the top of 4 GiB, which is the all-ones
+	 * sizing pattern a guest may write with decoding on and where the BIOS
+	 * is (QEMU maps no 32-bit BAR whose last byte is 0xFFFFFFFF either).
+	 */
+	uint64_t last = addr + b->size - 1;
+	if (addr == 0 || last > (b->io ? 0xFFFFull : 0xFFFFFFFEull))
 		enable = false;
 	if (b->mapped && (!enable || addr != b->addr))
 		bar_unmap(d, i);
