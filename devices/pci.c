@@ -305,6 +305,23 @@ int pci_register(struct vm *vm, struct pci_dev *d, unsigned devfn)
 	return 0;
 }
 
+/*
+ * Drive ISA IRQ irq from the PIRQ lines routed to it (bus lock held). The
+ * PIRQ inputs are open-drain, so PIRQs routed to one IRQ are wired-OR:
+ * SeaBIOS routes PIRQA and B to IRQ 10 and PIRQC and D to 11, and one PIRQ
+ * going idle must not lower an IRQ that another still holds.
+ */
+static void pirq_irq_update(struct pci_bus *bus, uint8_t irq)
+{
+	if ((irq & 0x80) || irq >= 16)
+		return;
+	int level = 0;
+	for (unsigned p = 0; p < 4; p++)
+		if (bus->pirq_route[p] == irq && bus->pirq_level[p] > 0)
+			level = 1;
+	vm_set_irq(bus->vm, irq, level);
+}
+
 /* PIIX3 routes INTx of slot s, pin p (1=INTA) to PIRQ (s + p - 1) & 3. */
 void pci_set_irq(struct pci_dev *d, int level)
 {
@@ -317,9 +334,7 @@ void pci_set_irq(struct pci_dev *d, int level)
 		if (pin >= 1 && pin <= 4) {
 			unsigned pirq = ((d->devfn >> 3) + pin - 1) & 3;
 			bus->pirq_level[pirq] += level ? 1 : -1;
-			uint8_t route = bus->pirq_route[pirq];
-			if (!(route & 0x80) && route < 16)
-				vm_set_irq(bus->vm, route, bus->pirq_level[pirq] > 0);
+			pirq_irq_update(bus, bus->pirq_route[pirq]);
 		}
 	}
 	pthread_mutex_unlock(&bus->lock);
@@ -331,11 +346,11 @@ void pci_set_pirq_route(struct pci_bus *bus, unsigned pirq, uint8_t route)
 	pthread_mutex_lock(&bus->lock);
 	uint8_t old = bus->pirq_route[pirq & 3];
 	if (old != route) {
-		if (!(old & 0x80) && old < 16 && bus->pirq_level[pirq & 3] > 0)
-			vm_set_irq(bus->vm, old, 0);
 		bus->pirq_route[pirq & 3] = route;
-		if (!(route & 0x80) && route < 16 && bus->pirq_level[pirq & 3] > 0)
-			vm_set_irq(bus->vm, route, 1);
+		if (bus->pirq_level[pirq & 3] > 0) {
+			pirq_irq_update(bus, old);
+			pirq_irq_update(bus, route);
+		}
 	}
 	pthread_mutex_unlock(&bus->lock);
 }
