@@ -13,6 +13,9 @@
 #define PCI_COMMAND 0x04
 #define PCI_CMD_IO 0x1
 #define PCI_CMD_MEM 0x2
+#define PCI_CMD_INTX_DISABLE 0x400
+#define PCI_STATUS 0x06
+#define PCI_STATUS_INTX 0x08
 #define PCI_BAR0 0x10
 #define PCI_ROM 0x30
 #define PCI_INTERRUPT_PIN 0x3d
@@ -141,8 +144,46 @@ static void bar_update(struct pci_dev *d, int i)
 		d->bar_moved(d, i);
 }
 
+/*
+ * Drive ISA IRQ irq from the PIRQ lines routed to it (bus lock held). The
+ * PIRQ inputs are open-drain, so PIRQs routed to one IRQ are wired-OR:
+ * SeaBIOS routes PIRQA and B to IRQ 10 and PIRQC and D to 11, and one PIRQ
+ * going idle must not lower an IRQ that another still holds.
+ */
+static void pirq_irq_update(struct pci_bus *bus, uint8_t irq)
+{
+	if ((irq & 0x80) || irq >= 16)
+		return;
+	int level = 0;
+	for (unsigned p = 0; p < 4; p++)
+		if (bus->pirq_route[p] == irq && bus->pirq_level[p] > 0)
+			level = 1;
+	vm_set_irq(bus->vm, irq, level);
+}
+
+/* What the function's INTx pin drives (bus lock held): its request, unless
+ * Interrupt Disable (command bit 10, PCI 3.0 6.2.2) masks it. */
+static bool intx_out(const struct pci_dev *d)
+{
+	return d->irq_level && !(ld16(d->config + PCI_COMMAND) & PCI_CMD_INTX_DISABLE);
+}
+
+/* The pin went from was to now: count it on its PIRQ, which PIIX3 takes
+ * from slot s, pin p (1 = INTA) as (s + p - 1) & 3 (bus lock held). */
+static void intx_drive(struct pci_dev *d, bool was, bool now)
+{
+	unsigned pin = d->config[PCI_INTERRUPT_PIN];
+	if (was == now || pin < 1 || pin > 4)
+		return;
+	struct pci_bus *bus = d->bus;
+	unsigned pirq = ((d->devfn >> 3) + pin - 1) & 3;
+	bus->pirq_level[pirq] += now ? 1 : -1;
+	pirq_irq_update(bus, bus->pirq_route[pirq]);
+}
+
 static void config_write(struct pci_dev *d, unsigned off, uint32_t val, unsigned size)
 {
+	bool intx_was = intx_out(d);
 	for (unsigned i = 0; i < size; i++) {
 		unsigned o = off + i;
 		uint8_t byte = val >> (8 * i);
@@ -166,7 +207,9 @@ static void config_write(struct pci_dev *d, unsigned off, uint32_t val, unsigned
 			continue;
 		}
 		if (o == 0x06 || o == 0x07) {
-			d->config[o] &= ~byte; /* status bits are write-one-to-clear */
+			/* the error bits (8, 11-15) are write-one-to-clear, the rest
+			 * (interrupt status, capabilities list) read-only (PCI 3.0 6.2.3) */
+			d->config[o] &= ~(byte & (o == 0x07 ? 0xF9 : 0x00));
 			continue;
 		}
 		d->config[o] = (d->config[o] & ~d->wmask[o]) | (byte & d->wmask[o]);
@@ -177,6 +220,7 @@ static void config_write(struct pci_dev *d, unsigned off, uint32_t val, unsigned
 	if (touches_bars)
 		for (int i = 0; i < 7; i++)
 			bar_update(d, i);
+	intx_drive(d, intx_was, intx_out(d));
 	if (d->config_write)
 		d->config_write(d, off, val, size);
 }
@@ -275,6 +319,7 @@ static void pci_dev_reset(void *opaque)
 {
 	struct pci_dev *d = opaque;
 	pthread_mutex_lock(&d->bus->lock);
+	bool intx_was = intx_out(d);
 	for (int i = 0; i < 7; i++) {
 		bar_unmap(d, i);
 		if (d->bars[i].size)
@@ -282,8 +327,10 @@ static void pci_dev_reset(void *opaque)
 	}
 	st16(d->config + PCI_COMMAND, 0);
 	d->config[0x3c] = 0;
+	d->irq_level = 0;
+	d->config[PCI_STATUS] &= ~PCI_STATUS_INTX;
+	intx_drive(d, intx_was, false);
 	pthread_mutex_unlock(&d->bus->lock);
-	pci_set_irq(d, 0);
 }
 
 int pci_register(struct vm *vm, struct pci_dev *d, unsigned devfn)
@@ -305,37 +352,19 @@ int pci_register(struct vm *vm, struct pci_dev *d, unsigned devfn)
 	return 0;
 }
 
-/*
- * Drive ISA IRQ irq from the PIRQ lines routed to it (bus lock held). The
- * PIRQ inputs are open-drain, so PIRQs routed to one IRQ are wired-OR:
- * SeaBIOS routes PIRQA and B to IRQ 10 and PIRQC and D to 11, and one PIRQ
- * going idle must not lower an IRQ that another still holds.
- */
-static void pirq_irq_update(struct pci_bus *bus, uint8_t irq)
-{
-	if ((irq & 0x80) || irq >= 16)
-		return;
-	int level = 0;
-	for (unsigned p = 0; p < 4; p++)
-		if (bus->pirq_route[p] == irq && bus->pirq_level[p] > 0)
-			level = 1;
-	vm_set_irq(bus->vm, irq, level);
-}
-
-/* PIIX3 routes INTx of slot s, pin p (1=INTA) to PIRQ (s + p - 1) & 3. */
+/* The function requests an interrupt or withdraws it (status bit 3 shows
+ * the request, masked or not). */
 void pci_set_irq(struct pci_dev *d, int level)
 {
 	struct pci_bus *bus = d->bus;
 	level = !!level;
 	pthread_mutex_lock(&bus->lock);
 	if (d->irq_level != level) {
+		bool was = intx_out(d);
 		d->irq_level = level;
-		unsigned pin = d->config[PCI_INTERRUPT_PIN];
-		if (pin >= 1 && pin <= 4) {
-			unsigned pirq = ((d->devfn >> 3) + pin - 1) & 3;
-			bus->pirq_level[pirq] += level ? 1 : -1;
-			pirq_irq_update(bus, bus->pirq_route[pirq]);
-		}
+		d->config[PCI_STATUS] = (d->config[PCI_STATUS] & ~PCI_STATUS_INTX) |
+					(level ? PCI_STATUS_INTX : 0);
+		intx_drive(d, was, intx_out(d));
 	}
 	pthread_mutex_unlock(&bus->lock);
 }

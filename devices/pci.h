@@ -39,7 +39,7 @@ struct pci_dev {
 	uint8_t config[256];
 	uint8_t wmask[256];     /* writable bits of config[] (BARs handled separately) */
 	struct pci_bar bars[7];
-	int irq_level;          /* current INTx level */
+	int irq_level;          /* INTx the function requests (status bit 3) */
 	/* Optional hooks: called after a guest config write / before a read. */
 	void (*config_write)(struct pci_dev *d, unsigned off, uint32_t val, unsigned size);
 	uint32_t (*config_read)(struct pci_dev *d, unsigned off, unsigned size, uint32_t v);
