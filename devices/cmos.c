@@ -177,6 +177,20 @@ static void program_periodic(struct cmos *c)
 	}
 }
 
+/*
+ * Nanoseconds until the guest's seconds register changes: its offsets from
+ * the host's clock are whole seconds, so that is when CLOCK_REALTIME's
+ * second ends (not CLOCK_MONOTONIC's, whose seconds end at another phase).
+ * The update cycle ends then, with UF and the alarm check (datasheet,
+ * "update cycle"), as UIP in register A already assumes.
+ */
+static uint64_t ns_to_update(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return 1000000000ull - (uint64_t)ts.tv_nsec;
+}
+
 /* Once a second while update or alarm interrupts are enabled. */
 static void second_fire(void *opaque)
 {
@@ -198,7 +212,7 @@ static void second_fire(void *opaque)
 		update_irq(c);
 	}
 	if (c->ram[REG_B] & (B_UIE | B_AIE))
-		evtimer_arm_in(c->second, 1000000000ull - (uint64_t)(clock_ns() % 1000000000ull));
+		evtimer_arm_in(c->second, ns_to_update());
 	pthread_mutex_unlock(&c->lock);
 }
 
@@ -264,7 +278,7 @@ static void write_reg(struct cmos *c, unsigned r, uint8_t v)
 			c->ram[REG_B] &= ~B_UIE; /* SET clears UIE (datasheet, register B) */
 		program_periodic(c);
 		if ((c->ram[REG_B] & (B_UIE | B_AIE)) && !evtimer_armed(c->second))
-			evtimer_arm_in(c->second, 1000000000ull - (uint64_t)(clock_ns() % 1000000000ull));
+			evtimer_arm_in(c->second, ns_to_update());
 		update_irq(c);
 		break;
 	}
