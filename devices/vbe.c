@@ -63,6 +63,28 @@ uint16_t vbe_read(struct vga *v, uint16_t index)
 }
 
 /*
+ * Make the registers a mode the card can show (v->lock held, a mode on): a
+ * depth it has, at most the maximum size, a virtual width of at least XRES,
+ * every line inside video memory.
+ */
+static void vbe_fixup(struct vga *v)
+{
+	struct vga_regs *r = &v->r;
+
+	if (!valid_bpp(r->vbe[VBE_BPP]))
+		r->vbe[VBE_BPP] = 8;
+	if (r->vbe[VBE_XRES] > VBE_MAX_XRES)
+		r->vbe[VBE_XRES] = VBE_MAX_XRES;
+	if (r->vbe[VBE_YRES] > VBE_MAX_YRES)
+		r->vbe[VBE_YRES] = VBE_MAX_YRES;
+	if (r->vbe[VBE_VIRT_WIDTH] < r->vbe[VBE_XRES])
+		r->vbe[VBE_VIRT_WIDTH] = r->vbe[VBE_XRES];
+	vbe_update_layout(v);
+	if ((uint64_t)r->vbe_line_offset * r->vbe[VBE_YRES] > v->vram_size)
+		r->vbe[VBE_YRES] = v->vram_size / r->vbe_line_offset;
+}
+
+/*
  * Enabling a mode sets the VGA registers the way a VBE mode needs them
  * (graphics, chain-4, 64 KiB window at 0xA0000) so the legacy window and
  * the CRTC agree with what the guest expects to read back.
@@ -73,20 +95,10 @@ static void vbe_enable(struct vga *v, uint16_t val)
 	bool was = vbe_enabled(r);
 
 	if ((val & VBE_EN_ENABLED) && !was) {
-		if (!valid_bpp(r->vbe[VBE_BPP]))
-			r->vbe[VBE_BPP] = 8;
-		if (r->vbe[VBE_XRES] > VBE_MAX_XRES)
-			r->vbe[VBE_XRES] = VBE_MAX_XRES;
-		if (r->vbe[VBE_YRES] > VBE_MAX_YRES)
-			r->vbe[VBE_YRES] = VBE_MAX_YRES;
-		r->vbe[VBE_VIRT_WIDTH] = r->vbe[VBE_XRES];
+		r->vbe[VBE_VIRT_WIDTH] = 0;   /* becomes XRES */
 		r->vbe[VBE_X_OFFSET] = r->vbe[VBE_Y_OFFSET] = 0;
-		r->vbe[VBE_ENABLE] = val; /* vbe_update_layout reads the bpp only */
-		vbe_update_layout(v);
-		/* the whole mode must fit in video memory */
-		if ((uint64_t)r->vbe_line_offset * r->vbe[VBE_YRES] > v->vram_size) {
-			r->vbe[VBE_YRES] = v->vram_size / r->vbe_line_offset;
-		}
+		r->vbe[VBE_ENABLE] = val;
+		vbe_fixup(v);
 		if (!(val & VBE_EN_NOCLEARMEM)) {
 			uint64_t n = (uint64_t)r->vbe_line_offset * r->vbe[VBE_YRES];
 			memset(v->vram, 0, n);
@@ -116,9 +128,12 @@ void vbe_write(struct vga *v, uint16_t index, uint16_t val)
 	case VBE_XRES:
 	case VBE_YRES:
 	case VBE_BPP:
-		/* ignored while a mode is enabled, as Bochs does */
-		if (!vbe_enabled(r))
-			r->vbe[index] = val;
+		/* with a mode on the change takes effect at once, as in QEMU (Bochs
+		 * ignores it): SeaVGABIOS's VBE state restore (4F04) writes them in
+		 * index order with the mode still on */
+		r->vbe[index] = val;
+		if (vbe_enabled(r))
+			vbe_fixup(v);
 		break;
 	case VBE_ENABLE:
 		vbe_enable(v, val);
