@@ -1,8 +1,9 @@
 /*
- * What tests/unit/test_ide.c and test_atapi.c share: the test VM, the ISA
- * IRQ lines as the 8259 would see them, port access the way a vCPU exit
- * makes it, and the PRD table the bus-master tests put at guest 0x1000.
- * Include after vm.h and util.h.
+ * What tests/unit/test_ide.c and test_atapi.c share on top of unit_vm.h:
+ * the VM under test, PIO data transfers through a channel's data port,
+ * the PIIX3 IDE function's bus-master registers and the PRD table the
+ * bus-master tests put at guest 0x1000. Interrupts are in unit_irqs
+ * (IRQ 14 primary, 15 secondary).
  */
 #ifndef VMST_TEST_ATA_HELPERS_H
 #define VMST_TEST_ATA_HELPERS_H
@@ -12,34 +13,35 @@
 
 #include "core/util.h"
 #include "core/vm.h"
+#include "unit_vm.h"
 
+#define IDE_DEV 1    /* PCI 00:01.1 */
+#define IDE_FN 1
 #define BM 0xC000    /* where the tests place BAR4 (bus-master registers) */
 #define PRD_GPA 0x1000
 
 static struct vm *vm;
-static int irq_level[16], irq_raises[16];
 
-/* vm->irq_hook: current level and rising edges of IRQs 0-15. */
-static void hook(struct vm *v, unsigned gsi, int level)
+/* PIO data in: bytes (even) from the data port at port, word by word. */
+static inline void ata_read_words(uint16_t port, uint8_t *buf, unsigned bytes)
 {
-	(void)v;
-	if (gsi < 16) {
-		if (level && !irq_level[gsi])
-			irq_raises[gsi]++;
-		irq_level[gsi] = level;
-	}
+	for (unsigned i = 0; i < bytes; i += 2)
+		st16(buf + i, unit_inw(vm, port));
 }
 
-static inline uint32_t in(uint16_t port, unsigned size)
+/* PIO data out: bytes (even) to the data port at port, word by word. */
+static inline void ata_write_words(uint16_t port, const uint8_t *buf, unsigned bytes)
 {
-	uint32_t v = 0;
-	iobus_access(&vm->pio, port, &v, size, false);
-	return v;
+	for (unsigned i = 0; i < bytes; i += 2)
+		unit_outw(vm, port, ld16(buf + i));
 }
-static inline uint8_t inb(uint16_t p) { return (uint8_t)in(p, 1); }
-static inline uint16_t inw(uint16_t p) { return (uint16_t)in(p, 2); }
-static inline void out(uint16_t port, uint32_t v, unsigned size) { iobus_access(&vm->pio, port, &v, size, true); }
-static inline void outb(uint16_t p, uint8_t v) { out(p, v, 1); }
+
+/* BAR4 at BM, I/O decoding and bus mastering on. */
+static inline void ata_bm_enable(void)
+{
+	unit_pci_write(vm, IDE_DEV, IDE_FN, 0x20, BM | 1, 4);
+	unit_pci_write(vm, IDE_DEV, IDE_FN, 0x04, 0x0005, 2);
+}
 
 /* Entry i of the PRD table at PRD_GPA: bytes at addr (0 = 64 KiB), last sets EOT. */
 static inline void prd(unsigned i, uint32_t addr, uint32_t bytes, bool last)

@@ -16,7 +16,6 @@
 #include "core/vm.h"
 
 #include "ata_helpers.h"
-#include "firmware/pc.h"
 
 static char dir[] = "/tmp/vmst-atapi-XXXXXX";
 
@@ -58,25 +57,24 @@ static unsigned reply_len, drq_blocks;
 /* Send a packet to unit on the secondary channel; PIO reply into reply[]. Returns final status. */
 static uint8_t packet_unit(int unit, const uint8_t *cdb, uint16_t limit)
 {
-	outb(S + 6, (uint8_t)(0xA0 | unit << 4));
-	outb(S + 1, 0);
-	outb(S + 4, (uint8_t)limit);
-	outb(S + 5, (uint8_t)(limit >> 8));
-	outb(S + 7, 0xA0);
-	if (!(inb(SCTL) & ST_DRQ) || (inb(S + 2) & 3) != 1)
+	unit_outb(vm, S + 6, (uint8_t)(0xA0 | unit << 4));
+	unit_outb(vm, S + 1, 0);
+	unit_outb(vm, S + 4, (uint8_t)limit);
+	unit_outb(vm, S + 5, (uint8_t)(limit >> 8));
+	unit_outb(vm, S + 7, 0xA0);
+	if (!(unit_inb(vm, SCTL) & ST_DRQ) || (unit_inb(vm, S + 2) & 3) != 1)
 		return 0xFF;
-	for (int i = 0; i < 12; i += 2)
-		out(S, (uint32_t)(cdb[i] | cdb[i + 1] << 8), 2);
+	ata_write_words(S, cdb, 12);
 	reply_len = 0;
 	drq_blocks = 0;
 	for (;;) {
-		uint8_t st = inb(S + 7);
+		uint8_t st = unit_inb(vm, S + 7);
 		if (!(st & ST_DRQ))
 			return st;
-		unsigned n = inb(S + 4) | inb(S + 5) << 8;
+		unsigned n = unit_inb(vm, S + 4) | unit_inb(vm, S + 5) << 8;
 		drq_blocks++;
 		for (unsigned i = 0; i < n; i += 2) {
-			uint16_t w = (uint16_t)in(S, 2);
+			uint16_t w = unit_inw(vm, S);
 			if (reply_len + 2 <= sizeof(reply)) {
 				reply[reply_len] = (uint8_t)w;
 				reply[reply_len + 1] = (uint8_t)(w >> 8);
@@ -94,21 +92,20 @@ static uint8_t packet(const uint8_t *cdb, uint16_t limit)
 static uint8_t packet_dma(const uint8_t *cdb, uint32_t buf_gpa, uint32_t len)
 {
 	prd(0, buf_gpa, len, true);
-	out(BM + 8 + 4, PRD_GPA, 4);
-	outb(BM + 8 + 2, BM_ST_INTR | BM_ST_ERROR);
-	outb(BM + 8, BM_CMD_READ);
-	outb(S + 6, 0xA0);
-	outb(S + 1, 1);    /* DMA */
-	outb(S + 4, 0);
-	outb(S + 5, 0);
-	outb(S + 7, 0xA0);
-	for (int i = 0; i < 12; i += 2)
-		out(S, (uint32_t)(cdb[i] | cdb[i + 1] << 8), 2);
-	outb(BM + 8, BM_CMD_READ | BM_CMD_START);
-	for (int i = 0; i < 5000 && !(inb(BM + 8 + 2) & BM_ST_INTR); i++)
+	unit_outl(vm, BM + 8 + 4, PRD_GPA);
+	unit_outb(vm, BM + 8 + 2, BM_ST_INTR | BM_ST_ERROR);
+	unit_outb(vm, BM + 8, BM_CMD_READ);
+	unit_outb(vm, S + 6, 0xA0);
+	unit_outb(vm, S + 1, 1);    /* DMA */
+	unit_outb(vm, S + 4, 0);
+	unit_outb(vm, S + 5, 0);
+	unit_outb(vm, S + 7, 0xA0);
+	ata_write_words(S, cdb, 12);
+	unit_outb(vm, BM + 8, BM_CMD_READ | BM_CMD_START);
+	for (int i = 0; i < 5000 && !(unit_inb(vm, BM + 8 + 2) & BM_ST_INTR); i++)
 		usleep(1000);
-	outb(BM + 8, 0);
-	return inb(S + 7);
+	unit_outb(vm, BM + 8, 0);
+	return unit_inb(vm, S + 7);
 }
 
 /* REQUEST SENSE: key << 16 | asc << 8 | ascq */
@@ -146,30 +143,26 @@ int main(void)
 					   .readonly = true, .line = 2, .col = 1 };
 	cfg.disks[3] = (struct disk_spec){ .present = true, .path = "", .index = 3, .kind = DISK_CDROM,
 					   .readonly = true, .line = 2, .col = 40 };
-	vm = vm_new_test(32, &cfg);
-	vm->irq_hook = hook;
-	pc_create_part(vm, "pci");
+	vm = unit_vm_new(32, &cfg, (const char *const[]){ "pci", NULL });
 	CHECK(pc_create_part(vm, "ide") == 0, "IDE with a CD on hdc and an empty CD drive on hdd");
-	out(0xCF8, 0x80000000u | 0x09 << 8 | 0x20, 4);
-	out(0xCFC, BM | 1, 4);
-	out(0xCF8, 0x80000000u | 0x09 << 8 | 0x04, 4);
-	out(0xCFC, 5, 2);
+	ata_bm_enable();
 	struct blockdev *bd = vm_find_block(vm, "ide1-cd0");
 	CHECK(bd && bd == vm_find_block(vm, "hdc"), "CD found as ide1-cd0 and hdc");
 	CHECK(vm_find_block(vm, "ide1-cd1") != NULL, "empty CD drive found as ide1-cd1");
 
 	/* signature */
-	CHECK(inb(S + 4) == 0x14 && inb(S + 5) == 0xEB, "ATAPI signature after power-on");
-	outb(S + 6, 0xA0);
-	outb(S + 7, 0xEC);
-	CHECK((inb(S + 7) & ST_ERR) && (inb(S + 1) & ER_ABRT), "IDENTIFY DEVICE aborts on a CD");
-	CHECK(inb(S + 4) == 0x14 && inb(S + 5) == 0xEB, "... and shows the packet signature");
-	int before = irq_raises[15];
-	outb(S + 7, 0xA1);
-	CHECK_EQ(irq_raises[15], before + 1, "IDENTIFY PACKET raises IRQ 15");
+	CHECK(unit_inb(vm, S + 4) == 0x14 && unit_inb(vm, S + 5) == 0xEB, "ATAPI signature after power-on");
+	unit_outb(vm, S + 6, 0xA0);
+	unit_outb(vm, S + 7, 0xEC);
+	CHECK((unit_inb(vm, S + 7) & ST_ERR) && (unit_inb(vm, S + 1) & ER_ABRT),
+	      "IDENTIFY DEVICE aborts on a CD");
+	CHECK(unit_inb(vm, S + 4) == 0x14 && unit_inb(vm, S + 5) == 0xEB,
+	      "... and shows the packet signature");
+	unsigned before = unit_irqs.rises[15];
+	unit_outb(vm, S + 7, 0xA1);
+	CHECK_EQ(unit_irqs.rises[15], before + 1, "IDENTIFY PACKET raises IRQ 15");
 	uint8_t id[512];
-	for (int i = 0; i < 512; i += 2)
-		st16(id + i, (uint16_t)in(S, 2));
+	ata_read_words(S, id, 512);
 	CHECK_EQ(ld16(id), 0x85C0, "IDENTIFY PACKET word 0: ATAPI CD-ROM, removable");
 	CHECK(ld16(id + 49 * 2) & (1 << 8), "DMA supported");
 
@@ -189,11 +182,11 @@ int main(void)
 
 	/* READ(10), byte count limit 2048: one DRQ block per sector */
 	uint8_t rd[12] = { 0x28, 0, 0, 0, 0, 3, 0, 0, 2 };
-	before = irq_raises[15];
+	before = unit_irqs.rises[15];
 	uint8_t st = packet(rd, 2048);
 	CHECK(!(st & ST_ERR) && reply_len == 4096 && matches(reply, 3, 2, 1), "READ(10) of 2 sectors");
 	CHECK_EQ(drq_blocks, 2, "two DRQ blocks with a 2048-byte limit");
-	CHECK_EQ(inb(S + 2) & 3, 3, "interrupt reason: command complete (I/O, C/D)");
+	CHECK_EQ(unit_inb(vm, S + 2) & 3, 3, "interrupt reason: command complete (I/O, C/D)");
 	/* larger than the 64 KiB buffer */
 	uint8_t rd12[12] = { 0xA8, 0, 0, 0, 0, 100, 0, 0, 0, 50 };
 	st = packet(rd12, 0xFFFE);
@@ -205,7 +198,7 @@ int main(void)
 	/* past the end */
 	rd[2] = 0; rd[3] = 0; rd[4] = 0x01; rd[5] = 0xFF; rd[8] = 2;
 	st = packet(rd, 2048);
-	CHECK((st & ST_ERR) && (inb(S + 1) >> 4) == 5, "READ past the last sector: ILLEGAL REQUEST");
+	CHECK((st & ST_ERR) && (unit_inb(vm, S + 1) >> 4) == 5, "READ past the last sector: ILLEGAL REQUEST");
 	CHECK_EQ(sense(), 0x052100, "sense 5/21/00 LBA out of range");
 	CHECK_EQ(sense(), 0, "sense cleared after REQUEST SENSE");
 
@@ -214,7 +207,7 @@ int main(void)
 	uint8_t rdd[12] = { 0x28, 0, 0, 0, 0, 20, 0, 0, 4 };
 	st = packet_dma(rdd, 0x40000, 4 * 2048);
 	CHECK(!(st & ST_ERR) && matches(vm->ram + 0x40000, 20, 4, 1), "READ(10) by DMA");
-	CHECK_EQ(inb(S + 2) & 3, 3, "DMA completion: interrupt reason I/O C/D");
+	CHECK_EQ(unit_inb(vm, S + 2) & 3, 3, "DMA completion: interrupt reason I/O C/D");
 	memset(vm->ram + 0x50000, 0, 64);
 	st = packet_dma(cap, 0x50000, 8);
 	CHECK(!(st & ST_ERR) && ld32be(vm->ram + 0x50000) == 511, "READ CAPACITY by DMA");
@@ -274,7 +267,7 @@ int main(void)
 	CHECK_EQ(reply[5], 2, "GESN: medium present, tray closed");
 	char err[256];
 	CHECK(block_eject(bd, false, err, sizeof(err)) == 0, "eject through the block layer");
-	CHECK((tur() & ST_ERR) && (inb(S + 1) >> 4) == 2, "TEST UNIT READY after eject: NOT READY");
+	CHECK((tur() & ST_ERR) && (unit_inb(vm, S + 1) >> 4) == 2, "TEST UNIT READY after eject: NOT READY");
 	CHECK_EQ(sense() >> 8, 0x023A, "sense 2/3A medium not present");
 	CHECK_EQ(gesn(), 3, "GESN reports media removal");
 	uint8_t capst = packet(cap, 0xFFFE);
@@ -284,8 +277,9 @@ int main(void)
 	CHECK(block_change(bd, cd2, true, err, sizeof(err)) == 0, "change to another ISO");
 	CHECK_EQ(gesn(), 2, "GESN reports new media");
 	packet(inq, 0xFFFE);
-	CHECK(!(inb(S + 7) & ST_ERR), "INQUIRY does not report the unit attention");
-	CHECK((tur() & ST_ERR) && (inb(S + 1) >> 4) == 6, "TEST UNIT READY after change: UNIT ATTENTION");
+	CHECK(!(unit_inb(vm, S + 7) & ST_ERR), "INQUIRY does not report the unit attention");
+	CHECK((tur() & ST_ERR) && (unit_inb(vm, S + 1) >> 4) == 6,
+	      "TEST UNIT READY after change: UNIT ATTENTION");
 	CHECK_EQ(sense(), 0x062800, "sense 6/28 medium may have changed");
 	CHECK_EQ(tur() & ST_ERR, 0, "then ready");
 	rd[2] = 0; rd[3] = 0; rd[4] = 0; rd[5] = 9; rd[8] = 2;
@@ -323,16 +317,17 @@ int main(void)
 
 	/* the empty drive on hdd */
 	CHECK(packet_unit(1, (uint8_t[12]){ 0 }, 0) & ST_ERR, "empty drive: TEST UNIT READY fails");
-	outb(S + 6, 0xB0);
+	unit_outb(vm, S + 6, 0xB0);
 	uint8_t sc[12] = { 0x03, 0, 0, 0, 18 };
 	packet_unit(1, sc, 0xFFFE);
 	CHECK(reply[2] == 2 && reply[12] == 0x3A, "empty drive: medium not present");
 	CHECK(packet_unit(1, rd, 0xFFFE) & ST_ERR, "empty drive: READ fails");
 
 	/* DEVICE RESET */
-	outb(S + 6, 0xA0);
-	outb(S + 7, 0x08);
-	CHECK(inb(S + 4) == 0x14 && inb(S + 5) == 0xEB && inb(S + 7) == 0, "DEVICE RESET: signature, status 0");
+	unit_outb(vm, S + 6, 0xA0);
+	unit_outb(vm, S + 7, 0x08);
+	CHECK(unit_inb(vm, S + 4) == 0x14 && unit_inb(vm, S + 5) == 0xEB && unit_inb(vm, S + 7) == 0,
+	      "DEVICE RESET: signature, status 0");
 
 	/* garbage: all opcodes with random CDBs in PIO and DMA; must not crash */
 	for (unsigned op = 0; op < 256; op++) {

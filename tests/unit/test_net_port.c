@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "unit.h"
+#include "unit_vm.h"
 #include "core/evloop.h"
 #include "core/net.h"
 #include "core/net_pcap.h"
@@ -24,7 +25,6 @@
 #include "core/vm.h"
 #include "devices/pci.h"
 #include "net_frames.h"
-#include "firmware/pc.h"
 
 static const uint8_t mac[6] = { 0x00, 0x16, 0x3e, 0x01, 0x02, 0x03 };
 
@@ -207,7 +207,7 @@ int main(void)
 	memcpy(cfg.vifs[0].mac, mac, 6);
 	cfg.vifs[0].model = xstrdup("rtl8139");
 	cfg.vifs[0].type = xstrdup("ioemu");
-	struct vm *vm = vm_new_test(16, &cfg);
+	struct vm *vm = unit_vm_new(16, &cfg, NULL);
 	CHECK(pc_create_part(vm, "pci") == 0 && pc_create_part(vm, "rtl8139") == 0,
 	      "an rtl8139 with its slirp back end");
 	port = vm->n_netports ? vm->netports[0] : NULL;
