@@ -45,7 +45,9 @@ struct usb_hid {
 	/* current state */
 	int x, y;               /* tablet */
 	unsigned buttons;
-	uint8_t mods, keys[6];  /* keyboard */
+	uint8_t mods;           /* keyboard */
+	uint8_t keys[256];      /* every key held, in the order pressed (usages
+				 * below 0xE0, each once; the report shows six) */
 	unsigned n_keys;
 	bool pause_down;
 };
@@ -252,22 +254,20 @@ static void key_event(void *opaque, unsigned keycode, bool down)
 		h->mods = down ? h->mods | bit : h->mods & ~bit;
 	} else {
 		unsigned i;
-		for (i = 0; i < h->n_keys && i < 6 && h->keys[i] != u; i++)
+		for (i = 0; i < h->n_keys && h->keys[i] != u; i++)
 			;
-		bool held = i < h->n_keys && i < 6;
-		if (down && !held) {
-			if (h->n_keys < 6)
-				h->keys[h->n_keys] = u;
-			h->n_keys++;
-		} else if (!down && held) {
-			memmove(h->keys + i, h->keys + i + 1, 5 - i);
-			h->keys[5] = 0;
-			h->n_keys--;
-		} else if (!down && h->n_keys > 6) {
-			h->n_keys--;   /* a key beyond the six */
-		} else {
+		bool held = i < h->n_keys;
+		if (down == held) {
+			/* typematic repeat (USB keyboards do not report it), or
+			 * the release of a key that was not down */
 			pthread_mutex_unlock(h->dev.lock);
-			return;   /* typematic repeat: USB keyboards do not report it */
+			return;
+		}
+		if (down) {
+			h->keys[h->n_keys++] = u;
+		} else {
+			memmove(h->keys + i, h->keys + i + 1, h->n_keys - i - 1);
+			h->n_keys--;
 		}
 	}
 	current_report(h, queue_push(h));
