@@ -28,6 +28,7 @@ struct usb_hid {
 	struct vm *vm;
 	enum hid_kind kind;
 	uint8_t config, protocol, idle, leds;
+	uint64_t idle_from_ns;  /* guest time the idle period runs from */
 
 	/* control transfer on endpoint 0 */
 	uint8_t setup[8];
@@ -341,7 +342,10 @@ static int request_out(struct usb_hid *h, unsigned type, unsigned req, unsigned 
 					   (data[0] & 4 ? INPUT_LED_SCROLL : 0));
 		}
 		return 0;
-	case 0x210A: h->idle = value >> 8; return 0;
+	case 0x210A:                                                      /* SET_IDLE */
+		h->idle = value >> 8;
+		h->idle_from_ns = vm_guest_ns(h->vm);
+		return 0;
 	case 0x210B: h->protocol = value & 1; return 0;
 	}
 	return -1;
@@ -419,18 +423,33 @@ static int hid_packet(struct usb_device *d, int pid, unsigned ep, uint8_t *buf, 
 		return control(h, pid, buf, len);
 	if (ep != 1 || pid != USB_PID_IN || !h->config)
 		return USB_RET_STALL;
-	if (!h->q_count)
-		return USB_RET_NAK;
+	uint8_t again[REPORT_MAX];
+	uint8_t *r;
+	if (h->q_count) {
+		r = h->q[h->q_head];
+		h->q_head = (h->q_head + 1) % QUEUE_LEN;
+		h->q_count--;
+		if (!h->q_count)
+			h->last_sealed = false;
+	} else {
+		/*
+		 * Nothing changed. With an idle rate set (HID 1.11 7.2.4) the
+		 * state is reported again each time the duration passes
+		 * without a report: SeaBIOS sets 32 ms on the keyboard and
+		 * repeats a held key by counting these reports.
+		 */
+		if (!h->idle || vm_guest_ns(h->vm) - h->idle_from_ns < h->idle * 4000000ull)
+			return USB_RET_NAK;
+		current_report(h, again);
+		r = again;
+	}
+	if (h->idle)
+		h->idle_from_ns = vm_guest_ns(h->vm);
 	int n = MIN(len, kinds[h->kind].report_len);
-	uint8_t *r = h->q[h->q_head];
 	/* boot protocol: the mouse sends buttons, x, y only */
 	if (h->kind == HID_MOUSE && h->protocol == 0)
 		n = MIN(n, 3);
 	memcpy(buf, r, n);
-	h->q_head = (h->q_head + 1) % QUEUE_LEN;
-	h->q_count--;
-	if (!h->q_count)
-		h->last_sealed = false;
 	return n;
 }
 
