@@ -12,7 +12,8 @@
  * Datasheet references are to the Motorola MC146818A data sheet (register
  * A-D descriptions, table 3 "periodic interrupt rate", "update cycle").
  * The test waits once for a second to end (at most about 1.2 s) to see an
- * update cycle; everything else sleeps under 100 ms in all.
+ * update cycle (on a busy host up to five more, to catch UIP's 244 us);
+ * everything else sleeps about 100 ms in all.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -93,6 +94,15 @@ static void sleep_ms(unsigned ms)
 {
 	usleep(ms * 1000);
 }
+
+/* Wait up to 200 ms (the io thread may be slow to run on a busy host) until
+ * cond holds; whether it did. */
+#define WAIT_FOR(cond)                                                       \
+	({                                                                   \
+		for (int _i = 0; _i < 2000 && !(cond); _i++)                 \
+			usleep(100);                                         \
+		(cond);                                                      \
+	})
 
 /* The time registers in the order seconds, minutes, hours, day of week,
  * day of month, month, year, century. */
@@ -316,13 +326,13 @@ static void test_set_time(void)
 /*
  * UIP: 1 from 244 us before the update to its end (datasheet, "UIP" and
  * figure "update-ended and periodic interrupt relationship"), 0 otherwise.
- * Reads register A from 1 ms before second x ends until it has ended.
+ * Reads register A from 3 ms before second x ends until it has ended.
  * Returns false if the host kept the test from sampling both sides.
  */
 static bool uip_window(time_t x, int *early, int *early_uip, int *late, int *late_uip)
 {
 	*early = *early_uip = *late = *late_uip = 0;
-	sleep_until(x, 999000000);
+	sleep_until(x, 997000000);
 	for (;;) {
 		struct timespec t0 = now_real();
 		uint8_t a = rd(REG_A);
@@ -369,7 +379,7 @@ static void test_update_cycle(void)
 
 	int early, early_uip, late, late_uip;
 	bool sampled = uip_window(x, &early, &early_uip, &late, &late_uip);
-	for (time_t y = x + 1; !sampled && y < x + 3; y++) /* a busy host: try the next second */
+	for (time_t y = x + 1; !sampled && y < x + 6; y++) /* a busy host: try the next seconds */
 		sampled = uip_window(y, &early, &early_uip, &late, &late_uip);
 	CHECK(sampled && early_uip == 0, "UIP is 0 until 244 us before the update (%d reads)", early);
 	CHECK(sampled && late_uip == late, "UIP is 1 in the last 244 us before it (%d of %d reads)",
@@ -391,7 +401,7 @@ static void test_update_cycle(void)
 	for (int i = 0; i < 8; i++)
 		r[i] = rd(time_regs[i]);
 	CHECK(r[1] == 0x00 && r[2] == 0x00 && r[4] == 0x01 && r[5] == 0x01 && r[6] == 0x00 &&
-	      r[7] == 0x20 && r[0] <= 0x03,
+	      r[7] == 0x20 && r[0] <= 0x07,
 	      "the update carried into 2000-01-01 00:00:%02x, century 20 (read %02x%02x-%02x-%02x %02x:%02x)",
 	      r[0], r[7], r[6], r[5], r[4], r[2], r[1]);
 	CHECK_EQ(r[3], 0x07, "day of week: Friday (6) became Saturday (7)");
@@ -422,22 +432,26 @@ static void test_periodic(void)
 	rd(REG_C);
 	unsigned rises = unit_irqs.rises[8];
 	wr(REG_B, B_PIE | B_24H);
+	CHECK(WAIT_FOR(unit_irqs.level[8]), "PIE on at 1024 Hz: IRQ 8 rises");
 	sleep_ms(4);
-	CHECK_EQ(unit_irqs.rises[8] - rises, 1, "1024 Hz, C not read for 4 ms: IRQ 8 rose once");
+	CHECK_EQ(unit_irqs.rises[8] - rises, 1, "C not read for 4 more ms (4 more periods): IRQ 8 rose only once");
 	CHECK_EQ(unit_irqs.level[8], 1, "... and stays up until register C is read");
 	CHECK_EQ(rd(REG_C) & 0xE0, C_IRQF | C_PF, "register C: IRQF and PF");
 	CHECK_EQ(unit_irqs.level[8], 0, "reading C drops IRQ 8");
 
+	/* never more periods than due; fewer only when the host starves the io
+	 * thread (the chip drops late periods rather than bursting), so the
+	 * lower bound is loose: it tells 1024 Hz from 128 Hz or slower */
 	unsigned n = count_pf(40, &ns);
 	unsigned want = (unsigned)(ns / 976562);
-	CHECK(n <= want + 2 && n >= want / 2, "RS = 0110: 1024 Hz (%u periods in %llu us, about %u due)", n,
+	CHECK(n <= want + 2 && n >= want / 8, "RS = 0110: 1024 Hz (%u periods in %llu us, about %u due)", n,
 	      (unsigned long long)(ns / 1000), want);
 
 	wr(REG_A, 0x21);
 	rd(REG_C);
 	n = count_pf(20, &ns);
 	want = (unsigned)(ns / 3906250);
-	CHECK(n <= want + 1 && n + 1 >= want / 2, "RS = 0001: 256 Hz with a 32.768 kHz base, not 32 kHz (%u in %llu us)",
+	CHECK(n <= want + 1 && n >= 1, "RS = 0001: 256 Hz with a 32.768 kHz base, not 32 kHz (%u in %llu us)",
 	      n, (unsigned long long)(ns / 1000));
 
 	wr(REG_A, 0x2F);
@@ -466,11 +480,11 @@ static void test_periodic(void)
 	/* an HPET in legacy replacement mode takes IRQ 8: the flags still work */
 	cmos_irq_enable(vm, false);
 	wr(REG_B, B_PIE | B_24H);
-	sleep_ms(2);
-	CHECK_EQ(unit_irqs.rises[8], rises, "IRQ 8 given to the HPET: the RTC does not drive it");
+	CHECK(WAIT_FOR(cmos_get(vm, REG_C) & C_PF), "IRQ 8 given to the HPET: PF still flagged in register C");
+	CHECK_EQ(unit_irqs.rises[8], rises, "... but the RTC does not drive IRQ 8");
 	cmos_irq_enable(vm, true);
 	CHECK_EQ(unit_irqs.level[8], 1, "IRQ 8 given back with a period pending: it rises");
-	CHECK(rd(REG_C) & C_PF, "PF was flagged meanwhile");
+	CHECK(rd(REG_C) & C_PF, "reading C gives that PF");
 	wr(REG_B, B_24H);
 	wr(REG_A, 0x26);
 	rd(REG_C);
@@ -487,8 +501,7 @@ static void test_reset(void)
 	static const uint8_t leap[8] = { 0x56, 0x34, 0x12, 0x07, 0x29, 0x02, 0x20, 0x20 };
 	set_clock(leap);
 	wr(REG_B, B_PIE | B_AIE | B_UIE | B_24H);
-	sleep_ms(3);
-	CHECK_EQ(unit_irqs.level[8], 1, "before the reset: a periodic interrupt pending");
+	CHECK(WAIT_FOR(unit_irqs.level[8]), "before the reset: a periodic interrupt pending");
 	unsigned resets = vm->resets;
 	vm_request_reset(vm);
 	evloop_call_sync(vm->loop, noop, NULL);
