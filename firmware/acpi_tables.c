@@ -133,8 +133,8 @@ static const uint8_t dsdt_aml[] = {
 _Static_assert(sizeof(dsdt_aml) == 11 + 2 + 154, "DSDT AML and its PkgLengths disagree");
 
 /*
- * PCI interrupt routing, appended to the DSDT: the PIIX3 wires INTx of slot s,
- * pin p to PIRQ (s + p - 1) & 3 (devices/pci.c), and direct boot programs
+ * PCI interrupt routing, appended to the DSDT: the board wires INTx of slot s,
+ * pin p (1 = INTA) to PIRQ (s + p - 2) & 3 (devices/pci.c), and direct boot programs
  * PIRQA-D to ACPI_PIRQ_IRQS (acpi_route_pirqs). ACPI says the same:
  *   Scope (\_SB.PCI0) { Name (_PRT, Package { Package { 0xSSSSFFFF, pin,
  *       LNKx, 0 }, ... }) }                          (slots 1-31, pins A-D)
@@ -207,7 +207,7 @@ static void emit_prt_entry(struct aml *a, unsigned slot, unsigned pin)
 	emit1(&e, 4);                           /* NumElements */
 	emit_int(&e, slot << 16 | 0xFFFF);
 	emit_int(&e, pin);
-	uint8_t name[4] = { 'L', 'N', 'K', (uint8_t)('A' + ((slot + pin) & 3)) };
+	uint8_t name[4] = { 'L', 'N', 'K', (uint8_t)('A' + ((slot + pin + 3) & 3)) };  /* pin 0 = INTA */
 	emit(&e, name, 4);
 	emit1(&e, 0x00);
 	emit1(a, 0x12);                         /* PackageOp */

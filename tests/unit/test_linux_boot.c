@@ -18,6 +18,8 @@
 #include "firmware/decompress.h"
 #include "firmware/elf_load.h"
 #include "firmware/linux_boot.h"
+#include "firmware/mptable.h"
+#include "devices/pci.h"
 #include "unit.h"
 #include "unit_vm.h"
 #include "core/util.h"
@@ -969,6 +971,92 @@ static void test_acpi_and_e820(void)
 	vm_destroy(vm);
 }
 
+/*
+ * Direct boot's MP table and ACPI _PRT say which IRQ each PCI slot's pins
+ * reach; devices/pci.c decides which PIRQ a function really pulls. Four
+ * functions on different slots and pins, the four PIRQs routed to four
+ * distinct IRQs so the line that goes up names the PIRQ: the MP table's
+ * entry for that slot and pin must give the IRQ direct boot routes that
+ * PIRQ to, and the _PRT entry must name its link (LNKA-D).
+ */
+static void test_pci_routes_agree(void)
+{
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.acpi = true;
+	cfg.apic = true;
+	cfg.vcpus = 2;
+	static const char *const parts[] = { "pci", "piix", NULL };
+	struct vm *vm = unit_vm_new(64, &cfg, parts);
+	vm->n_vcpus = 2;
+	static struct pci_dev fns[4];
+	static const unsigned slot[4] = { 3, 4, 5, 6 }, pin[4] = { 1, 1, 2, 4 };
+	bool reg = true;
+	for (unsigned i = 0; i < 4; i++) {
+		fns[i].name = "routetest";
+		pci_init_header(&fns[i], 0x1B36, 0x0005, 0x00FF00, 0x01, 0, 0);
+		fns[i].config[0x3D] = (uint8_t)pin[i];
+		reg &= pci_register(vm, &fns[i], slot[i] << 3) == 0;
+	}
+	CHECK(reg, "four test functions at 03.0 INTA, 04.0 INTA, 05.0 INTB, 06.0 INTD");
+	acpi_route_pirqs(vm);
+	int ra = acpi_build_tables(vm, LB_ACPI_ADDR, LB_ACPI_SIZE, 2);
+	int rm = mptable_build(vm, LB_MP_ADDR, LB_MP_SIZE, 2);
+	CHECK(ra > 0 && rm > 0, "ACPI tables and MP table built (%d and %d bytes)", ra, rm);
+	/* the DSDT by signature in the ACPI area, the MP table at its base */
+	uint8_t *dsdt = memmem(gp(vm, LB_ACPI_ADDR, LB_ACPI_SIZE), LB_ACPI_SIZE, "DSDT", 4);
+	uint8_t *mp = memmem(gp(vm, LB_MP_ADDR, LB_MP_SIZE), LB_MP_SIZE, "PCMP", 4);
+	CHECK(dsdt && mp, "the DSDT and the MP configuration table found");
+	if (!dsdt || !mp) {
+		vm_destroy(vm);
+		return;
+	}
+	size_t dlen = ld32(dsdt + 4);
+	static const uint8_t distinct[4] = { 5, 7, 10, 11 };
+	struct pci_bus *bus = pci_bus_of(vm);
+	for (unsigned k = 0; k < 4; k++)
+		pci_set_pirq_route(bus, k, distinct[k]);
+	unsigned pci_bus_id = 0xFF;
+	for (unsigned i = 0; i < 4; i++) {
+		unit_irq_clear();
+		pci_set_irq(&fns[i], 1);
+		int pirq = -1;
+		for (unsigned k = 0; k < 4; k++)
+			if (unit_irqs.level[distinct[k]])
+				pirq = pirq < 0 ? (int)k : 9;
+		pci_set_irq(&fns[i], 0);
+		/* MP spec 4.3.4: I/O interrupt entries; a PCI source IRQ is slot << 2 | pin - 1 */
+		int mp_irq = -1;
+		unsigned count = ld16(mp + 34), o = 44;
+		for (unsigned e = 0; e < count && o < ld16(mp + 4); e++) {
+			uint8_t *en = mp + o;
+			if (en[0] == 1 && !memcmp(en + 2, "PCI   ", 6))
+				pci_bus_id = en[1];
+			if (en[0] == 3 && en[4] == pci_bus_id && en[5] == (slot[i] << 2 | (pin[i] - 1)))
+				mp_irq = en[7];
+			o += en[0] == 0 ? 20 : 8;
+		}
+		/* _PRT: Package(4) { DWord 0xSSSSFFFF, pin - 1, LNKx, 0 } */
+		uint8_t want[10] = { 0x0C, 0xFF, 0xFF, (uint8_t)slot[i], 0x00 };
+		unsigned wl = 5;
+		if (pin[i] - 1 == 0)
+			want[wl++] = 0x00;                /* ZeroOp */
+		else if (pin[i] - 1 == 1)
+			want[wl++] = 0x01;                /* OneOp */
+		else
+			want[wl++] = 0x0A, want[wl++] = (uint8_t)(pin[i] - 1);
+		memcpy(want + wl, "LNK", 3);
+		wl += 3;
+		uint8_t *prt = memmem(dsdt, dlen, want, wl);
+		int link = prt ? prt[wl] - 'A' : -1;
+		CHECK(pirq >= 0 && pirq < 4 && mp_irq == acpi_pirq_irqs[pirq] && link == pirq,
+		      "%02x.0 INT%c pulls PIRQ%c; the MP table says IRQ %d (direct boot routes PIRQ%c to %u), "
+		      "the _PRT says LNK%c", slot[i], 'A' + pin[i] - 1, pirq >= 0 && pirq < 4 ? 'A' + pirq : '?',
+		      mp_irq, pirq >= 0 && pirq < 4 ? 'A' + pirq : '?',
+		      pirq >= 0 && pirq < 4 ? acpi_pirq_irqs[pirq] : 0, link >= 0 && link < 4 ? 'A' + link : '?');
+	}
+	vm_destroy(vm);
+}
+
 static void test_files_and_setup(void)
 {
 	char kpath[] = "/tmp/vmst-lbXXXXXX";
@@ -1021,6 +1109,7 @@ int main(void)
 	test_bzimage_versions();
 	test_malformed_elf();
 	test_acpi_and_e820();
+	test_pci_routes_agree();
 	test_files_and_setup();
 	return UNIT_DONE();
 }

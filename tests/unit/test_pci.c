@@ -22,8 +22,8 @@
 #include "devices/pci.h"
 #include "devices/vga.h"
 
-#define TSLOT 5                 /* the test function, INTA -> PIRQB */
-#define TSLOT2 6                /* a second one, INTA -> PIRQC */
+#define TSLOT 5                 /* the test function, INTA -> PIRQA */
+#define TSLOT2 6                /* a second one, INTA -> PIRQB */
 #define T_MMIO 0xFEB00000u      /* where the tests put its BARs */
 #define T_IO 0xC100
 #define T_RAM 0xFD000000u
@@ -454,11 +454,11 @@ static void test_rom(void)
 
 static void test_intx(void)
 {
-	/* PIIX3 0x61: PIRQB to IRQ 10; slot 5 INTA is PIRQ (5 + 1 - 1) & 3 = B */
-	wr8(1, 0, 0x61, 10);
+	/* PIIX3 0x60: PIRQA to IRQ 10; slot 5 INTA is PIRQ (5 + 1 - 2) & 3 = A */
+	wr8(1, 0, 0x60, 10);
 	unit_irq_clear();
 	pci_set_irq(&tdev, 1);
-	CHECK_EQ(unit_irqs.level[10], 1, "slot 5 INTA reaches IRQ 10 through PIRQB");
+	CHECK_EQ(unit_irqs.level[10], 1, "slot 5 INTA reaches IRQ 10 through PIRQA");
 	CHECK(rd16(TSLOT, 0, 0x06) & 0x08, "status bit 3: the function requests an interrupt");
 	wr16(TSLOT, 0, 0x04, 0x0400);
 	CHECK_EQ(unit_irqs.level[10], 0, "Interrupt Disable (command bit 10) deasserts INTx (PCI 3.0 6.2.2)");
@@ -468,15 +468,15 @@ static void test_intx(void)
 	wr16(TSLOT, 0, 0x04, 0);
 	CHECK_EQ(unit_irqs.level[10], 1, "Interrupt Disable cleared: asserted again");
 
-	wr8(1, 0, 0x61, 11);
-	CHECK(unit_irqs.level[10] == 0 && unit_irqs.level[11] == 1, "PIRQB rerouted to IRQ 11: the level follows");
-	wr8(1, 0, 0x61, 0x80);
-	CHECK_EQ(unit_irqs.level[11], 0, "PIRQB routing disabled (bit 7): no IRQ");
-	wr8(1, 0, 0x61, 10);
+	wr8(1, 0, 0x60, 11);
+	CHECK(unit_irqs.level[10] == 0 && unit_irqs.level[11] == 1, "PIRQA rerouted to IRQ 11: the level follows");
+	wr8(1, 0, 0x60, 0x80);
+	CHECK_EQ(unit_irqs.level[11], 0, "PIRQA routing disabled (bit 7): no IRQ");
+	wr8(1, 0, 0x60, 10);
 	CHECK_EQ(unit_irqs.level[10], 1, "routed again: the pending interrupt shows");
 
-	/* level-triggered sharing: slot 6 INTA is PIRQC, routed to IRQ 10 too */
-	wr8(1, 0, 0x62, 10);
+	/* level-triggered sharing: slot 6 INTA is PIRQB, routed to IRQ 10 too */
+	wr8(1, 0, 0x61, 10);
 	pci_set_irq(&tdev2, 1);
 	pci_set_irq(&tdev, 0);
 	CHECK_EQ(unit_irqs.level[10], 1, "shared IRQ 10 stays up while the other function asserts");
@@ -497,7 +497,7 @@ static void test_intx(void)
 	pci_set_irq(&tdev, 1);
 	run_reset_hooks();
 	CHECK(rd16(TSLOT, 0, 0x04) == 0 && !(rd16(TSLOT, 0, 0x06) & 0x08), "reset: command 0, no request");
-	wr8(1, 0, 0x61, 10);
+	wr8(1, 0, 0x60, 10);
 	pci_set_irq(&tdev, 1);
 	CHECK_EQ(unit_irqs.level[10], 1, "after reset an assertion reaches IRQ 10 again");
 	pci_set_irq(&tdev, 0);

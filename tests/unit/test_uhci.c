@@ -22,7 +22,7 @@ static struct vm *vm;
 static struct uhci *u;
 
 /* The controller's configuration space at 00:01.2; its interrupt is GSI 11
- * (main routes PIRQA there): unit_irqs.level[11]. */
+ * (main routes PIRQD there): unit_irqs.level[11]. */
 static void pci_write(unsigned reg, uint32_t v) { unit_pci_write(vm, 1, 2, reg, v, 4); }
 static uint32_t pci_read(unsigned reg) { return unit_pci_read(vm, 1, 2, reg, 4); }
 
@@ -105,7 +105,7 @@ int main(void)
 	CHECK(pc_create_part(vm, "uhci") == 0, "uhci created");
 	u = vm_lookup(vm, "uhci");
 	CHECK(u != NULL, "published");
-	pci_set_pirq_route(pci_bus_of(vm), 0, 11);   /* slot 1 INTD -> PIRQA */
+	pci_set_pirq_route(pci_bus_of(vm), 3, 11);   /* slot 1 INTD -> PIRQD */
 
 	CHECK_EQ(pci_read(0x00), 0x70208086, "PCI id 8086:7020");
 	CHECK_EQ(pci_read(0x08) >> 8, 0x0C0300, "class: USB UHCI");
