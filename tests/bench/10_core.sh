@@ -127,17 +127,28 @@ CFG
 # else the host schedules then (8 pairs in the emulated host ranged from
 # 213 to 285 us for vmstation and 214 to 1503 us for QEMU).
 IPI_RUNS=${BENCH_IPI_RUNS:-5}
-ipi_vmst() { timeout 600 "$VMST" run -q "$B/smp.cfg" > /dev/null 2>&1; }
+ipi_vmst() { rm -rf "$B/logs"; timeout 600 "$VMST" run -q "$B/smp.cfg" > "$B/smp_v.out" 2>&1; echo $? > "$B/smp_v.rc"; }
 ipi_qemu() {
 	timeout 600 $QEMU -enable-kvm -machine pc -m 32 -smp 2 -nodefaults -display none -no-reboot \
-		-serial file:"$B/smp_q.com1" -kernel "$GUESTS/smp_bench.elf" > /dev/null 2>&1
+		-serial file:"$B/smp_q.com1" -kernel "$GUESTS/smp_bench.elf" > "$B/smp_q.out" 2>&1
+	echo $? > "$B/smp_q.rc"
 }
-median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{ v[NR] = $1 } END { if (NR == 0 || v[1] == "error") print "error"; else print v[int((NR + 1) / 2)] }'; }
+# why_failed v|q WHO: what a run that printed no figure left behind
+why_failed() {
+	printf 'details: a %s IPI run printed no figure (exit %s); its last words:\n' "$2" "$(cat "$B/smp_$1.rc" 2>/dev/null)"
+	{ tail -n 3 "$B/smp_$1.out"; tail -n 3 "$B/smp_$1.com1"
+	  [ "$1" = q ] || tail -n 4 "$B/logs/vmstation.log"; } 2>/dev/null | sed 's/^/details:   /'
+}
+# the median of the runs that gave a figure (the details line shows all)
+median() { tr ' ' '\n' | grep -v '^$' | grep -v '^error$' | sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print "error"; else print v[int((NR + 1) / 2)] }'; }
 v_all="" q_all=""
 for i in $(seq "$IPI_RUNS"); do
 	rm -f "$B/smp_v.com1" "$B/smp_q.com1"
 	if [ $((i % 2)) = 1 ]; then ipi_vmst; ipi_qemu; else ipi_qemu; ipi_vmst; fi
-	v_all="$v_all $(ipi_us "$B/smp_v.com1")" q_all="$q_all $(ipi_us "$B/smp_q.com1")"
+	v=$(ipi_us "$B/smp_v.com1") q=$(ipi_us "$B/smp_q.com1")
+	[ "$v" != error ] || why_failed v vmstation
+	[ "$q" != error ] || why_failed q qemu
+	v_all="$v_all $v" q_all="$q_all $q"
 done
 report "IPI round trip between two vCPUs, us ($R rounds, median of $IPI_RUNS runs each)" "$(echo "$v_all" | median)" "$(echo "$q_all" | median)" us "<= 1.00"
 printf 'details: IPI runs, us: vmstation%s; qemu%s\n' "$v_all" "$q_all"
