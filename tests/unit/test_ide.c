@@ -70,6 +70,18 @@ static void wait_not_busy(uint16_t base)
 		usleep(1000);
 }
 
+/* READ SECTORS (0x20) of one sector by CHS on the primary master, into buf */
+static void chs_read_sector(unsigned cyl, unsigned head, unsigned sector, uint8_t *buf)
+{
+	unit_outb(vm, P + 6, (uint8_t)(0xA0 | head));
+	unit_outb(vm, P + 2, 1);
+	unit_outb(vm, P + 3, (uint8_t)sector);
+	unit_outb(vm, P + 4, (uint8_t)cyl);
+	unit_outb(vm, P + 5, (uint8_t)(cyl >> 8));
+	unit_outb(vm, P + 7, 0x20);
+	ata_read_words(P, buf, 512);
+}
+
 static void select_lba(uint16_t base, int unit, uint32_t lba28, uint8_t count)
 {
 	unit_outb(vm, base + 6, (uint8_t)(0xE0 | unit << 4 | ((lba28 >> 24) & 0xF)));
@@ -191,13 +203,7 @@ int main(void)
 	unit_outb(vm, PCTL, 0);
 
 	/* CHS: cylinder 1, head 2, sector 3 = (1*16+2)*63+2 */
-	unit_outb(vm, P + 6, 0xA0 | 2);
-	unit_outb(vm, P + 2, 1);
-	unit_outb(vm, P + 3, 3);
-	unit_outb(vm, P + 4, 1);
-	unit_outb(vm, P + 5, 0);
-	unit_outb(vm, P + 7, 0x20);
-	ata_read_words(P, buf, 512);
+	chs_read_sector(1, 2, 3, buf);
 	CHECK(matches(buf, (1 * 16 + 2) * 63 + 2, 1, 1), "CHS read of C1/H2/S3");
 	unit_outb(vm, P + 6, 0xA0);
 	unit_outb(vm, P + 2, 1);
@@ -210,13 +216,7 @@ int main(void)
 	unit_outb(vm, P + 2, 32);
 	unit_outb(vm, P + 7, 0x91);
 	CHECK_EQ(unit_inb(vm, P + 7) & ST_ERR, 0, "INITIALIZE DEVICE PARAMETERS 4 heads, 32 sectors");
-	unit_outb(vm, P + 6, 0xA0 | 1);
-	unit_outb(vm, P + 2, 1);
-	unit_outb(vm, P + 3, 1);
-	unit_outb(vm, P + 4, 2);
-	unit_outb(vm, P + 5, 0);
-	unit_outb(vm, P + 7, 0x20);
-	ata_read_words(P, buf, 512);
+	chs_read_sector(2, 1, 1, buf);
 	CHECK(matches(buf, (2 * 4 + 1) * 32, 1, 1), "CHS read with the new translation");
 
 	/* READ MULTIPLE */
