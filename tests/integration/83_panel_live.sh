@@ -314,5 +314,6 @@ wait_for "$T/desk.com1" "^count=" 10
 $TMX kill-session -t p
 check "hang-up: the guest got the ACPI power button" wait_for "$T/desk.com1" "^acpi: power button" 20
 check "hang-up: the panel process exits" sh -c "i=0; while kill -0 $pid 2>/dev/null; do [ \$i -lt 200 ] || exit 1; sleep 0.1; i=\$((i+1)); done"
-check "hang-up: desk's log says it powered off" sh -c "tail -3 '$T/logs/desk/vmstation.log' | grep -q 'guest powered off'"
+check "hang-up: desk's log says it powered off" sh -c "tail -3 '$T/logs/desk/vmstation.log' | grep -q 'guest powered off'" ||
+	{ tail -n 5 "$T/logs/desk/vmstation.log"; tail -n 3 "$T/desk.com1"; tail -n 5 "$T/stderr"; } 2>&1 | sed 's/^/  | /'
 finish
