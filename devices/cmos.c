@@ -211,8 +211,12 @@ static void second_fire(void *opaque)
 			c->ram[REG_C] |= C_AF;
 		update_irq(c);
 	}
-	if (c->ram[REG_B] & (B_UIE | B_AIE))
-		evtimer_arm_in(c->second, ns_to_update());
+	if (c->ram[REG_B] & (B_UIE | B_AIE)) {
+		/* a timer that fired a hair early (the wall clock slewed) would
+		 * otherwise fire again within the same second */
+		uint64_t next = ns_to_update();
+		evtimer_arm_in(c->second, next < 1000000ull ? next + 1000000000ull : next);
+	}
 	pthread_mutex_unlock(&c->lock);
 }
 
