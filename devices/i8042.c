@@ -419,3 +419,8 @@ int i8042_create(struct vm *vm)
 	vm_publish(vm, "i8042", c);
 	return 0;
 }
+
+struct i8042 *i8042_of(struct vm *vm)
+{
+	return vm_lookup(vm, "i8042");
+}

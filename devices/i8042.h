@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 struct i8042;
+struct vm;
 
 /* How many system resets the guest asked for (0xFE, 0xD1, port 0x92). */
 uint64_t i8042_reset_requests(struct i8042 *c);
@@ -15,5 +16,7 @@ uint64_t i8042_reset_requests(struct i8042 *c);
  * translation, keyboard IRQ, mouse interface off until the OS enables it).
  */
 void i8042_post_done(struct i8042 *c);
+/* The VM's keyboard controller, or NULL. */
+struct i8042 *i8042_of(struct vm *vm);
 
 #endif

@@ -641,3 +641,8 @@ int ide_create(struct vm *vm)
 	vm_publish(vm, "ide", c);
 	return 0;
 }
+
+struct ide_ctrl *ide_of(struct vm *vm)
+{
+	return vm_lookup(vm, "ide");
+}

@@ -187,5 +187,7 @@ void atapi_media_changed(struct ide_drive *d, bool eject_request);
  * never probes it.
  */
 void ide_post_done(struct ide_ctrl *c);
+/* The VM's IDE controller, or NULL. */
+struct ide_ctrl *ide_of(struct vm *vm);
 
 #endif

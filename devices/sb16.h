@@ -2,7 +2,7 @@
  * Creative Sound Blaster 16 (DSP 4.05, CT1745 mixer): state shared by
  * sb16.c (ports, IRQ, DMA pacing), sb16_dsp.c (DSP command set) and
  * sb16_mixer.c (mixer registers and gains). Internal to those files and the
- * unit tests; other devices find it with vm_lookup(vm, "sb16").
+ * unit tests and the fuzzer, which find it with vm_lookup(vm, "sb16").
  */
 #ifndef VMST_SB16_H
 #define VMST_SB16_H

@@ -419,11 +419,11 @@ int linux_boot_load_image(struct vm *vm, const uint8_t *img, size_t len,
 	}
 	/* A Linux kernel expects what the BIOS it skipped would have left in
 	 * the keyboard controller (translation on: "AT Translated Set 2"). */
-	struct i8042 *kbc = is_linux ? vm_lookup(vm, "i8042") : NULL;
+	struct i8042 *kbc = is_linux ? i8042_of(vm) : NULL;
 	if (kbc)
 		i8042_post_done(kbc);
 	/* ... and in the PIIX3 IDE's timing registers (ata_piix reads them) */
-	struct ide_ctrl *ide = is_linux ? vm_lookup(vm, "ide") : NULL;
+	struct ide_ctrl *ide = is_linux ? ide_of(vm) : NULL;
 	if (ide)
 		ide_post_done(ide);
 	if (r->path == LB_PATH_PVH) {
