@@ -101,7 +101,7 @@ joy() {
 	_n=$(log | grep '^JOY n=' | tail -1 | sed 's/^JOY n=\([0-9]*\).*/\1/')
 	_want=$((${_n:-0} + 3))   # two whole 200 ms periods after now
 	_i=0
-	while [ $_i -lt 300 ]; do
+	while [ $_i -lt 300 ] && alive; do
 		_l=$(log | grep "^JOY n=$_want .* b=[01][01][01][01]\$" | tail -1)   # a whole line
 		[ -n "$_l" ] && break
 		sleep 0.2; _i=$((_i + 1))
@@ -109,13 +109,16 @@ joy() {
 	echo "$_l" | sed "s/.* $1=\([-0-9 ]*[0-9]\).*/\1/"
 }
 val() { echo "$1" | cut -d' ' -f1; }
+# alive: vmstation still runs (once the guest has crashed nothing below can
+# come, so no loop waits its full time: the test then ends with that failure)
+alive() { kill -0 "$VM_PID" 2>/dev/null; }
 # set_axis N V: controller axis N to V, until the window applied it (info joysticks)
 set_axis() {
 	mon "joystick_virtual axis $1 $2" > /dev/null
 	case $1 in 0) _p="joystick A:.* x=$2 y=0 ";; 1) _p="joystick A:.* x=0 y=$2 ";;
 		   2) _p="joystick B:.* x=$2 y=0 ";; 3) _p="joystick B:.* x=0 y=$2 ";; esac
 	_i=0
-	while ! mon "info joysticks" | grep -qE "$_p" && [ $_i -lt 150 ]; do sleep 0.2; _i=$((_i + 1)); done
+	while alive && ! mon "info joysticks" | grep -qE "$_p" && [ $_i -lt 150 ]; do sleep 0.2; _i=$((_i + 1)); done
 }
 # set_button N V: likewise for a button
 set_button() {
@@ -124,7 +127,7 @@ set_button() {
 		     21) _p="joystick B:.*buttons=1-";; 31) _p="joystick B:.*buttons=-2";;
 		     00|10) _p="joystick A:.*buttons=-- *\$";; *) _p="joystick B:.*buttons=-- *\$";; esac
 	_i=0
-	while ! mon "info joysticks" | grep -qE "$_p" && [ $_i -lt 150 ]; do sleep 0.2; _i=$((_i + 1)); done
+	while alive && ! mon "info joysticks" | grep -qE "$_p" && [ $_i -lt 150 ]; do sleep 0.2; _i=$((_i + 1)); done
 }
 # ratio V C LO HI: LO <= V/C <= HI
 ratio() { awk -v v="$1" -v c="$2" -v lo="$3" -v hi="$4" 'BEGIN { exit !(v != "" && c > 0 && v / c >= lo && v / c <= hi) }'; }
@@ -168,7 +171,7 @@ done
 for b in 0 1 2 3; do
 	set_button $b 1
 	got=$(joy b); n=0
-	while [ "$got" != "$(echo 0000 | sed "s/./1/$((b + 1))")" ] && [ $n -lt 8 ]; do
+	while alive && [ "$got" != "$(echo 0000 | sed "s/./1/$((b + 1))")" ] && [ $n -lt 8 ]; do
 		got=$(joy b); n=$((n + 1))   # the driver's next polls (seen late once here)
 	done
 	set_button $b 0
