@@ -168,18 +168,23 @@ static bool intx_out(const struct pci_dev *d)
 	return d->irq_level && !(ld16(d->config + PCI_COMMAND) & PCI_CMD_INTX_DISABLE);
 }
 
-/* The pin went from was to now: count it on its PIRQ (bus lock held). The
- * board wires slot s, pin p (1 = INTA) to PIRQ (s + p - 2) & 3: slot 1's
- * INTA is PIRQA. That is the wiring SeaBIOS's own _PRT, $PIR table and
+/* The board wires slot s, pin p (1 = INTA) to PIRQ (s + p - 2) & 3: slot
+ * 1's INTA is PIRQA. That is the wiring SeaBIOS's own _PRT, $PIR table and
  * Interrupt Line values describe (its i440FX slot rule), so a guest booted
  * through it is told the IRQ the device raises. */
+unsigned pci_slot_pirq(unsigned slot, unsigned pin)
+{
+	return (slot + pin + 2) & 3;   /* (s + p - 2) mod 4 */
+}
+
+/* The pin went from was to now: count it on its PIRQ (bus lock held). */
 static void intx_drive(struct pci_dev *d, bool was, bool now)
 {
 	unsigned pin = d->config[PCI_INTERRUPT_PIN];
 	if (was == now || pin < 1 || pin > 4)
 		return;
 	struct pci_bus *bus = d->bus;
-	unsigned pirq = ((d->devfn >> 3) + pin + 2) & 3;   /* (s + p - 2) mod 4 */
+	unsigned pirq = pci_slot_pirq(d->devfn >> 3, pin);
 	bus->pirq_level[pirq] += now ? 1 : -1;
 	pirq_irq_update(bus, bus->pirq_route[pirq]);
 }

@@ -88,5 +88,8 @@ void pci_rom_free(struct pci_rom *r);
 
 /* For `info pci` and tests. */
 struct pci_bus *pci_bus_of(struct vm *vm);
+/* The PIRQ (0-3 = A-D) that bus 0 slot s, pin p (1 = INTA) is wired to; the
+ * MP table and the DSDT's _PRT describe the same wiring. */
+unsigned pci_slot_pirq(unsigned slot, unsigned pin);
 
 #endif

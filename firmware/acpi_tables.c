@@ -134,7 +134,7 @@ _Static_assert(sizeof(dsdt_aml) == 11 + 2 + 154, "DSDT AML and its PkgLengths di
 
 /*
  * PCI interrupt routing, appended to the DSDT: the board wires INTx of slot s,
- * pin p (1 = INTA) to PIRQ (s + p - 2) & 3 (devices/pci.c), and direct boot programs
+ * pin p to a PIRQ (pci_slot_pirq, devices/pci.c), and direct boot programs
  * PIRQA-D to ACPI_PIRQ_IRQS (acpi_route_pirqs). ACPI says the same:
  *   Scope (\_SB.PCI0) { Name (_PRT, Package { Package { 0xSSSSFFFF, pin,
  *       LNKx, 0 }, ... }) }                          (slots 1-31, pins A-D)
@@ -207,7 +207,7 @@ static void emit_prt_entry(struct aml *a, unsigned slot, unsigned pin)
 	emit1(&e, 4);                           /* NumElements */
 	emit_int(&e, slot << 16 | 0xFFFF);
 	emit_int(&e, pin);
-	uint8_t name[4] = { 'L', 'N', 'K', (uint8_t)('A' + ((slot + pin + 3) & 3)) };  /* pin 0 = INTA */
+	uint8_t name[4] = { 'L', 'N', 'K', (uint8_t)('A' + pci_slot_pirq(slot, pin + 1)) };  /* pin 0 = INTA */
 	emit(&e, name, 4);
 	emit1(&e, 0x00);
 	emit1(a, 0x12);                         /* PackageOp */

@@ -115,7 +115,7 @@ int mptable_build(struct vm *vm, uint64_t base, uint64_t size, unsigned n_cpus)
 		for (unsigned p = 0; p < 4; p++) {
 			if (!(pins & (1u << p)))
 				continue;
-			uint8_t irq = acpi_pirq_irqs[(slot + p + 3) & 3];  /* devices/pci.c */
+			uint8_t irq = acpi_pirq_irqs[pci_slot_pirq(slot, p + 1)];
 			pci_irqs |= 1u << irq;
 			irq_entry(&m, MP_IOINT, MP_INT, 0x0D, BUS_PCI, slot << 2 | p, 0, irq);
 		}
