@@ -4,11 +4,13 @@
 # writes to OUT) one line "BYTES MS CPU_MS": the bytes moved, the
 # milliseconds they took and the VMM's user+system CPU over that time
 # (/proc/PID/stat of the VMM, all its threads).
-#   net_peer.py serve PORT MIB PIDFILE OUT: answers one HTTP GET with MIB MiB
-#     of zeros (the guest's wget at boot, host -> guest); timed from the
-#     request to the guest's close after the last byte
-#   net_peer.py fetch PORT PID: GET /big from 127.0.0.1:PORT (the guest's
-#     httpd through hostfwd=, guest -> host); timed from the request to the
+#   net_peer.py serve PORT MIB PIDFILE OUT [ADDR]: answers one HTTP GET on
+#     ADDR:PORT (default 127.0.0.1) with MIB MiB of zeros (the guest's wget
+#     at boot, host -> guest); timed from the request to the guest's close
+#     after the last byte
+#   net_peer.py fetch PORT PID [ADDR]: GET /big from ADDR:PORT (default
+#     127.0.0.1: the guest's httpd through hostfwd=; on a bridge the
+#     guest's own address), guest -> host; timed from the request to the
 #     last byte
 import os, socket, sys, time
 
@@ -25,10 +27,10 @@ def cpu_ms(pid):
     return (int(fields[11]) + int(fields[12])) * 1000 // TICK
 
 
-def serve(port, mib, pidfile, out):
+def serve(port, mib, pidfile, out, addr):
     ls = socket.socket()
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    ls.bind(("127.0.0.1", port))
+    ls.bind((addr, port))
     ls.listen(4)
     body = mib * 1048576
     chunk = bytes(65536)
@@ -62,8 +64,8 @@ def serve(port, mib, pidfile, out):
         return
 
 
-def fetch(port, pid):
-    s = socket.create_connection(("127.0.0.1", port), timeout=600)
+def fetch(port, pid, addr):
+    s = socket.create_connection((addr, port), timeout=600)
     c0, t0 = cpu_ms(pid), time.monotonic()
     s.sendall(b"GET /big HTTP/1.0\r\nHost: x\r\n\r\n")
     got, head = 0, b""
@@ -85,6 +87,8 @@ def fetch(port, pid):
 
 
 if sys.argv[1] == "serve":
-    serve(int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5])
+    serve(int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5],
+          sys.argv[6] if len(sys.argv) > 6 else "127.0.0.1")
 else:
-    fetch(int(sys.argv[2]), int(sys.argv[3]))
+    fetch(int(sys.argv[2]), int(sys.argv[3]),
+          sys.argv[4] if len(sys.argv) > 4 else "127.0.0.1")

@@ -16,7 +16,10 @@
 # and prints "VMST-PINGLOOP-OK" or "-FAILED" for each, until
 # the test stops the VM. With
 # vmst_big=N it also serves /big, N MiB of random bytes, and prints their
-# sha256 first ("VMST-BIG-SHA256 SUM BYTES").
+# sha256 first ("VMST-BIG-SHA256 SUM BYTES"). With vmst_ip=ADDR (a /24)
+# and vmst_gw=ADDR (a bridge has no DHCP server) it takes that static
+# address instead of a lease, and pings and fetches from vmst_gw instead
+# of 10.0.2.2.
 set -e
 PATH=$PATH:/sbin:/usr/sbin
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -102,13 +105,23 @@ esac
 dmesg | grep -i -E '8139|eth0|ne2k|ne2000|8390|ne\.c|RTL8029|ethercard|e1000' | sed 's/^/dmesg: /'
 ifconfig lo 127.0.0.1 up
 ifconfig eth0 up
-udhcpc -i eth0 -n -q -t 10 -T 3 -s /udhcpc.sh 2>&1 | sed 's/^/udhcpc: /'
+ip=$(sed -n 's/.*vmst_ip=\([0-9.]*\).*/\1/p' /proc/cmdline)
+gw=$(sed -n 's/.*vmst_gw=\([0-9.]*\).*/\1/p' /proc/cmdline)
+if [ -n "$ip" ]; then
+	ifconfig eth0 "$ip" netmask 255.255.255.0 up
+	[ -z "$gw" ] || route add default gw "$gw" dev eth0
+	# no DHCP retries to wait out the link: wait for it here
+	i=0; while [ "$(cat /sys/class/net/eth0/carrier 2>/dev/null)" != 1 ] && [ $i -lt 20 ]; do sleep 1; i=$((i + 1)); done
+else
+	udhcpc -i eth0 -n -q -t 10 -T 3 -s /udhcpc.sh 2>&1 | sed 's/^/udhcpc: /'
+fi
+gw=${gw:-10.0.2.2}
 dmesg | grep -i 'link is up' | sed 's/^/dmesg: /'
 echo "VMST-IP $(ifconfig eth0 | sed -n 's/.*inet addr:\([0-9.]*\).*/\1/p')"
 echo "VMST-ROUTE $(route -n | awk '$1 == "0.0.0.0" { print $2 }')"
-ping -c 2 -W 5 10.0.2.2 > /tmp/ping 2>&1 && echo VMST-PING-OK || { echo VMST-PING-FAILED; cat /tmp/ping; }
+ping -c 2 -W 5 "$gw" > /tmp/ping 2>&1 && echo VMST-PING-OK || { echo VMST-PING-FAILED; cat /tmp/ping; }
 port=$(sed -n 's/.*vmst_port=\([0-9]*\).*/\1/p' /proc/cmdline)
-if wget -q -O /tmp/blob "http://10.0.2.2:$port/blob"; then
+if wget -q -O /tmp/blob "http://$gw:$port/blob"; then
 	echo "VMST-SHA256 $(sha256sum /tmp/blob | cut -d' ' -f1) $(wc -c < /tmp/blob)"
 else
 	echo VMST-WGET-FAILED
@@ -127,7 +140,7 @@ cat /proc/net/dev | sed 's/^/netdev: /'
 # the driver's last word on the link when the result changes
 last=""
 while true; do
-	if ping -c 1 -W 1 10.0.2.2 > /dev/null 2>&1; then now=OK; else now=FAILED; fi
+	if ping -c 1 -W 1 "$gw" > /dev/null 2>&1; then now=OK; else now=FAILED; fi
 	echo "VMST-PINGLOOP-$now"
 	[ "$now" = "$last" ] || dmesg | grep -iE 'link (is )?(up|down)' | tail -n 1 | sed 's/^/dmesg: /'
 	last=$now
