@@ -135,3 +135,13 @@ wait_pid() {
 	done
 	wait "$1"; RC=$?
 }
+
+# dump_vm LOGDIR COM1 [OUT]: after a VM ended badly, what it left: the end
+# of its vmstation.log (a crash's registers), of COM1 and of its output, so
+# a failure inside the emulated host, whose files are gone afterwards, can
+# still be read from the test's log.
+dump_vm() {
+	tail -n 30 "$1/vmstation.log" 2>/dev/null | sed 's/^/  vm log: /'
+	tail -n 15 "$2" 2>/dev/null | sed 's/^/  COM1: /'
+	[ -z "${3:-}" ] || tail -n 10 "$3" 2>/dev/null | sed 's/^/  out: /'
+}

@@ -69,7 +69,8 @@ check "ALSA found the card: 'Sound Blaster 16 at 0x220, irq 5, dma 1&5'" \
 	grep -q 'Sound Blaster 16 at 0x220, irq 5, dma 1&5' "$T/sb.com1"
 check "amixer set Master to 100%" grep -q 'VMST-MIXER \[100%\]' "$T/sb.com1"
 check "aplay finished without error" grep -q 'VMST-APLAY-END rc=0' "$T/sb.com1"
-check "vmstation exits 0 after the guest powers off (got $rc)" [ "$rc" = 0 ]
+check "vmstation exits 0 after the guest powers off (got $rc)" [ "$rc" = 0 ] ||
+	dump_vm "$T/sb.logs" "$T/sb.com1" "$T/sb.out"
 "$AN" --raw 44100 2 "$T/rec.raw" > "$T/rec.txt"
 cat "$T/rec.txt"
 # on a native KVM over the whole tone; elsewhere samples arrive late (gaps,
