@@ -118,7 +118,7 @@ host_run() {
 	jobs=${KVMHOST_JOBS:-$(nproc)}
 	# the Linux guests fetch into the shared build/cache: one host at a time
 	[ "$1" != tests/slow ] || jobs=${KVMHOST_JOBS:-1}
-	fit=$(awk '/^MemAvailable:/ { print int($2 / 1024 / 3584) }' /proc/meminfo)
+	fit=$(awk '/^MemAvailable:/ { print int($2 / 1024 / 6656) }' /proc/meminfo)
 	[ "$jobs" -le "$fit" ] || jobs=$fit
 	[ "$jobs" -le 4 ] || jobs=4
 	[ "$jobs" -ge 1 ] || jobs=1
