@@ -146,6 +146,26 @@ bool netport_send(struct netport *p, const void *frame, size_t len)
 	return ok;
 }
 
+void netport_set_tx_fn(struct netport *p, net_tx_fn fn, void *opaque)
+{
+	p->tx_fn = fn;
+	p->tx_opaque = opaque;
+}
+
+bool netport_tx_room(struct netport *p, unsigned frames)
+{
+	if (frames > NET_QUEUE)
+		frames = NET_QUEUE;
+	pthread_mutex_lock(&p->lock);
+	bool room = !p->tx_fn || p->link_down || NET_QUEUE - (p->txq.tail - p->txq.head) >= frames;
+	if (!room) {
+		p->tx_waiting = true;
+		p->tx_need = frames;
+	}
+	pthread_mutex_unlock(&p->lock);
+	return room;
+}
+
 void netport_rx_ready(struct netport *p)
 {
 	pthread_mutex_lock(&p->lock);

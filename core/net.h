@@ -5,7 +5,11 @@
  *
  * Cards send from their vCPU thread: netport_send copies the frame into a
  * bounded queue (no allocation, never blocks; a full queue drops it, as a
- * busy wire would) and wakes the back end's thread. Frames for the guest
+ * busy wire would) and wakes the back end's thread. A card with a transmit
+ * ring asks first (netport_tx_room) and, while there is no room, leaves its
+ * ring as it is until the port calls it back, as a real MAC does while the
+ * wire is busy: a burst from the guest (64 KiB of TCP segmentation) then
+ * loses nothing. Frames for the guest
  * come on that thread through the card's receive function; when it says
  * "no room" the frame waits in a bounded queue until netport_rx_ready.
  */
@@ -41,6 +45,15 @@ struct netport *netport_new(struct vm *vm, unsigned index, const char *model,
 			    net_receive_fn rx, void *opaque);
 /* Hand a frame to the back end (any thread). False when it was dropped. */
 bool netport_send(struct netport *p, const void *frame, size_t len);
+/*
+ * Room in the queue for frames more from the guest (capped at the queue's
+ * size)? False: fn, registered with netport_set_tx_fn, is called once they
+ * fit, on the port's thread with no lock of the port held. True with the
+ * cable out (the frames are dropped anyway) or no fn registered.
+ */
+typedef void (*net_tx_fn)(void *opaque);
+void netport_set_tx_fn(struct netport *p, net_tx_fn fn, void *opaque);
+bool netport_tx_room(struct netport *p, unsigned frames);
 /* The card has room again: frames held back are retried (any thread). */
 void netport_rx_ready(struct netport *p);
 /* The card's MAC (from the vif), its index, and its name ("rtl8139.0"). */

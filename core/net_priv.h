@@ -11,7 +11,7 @@
 #include "core/net.h"
 #include "core/net_fwd.h"
 
-#define NET_QUEUE 64        /* frames held each way */
+#define NET_QUEUE 256       /* frames held each way: a 64 KiB TCP segmentation at MSS 256 */
 #define NET_MAX_TIMERS 8    /* slirp asks for one (IPv6 router adverts) */
 #define NET_MAX_FWDS 32
 
@@ -72,6 +72,12 @@ struct netport {
 	struct hostfwd fwds[NET_MAX_FWDS]; /* active forwards, for info */
 	unsigned n_fwds;
 
+	/* a card waiting for room in txq (netport_tx_room): called once tx_need fit */
+	net_tx_fn tx_fn;
+	void *tx_opaque;
+	bool tx_waiting;        /* under lock, with tx_need */
+	unsigned tx_need;
+
 	/* net_link.c: the cable (link_down under lock) */
 	bool link_down;
 	net_link_fn link_fn;
@@ -93,6 +99,9 @@ bool net_deliver(struct netport *p, const uint8_t *frame, size_t len);
 /* The held frames to the card while it takes them; false: some still wait. */
 bool net_flush_rx(struct netport *p);
 bool net_rxq_full(struct netport *p);
+/* The oldest frame from the guest has gone (lost: not whole, counted); a
+ * card waiting for room is called when there is enough. */
+void net_tx_done(struct netport *p, bool lost);
 /* rate=: 0 and the credit taken for a frame of len bytes, or ns to wait. */
 uint64_t net_tx_credit(struct netport *p, size_t len);
 /* Runs a pending net_call request. */

@@ -150,9 +150,7 @@ static uint64_t drain_tx(struct netport *p)
 		if (wait)
 			return wait;
 		slirp_input(p->slirp, buf, (int)len);
-		pthread_mutex_lock(&p->lock);
-		netq_drop(&p->txq);
-		pthread_mutex_unlock(&p->lock);
+		net_tx_done(p, false);
 	}
 }
 

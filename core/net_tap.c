@@ -41,11 +41,7 @@ static bool drain_tx(struct netport *p, uint64_t *wait)
 				p->credit += len;   /* not sent: the credit is still there */
 			return true;
 		}
-		pthread_mutex_lock(&p->lock);
-		netq_drop(&p->txq);
-		if (n != (ssize_t)len)
-			p->tx_dropped++;
-		pthread_mutex_unlock(&p->lock);
+		net_tx_done(p, n != (ssize_t)len);
 		if (n != (ssize_t)len && !p->tx_error_logged) {
 			p->tx_error_logged = true;
 			vm_log(p->vm, "%s: TAP %s refused a frame: %s", p->name, p->tap_name,

@@ -40,6 +40,20 @@ bool net_deliver(struct netport *p, const uint8_t *frame, size_t len)
 	return held;
 }
 
+void net_tx_done(struct netport *p, bool lost)
+{
+	pthread_mutex_lock(&p->lock);
+	netq_drop(&p->txq);
+	if (lost)
+		p->tx_dropped++;
+	bool wake = p->tx_waiting && NET_QUEUE - (p->txq.tail - p->txq.head) >= p->tx_need;
+	if (wake)
+		p->tx_waiting = false;
+	pthread_mutex_unlock(&p->lock);
+	if (wake)
+		p->tx_fn(p->tx_opaque);
+}
+
 bool net_flush_rx(struct netport *p)
 {
 	uint8_t buf[NET_MAX_FRAME];

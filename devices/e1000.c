@@ -552,6 +552,7 @@ static int create_card(struct vm *vm, unsigned i)
 	if (!s->port)
 		return -1;
 	netport_set_link_fn(s->port, e1000_link_fn, s);
+	netport_set_tx_fn(s->port, e1000_tx_wake, s);
 	if (!vm_lookup(vm, "nic"))
 		vm_publish(vm, "nic", s);   /* the panel's Net/s: any first card */
 	if (!vm_lookup(vm, "e1000"))

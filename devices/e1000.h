@@ -95,6 +95,8 @@ void e1000_set_link(struct e1000 *s, bool up);
 
 /* e1000_tx.c (lock held): descriptors from TDH up to TDT. */
 void e1000_tx_kick(struct e1000 *s);
+/* The port has room again (net_tx_fn, on its thread): the ring goes on. Takes the lock. */
+void e1000_tx_wake(void *opaque);
 
 /* e1000_rx.c: a frame from the network (the net_receive_fn; takes the lock). */
 bool e1000_receive(void *opaque, const uint8_t *frame, size_t len);

@@ -4,7 +4,9 @@
  * carrying the offload parameters, data descriptors carrying the frame),
  * IP/TCP/UDP checksum insertion, TCP segmentation (SDM 3, "TCP
  * Segmentation"), VLAN tag insertion, DD write-back when RS asks for it,
- * TXDW (possibly delayed by TIDV/TADV) and TXQE. The frame is gathered into
+ * TXDW (possibly delayed by TIDV/TADV) and TXQE. A frame goes out only when
+ * the port has room for all of it, else the ring waits (port_has_room), so
+ * a guest's burst is paced, not dropped. The frame is gathered into
  * the card's own buffer (no allocation on the vCPU's exit path); every
  * guest address goes through vm_read_guest / vm_write_guest.
  */
@@ -199,6 +201,37 @@ static uint8_t process(struct e1000 *s, const uint8_t *d)
 	return cmd;
 }
 
+/*
+ * Whether the port has room for what descriptor d sends: nothing unless it
+ * ends a frame, else the frame, or with TCP segmentation one frame per MSS
+ * of its payload. No room: the ring waits at d (its earlier descriptors'
+ * data stays gathered) until the port calls e1000_tx_wake.
+ */
+static bool port_has_room(struct e1000 *s, const uint8_t *d)
+{
+	uint8_t cmd = d[11];
+	if (!s->port || !(cmd & TXD_EOP) || s->tx_bad)
+		return true;
+	size_t frames = 1;
+	if (cmd & TXD_DEXT) {
+		if (((ld32(d + 8) >> 20) & 0xF) != TXD_DTYP_DATA)
+			return true;
+		uint8_t first_cmd = s->tx_len ? s->tx_cmd : cmd;
+		size_t total = s->tx_len + (ld32(d + 8) & 0xFFFFF), hdr = s->ctx.hdrlen, mss = s->ctx.mss;
+		if ((first_cmd & TXD_TSE) && (s->ctx.tucmd & TUCMD_TSE) && mss && total > hdr)
+			frames = (total - hdr + mss - 1) / mss;
+	}
+	return netport_tx_room(s->port, frames > 0xFFFF ? 0xFFFF : (unsigned)frames);
+}
+
+void e1000_tx_wake(void *opaque)
+{
+	struct e1000 *s = opaque;
+	pthread_mutex_lock(&s->lock);
+	e1000_tx_kick(s);
+	pthread_mutex_unlock(&s->lock);
+}
+
 void e1000_tx_kick(struct e1000 *s)
 {
 	unsigned count = s->tdlen / 16;
@@ -215,6 +248,8 @@ void e1000_tx_kick(struct e1000 *s)
 		uint8_t d[16];
 		if (vm_read_guest(s->vm, at, d, sizeof(d)) < 0)
 			break;   /* the ring is outside guest RAM: nothing more happens */
+		if (!port_has_room(s, d))
+			break;   /* the wire is busy: TDH stays here */
 		uint8_t cmd = process(s, d);
 		if (cmd & TXD_RS) {                       /* DD back in the status byte */
 			uint8_t sta = (uint8_t)((d[12] & 0xF0) | TXD_STA_DD);

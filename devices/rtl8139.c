@@ -466,6 +466,7 @@ static int create_card(struct vm *vm, unsigned i)
 	if (!s->port)
 		return -1;
 	netport_set_link_fn(s->port, rtl_link, s);
+	netport_set_tx_fn(s->port, rtl8139_tx_wake, s);
 	if (!vm_lookup(vm, "nic"))
 		vm_publish(vm, "nic", s);   /* the panel's Net/s: any first card */
 	if (i == 0)

@@ -163,5 +163,7 @@ bool rtl8139_accepts(const struct rtl8139 *s, const uint8_t *dst);
 /* rtl8139_tx.c (lock held) */
 void rtl8139_tx_write_tsd(struct rtl8139 *s, unsigned i, uint32_t val);
 void rtl8139_cp_tx_poll(struct rtl8139 *s);
+/* The port has room again (net_tx_fn, on its thread): C+ transmit goes on. Takes the lock. */
+void rtl8139_tx_wake(void *opaque);
 
 #endif

@@ -4,7 +4,8 @@
  * 7.2) and the C+ mode normal-priority ring (datasheet 9.2: 16-byte
  * descriptors, a frame spread over segments FS..LS, checksum offload).
  * The frame is gathered into the card's own buffer (no allocation on the
- * vCPU's exit path) and queued to the back end.
+ * vCPU's exit path) and queued to the back end; in C+ mode only when the
+ * port has room for all of it, else the ring waits (port_has_room).
  */
 #include <string.h>
 
@@ -124,6 +125,35 @@ static bool large_send(struct rtl8139 *s, const uint8_t *f, size_t len, unsigned
 	return true;
 }
 
+/*
+ * Whether the port has room for what C+ descriptor opts1 (len bytes more)
+ * sends: nothing before the last segment (LS), else the frame, or for a
+ * large send at most one frame per MSS of it. No room: the ring waits at
+ * this descriptor, OWN still set, until the port calls rtl8139_tx_wake.
+ */
+static bool port_has_room(struct rtl8139 *s, uint32_t opts1, uint32_t len)
+{
+	uint32_t before = (opts1 & DESC_FS) ? 0 : s->cp_tx_len;   /* FS starts a new frame */
+	if (!s->port || !(opts1 & DESC_LS) || before == UINT32_MAX)
+		return true;
+	size_t frames = 1, mss = (opts1 >> 16) & 0x7FF, total = (size_t)before + len;
+	if ((opts1 & DESC_TX_LGSEN) && mss) {
+		if (mss > NET_MAX_FRAME - 54)
+			mss = NET_MAX_FRAME - 54;   /* as large_send cuts it: 54 the least header */
+		frames = (total + mss - 1) / mss;
+	}
+	return netport_tx_room(s->port, frames > 0xFFFF ? 0xFFFF : (unsigned)frames);
+}
+
+void rtl8139_tx_wake(void *opaque)
+{
+	struct rtl8139 *s = opaque;
+	pthread_mutex_lock(&s->lock);
+	rtl8139_cp_tx_poll(s);
+	rtl8139_update_irq(s);
+	pthread_mutex_unlock(&s->lock);
+}
+
 void rtl8139_cp_tx_poll(struct rtl8139 *s)
 {
 	uint64_t ring = s->tsad[0] | (uint64_t)s->tsad[1] << 32;   /* TNPDS */
@@ -143,6 +173,8 @@ void rtl8139_cp_tx_poll(struct rtl8139 *s)
 			break;
 		uint32_t len = opts1 & 0xFFFF;
 		uint64_t addr = ld64(d + 8);
+		if (!port_has_room(s, opts1, len))
+			break;   /* the wire is busy */
 		if (opts1 & DESC_FS)
 			s->cp_tx_len = 0;
 		if (s->cp_tx_len == UINT32_MAX) {

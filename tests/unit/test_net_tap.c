@@ -23,7 +23,7 @@
 #include "unit_vm.h"
 #include "core/util.h"
 
-#define MAXREC 256
+#define MAXREC (NET_QUEUE + 64)
 
 /* A card: records what it takes, or refuses everything while full. */
 static struct card {
@@ -166,7 +166,7 @@ static void test_to_guest(void)
 	      (unsigned long long)p->rx_frames);
 	pthread_mutex_unlock(&p->lock);
 
-	/* the card full: 64 frames wait in the port's queue, the TAP is not read */
+	/* the card full: NET_QUEUE frames wait in the port's queue, the TAP is not read */
 	card_reset();
 	card.full = true;
 	sent = true;

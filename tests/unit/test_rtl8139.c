@@ -566,6 +566,58 @@ static void test_large_send(void)
 	      "FIN/PSH on the last, both checksums and the payload right (%u of %u)", good, segs);
 }
 
+/*
+ * A burst of large sends bigger than the port's queue: four descriptors of
+ * 60000 bytes of TCP payload at MSS 500, 480 segments from one TPPoll. The
+ * ring waits (OWN kept) while the queue is full and goes on as the port
+ * drains it (rtl8139_tx_wake): all 480 sent, none dropped, every
+ * descriptor given back.
+ */
+static void test_large_send_burst(void)
+{
+	enum { HDR = 54, PAY = 60000, MSS = 500, BUF = 0x100000 };
+	struct netport *p = s->port;
+	cp_setup();
+	uint8_t *f = mem(BUF);
+	memset(f, 0, HDR + PAY);
+	memcpy(f, "\x52\x55\x0a\x00\x02\x02", 6);
+	memcpy(f + 6, mac, 6);
+	st16be(f + 12, 0x0800);
+	f[14] = 0x45;
+	f[22] = 64;
+	f[23] = 6;
+	memcpy(f + 26, "\x0a\x00\x02\x0f\x0a\x00\x02\x02", 8);
+	st16be(f + 34, 40000);
+	st16be(f + 36, 9);
+	f[46] = 5 << 4;
+	f[47] = 0x10;
+	pthread_mutex_lock(&p->lock);
+	uint64_t frames = p->tx_frames, dropped = p->tx_dropped;
+	pthread_mutex_unlock(&p->lock);
+	for (unsigned i = 0; i < 4; i++) {
+		uint8_t *d = mem(CP_TX + 16 * i);
+		st64(d + 8, BUF);
+		st32(d, DESC_OWN | DESC_FS | DESC_LS | DESC_TX_LGSEN | (uint32_t)MSS << 16 |
+		     (i == 3 ? DESC_EOR : 0) | (HDR + PAY));
+	}
+	w8(RTL_TPPOLL, 0x40);
+	bool owned = true;
+	for (int t = 0; t < 3000 && owned; t++) {
+		owned = false;
+		for (unsigned i = 0; i < 4; i++)
+			owned |= (ld32(mem(CP_TX + 16 * i)) & DESC_OWN) != 0;
+		if (owned)
+			usleep(1000);
+	}
+	CHECK(!owned, "the ring went on as the port drained: all four descriptors given back");
+	pthread_mutex_lock(&p->lock);
+	frames = p->tx_frames - frames;
+	dropped = p->tx_dropped - dropped;
+	pthread_mutex_unlock(&p->lock);
+	CHECK(frames == 480 && dropped == 0, "the port took all 480 segments, dropped none (%llu, %llu)",
+	      (unsigned long long)frames, (unsigned long long)dropped);
+}
+
 static void test_timer(void)
 {
 	w8(RTL_CR, CR_RST);
@@ -648,6 +700,7 @@ int main(void)
 	test_cplus();
 	test_large_send();
 	test_timer();
+	test_large_send_burst();   /* last: slirp's 480 resets land after it */
 	vm_destroy(vm);
 
 	cfg.vifs[0].rate_bps = 3000;
