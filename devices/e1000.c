@@ -24,8 +24,8 @@
 
 /*
  * Registers the card only stores (drivers write them and read them back;
- * none of them changes what the emulation does): offset, writable bits,
- * value after reset.
+ * only VET and RXCSUM change what the emulation does, read where they
+ * matter: e1000_vet, e1000_rxcsum): offset, writable bits, value after reset.
  */
 static const struct { uint32_t off, mask, reset; } plain_regs[] = {
 	{ E1K_CTRL_EXT, 0xFFFFFFFF, 0 }, { E1K_FLA, 0xFFFFFFFF, 0 },
@@ -216,6 +216,11 @@ static int plain_index(uint32_t off)
 uint16_t e1000_vet(const struct e1000 *s)
 {
 	return (uint16_t)s->plain[plain_index(E1K_VET)];
+}
+
+uint32_t e1000_rxcsum(const struct e1000 *s)
+{
+	return s->plain[plain_index(E1K_RXCSUM)];
 }
 
 static uint32_t read_eecd(const struct e1000 *s)

@@ -88,6 +88,8 @@ void e1000_count64(struct e1000 *s, unsigned off, uint64_t n);
 
 /* VET: the VLAN ethertype. */
 uint16_t e1000_vet(const struct e1000 *s);
+/* RXCSUM: the receive checksum offloads the driver turned on. */
+uint32_t e1000_rxcsum(const struct e1000 *s);
 
 /* The cable plugged in or pulled (the monitor's set_link): STATUS.LU, the
  * PHY's link bits and an LSC interrupt. Takes the lock. */

@@ -174,6 +174,14 @@
 #define RXD_EOP   0x02
 #define RXD_IXSM  0x04   /* ignore the checksum indications */
 #define RXD_VP    0x08
+#define RXD_TCPCS 0x20   /* TCP/UDP checksum checked (RXCSUM.TUOFL) */
+#define RXD_IPCS  0x40   /* IPv4 header checksum checked (RXCSUM.IPOFL) */
+#define RXE_TCPE  0x20   /* ... and found wrong */
+#define RXE_IPE   0x40
+#define RXD_ERR_RXE 0x80 /* receive data error: the driver drops the frame */
+/* RXCSUM (SDM 13, "Receive Checksum Control") */
+#define RXCSUM_IPOFL (1u << 8)
+#define RXCSUM_TUOFL (1u << 9)
 
 /* transmit descriptor command byte (legacy) and DCMD (data descriptor) */
 #define TXD_EOP   0x01

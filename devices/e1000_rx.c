@@ -5,7 +5,11 @@
  * receive descriptors (SDM 3, "Receive Descriptor Format") from RDH up to
  * RDT, a frame wider than the buffer size (RCTL.BSIZE/BSEX) spread over
  * several with EOP on the last. Frames shorter than 60 bytes are padded as
- * the wire pads them, the CRC is appended unless SECRC strips it. With too
+ * the wire pads them, the CRC is appended unless SECRC strips it. Receive
+ * checksum offload (SDM 3, "Receive Checksum Offloading"): with
+ * RXCSUM.IPOFL the IPv4 header's checksum is checked, with TUOFL a TCP or
+ * UDP segment's, each reported in the descriptor (IPCS, TCPCS; IPE, TCPE
+ * when wrong), so the guest's driver need not sum every byte again. With too
  * few descriptors the frame waits in the port's queue (RXO is raised) until
  * the driver moves RDT. Every guest address goes through vm_read_guest /
  * vm_write_guest, which refuse anything outside guest RAM.
@@ -19,7 +23,6 @@
 
 #define MIN_FRAME 60
 #define MAX_STD_FRAME 1522   /* with the CRC and a VLAN tag; longer needs RCTL.LPE */
-#define RXD_ERR_RXE 0x80     /* receive data error: the driver drops the frame */
 
 static const uint8_t bcast[6] = { 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF };
 
@@ -84,9 +87,47 @@ static void count_frame(struct e1000 *s, const uint8_t *f, size_t len)
 		e1000_count(s, ST_MPRC, 1);
 }
 
+/*
+ * The checksums RXCSUM asks the card to check, for an Ethernet II frame of
+ * len bytes (no tag, no CRC): the IPv4 header's, and a TCP or UDP
+ * segment's with its pseudo-header when the datagram is not a fragment
+ * (the 82540 offloads IPv4 only). Adds what was checked to *status, what
+ * failed to *errors; IXSM, "ignore the indications", when nothing was.
+ */
+static void rx_checksums(const struct e1000 *s, const uint8_t *f, size_t len, uint8_t *status,
+			 uint8_t *errors)
+{
+	uint32_t rxcsum = e1000_rxcsum(s);
+	*status |= RXD_IXSM;
+	if (!(rxcsum & (RXCSUM_IPOFL | RXCSUM_TUOFL)) || len < 34 || ld16be(f + 12) != 0x0800 ||
+	    f[14] >> 4 != 4)
+		return;
+	size_t ihl = (f[14] & 0xFu) * 4, total = ld16be(f + 16);
+	if (ihl < 20 || total < ihl || 14 + total > len)
+		return;                      /* not a whole IPv4 datagram: the driver checks */
+	*status &= (uint8_t)~RXD_IXSM;
+	if (rxcsum & RXCSUM_IPOFL) {
+		*status |= RXD_IPCS;
+		if (net_csum(0, f + 14, ihl) != 0xFFFF)
+			*errors |= RXE_IPE;
+	}
+	const uint8_t *l4 = f + 14 + ihl;
+	size_t l4len = total - ihl;
+	uint8_t proto = f[23];
+	if (!(rxcsum & RXCSUM_TUOFL) || (ld16be(f + 20) & 0x3FFF) ||   /* MF or an offset */
+	    !((proto == 6 && l4len >= 20) || (proto == 17 && l4len >= 8)))
+		return;
+	*status |= RXD_TCPCS;
+	if (proto == 17 && !ld16be(l4 + 6))
+		return;                      /* UDP without a checksum */
+	uint32_t pseudo = net_csum(0, f + 26, 8) + proto + (uint32_t)l4len;
+	if (net_csum(pseudo, l4, l4len) != 0xFFFF)
+		*errors |= RXE_TCPE;
+}
+
 /* The frame (data, len bytes with its CRC or not) into the ring; false: no room. */
 static bool to_ring(struct e1000 *s, const uint8_t *data, size_t len, uint8_t status,
-		    uint16_t special)
+		    uint8_t errors, uint16_t special)
 {
 	unsigned count = s->rdlen / 16, bufsize = buffer_size(s);
 	if (!count || s->rdh >= count || s->rdt >= count)
@@ -105,14 +146,14 @@ static bool to_ring(struct e1000 *s, const uint8_t *data, size_t len, uint8_t st
 		size_t n = len - off < bufsize ? len - off : bufsize;
 		if (vm_read_guest(s->vm, at, d, sizeof(d)) < 0)
 			return true;   /* the ring is outside guest RAM: the frame is lost */
-		uint8_t errors = 0;
+		uint8_t err = errors;
 		if (vm_write_guest(s->vm, ld64(d), data + off, n) < 0)
-			errors = RXD_ERR_RXE;   /* the buffer is outside guest RAM */
+			err |= RXD_ERR_RXE;   /* the buffer is outside guest RAM */
 		off += n;
 		st16(d + 8, (uint16_t)n);
 		st16(d + 10, 0);          /* packet checksum: not computed */
 		d[12] = (uint8_t)(status | RXD_DD | (off == len ? RXD_EOP : 0));
-		d[13] = errors;
+		d[13] = err;
 		st16(d + 14, special);
 		if (vm_write_guest(s->vm, at + 8, d + 8, 8) < 0)
 			return true;
@@ -141,7 +182,7 @@ bool e1000_receive(void *opaque, const uint8_t *frame, size_t len)
 	if (!(s->rctl & RCTL_LPE) && len + 4 > MAX_STD_FRAME)
 		goto out;      /* too long without long packets enabled */
 	memcpy(buf, frame, len);
-	uint8_t status = RXD_IXSM;   /* no checksum indications: the driver checks */
+	uint8_t status = 0, errors = 0;
 	uint16_t special = 0;
 	if ((s->ctrl & CTRL_VME) && len >= 18 && ld16be(buf + 12) == e1000_vet(s)) {
 		special = ld16be(buf + 14);   /* the tag goes to the descriptor */
@@ -149,6 +190,7 @@ bool e1000_receive(void *opaque, const uint8_t *frame, size_t len)
 		len -= 4;
 		status |= RXD_VP;
 	}
+	rx_checksums(s, buf, len, &status, &errors);
 	if (len < MIN_FRAME) {
 		memset(buf + len, 0, MIN_FRAME - len);
 		len = MIN_FRAME;
@@ -158,7 +200,7 @@ bool e1000_receive(void *opaque, const uint8_t *frame, size_t len)
 		st32(buf + len, (uint32_t)crc);   /* the FCS, least significant byte first */
 		len += 4;
 	}
-	taken = to_ring(s, buf, len, status, special);
+	taken = to_ring(s, buf, len, status, errors, special);
 	if (taken) {
 		count_frame(s, buf, len);
 		e1000_delay_irq(s, true);

@@ -5,7 +5,7 @@
  * transmit descriptors, context + data descriptors with IP/TCP/UDP checksum
  * offload and TCP segmentation (checked against checksums computed here),
  * the receive ring with frames spread over several buffers, padding and
- * the CRC, the address filters, ICR/IMS/ICS/IMC, ITR throttling and the
+ * the CRC, receive checksum offload, the address filters, ICR/IMS/ICS/IMC, ITR throttling and the
  * receive delay timer, link changes, statistics, and rings and buffers
  * outside guest RAM. Transmitted frames go to a real libslirp, whose ARP
  * and ICMP replies come back into the ring.
@@ -491,6 +491,88 @@ static void test_rx_ring(void)
 	CHECK(ld16(mem(RXR) + 8) == 1004 && (mem(RXR)[12] & RXD_EOP), "BSEX with BSIZE 01: one 16 KiB buffer");
 }
 
+/* An IPv4 frame from slirp's gateway to the card: 20-byte IP header, the
+ * TCP or UDP segment after it, both checksums right. */
+static size_t rx_ip_frame(uint8_t *f, size_t payload, bool udp)
+{
+	size_t len = ip_frame(f, payload, udp), l4 = len - 34;
+	memcpy(f, mac, 6);
+	memcpy(f + 6, gw, 6);
+	st16be(f + 24, 0);
+	st16be(f + 24, (uint16_t)~fold16(add16(f + 14, 20, 0)));
+	unsigned cso = udp ? 40 : 50;
+	st16be(f + cso, 0);
+	st16be(f + cso, (uint16_t)~fold16(add16(f + 34, l4, add16(f + 26, 8, 0) + f[23] + (uint32_t)l4)));
+	return len;
+}
+
+/* The frame into descriptor 0 of a fresh ring: its status and errors bytes. */
+static void rx_status(const uint8_t *f, size_t len, uint8_t *status, uint8_t *errors)
+{
+	start(RCTL_BAM);
+	rx(f, len);
+	*status = mem(RXR)[12];
+	*errors = mem(RXR)[13];
+}
+
+/*
+ * Receive checksum offload as Linux's e1000 uses it (RXCSUM.TUOFL, then
+ * TCPCS without TCPE means "checked"): good TCP and UDP, a bad segment, a
+ * bad IP header, a fragment, a datagram longer than its frame, ARP, UDP
+ * without a checksum, and RXCSUM off.
+ */
+static void test_rx_checksums(void)
+{
+	static uint8_t f[1600];
+	uint8_t st, er;
+	size_t len = rx_ip_frame(f, 1000, false);
+	CHECK(l4_ok(f, len) && ip_ok(f), "the test's TCP frame has right checksums");
+	CHECK_EQ(rd(E1K_RXCSUM), RXCSUM_IPOFL | RXCSUM_TUOFL, "RXCSUM after reset: IPOFL | TUOFL");
+	rx_status(f, len, &st, &er);
+	CHECK((st & (RXD_IPCS | RXD_TCPCS | RXD_IXSM)) == (RXD_IPCS | RXD_TCPCS) && er == 0,
+	      "TCP/IPv4: IPCS and TCPCS, no IXSM, no errors (%02x, %02x)", st, er);
+	f[600] ^= 0x40;
+	rx_status(f, len, &st, &er);
+	CHECK((st & RXD_TCPCS) && er == RXE_TCPE, "a payload bit flipped: TCPE only (%02x, %02x)", st, er);
+	f[600] ^= 0x40;
+	f[22] ^= 1;   /* the TTL: the header's checksum is wrong now */
+	rx_status(f, len, &st, &er);
+	CHECK((st & RXD_IPCS) && (er & RXE_IPE), "a bad IP header checksum: IPE (%02x, %02x)", st, er);
+	f[22] ^= 1;
+	st16be(f + 20, 0x2000);   /* MF: a first fragment */
+	st16be(f + 24, 0);
+	st16be(f + 24, (uint16_t)~fold16(add16(f + 14, 20, 0)));
+	rx_status(f, len, &st, &er);
+	CHECK((st & RXD_IPCS) && !(st & RXD_TCPCS) && er == 0, "a fragment: its header checked, not TCP (%02x, %02x)",
+	      st, er);
+	len = rx_ip_frame(f, 1000, false);
+	rx_status(f, len - 10, &st, &er);
+	CHECK((st & RXD_IXSM) && !(st & (RXD_IPCS | RXD_TCPCS)) && er == 0,
+	      "a datagram longer than its frame: IXSM, nothing checked (%02x, %02x)", st, er);
+	len = rx_ip_frame(f, 300, true);
+	rx_status(f, len, &st, &er);
+	CHECK((st & (RXD_IPCS | RXD_TCPCS)) == (RXD_IPCS | RXD_TCPCS) && er == 0, "UDP: checked, right (%02x, %02x)",
+	      st, er);
+	f[100] ^= 1;
+	rx_status(f, len, &st, &er);
+	CHECK(er == RXE_TCPE, "UDP with a bad checksum: TCPE (%02x)", er);
+	st16be(f + 40, 0);
+	rx_status(f, len, &st, &er);
+	CHECK((st & RXD_TCPCS) && er == 0, "UDP without a checksum (0): no error (%02x, %02x)", st, er);
+	uint8_t a[64];
+	arp_request(a, gw);
+	memcpy(a, mac, 6);
+	rx_status(a, 42, &st, &er);
+	CHECK((st & RXD_IXSM) && !(st & (RXD_IPCS | RXD_TCPCS)), "ARP: IXSM (%02x)", st);
+	len = rx_ip_frame(f, 1000, false);
+	start(RCTL_BAM);
+	wr(E1K_RXCSUM, 0);
+	rx(f, len);
+	st = mem(RXR)[12];
+	CHECK((st & RXD_IXSM) && !(st & (RXD_IPCS | RXD_TCPCS)), "RXCSUM 0: IXSM, nothing checked (%02x)", st);
+	wr(E1K_RXCSUM, RXCSUM_IPOFL | RXCSUM_TUOFL);
+}
+
 static void test_filters(void)
 {
 	uint8_t f[100];
@@ -719,6 +801,7 @@ int main(void)
 	test_tx_offload();
 	test_tx_burst();
 	test_rx_ring();
+	test_rx_checksums();
 	test_filters();
 	test_interrupts();
 	test_outside_ram();
