@@ -16,11 +16,11 @@
 
 /* ---- frame queues ----------------------------------------------------- */
 
-bool netq_put(struct frame_queue *q, const void *frame, size_t len)
+bool netq_put(struct frame_queue *q, unsigned cap, const void *frame, size_t len)
 {
-	if (q->tail - q->head == NET_QUEUE || !len || len > NET_MAX_FRAME)
+	if (q->tail - q->head >= cap || !len || len > NET_MAX_FRAME)
 		return false;
-	unsigned i = q->tail % NET_QUEUE;
+	unsigned i = q->tail % NET_TXQ;
 	memcpy(q->data[i], frame, len);
 	q->len[i] = (uint16_t)len;
 	q->tail++;
@@ -31,7 +31,7 @@ size_t netq_peek(struct frame_queue *q, uint8_t *buf)
 {
 	if (q->head == q->tail)
 		return 0;
-	unsigned i = q->head % NET_QUEUE;
+	unsigned i = q->head % NET_TXQ;
 	memcpy(buf, q->data[i], q->len[i]);
 	return q->len[i];
 }
@@ -128,7 +128,7 @@ bool netport_send(struct netport *p, const void *frame, size_t len)
 	 * waits on a timer or POLLOUT): only the first frame needs to wake it */
 	bool was_empty = p->txq.head == p->txq.tail;
 	/* the cable out (set_link off): the frame goes nowhere */
-	bool ok = !p->link_down && netq_put(&p->txq, frame, len);
+	bool ok = !p->link_down && netq_put(&p->txq, NET_TXQ, frame, len);
 	if (ok) {
 		p->tx_frames++;
 		p->tx_bytes += len;
@@ -154,10 +154,10 @@ void netport_set_tx_fn(struct netport *p, net_tx_fn fn, void *opaque)
 
 bool netport_tx_room(struct netport *p, unsigned frames)
 {
-	if (frames > NET_QUEUE)
-		frames = NET_QUEUE;
+	if (frames > NET_TXQ)
+		frames = NET_TXQ;
 	pthread_mutex_lock(&p->lock);
-	bool room = !p->tx_fn || p->link_down || NET_QUEUE - (p->txq.tail - p->txq.head) >= frames;
+	bool room = !p->tx_fn || p->link_down || NET_TXQ - (p->txq.tail - p->txq.head) >= frames;
 	if (!room) {
 		p->tx_waiting = true;
 		p->tx_need = frames;

@@ -11,14 +11,19 @@
 #include "core/net.h"
 #include "core/net_fwd.h"
 
-#define NET_QUEUE 256       /* frames held each way: a 64 KiB TCP segmentation at MSS 256 */
+/* Frames held from the guest: a 64 KiB TCP segmentation at MSS 256. For
+ * the guest only 64: behind 256, a slow card's (the NE2000's) 4 MiB wget
+ * stalled for good in the emulated host, where 64 took 56 s (most likely
+ * TCP's segments waited past slirp's retransmission timer). */
+#define NET_TXQ 256
+#define NET_RXQ 64
 #define NET_MAX_TIMERS 8    /* slirp asks for one (IPv6 router adverts) */
 #define NET_MAX_FWDS 32
 
 struct frame_queue {
-	unsigned head, tail;    /* head == tail: empty; indexes grow, taken mod NET_QUEUE */
-	uint16_t len[NET_QUEUE];
-	uint8_t data[NET_QUEUE][NET_MAX_FRAME];
+	unsigned head, tail;    /* head == tail: empty; indexes grow, taken mod NET_TXQ */
+	uint16_t len[NET_TXQ];
+	uint8_t data[NET_TXQ][NET_MAX_FRAME];
 };
 
 struct net_timer {
@@ -87,7 +92,8 @@ struct netport {
 };
 
 /* net.c */
-bool netq_put(struct frame_queue *q, const void *frame, size_t len);
+/* A copy of the frame at the tail, unless cap frames are held (cap <= NET_TXQ). */
+bool netq_put(struct frame_queue *q, unsigned cap, const void *frame, size_t len);
 /* Copy the oldest frame out (buf holds NET_MAX_FRAME); its length, 0 when empty. */
 size_t netq_peek(struct frame_queue *q, uint8_t *buf);
 void netq_drop(struct frame_queue *q);

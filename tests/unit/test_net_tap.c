@@ -23,7 +23,7 @@
 #include "unit_vm.h"
 #include "core/util.h"
 
-#define MAXREC (NET_QUEUE + 64)
+#define MAXREC (NET_RXQ + 64)
 
 /* A card: records what it takes, or refuses everything while full. */
 static struct card {
@@ -166,26 +166,26 @@ static void test_to_guest(void)
 	      (unsigned long long)p->rx_frames);
 	pthread_mutex_unlock(&p->lock);
 
-	/* the card full: NET_QUEUE frames wait in the port's queue, the TAP is not read */
+	/* the card full: NET_RXQ frames wait in the port's queue, the TAP is not read */
 	card_reset();
 	card.full = true;
 	sent = true;
-	for (uint32_t i = 0; i < NET_QUEUE + 40; i++)
+	for (uint32_t i = 0; i < NET_RXQ + 40; i++)
 		sent &= put(100, 1000 + i);
 	usleep(200000);
 	pthread_mutex_lock(&p->lock);
 	unsigned held = p->rxq.tail - p->rxq.head;
 	uint64_t dropped = p->rx_dropped;
 	pthread_mutex_unlock(&p->lock);
-	CHECK(sent && held == NET_QUEUE && dropped == 2,
+	CHECK(sent && held == NET_RXQ && dropped == 2,
 	      "a full card: %u frames held (the queue's %d), none dropped; the rest left in the TAP",
-	      held, NET_QUEUE);
+	      held, NET_RXQ);
 	card.full = false;
 	netport_rx_ready(p);
-	CHECK(card_wait(NET_QUEUE + 40, 3000), "room again: all %d delivered (%u)", NET_QUEUE + 40,
+	CHECK(card_wait(NET_RXQ + 40, 3000), "room again: all %d delivered (%u)", NET_RXQ + 40,
 	      card_count());
 	bool inorder = true;
-	for (unsigned i = 0; i < NET_QUEUE + 40 && i < card_count(); i++)
+	for (unsigned i = 0; i < NET_RXQ + 40 && i < card_count(); i++)
 		inorder &= card.seq[i] == 1000 + i && card.intact[i];
 	pthread_mutex_lock(&p->lock);
 	dropped = p->rx_dropped;
