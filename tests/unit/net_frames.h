@@ -1,6 +1,7 @@
 /*
- * Frames the NIC unit tests (test_rtl8139.c, test_ne2000.c) send and
- * receive. Include after core/util.h.
+ * Frames the NIC unit tests (test_rtl8139.c, test_ne2000.c, test_e1000.c)
+ * send and receive, and the port's transmit counters. Include after
+ * core/util.h.
  */
 #ifndef VMST_TEST_NET_FRAMES_H
 #define VMST_TEST_NET_FRAMES_H
@@ -11,6 +12,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include "core/net_priv.h"
 
 /* An ARP request "who has 10.0.2.2 (slirp's gateway)? tell 10.0.2.15" from mac, 60 bytes. */
 static inline size_t arp_request(uint8_t *f, const uint8_t *mac)
@@ -58,6 +61,15 @@ static inline int hostfwd_poke(int port)
 		/* EINPROGRESS: slirp accepts it on its thread */
 	}
 	return fd;
+}
+
+/* The port's frames sent and dropped so far (under its lock). */
+static inline void port_tx_counts(struct netport *p, uint64_t *frames, uint64_t *dropped)
+{
+	pthread_mutex_lock(&p->lock);
+	*frames = p->tx_frames;
+	*dropped = p->tx_dropped;
+	pthread_mutex_unlock(&p->lock);
 }
 
 #endif

@@ -420,9 +420,8 @@ static void test_tx_burst(void)
 	st16be(f + 12, 0x88B5);   /* an EtherType slirp ignores: no replies into the ring */
 	memcpy(mem(TXBUF), f, len);
 	rd(E1K_STATS + ST_TSCTC);
-	pthread_mutex_lock(&p->lock);
-	uint64_t frames = p->tx_frames, dropped = p->tx_dropped;
-	pthread_mutex_unlock(&p->lock);
+	uint64_t frames0, dropped0, frames, dropped;
+	port_tx_counts(p, &frames0, &dropped0);
 	context(0, 16, true, true, 54, 1000, 60000);
 	for (unsigned i = 1; i < 8; i++)
 		data_desc(i, TXBUF, (uint32_t)len, TXD_EOP | TXD_IFCS | TXD_RS | TXD_TSE, POPTS_TXSM | POPTS_IXSM);
@@ -436,12 +435,9 @@ static void test_tx_burst(void)
 		dd &= (mem(TXR + 16 * i)[12] & TXD_STA_DD) != 0;
 	CHECK(dd, "all seven data descriptors written back");
 	CHECK_EQ(rd(E1K_STATS + ST_TSCTC), 420, "TSCTC: 7 x 60 segments");
-	pthread_mutex_lock(&p->lock);
-	frames = p->tx_frames - frames;
-	dropped = p->tx_dropped - dropped;
-	pthread_mutex_unlock(&p->lock);
-	CHECK(frames == 420 && dropped == 0, "the port took all 420, dropped none (%llu, %llu)",
-	      (unsigned long long)frames, (unsigned long long)dropped);
+	port_tx_counts(p, &frames, &dropped);
+	CHECK(frames - frames0 == 420 && dropped == dropped0, "the port took all 420, dropped none (%llu, %llu)",
+	      (unsigned long long)(frames - frames0), (unsigned long long)(dropped - dropped0));
 }
 
 /* A frame straight into the card from the network side. */
