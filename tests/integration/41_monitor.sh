@@ -63,6 +63,17 @@ out=$(mon eject)
 check "eject without a device prints usage" sh -c "printf '%s' \"\$1\" | grep -q '^usage: eject \[-f\] device'" - "$out"
 check "eject of a missing device" [ "$(mon 'eject floppy0')" = "Device 'floppy0' not found" ]
 check "help lists sendkey" reply_has help '^sendkey keys \[hold_ms\] -- '
+# port I/O: a CMOS NVRAM byte written through 0x70/0x71 reads back; a port
+# nothing claims reads as all ones, as on the bus; bad arguments are refused
+check "o writes the CMOS index and a byte (nothing printed)" \
+	[ -z "$(mon 'o 0x70 0x40')$(mon 'o /b 0x71 0x5a')$(mon 'o 0x70 0x40')" ]
+check "i reads the byte back from CMOS 0x40" [ "$(mon 'i 0x71')" = "portb[0x0071] = 0x5a" ]
+check "i /h of an unclaimed port: all ones" [ "$(mon 'i /h 0x1230')" = "portw[0x1230] = 0xffff" ]
+check "i /w: a 32-bit read" [ "$(mon 'i /w 0x1230')" = "portl[0x1230] = 0xffffffff" ]
+check "i: a port above 0xffff is refused" reply_has 'i 0x10000' "out of range"
+check "o: a value too wide for the size is refused" reply_has 'o /b 0x80 0x100' "out of range"
+check "o without a value: usage" reply_has 'o /b 0x80' "port and value expected"
+check "i /q: an unknown format letter" reply_has 'i /q 0x80' "invalid char in format"
 check "xp reads the guest's ELF header at 1 MiB" \
 	[ "$(mon 'xp /4xb 0x100000')" = "0000000000100000: 0x7f 0x45 0x4c 0x46" ]
 check "x through the vCPU's view of memory" \

@@ -27,7 +27,7 @@ BEGIN {
 	srand(seed)
 	n = split("info|help|?|eject|change|sendkey|mouse_move|mouse_button|x|xp|cpu|c|cont|" \
 		  "audio_volume|audio_mute|info block|info registers|info pci|info chardev|" \
-		  "info mice|info usb|info cpus|info status|info foo|info stats|info pic", cmds, "|")
+		  "info mice|info usb|info cpus|info status|info foo|info stats|info pic|i", cmds, "|")
 	split("ide1-cd0 hdc hda floppy0 fda /4xb /100000xg /-1 /x 0x0 0xffffffffffffffff " \
 	      "-f -1 2147483648 ctrl-alt-delete #0x1c ret \"a\\\\qb\" \"unterminated " \
 	      "/nonexistent raw read-write read-only sideways 0 1 -99999", words, " ")

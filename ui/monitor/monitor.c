@@ -25,7 +25,7 @@
 extern const struct monitor_group monitor_group_core, monitor_group_vm,
 	monitor_group_vm_info, monitor_group_block, monitor_group_block_info,
 	monitor_group_cpu, monitor_group_cpu_info, monitor_group_machine_info,
-	monitor_group_memory, monitor_group_input, monitor_group_input_info,
+	monitor_group_memory, monitor_group_ioport, monitor_group_input, monitor_group_input_info,
 	monitor_group_audio, monitor_group_audio_info, monitor_group_screen,
 	monitor_group_screen_info, monitor_group_irq_info, monitor_group_log,
 	monitor_group_stats_info, monitor_group_joystick, monitor_group_joystick_info,
@@ -34,11 +34,11 @@ static const struct monitor_group *const builtin[] = {
 	&monitor_group_core, &monitor_group_vm, &monitor_group_vm_info,
 	&monitor_group_block, &monitor_group_block_info, &monitor_group_cpu,
 	&monitor_group_cpu_info, &monitor_group_machine_info, &monitor_group_memory,
-	&monitor_group_input, &monitor_group_input_info, &monitor_group_audio,
-	&monitor_group_audio_info, &monitor_group_screen, &monitor_group_screen_info,
-	&monitor_group_irq_info, &monitor_group_log, &monitor_group_stats_info,
-	&monitor_group_joystick, &monitor_group_joystick_info, &monitor_group_net,
-	&monitor_group_net_info, &monitor_group_netlink,
+	&monitor_group_ioport, &monitor_group_input, &monitor_group_input_info,
+	&monitor_group_audio, &monitor_group_audio_info, &monitor_group_screen,
+	&monitor_group_screen_info, &monitor_group_irq_info, &monitor_group_log,
+	&monitor_group_stats_info, &monitor_group_joystick, &monitor_group_joystick_info,
+	&monitor_group_net, &monitor_group_net_info, &monitor_group_netlink,
 };
 
 #define MAX_TABLES 48
