@@ -18,7 +18,7 @@
 
 bool netq_put(struct frame_queue *q, unsigned cap, const void *frame, size_t len)
 {
-	if (q->tail - q->head >= cap || !len || len > NET_MAX_FRAME)
+	if (!netq_room(q, cap) || !len || len > NET_MAX_FRAME)
 		return false;
 	unsigned i = q->tail % NET_TXQ;
 	memcpy(q->data[i], frame, len);
@@ -152,15 +152,15 @@ void netport_set_tx_fn(struct netport *p, net_tx_fn fn, void *opaque)
 	p->tx_opaque = opaque;
 }
 
-bool netport_tx_room(struct netport *p, unsigned frames)
+bool netport_tx_room(struct netport *p, size_t frames)
 {
 	if (frames > NET_TXQ)
-		frames = NET_TXQ;
+		frames = NET_TXQ;   /* a longer burst waits for an empty queue */
 	pthread_mutex_lock(&p->lock);
-	bool room = !p->tx_fn || p->link_down || NET_TXQ - (p->txq.tail - p->txq.head) >= frames;
+	bool room = !p->tx_fn || p->link_down || netq_room(&p->txq, NET_TXQ) >= frames;
 	if (!room) {
 		p->tx_waiting = true;
-		p->tx_need = frames;
+		p->tx_need = (unsigned)frames;
 	}
 	pthread_mutex_unlock(&p->lock);
 	return room;

@@ -53,7 +53,7 @@ bool netport_send(struct netport *p, const void *frame, size_t len);
  */
 typedef void (*net_tx_fn)(void *opaque);
 void netport_set_tx_fn(struct netport *p, net_tx_fn fn, void *opaque);
-bool netport_tx_room(struct netport *p, unsigned frames);
+bool netport_tx_room(struct netport *p, size_t frames);
 /* The card has room again: frames held back are retried (any thread). */
 void netport_rx_ready(struct netport *p);
 /* The card's MAC (from the vif), its index, and its name ("rtl8139.0"). */

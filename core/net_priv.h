@@ -97,6 +97,11 @@ bool netq_put(struct frame_queue *q, unsigned cap, const void *frame, size_t len
 /* Copy the oldest frame out (buf holds NET_MAX_FRAME); its length, 0 when empty. */
 size_t netq_peek(struct frame_queue *q, uint8_t *buf);
 void netq_drop(struct frame_queue *q);
+/* How many more frames a queue of cap frames takes. */
+static inline unsigned netq_room(const struct frame_queue *q, unsigned cap)
+{
+	return cap - (q->tail - q->head);
+}
 
 /* net_thread.c: on the back end's thread unless said otherwise */
 /* A frame for the guest: to the card, or held in order behind the ones

@@ -46,7 +46,7 @@ void net_tx_done(struct netport *p, bool lost)
 	netq_drop(&p->txq);
 	if (lost)
 		p->tx_dropped++;
-	bool wake = p->tx_waiting && NET_TXQ - (p->txq.tail - p->txq.head) >= p->tx_need;
+	bool wake = p->tx_waiting && netq_room(&p->txq, NET_TXQ) >= p->tx_need;
 	if (wake)
 		p->tx_waiting = false;
 	pthread_mutex_unlock(&p->lock);
@@ -75,7 +75,7 @@ bool net_flush_rx(struct netport *p)
 bool net_rxq_full(struct netport *p)
 {
 	pthread_mutex_lock(&p->lock);
-	bool full = p->rxq.tail - p->rxq.head >= NET_RXQ;
+	bool full = !netq_room(&p->rxq, NET_RXQ);
 	pthread_mutex_unlock(&p->lock);
 	return full;
 }

@@ -221,7 +221,7 @@ static bool port_has_room(struct e1000 *s, const uint8_t *d)
 		if ((first_cmd & TXD_TSE) && (s->ctx.tucmd & TUCMD_TSE) && mss && total > hdr)
 			frames = (total - hdr + mss - 1) / mss;
 	}
-	return netport_tx_room(s->port, frames > 0xFFFF ? 0xFFFF : (unsigned)frames);
+	return netport_tx_room(s->port, frames);
 }
 
 void e1000_tx_wake(void *opaque)

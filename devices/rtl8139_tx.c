@@ -142,7 +142,7 @@ static bool port_has_room(struct rtl8139 *s, uint32_t opts1, uint32_t len)
 			mss = NET_MAX_FRAME - 54;   /* as large_send cuts it: 54 the least header */
 		frames = (total + mss - 1) / mss;
 	}
-	return netport_tx_room(s->port, frames > 0xFFFF ? 0xFFFF : (unsigned)frames);
+	return netport_tx_room(s->port, frames);
 }
 
 void rtl8139_tx_wake(void *opaque)
