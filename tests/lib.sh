@@ -64,14 +64,16 @@ guest() {
 	echo "$out"
 }
 
-# wait_for FILE REGEX SECONDS: poll until the file has a matching line.
+# wait_for FILE REGEX SECONDS: poll until the file has a matching line. The
+# limit is on the clock, not a count of polls: in the emulated host each
+# poll's processes take far longer than its 0.1 s sleep.
 wait_for() {
-	i=0
-	while [ $i -lt $(($3 * 10)) ]; do
+	_end=$(( $(date +%s) + $3 ))
+	while :; do
 		grep -qaE "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1; i=$((i + 1))
+		[ "$(date +%s)" -lt "$_end" ] || return 1
+		sleep 0.1
 	done
-	return 1
 }
 
 # Start vmstation in the background: vm_bg NAME ARGS...; sets VM_PID.
@@ -84,14 +86,14 @@ vm_bg() {
 # wait_guest FILE REGEX SECONDS: wait_for, but give up as soon as the VM
 # started by vm_bg ($VM_PID) has ended.
 wait_guest() {
-	_i=0
-	while [ $_i -lt $(($3 * 10)) ]; do
+	_end=$(( $(date +%s) + $3 ))
+	while :; do
 		grep -qaE "$2" "$1" 2>/dev/null && return 0
 		_st=$(ps -o stat= -p "$VM_PID" 2>/dev/null | cut -c1)
 		[ -n "$_st" ] && [ "$_st" != Z ] || { grep -qaE "$2" "$1" 2>/dev/null; return; }
-		sleep 0.1; _i=$((_i + 1))
+		[ "$(date +%s)" -lt "$_end" ] || return 1
+		sleep 0.1
 	done
-	return 1
 }
 
 # find_window NAME-REGEX: the id of an X window whose title matches, waiting
