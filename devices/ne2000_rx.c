@@ -45,6 +45,20 @@ static void ring_put(struct ne2000 *s, unsigned page, unsigned i, uint8_t v)
 }
 
 /*
+ * BNRY as a page of the ring. Drivers hand back the page before the next
+ * one they will read, and when that next page is PSTART, Linux's 8390 core
+ * writes PSTART - 1, outside the ring: the page before PSTART in ring
+ * order is PSTOP - 1, which is what the chip's compare amounts to (it
+ * never meets a page outside the ring). Any other value outside counts
+ * the same way, so the ring can neither be overrun nor refuse for good.
+ */
+static unsigned bnry_page(const struct ne2000 *s)
+{
+	bool inside = s->bnry >= s->pstart && s->bnry < s->pstop;
+	return inside ? s->bnry : (unsigned)s->pstop - 1;
+}
+
+/*
  * Pages free between CURR and BNRY. The chip stops before it would write
  * into the page BNRY points to [7]; drivers that start with BNRY equal
  * to CURR (and never let the ring fill so far) mean an empty ring, so that
@@ -54,7 +68,7 @@ static void ring_put(struct ne2000 *s, unsigned page, unsigned i, uint8_t v)
 static unsigned pages_free(const struct ne2000 *s)
 {
 	unsigned n = (unsigned)s->pstop - s->pstart;
-	unsigned f = ((unsigned)s->bnry + n - s->curr) % n;
+	unsigned f = (bnry_page(s) + n - s->curr) % n;
 	return f ? f : n;
 }
 
@@ -75,8 +89,7 @@ bool ne2000_receive_locked(struct ne2000 *s, const uint8_t *frame, size_t len)
 		s->rsr = RSR_DIS;     /* monitor mode: checked and counted, not stored [10, RCR] */
 		return true;
 	}
-	bool in_ring = s->curr >= s->pstart && s->curr < s->pstop &&
-		       s->bnry >= s->pstart && s->bnry < s->pstop;
+	bool in_ring = s->curr >= s->pstart && s->curr < s->pstop;
 	if (!ne2000_ring_valid(s) || !in_ring) {
 		s->rsr = RSR_MPA;     /* nowhere to put it: a missed packet */
 		if (s->cntr[2] < 0xFF && ++s->cntr[2] >= 0x80)

@@ -4,7 +4,7 @@
  * (doubled, 'WW' signature) and word-wide, remote DMA round trips and
  * their bounds, a frame sent to a real libslirp whose ARP reply comes back
  * into the ring, the ring wrapping at PSTOP with BNRY handed back as the
- * driver does, the ring filling up (OVW), the address filter and multicast
+ * driver does (PSTART - 1 after a wrap), the ring filling up (OVW), the address filter and multicast
  * hash, loopback, interrupts on the PCI line and on the ISA card's IRQ 9,
  * and bad values (PSTART > PSTOP, counts past the memory, page 3).
  */
@@ -124,7 +124,9 @@ static unsigned rx_one(uint8_t pstart, uint8_t pstop, uint8_t *buf, uint8_t *nex
 	block_in((uint16_t)((at << 8) + 4), buf, count - 4);
 	uint8_t next = hdr[1];
 	*next_out = next;
-	w8(EN0_BNRY, next == pstart ? pstop - 1 : next - 1);
+	/* as Linux's 8390 core: the page before the next, PSTART - 1 (outside
+	 * the ring) when the next is PSTART */
+	w8(EN0_BNRY, next - 1);
 	return count;
 }
 
@@ -293,7 +295,7 @@ static void test_ring(struct ne2000 *s)
 	start_card(0x46, 0x50, RCR_AB);     /* 10 pages: wraps every few frames */
 	w8(EN0_ISR, 0xFF);
 	bool ok = true;
-	unsigned wraps = 0;
+	unsigned wraps = 0, pstart_bnry = 0;
 	uint8_t prev = 0x46;
 	for (unsigned n = 0; n < 40; n++) {
 		size_t len = 60 + (n * 97) % 700;
@@ -304,10 +306,12 @@ static void test_ring(struct ne2000 *s)
 		ok &= count == len + 4 && !memcmp(got, f, len);
 		ok &= next >= 0x46 && next < 0x50;
 		wraps += next < prev;
+		pstart_bnry += next == 0x46;
 		prev = next;
 	}
 	CHECK(ok, "40 frames of 60-760 bytes round a 10-page ring, each read back whole");
 	CHECK(wraps >= 5, "the ring wrapped at PSTOP %u times", wraps);
+	CHECK(pstart_bnry > 0, "BNRY was PSTART - 1 (outside the ring) %u times, and frames came", pstart_bnry);
 	CHECK(r8(EN0_ISR) & ISR_PRX, "ISR.PRX");
 	CHECK_EQ(r8(EN0_RSR) & RSR_PRX, RSR_PRX, "RSR.PRX");
 
