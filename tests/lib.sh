@@ -6,9 +6,13 @@ GUESTS="$TOP/build/guests"
 CACHE="$TOP/build/cache"
 rm -rf "$T"; mkdir -p "$T" "$GUESTS" "$CACHE"
 NFAIL=0
+TEST_T0=$(date +%s)
+# with VMST_CHECK_TIMES=1 each result is followed by the seconds since the
+# test began (where a slow host spends a test's time)
+check_time() { [ -z "${VMST_CHECK_TIMES:-}" ] || echo "  at +$(( $(date +%s) - TEST_T0 ))s"; }
 
-pass() { echo "PASS: $(basename "$0" .sh): $*"; }
-fail() { echo "FAIL: $(basename "$0" .sh): $*"; NFAIL=$((NFAIL + 1)); }
+pass() { echo "PASS: $(basename "$0" .sh): $*"; check_time; }
+fail() { echo "FAIL: $(basename "$0" .sh): $*"; NFAIL=$((NFAIL + 1)); check_time; }
 # check DESCRIPTION COMMAND...: pass or fail by the command's status, and
 # return it (so a failure can be followed by a dump: check ... || { ...; })
 check() { desc=$1; shift; if "$@"; then pass "$desc"; else fail "$desc"; return 1; fi; }
