@@ -12,9 +12,8 @@
 #include "core/net_fwd.h"
 
 /* Frames held from the guest: a 64 KiB TCP segmentation at MSS 256. For
- * the guest only 64: behind 256, a slow card's (the NE2000's) 4 MiB wget
- * stalled for good in the emulated host, where 64 took 56 s (most likely
- * TCP's segments waited past slirp's retransmission timer). */
+ * the guest 64, a few rings' worth: a card takes them as its guest frees
+ * room, and beyond that TCP is better told by a drop than kept waiting. */
 #define NET_TXQ 256
 #define NET_RXQ 64
 #define NET_MAX_TIMERS 8    /* slirp asks for one (IPv6 router adverts) */
