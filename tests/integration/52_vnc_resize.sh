@@ -37,8 +37,11 @@ kill $VIEW 2>/dev/null
 wait $VIEW 2>/dev/null
 sizes=$(grep -o 'size [0-9]*x[0-9]*' "$T/sizes.txt" | cut -d' ' -f2 | uniq | tr '\n' ' ')
 check "one connection for the whole run" [ "$(grep -c '^connected' "$T/sizes.txt")" = 1 ]
+# in this order, ending at 640x480; a slow host may also show a size the
+# registers pass through while the guest reprograms them one by one (320x25
+# between VBE off and mode 12h's CRTC, as a monitor would try to sync to)
 check "client saw 720x400 -> 1024x768 -> 640x480 ($sizes)" \
-	sh -c "echo '$sizes' | grep -q '720x400 1024x768 640x480'"
+	sh -c "echo '$sizes' | grep -qE '^720x400 (.* )?1024x768 (.* )?640x480 $'"
 
 # garbage: random bytes after the banner, before it, a half handshake, a vanished client
 cat > "$T/garbage.py" <<'PY'
