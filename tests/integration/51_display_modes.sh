@@ -4,7 +4,7 @@
 # screen: the VMM's own screendump, a libvncclient client's framebuffer
 # (vmstation view --screenshot) and the SDL window's pixels (Xvfb screenshot)
 # must all be identical and equal, pixel for pixel, to the pattern the
-# program drew (computed here independently).
+# program drew (computed independently by tests/tools/vga_pattern.py).
 . "$(dirname "$0")/../lib.sh"
 if [ -z "$VMST_IN_XVFB" ]; then
 	VMST_IN_XVFB=1 exec xvfb-run -a -s '-noreset -screen 0 1920x1200x24' sh "$0" "$@"
@@ -12,29 +12,6 @@ fi
 MC="$TOP/tests/tools/monitor-client"
 G=$(guest vga_modes) || { fail "assemble vga_modes.asm"; finish; }
 
-# expected.py MODE OUT.ppm: the picture the guest draws
-cat > "$T/expected.py" <<'PY'
-import sys
-mode, out = sys.argv[1], sys.argv[2]
-def dac(i):
-    c = (i & 63, (3 * i) & 63, (7 * i) & 63)
-    return bytes((v << 2 | v >> 4) for v in c)
-if mode == 'm13h':
-    w, h = 320, 200
-    px = lambda x, y: dac((x + 2 * y) & 255)
-elif mode == 'modx':
-    w, h = 320, 240
-    px = lambda x, y: dac((x ^ y) & 255)
-elif mode == 'm12h':
-    w, h = 640, 480
-    px = lambda x, y: dac(15 if x == y else ((x >> 3) + (y >> 3)) & 15)
-else:
-    w, h = 1024, 768
-    px = lambda x, y: bytes(((x & 255), (y & 255), ((x + y) & 255)))
-with open(out, 'wb') as f:
-    f.write(b'P6\n%d %d\n255\n' % (w, h))
-    f.write(b''.join(px(x, y) for y in range(h) for x in range(w)))
-PY
 # same A B: identical P6 images (after normalising headers)
 cat > "$T/same.py" <<'PY'
 import sys
@@ -127,7 +104,7 @@ extra = '$m'"
 		continue
 	fi
 	sleep 0.5
-	python3 "$T/expected.py" $m "$T/$m.expected.ppm"
+	python3 "$TOP/tests/tools/vga_pattern.py" $m "$T/$m.expected.ppm"
 	grab "vga-$m" $W $H
 	check "$m: screendump is ${W}x$H and equals the drawn pattern" same "$T/vga-$m.dump.ppm" "$T/$m.expected.ppm"
 	check "$m: the VNC client's framebuffer equals it" same "$T/vga-$m.vnc.ppm" "$T/$m.expected.ppm"

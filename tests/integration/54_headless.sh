@@ -9,18 +9,6 @@ MC="$TOP/tests/tools/monitor-client"
 G=$(guest vga_modes) || { fail "assemble vga_modes.asm"; finish; }
 unset DISPLAY
 
-cat > "$T/pattern.py" <<'PY'
-import sys
-d = open(sys.argv[1], 'rb').read()
-parts = d.split(maxsplit=4)
-w, h, px = int(parts[1]), int(parts[2]), parts[4]
-def dac(i):
-    c = (i & 63, (3 * i) & 63, (7 * i) & 63)
-    return bytes((v << 2 | v >> 4) for v in c)
-bad = (w, h) != (320, 200) or any(px[(y * w + x) * 3:(y * w + x) * 3 + 3] != dac((x + 2 * y) & 255)
-                                  for y in range(h) for x in range(w))
-sys.exit(1 if bad else 0)
-PY
 listening() { ss -ltnp 2>/dev/null | grep "pid=$1," | grep -q ':59[0-9][0-9] '; }
 
 # ---- headless ------------------------------------------------------------------
@@ -38,7 +26,7 @@ CFG
 vm_bg hl run "$T/hl.cfg"
 check "headless: the guest runs and draws" wait_for "$T/hl.com1" "DRAWN m13h" 120
 "$MC" "$T/hl.sock" "screendump $T/hl.ppm" > /dev/null 2>&1
-check "headless: screendump shows the mode 13h picture, pixel-exact" python3 "$T/pattern.py" "$T/hl.ppm"
+check "headless: screendump shows the mode 13h picture, pixel-exact" python3 "$TOP/tests/tools/vga_pattern.py" --check m13h "$T/hl.ppm"
 check "headless: no VNC server" sh -c "! grep -q 'VNC on' '$T/hl.out' && ! ss -ltnp | grep -q 'pid=$VM_PID,'"
 # mode 13h maps the 0xA0000 window as RAM: drawing 64000 pixels costs no MMIO exits
 "$MC" "$T/hl.sock" "info stats" > "$T/hl-stats.txt" 2>&1
@@ -71,7 +59,7 @@ check "nographic: COM1 output appears on stdout" wait_for "$T/ng.out" "DRAWN m13
 check "nographic: no SDL window attempted, no VNC server" \
 	sh -c "! grep -qi 'SDL\|VNC on' '$T/ng.out' '$T/ng.err' && ! ss -ltnp | grep -q 'pid=$VM_PID,'"
 "$MC" "$T/ng.sock" "screendump $T/ng.ppm" > /dev/null 2>&1
-check "nographic: the card stays, screendump shows the picture" python3 "$T/pattern.py" "$T/ng.ppm"
+check "nographic: the card stays, screendump shows the picture" python3 "$TOP/tests/tools/vga_pattern.py" --check m13h "$T/ng.ppm"
 printf '\001x' >&3
 wait_pid $VM_PID 20
 exec 3>&-
