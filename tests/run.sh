@@ -90,13 +90,7 @@ kvm_tier() {
 	tries=0
 	while { [ "$rc" = 123 ] || [ "$rc" = 122 ]; } && [ $tries -lt 8 ]; do
 		tries=$((tries + 1))
-		left=""
-		for t in "$1"/*.sh; do
-			n=$(basename "$t" .sh)
-			echo "$n" | grep -qE "${TESTS:-.}" || continue
-			! no_kvm "$t" || continue
-			grep -aq "^   ($n: " "$out/kvmhost.log" || left="$left${left:+|}$n"
-		done
+		left=$(unfinished "$1")
 		[ -n "$left" ] || break
 		[ "$rc" = 123 ] && why="stopped responding" || why="died (its own kernel: see the line above)"
 		echo "kvmhost: the emulated host $why; again in a new host for: $left"
@@ -107,9 +101,28 @@ kvm_tier() {
 	done
 	if [ "$rc" = 123 ] || [ "$rc" = 122 ]; then
 		echo "FAIL: kvmhost: the emulated host kept stopping; not run: $left" | tee -a "$out/kvmhost.log"
+	elif [ "$rc" != 0 ]; then
+		# a time-out (124) or a host that failed: what it did not finish
+		# fails by name, not only as the host's exit status
+		for n in $(unfinished "$1" | tr '|' ' '); do
+			echo "FAIL: $n: not finished in the emulated host (exit $rc)" | tee -a "$out/kvmhost.log"
+		done
 	fi
 	echo "   (emulated host: $(( $(date +%s) - start ))s, log $out/kvmhost.log)"
 	count "kvmhost" "$out/kvmhost.log" "${rc:-1}"
+}
+
+# unfinished DIR: DIR's tests for the emulated host (TESTS) that have no
+# time line in its log yet, as a|b|c
+unfinished() {
+	_left=""
+	for t in "$1"/*.sh; do
+		n=$(basename "$t" .sh)
+		echo "$n" | grep -qE "${TESTS:-.}" || continue
+		! no_kvm "$t" || continue
+		grep -aq "^   ($n: " "$out/kvmhost.log" || _left="$_left${_left:+|}$n"
+	done
+	echo "$_left"
 }
 
 # host_run DIR TESTS-REGEX LOG: DIR's matching tests in emulated hosts; sets rc.
