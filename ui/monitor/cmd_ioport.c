@@ -2,9 +2,9 @@
  * Port I/O from the monitor, as QEMU's HMP has it: i /fmt port reads one
  * port, o /fmt port value writes one. The size comes from the format's last
  * letter (b, h or w; a byte when none is given); the access goes through
- * the VM's port bus like a vCPU's IN or OUT, so a device sees it as the
- * guest's own (reads with side effects, such as a status register that
- * clears when read, have them here too).
+ * the VM's port bus like a vCPU's IN or OUT, with the vCPUs stopped, so a
+ * device sees it as the guest's own (reads with side effects, such as a
+ * status register that clears when read, have them here too).
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -50,6 +50,22 @@ static int parse_num(struct monitor_session *s, const char *arg, uint64_t max, u
 	return 0;
 }
 
+struct port_req {
+	struct vm *vm;
+	uint16_t port;
+	unsigned size;
+	bool write;
+	uint8_t data[4];
+};
+
+/* With every vCPU stopped: a device that counts on its vCPU being the
+ * only one inside it sees no access of ours in the middle of its own. */
+static void access_paused(void *opaque)
+{
+	struct port_req *r = opaque;
+	iobus_access(&r->vm->pio, r->port, r->data, r->size, r->write);
+}
+
 static void port_access(struct monitor_session *s, struct monitor_args *a, bool write)
 {
 	const char *cmd = write ? "o" : "i";
@@ -72,16 +88,16 @@ static void port_access(struct monitor_session *s, struct monitor_args *a, bool 
 	uint64_t vmax = size == 4 ? 0xFFFFFFFFull : (1ull << (8 * size)) - 1;
 	if (write && parse_num(s, a->argv[ai + 1], vmax, &val) < 0)
 		return;
-	struct vm *vm = monitor_vm(s);
-	uint8_t data[4];
+	struct port_req r = { .vm = monitor_vm(s), .port = (uint16_t)port, .size = size,
+			      .write = write };
 	for (unsigned i = 0; i < 4; i++)
-		data[i] = (uint8_t)(val >> (8 * i));
-	iobus_access(&vm->pio, port, data, size, write);
+		r.data[i] = (uint8_t)(val >> (8 * i));
+	vm_run_paused(r.vm, access_paused, &r);
 	if (write)
 		return;
 	uint32_t v = 0;
 	for (unsigned i = 0; i < size; i++)
-		v |= (uint32_t)data[i] << (8 * i);
+		v |= (uint32_t)r.data[i] << (8 * i);
 	monitor_printf(s, "port%c[0x%04x] = 0x%0*x\n", size == 1 ? 'b' : size == 2 ? 'w' : 'l',
 		       (unsigned)port, (int)size * 2, v);
 }
