@@ -76,6 +76,13 @@ check "o without a value: usage" reply_has 'o /b 0x80' "port and value expected"
 check "i /q: an unknown format letter" reply_has 'i /q 0x80' "invalid char in format"
 check "xp reads the guest's ELF header at 1 MiB" \
 	[ "$(mon 'xp /4xb 0x100000')" = "0000000000100000: 0x7f 0x45 0x4c 0x46" ]
+# xp of a device's registers (as QEMU's): the HPET's capabilities at
+# 0xfed00000, vendor 8086 in the high half and the tick of 10 ns (in fs);
+# an address above RAM that no device claims cannot be read
+check "xp reads the HPET's registers through the MMIO bus" \
+	[ "$(mon 'xp /2wx 0xfed00000' | sed 's/0x8086[0-9a-f]\{4\}/0x8086..../')" = "00000000fed00000: 0x8086.... 0x00989680" ]
+check "xp of an unclaimed address above RAM: Cannot access memory" \
+	[ "$(mon 'xp /wx 0xf0000000')" = "00000000f0000000: Cannot access memory" ]
 check "x through the vCPU's view of memory" \
 	[ "$(mon 'x /1xw 0x100000')" = "0000000000100000: 0x464c457f" ]
 eip=$(mon 'info registers' | sed -n 's/^EIP=\([0-9a-f]*\) .*/\1/p')

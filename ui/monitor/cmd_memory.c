@@ -6,7 +6,11 @@
  * (signed), u (unsigned), o (octal), c (characters); size b, h, w, g. Both
  * are remembered for the next x/xp of the session. The layout follows
  * QEMU's memory_dump: the address, then 16 bytes per line (8 for bytes).
- * Every read goes through vm_read_guest, so any address is safe.
+ * Every read goes through vm_read_guest, so any address is safe. As in
+ * QEMU, xp also reads a device's registers: an address outside RAM that a
+ * device claims is read through the MMIO bus, one access of the format's
+ * size per value, with the vCPUs stopped, like a vCPU's load (a register
+ * that clears when read is cleared by xp too).
  */
 #include <ctype.h>
 #include <inttypes.h>
@@ -101,6 +105,31 @@ static int read_mem(struct vm *vm, struct vcpu *vcpu, uint64_t addr, void *buf, 
 	return 0;
 }
 
+struct mmio_req {
+	struct vm *vm;
+	uint64_t addr;
+	uint8_t *buf;
+	unsigned len, size;
+	bool ok;
+};
+
+static void mmio_paused(void *opaque)
+{
+	struct mmio_req *r = opaque;
+	for (unsigned i = 0; i + r->size <= r->len; i += r->size)
+		r->ok &= iobus_access(&r->vm->mmio, r->addr + i, r->buf + i, r->size, false);
+}
+
+/* len bytes of device registers at physical addr in accesses of size bytes:
+ * 0, or -1 when a device claims not all of them. */
+static int read_mmio(struct vm *vm, uint64_t addr, uint8_t *buf, unsigned len, unsigned size)
+{
+	struct mmio_req r = { .vm = vm, .addr = addr, .buf = buf, .len = len, .size = size,
+			      .ok = true };
+	vm_run_paused(vm, mmio_paused, &r);
+	return r.ok ? 0 : -1;
+}
+
 static void print_char(struct monitor_session *s, unsigned c)
 {
 	switch (c) {
@@ -171,7 +200,8 @@ static void dump(struct monitor_session *s, struct monitor_args *a, bool physica
 		unsigned l = len < line ? (unsigned)len : line;
 		uint8_t buf[16];
 		monitor_printf(s, "%016" PRIx64 ":", addr);
-		if (read_mem(vm, vcpu, addr, buf, l) < 0) {
+		if (read_mem(vm, vcpu, addr, buf, l) < 0 &&
+		    (!physical || read_mmio(vm, addr, buf, l, size) < 0)) {
 			monitor_printf(s, " Cannot access memory\n");
 			return;
 		}
