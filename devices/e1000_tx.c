@@ -127,18 +127,23 @@ static void tso_send(struct e1000 *s)
 	} while (off < payload);
 }
 
-/* The frame's last descriptor (EOP): out it goes, unless it was refused. */
-static void end_of_frame(struct e1000 *s, bool tse, unsigned cso, unsigned css, bool legacy_ic)
+/*
+ * The frame's last descriptor (EOP): out it goes, unless it was refused.
+ * A legacy frame's only offload is its descriptor's IC (checksum from CSS
+ * to the end, at CSO); the POPTS of extended descriptors sent before it do
+ * not apply (SDM 3, "Legacy Transmit Descriptor Format").
+ */
+static void end_of_frame(struct e1000 *s, bool legacy, bool tse, const uint8_t *d)
 {
 	if (s->tx_bad || !s->tx_len) {
 		s->tx_errors += s->tx_bad;
 	} else if (tse) {
 		tso_send(s);
 	} else {
-		if (legacy_ic)
-			put_csum(s->txbuf, s->tx_len, css, 0, cso, 0, false);
-		else
+		if (!legacy)
 			offload(s, s->txbuf, s->tx_len);
+		else if (d[11] & TXD_IC)
+			put_csum(s->txbuf, s->tx_len, d[13], 0, d[10], 0, false);   /* CSS, CSO */
 		send_frame(s, s->txbuf, s->tx_len, sizeof(s->txbuf));
 	}
 	s->tx_len = 0;
@@ -170,7 +175,7 @@ static uint8_t process(struct e1000 *s, const uint8_t *d)
 		}
 		gather(s, ld64(d), ld16(d + 8));
 		if (cmd & TXD_EOP)
-			end_of_frame(s, false, d[10], d[13], cmd & TXD_IC);
+			end_of_frame(s, true, false, d);
 		return cmd;
 	}
 	unsigned dtyp = (ld32(d + 8) >> 20) & 0xF;
@@ -197,7 +202,7 @@ static uint8_t process(struct e1000 *s, const uint8_t *d)
 	}
 	gather(s, ld64(d), ld32(d + 8) & 0xFFFFF);
 	if (cmd & TXD_EOP)
-		end_of_frame(s, (s->tx_cmd & TXD_TSE) && (s->ctx.tucmd & TUCMD_TSE), 0, 0, false);
+		end_of_frame(s, false, (s->tx_cmd & TXD_TSE) && (s->ctx.tucmd & TUCMD_TSE), d);
 	return cmd;
 }
 
