@@ -251,6 +251,11 @@ void net_info(struct vm *vm, FILE *out)
 		fprintf(out, "), tx %llu frames %llu bytes (%llu dropped)\n",
 			(unsigned long long)p->tx_frames, (unsigned long long)p->tx_bytes,
 			(unsigned long long)p->tx_dropped);
+		/* frames held in a queue: a card whose ring is full, a back end that lags */
+		unsigned rx_held = p->rxq.tail - p->rxq.head, tx_held = p->txq.tail - p->txq.head;
+		if (rx_held || tx_held)
+			fprintf(out, "   waiting: %u frames for the guest, %u for the %s\n", rx_held,
+				tx_held, p->backend == NET_TAP ? "TAP" : "NAT");
 		if (p->cap)
 			net_capture_info(p->cap, out);
 		pthread_mutex_unlock(&p->lock);

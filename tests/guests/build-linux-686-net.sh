@@ -138,12 +138,22 @@ cat /proc/net/dev | sed 's/^/netdev: /'
 # (the tests pull the cable with the monitor's set_link and plug it back
 # in; a ping lost under load before that must not hide the change), with
 # the driver's last word on the link when the result changes
+# and, after 5 and 15 failures in a row, the guest's view of the card (the
+# driver's last words, its interrupt count, its counters, the ARP table)
 last=""
+fails=0
 while true; do
 	if ping -c 1 -W 1 "$gw" > /dev/null 2>&1; then now=OK; else now=FAILED; fi
 	echo "VMST-PINGLOOP-$now"
 	[ "$now" = "$last" ] || dmesg | grep -iE 'link (is )?(up|down)' | tail -n 1 | sed 's/^/dmesg: /'
 	last=$now
+	if [ $now = OK ]; then fails=0; else fails=$((fails + 1)); fi
+	if [ $fails = 5 ] || [ $fails = 15 ]; then
+		dmesg | tail -n 12 | sed 's/^/dmesg-tail: /'
+		grep -E 'eth0|CPU' /proc/interrupts | sed 's/^/interrupts: /'
+		grep eth0 /proc/net/dev | sed 's/^/netdev: /'
+		sed 's/^/arp: /' /proc/net/arp
+	fi
 	sleep 1
 done
 EOF2
@@ -162,7 +172,7 @@ EOF2
 
 root="$dir/initramfs"
 busybox_root "$root" "$P/bin/busybox" sh mount echo cat dmesg grep sed uname poweroff sleep ls \
-	insmod awk ifconfig route udhcpc ping wget sha256sum cut wc httpd mkdir true tr dd
+	insmod awk ifconfig route udhcpc ping wget sha256sum cut wc httpd mkdir true tr dd tail
 mkdir -p "$root/lib/modules"
 for m in $all; do
 	case "$m" in

@@ -661,6 +661,12 @@ static void test_rate(void)
 	}
 	usleep(400000);
 	unsigned early = arp_replies();
+	char info[2048];
+	net_info_text(info, sizeof(info));
+	unsigned held = 0;
+	const char *w = strstr(info, "   waiting: 0 frames for the guest, ");
+	CHECK(w && sscanf(w, "   waiting: 0 frames for the guest, %u for the NAT", &held) == 1 &&
+	      held >= 1 && held <= 60, "info network: the frames waiting for their credit (%u)", held);
 	unsigned all = 0;
 	while (clock_ns() - t0 < 8000000000ull && (all = arp_replies()) < 60)
 		usleep(10000);
