@@ -6,10 +6,6 @@
  * device sees it as the guest's own (reads with side effects, such as a
  * status register that clears when read, have them here too).
  */
-#include <inttypes.h>
-#include <stdlib.h>
-#include <string.h>
-
 #include "ui/monitor/monitor.h"
 #include "core/vm.h"
 
@@ -31,23 +27,6 @@ static unsigned parse_size(struct monitor_session *s, const char *cmd, const cha
 		}
 	}
 	return size;
-}
-
-/* arg as a number no larger than max; 0 or -1 with a message printed. */
-static int parse_num(struct monitor_session *s, const char *arg, uint64_t max, uint64_t *out)
-{
-	char *end;
-	uint64_t v = strtoull(arg, &end, 0);
-	if (*end || end == arg) {
-		monitor_printf(s, "invalid char '%c' in expression\n", *end ? *end : ' ');
-		return -1;
-	}
-	if (v > max) {
-		monitor_printf(s, "%s: out of range (at most 0x%" PRIx64 ")\n", arg, max);
-		return -1;
-	}
-	*out = v;
-	return 0;
 }
 
 struct port_req {
@@ -83,10 +62,10 @@ static void port_access(struct monitor_session *s, struct monitor_args *a, bool 
 		return;
 	}
 	uint64_t port, val = 0;
-	if (parse_num(s, a->argv[ai], 0xFFFF, &port) < 0)
+	if (monitor_parse_num(s, a->argv[ai], 0xFFFF, &port) < 0)
 		return;
 	uint64_t vmax = size == 4 ? 0xFFFFFFFFull : (1ull << (8 * size)) - 1;
-	if (write && parse_num(s, a->argv[ai + 1], vmax, &val) < 0)
+	if (write && monitor_parse_num(s, a->argv[ai + 1], vmax, &val) < 0)
 		return;
 	struct port_req r = { .vm = monitor_vm(s), .port = (uint16_t)port, .size = size,
 			      .write = write };

@@ -168,12 +168,9 @@ static void dump(struct monitor_session *s, struct monitor_args *a, bool physica
 		monitor_printf(s, "%s: extraneous characters at the end of line\n", cmd);
 		return;
 	}
-	char *end;
-	uint64_t addr = strtoull(a->argv[ai], &end, 0);
-	if (*end || end == a->argv[ai]) {
-		monitor_printf(s, "invalid char '%c' in expression\n", *end ? *end : ' ');
+	uint64_t addr;
+	if (monitor_parse_num(s, a->argv[ai], UINT64_MAX, &addr) < 0)
 		return;
-	}
 
 	struct vcpu *vcpu = NULL;
 	if (!physical) {

@@ -11,6 +11,7 @@
  *   eject: extraneous characters at the end of line
  */
 #include <ctype.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -197,6 +198,22 @@ static int split_words(const char *line, char *buf, size_t buflen, char **argv,
 		argc++;
 	}
 	return argc;
+}
+
+int monitor_parse_num(struct monitor_session *s, const char *arg, uint64_t max, uint64_t *out)
+{
+	char *end;
+	uint64_t v = strtoull(arg, &end, 0);
+	if (*end || end == arg) {
+		monitor_printf(s, "invalid char '%c' in expression\n", *end ? *end : ' ');
+		return -1;
+	}
+	if (v > max) {
+		monitor_printf(s, "%s: out of range (at most 0x%" PRIx64 ")\n", arg, max);
+		return -1;
+	}
+	*out = v;
+	return 0;
 }
 
 void monitor_usage(struct monitor_session *s, const struct monitor_cmd *c)

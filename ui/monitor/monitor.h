@@ -13,6 +13,7 @@
 
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -145,6 +146,9 @@ void monitor_write(struct monitor_session *s, const char *buf, size_t n);
 void monitor_print_listing(struct monitor_session *s, void (*fn)(struct vm *, FILE *));
 /* Prints the command's usage line: "usage: eject [-f] device". */
 void monitor_usage(struct monitor_session *s, const struct monitor_cmd *c);
+/* An expression argument (a number in C's notation, QEMU's error for
+ * anything else) no larger than max: 0, or -1 with a message printed. */
+int monitor_parse_num(struct monitor_session *s, const char *arg, uint64_t max, uint64_t *out);
 /* Looks up a command or info item by name or alias; NULL if unknown. */
 const struct monitor_cmd *monitor_find(const char *name, bool info);
 /* Every command (or info item), sorted by name, into out; returns the count. */
