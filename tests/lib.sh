@@ -68,17 +68,23 @@ guest() {
 	echo "$out"
 }
 
-# wait_for FILE REGEX SECONDS: poll until the file has a matching line. The
-# limit is on the clock, not a count of polls: in the emulated host each
-# poll's processes take far longer than its 0.1 s sleep.
-wait_for() {
-	_end=$(( $(date +%s) + $3 ))
+# poll_until SECONDS COMMAND...: COMMAND again until it succeeds, for at
+# most SECONDS by the clock (not a count of tries: in the emulated host a
+# try's processes take far longer than the pause between tries). The pause
+# is 0.1 s, and 0.5 s in the emulated host, where every try's processes
+# run on the software CPU that the guest being waited for needs too.
+poll_until() {
+	_end=$(( $(date +%s) + $1 )); shift
+	_nap=0.1; [ -z "${VMST_IN_KVMHOST:-}" ] || _nap=0.5
 	while :; do
-		grep -qaE "$2" "$1" 2>/dev/null && return 0
+		"$@" && return 0
 		[ "$(date +%s)" -lt "$_end" ] || return 1
-		sleep 0.1
+		sleep $_nap
 	done
 }
+
+# wait_for FILE REGEX SECONDS: until the file has a matching line.
+wait_for() { poll_until "$3" grep -sqaE "$2" "$1"; }
 
 # Start vmstation in the background: vm_bg NAME ARGS...; sets VM_PID.
 vm_bg() {
@@ -90,27 +96,25 @@ vm_bg() {
 # wait_guest FILE REGEX SECONDS: wait_for, but give up as soon as the VM
 # started by vm_bg ($VM_PID) has ended.
 wait_guest() {
-	_end=$(( $(date +%s) + $3 ))
-	while :; do
-		grep -qaE "$2" "$1" 2>/dev/null && return 0
-		_st=$(ps -o stat= -p "$VM_PID" 2>/dev/null | cut -c1)
-		[ -n "$_st" ] && [ "$_st" != Z ] || { grep -qaE "$2" "$1" 2>/dev/null; return; }
-		[ "$(date +%s)" -lt "$_end" ] || return 1
-		sleep 0.1
-	done
+	_gone=0
+	poll_until "$3" guest_line_or_gone "$1" "$2" || return 1
+	[ $_gone = 0 ] || grep -sqaE "$2" "$1"
+}
+# (its test: the line is there, or the VM has exited or is a zombie, _gone=1;
+# the state read from /proc by the shell itself, no process started)
+guest_line_or_gone() {
+	grep -sqaE "$2" "$1" && return 0
+	read -r _pid _comm _st _rest 2>/dev/null < "/proc/$VM_PID/stat" || _st=Z
+	[ "$_st" != Z ] && return 1
+	_gone=1
 }
 
 # find_window NAME-REGEX: the id of an X window whose title matches, waiting
 # up to 10 s for it (xdotool); prints nothing if none shows up.
 find_window() {
-	_i=0
-	while [ $_i -lt 50 ]; do
-		_w=$(xdotool search --name "$1" 2>/dev/null | head -1)
-		[ -n "$_w" ] && { echo "$_w"; return 0; }
-		sleep 0.2; _i=$((_i + 1))
-	done
-	return 1
+	poll_until 10 window_named "$1" && echo "$_w"
 }
+window_named() { _w=$(xdotool search --name "$1" 2>/dev/null | head -1); [ -n "$_w" ]; }
 
 # focus_window WIN: give WIN the X input focus and wait until the server
 # says it has it (a just-mapped window refuses focus; 30 s at most)

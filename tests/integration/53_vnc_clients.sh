@@ -61,7 +61,7 @@ window_shot() {
 			convert "$T/shot.png" -crop 320x200+0+0 +repage "$2" 2>/dev/null &&
 			python3 "$TOP/tests/tools/vga_pattern.py" --check m13h "$2" > /dev/null 2>&1 && return 0
 	done
-	return 0
+	return 1   # the last picture stays in OUT.ppm for the check that follows
 }
 VV="vncviewer -Log *:stderr:30 -PreferredEncoding=raw -AutoSelect=0 -NoJPEG -Shared"
 

@@ -11,8 +11,9 @@
 # its bit. Ratios, not counts, so it holds at any host speed: the sequence is
 # run again with the other core kept busy. In the emulated host, whose
 # software CPU counts only a handful of iterations per pulse, the ratios are
-# printed (check_live) and the direction of each axis is what is asserted. Then the keyboard stand-in
-# (joystick_map A keyboard, arrows and right ctrl via xdotool), a second
+# printed (check_live) and the direction of each axis is what is asserted.
+# Then the keyboard stand-in (joystick_map A keyboard, arrows and right
+# ctrl via xdotool), a second
 # controller plugged in and out, joystick_map B none, and unplugging.
 . "$(dirname "$0")/../lib.sh"
 if [ -z "$VMST_IN_XVFB" ]; then
