@@ -74,17 +74,39 @@ guest() {
 # is 0.1 s, and 0.5 s in the emulated host, where every try's processes
 # run on the software CPU that the guest being waited for needs too.
 poll_until() {
-	_end=$(( $(date +%s) + $1 )); shift
+	uptime_s; _end=$((_up + $1 + 1)); shift   # whole seconds: SECONDS at least
 	_nap=0.1; [ -z "${VMST_IN_KVMHOST:-}" ] || _nap=0.5
 	while :; do
 		"$@" && return 0
-		[ "$(date +%s)" -lt "$_end" ] || return 1
+		uptime_s; [ $_up -lt $_end ] || return 1
 		sleep $_nap
 	done
 }
+# uptime_s: whole seconds since boot into _up, read by the shell itself (a
+# monotonic clock with no process started: in the emulated host every
+# process costs a software CPU about 0.2 s)
+uptime_s() { read -r _up _idle < /proc/uptime; _up=${_up%.*}; }
 
 # wait_for FILE REGEX SECONDS: until the file has a matching line.
 wait_for() { poll_until "$3" grep -sqaE "$2" "$1"; }
+
+# vga_expected MODE: the file of the picture tests/tools/vga_pattern.py
+# computes for MODE (m13h, modx, m12h, vbe4), made once into the cache:
+# starting python costs the emulated host's software CPU seconds
+vga_expected() {
+	_f="$CACHE/vga-pattern/$1.ppm"
+	if [ ! -s "$_f" ] || [ "$TOP/tests/tools/vga_pattern.py" -nt "$_f" ]; then
+		mkdir -p "$CACHE/vga-pattern"
+		python3 "$TOP/tests/tools/vga_pattern.py" "$1" "$_f.$$" && mv "$_f.$$" "$_f" || return 1
+	fi
+	echo "$_f"
+}
+# vga_pattern_is MODE PPM: PPM is that picture, pixel for pixel (when not,
+# vga_pattern.py --check says where it differs)
+vga_pattern_is() {
+	_e=$(vga_expected "$1") && cmp -s "$_e" "$2" && return 0
+	python3 "$TOP/tests/tools/vga_pattern.py" --check "$1" "$2"
+}
 
 # Start vmstation in the background: vm_bg NAME ARGS...; sets VM_PID.
 vm_bg() {

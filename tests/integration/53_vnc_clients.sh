@@ -18,7 +18,7 @@ G=$(guest vga_modes) || { fail "assemble vga_modes.asm"; finish; }
 GK=$(guest kbd_xlate) || { fail "assemble kbd_xlate.asm"; finish; }
 
 # pattern PPM: the mode 13h picture vga_modes.asm draws, pixel-exact
-pattern() { python3 "$TOP/tests/tools/vga_pattern.py" --check m13h "$1" > "$T/pattern.out" 2>&1 || { cat "$T/pattern.out"; return 1; }; }
+pattern() { vga_pattern_is m13h "$1" > "$T/pattern.out" 2>&1 || { cat "$T/pattern.out"; return 1; }; }
 
 # start NAME GUEST EXTRA-CFG: VM with VNC (free display from 53 on); sets VM_PID, PORT
 start() {
@@ -59,7 +59,7 @@ window_shot() {
 		sleep 0.5
 		import -window "$win" "$T/shot.png" 2>/dev/null &&
 			convert "$T/shot.png" -crop 320x200+0+0 +repage "$2" 2>/dev/null &&
-			python3 "$TOP/tests/tools/vga_pattern.py" --check m13h "$2" > /dev/null 2>&1 && return 0
+			vga_pattern_is m13h "$2" > /dev/null 2>&1 && return 0
 	done
 	return 1   # the last picture stays in OUT.ppm for the check that follows
 }

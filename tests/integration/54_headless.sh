@@ -26,7 +26,7 @@ CFG
 vm_bg hl run "$T/hl.cfg"
 check "headless: the guest runs and draws" wait_for "$T/hl.com1" "DRAWN m13h" 120
 "$MC" "$T/hl.sock" "screendump $T/hl.ppm" > /dev/null 2>&1
-check "headless: screendump shows the mode 13h picture, pixel-exact" python3 "$TOP/tests/tools/vga_pattern.py" --check m13h "$T/hl.ppm"
+check "headless: screendump shows the mode 13h picture, pixel-exact" vga_pattern_is m13h "$T/hl.ppm"
 check "headless: no VNC server" sh -c "! grep -q 'VNC on' '$T/hl.out' && ! ss -ltnp | grep -q 'pid=$VM_PID,'"
 # mode 13h maps the 0xA0000 window as RAM: drawing 64000 pixels costs no MMIO exits
 "$MC" "$T/hl.sock" "info stats" > "$T/hl-stats.txt" 2>&1
@@ -59,7 +59,7 @@ check "nographic: COM1 output appears on stdout" wait_for "$T/ng.out" "DRAWN m13
 check "nographic: no SDL window attempted, no VNC server" \
 	sh -c "! grep -qi 'SDL\|VNC on' '$T/ng.out' '$T/ng.err' && ! ss -ltnp | grep -q 'pid=$VM_PID,'"
 "$MC" "$T/ng.sock" "screendump $T/ng.ppm" > /dev/null 2>&1
-check "nographic: the card stays, screendump shows the picture" python3 "$TOP/tests/tools/vga_pattern.py" --check m13h "$T/ng.ppm"
+check "nographic: the card stays, screendump shows the picture" vga_pattern_is m13h "$T/ng.ppm"
 printf '\001x' >&3
 wait_pid $VM_PID 20
 exec 3>&-
