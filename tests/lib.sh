@@ -126,46 +126,41 @@ wait_guest() {
 # the state read from /proc by the shell itself, no process started)
 guest_line_or_gone() {
 	grep -sqaE "$2" "$1" && return 0
-	read -r _pid _comm _st _rest 2>/dev/null < "/proc/$VM_PID/stat" || _st=Z
-	[ "$_st" != Z ] && return 1
+	pid_ended "$VM_PID" || return 1
 	_gone=1
 }
 
 # find_window NAME-REGEX: the id of an X window whose title matches, waiting
-# up to 10 s for it (xdotool); prints nothing if none shows up.
+# up to 30 s for it (xdotool); prints nothing if none shows up.
 find_window() {
-	poll_until 10 window_named "$1" && echo "$_w"
+	poll_until 30 window_named "$1" && echo "$_w"
 }
 window_named() { _w=$(xdotool search --name "$1" 2>/dev/null | head -1); [ -n "$_w" ]; }
 
 # focus_window WIN: give WIN the X input focus and wait until the server
 # says it has it (a just-mapped window refuses focus; 30 s at most)
-focus_window() {
-	_i=0
-	while [ $_i -lt 300 ]; do
-		xdotool windowfocus "$1" 2>/dev/null
-		[ "$(xdotool getwindowfocus 2>/dev/null)" = "$1" ] && return 0
-		sleep 0.1; _i=$((_i + 1))
-	done
-	return 1
+focus_window() { poll_until 30 window_focused "$1"; }
+window_focused() {
+	xdotool windowfocus "$1" 2>/dev/null
+	[ "$(xdotool getwindowfocus 2>/dev/null)" = "$1" ]
 }
 
 # wait_pid PID SECONDS: wait for a background child; sets RC to its exit
 # status, or kills it and sets RC=124 on time-out. (Not in $(...): a subshell
 # cannot reap the parent's child, and a zombie still answers kill -0.)
 wait_pid() {
-	_i=0
-	while [ "$(ps -o stat= -p "$1" 2>/dev/null | cut -c1)" != "" ] &&
-	      [ "$(ps -o stat= -p "$1" 2>/dev/null | cut -c1)" != "Z" ]; do
-		if [ $_i -ge $(($2 * 10)) ]; then
-			kill -9 "$1" 2>/dev/null
-			wait "$1" 2>/dev/null
-			RC=124
-			return
-		fi
-		sleep 0.1; _i=$((_i + 1))
-	done
+	if ! poll_until "$2" pid_ended "$1"; then
+		kill -9 "$1" 2>/dev/null
+		wait "$1" 2>/dev/null
+		RC=124
+		return
+	fi
 	wait "$1"; RC=$?
+}
+# (its test: no such process, or a zombie; read from /proc by the shell)
+pid_ended() {
+	read -r _pid _comm _st _rest 2>/dev/null < "/proc/$1/stat" || return 0
+	[ "$_st" = Z ]
 }
 
 # dump_vm LOGDIR COM1 [OUT]: after a VM ended badly, what it left: the end

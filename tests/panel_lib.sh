@@ -11,34 +11,18 @@ $TMX new-session -d -s keep "sleep 100000"
 cap() { $TMX capture-pane -p -t p; }
 keys() { $TMX send-keys -t p "$@"; }
 # wait_screen REGEX SECONDS: until the panel shows a matching line
-wait_screen() {
-	i=0
-	while [ $i -lt $(($2 * 10)) ]; do
-		cap | grep -qE "$1" && return 0
-		sleep 0.1; i=$((i + 1))
-	done
-	return 1
-}
+wait_screen() { poll_until "$2" screen_has "$1"; }
+screen_has() { cap | grep -qE "$1"; }
 # wait_pane REGEX SECONDS: until the right-hand pane's text, its rows joined
 # (long lines wrap there, between words), matches
-wait_pane() {
-	i=0
-	while [ $i -lt $(($2 * 10)) ]; do
-		cap | awk -F'│' 'NF > 2 { print $(NF - 1) }' | sed 's/ *$//' | tr '\n' ' ' | grep -qE "$1" && return 0
-		sleep 0.1; i=$((i + 1))
-	done
-	return 1
-}
+wait_pane() { poll_until "$2" pane_has "$1"; }
+pane_has() { cap | awk -F'│' 'NF > 2 { print $(NF - 1) }' | sed 's/ *$//' | tr '\n' ' ' | grep -qE "$1"; }
 # to_list: Escape out of a pane, then wait until the pane lets go (a key
 # sent at once can be read together with the Escape, as an Alt-key)
 to_list() {
 	keys Escape
-	i=0
-	while [ $i -lt 50 ]; do
-		cap | grep -q "Esc: back" || return 0
-		sleep 0.1; i=$((i + 1))
-	done
-	return 1
+	poll_until 5 pane_let_go
 }
+pane_let_go() { ! cap | grep -q "Esc: back"; }
 # the VM list row of NAME
 row() { cap | grep -E "$1 +[a-z]+ +1 +[0-9]+M " | head -1; }

@@ -128,6 +128,13 @@ unfinished() {
 	echo "$_left"
 }
 
+# host_order DIR: DIR's tests in the order an emulated host takes them: when
+# hosts share the work, the long ones of tests/kvmhost/long-tests first
+host_order() {
+	{ [ -z "${KVM_CLAIMS:-}" ] ||
+		sed -n "s|^\([0-9][0-9a-z_]*\) .*|$1/\1.sh|p" tests/kvmhost/long-tests
+	  ls "$1"/*.sh; } | awk '!seen[$0]++'
+}
 # host_run DIR TESTS-REGEX LOG: DIR's matching tests in emulated hosts; sets rc.
 # A host's software CPU is mostly one busy thread, so KVMHOST_JOBS hosts
 # (default: one per core, at most 4 and as many as the memory holds) run
@@ -176,7 +183,7 @@ kvm-tier)
 		mkdir -p "$top/$out/cores" && echo "$top/$out/cores/core.%e.%p" > /proc/sys/kernel/core_pattern &&
 			ulimit -c 2097152
 	fi
-	for t in "$2"/*.sh; do
+	for t in $(host_order "$2"); do
 		[ -f "$t" ] || continue
 		n=$(basename "$t" .sh)
 		! no_kvm "$t" || continue # run outside (kvm_tier)

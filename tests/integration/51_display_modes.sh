@@ -35,17 +35,9 @@ if a[2] != b[2]:
     print('%d pixels differ, first at (%d,%d)' % (len(diff), diff[0] % a[0], diff[0] // a[0]))
     sys.exit(1)
 PY
-# gone PID SECONDS: the process has ended (exited or a zombie not yet reaped)
-gone() {
-	i=0
-	while [ $i -lt $(($2 * 10)) ]; do
-		st=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)
-		[ -z "$st" ] || [ "$st" = Z ] && return 0
-		sleep 0.1; i=$((i + 1))
-	done
-	kill -9 "$1" 2>/dev/null
-	return 1
-}
+# gone PID SECONDS: the process has ended (exited or a zombie not yet
+# reaped); killed if not
+gone() { poll_until "$2" pid_ended "$1" || { kill -9 "$1" 2>/dev/null; return 1; }; }
 # (cmp first: the same bytes need no python, which is slow in the emulated host)
 same() { cmp -s "$1" "$2" || python3 "$T/same.py" "$1" "$2" $3 > "$T/same.out" 2>&1 || { cat "$T/same.out"; return 1; }; }
 
@@ -84,14 +76,10 @@ grab_sdl() {
 # sdl_same NAME W H EXPECTED [cursor]: until the window shows it (a loaded machine
 # may take a while to map, size and paint the first VM's window), 15 s
 sdl_same() {
-	i=0
-	while [ $i -lt 30 ]; do
-		grab_sdl "$1" "$2" "$3"
-		same "$T/$1.sdl.ppm" "$4" $5 > /dev/null && return 0
-		sleep 0.5; i=$((i + 1))
-	done
+	poll_until 15 sdl_shows "$@" && return 0
 	same "$T/$1.sdl.ppm" "$4" $5
 }
+sdl_shows() { grab_sdl "$1" "$2" "$3"; same "$T/$1.sdl.ppm" "$4" $5 > /dev/null; }
 
 for m in m13h modx m12h vbe4; do
 	case $m in
@@ -130,14 +118,10 @@ check "text mode: VNC framebuffer equals the screendump (but for the blinking cu
 check "text mode: SDL window equals the screendump (but for the blinking cursor)" \
 	sdl_same vga-bios 720 400 "$T/vga-bios.dump.ppm" cursor
 # sdl_title WANT: the window's title once it is WANT (10 s at most), or as it is
-sdl_title() {
-	i=0
-	while [ $i -lt 100 ]; do
-		title=$(xdotool search --name "^vga-bios \\[" getwindowname %@ 2>/dev/null | head -1)
-		[ "$title" = "$1" ] && break
-		sleep 0.1; i=$((i + 1))
-	done
-	echo "$title"
+sdl_title() { poll_until 10 title_is "$1"; echo "$title"; }
+title_is() {
+	title=$(xdotool search --name "^vga-bios \\[" getwindowname %@ 2>/dev/null | head -1)
+	[ "$title" = "$1" ]
 }
 title=$(sdl_title "vga-bios [paused]")
 check "SDL window title names the VM and its state ($title)" [ "$title" = "vga-bios [paused]" ]

@@ -11,7 +11,9 @@
 # its bit. Ratios, not counts, so it holds at any host speed: the sequence is
 # run again with the other core kept busy. In the emulated host, whose
 # software CPU counts only a handful of iterations per pulse, the ratios are
-# printed (check_live) and the direction of each axis is what is asserted.
+# printed (check_live) and the direction of each axis is what is asserted;
+# the busy-core run is left out there: its software CPU is already the
+# busy core, and that run alone took 400 s of its 900.
 # Then the keyboard stand-in (joystick_map A keyboard, arrows and right
 # ctrl via xdotool), a second
 # controller plugged in and out, joystick_map B none, and unplugging.
@@ -147,7 +149,9 @@ sequence() {   # $1: label
 }
 
 sequence "idle host"
-if [ "$(nproc)" -ge 2 ]; then
+if [ -n "${VMST_IN_KVMHOST:-}" ]; then
+	echo "note: $(basename "$0" .sh): inside the emulated host: the run with the other core busy is skipped"
+elif [ "$(nproc)" -ge 2 ]; then
 	sh -c 'while :; do :; done' &
 	busy=$!
 	sequence "other core busy"

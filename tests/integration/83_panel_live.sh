@@ -40,15 +40,8 @@ win_geom() {
 		awk -F= '{ v[$1] = $2 } END { if (v["WIDTH"] != "") print v["WIDTH"] "x" v["HEIGHT"] "+" v["X"] "+" v["Y"] }'
 }
 # wait_geom REGEX SECONDS: until the window's geometry matches
-wait_geom() {
-	i=0
-	while [ $i -lt $(($2 * 10)) ]; do
-		GEOM=$(win_geom)
-		echo "$GEOM" | grep -qE "$1" && return 0
-		sleep 0.1; i=$((i + 1))
-	done
-	return 1
-}
+wait_geom() { poll_until "$2" geom_is "$1"; }
+geom_is() { GEOM=$(win_geom); echo "$GEOM" | grep -qE "$1"; }
 
 openbox --sm-disable > "$T/openbox.log" 2>&1 &
 WM=$!
@@ -103,15 +96,13 @@ pass "panel up"
 keys s
 check "desk runs" wait_screen "desk +running +1 +32M" 10
 check "list: no NIC so Net/s is '-', silent so Snd is '-' (figures sampled)" \
-	wait_screen "desk +running +1 +32M +0:00:[0-9]+ +[0-9]+ +[0-9]+ +0B +- +- *│" 10
+	wait_screen "desk +running +1 +32M +0:00:[0-9]+ +[0-9]+ +[0-9]+ +0B +- +- *│" 30 ||
+	cap | sed 's/^/  | /'
 # the details pane's text (the left-hand one), its rows joined: the figures
 # wrap there when the numbers are long
 details_text() { cap | awk -F'│' 'NR > 7 && NF > 4 { print $2 }' | sed 's/ *$//' | tr '\n' ' '; }
-i=0
-while [ $i -lt 100 ] && ! details_text | grep -qE "figures +CPU [0-9]+%, [0-9]+ +exits/s, +disk +[0-9.]+[BKMG]/s,"; do
-	sleep 0.1; i=$((i + 1))
-done
-if [ $i -lt 100 ]; then
+details_has() { details_text | grep -qE "$1"; }
+if poll_until 10 details_has "figures +CPU [0-9]+%, [0-9]+ +exits/s, +disk +[0-9.]+[BKMG]/s,"; then
 	pass "details: CPU, exits, disk figures"
 else
 	fail "details: CPU, exits, disk figures; the screen:"
@@ -121,11 +112,8 @@ check "details: net -, sound -" wait_screen "net -, sound - *│" 5
 # the text of the right-hand pane, its rows joined (long lines wrap there)
 pane_text() { cap | awk -F'│' 'NR > 7 && NF > 2 { print $(NF - 1) }' | tr '\n' ' ' | tr -s ' '; }
 keys l
-i=0
-while [ $i -lt 50 ] && ! pane_text | grep -q "'pool' accepted but not acted on"; do
-	sleep 0.1; i=$((i + 1))
-done
-check "the log pane says pool= is not acted on" [ $i -lt 50 ]
+pane_says() { pane_text | grep -q "$1"; }
+check "the log pane says pool= is not acted on" poll_until 5 pane_says "'pool' accepted but not acted on"
 keys c
 check "no '0B' network figure anywhere" sh -c "! $TMX capture-pane -p -t p | grep -qE 'net 0B'"
 
