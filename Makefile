@@ -26,7 +26,7 @@ PLUGIN_pulse_PKGS  := libpulse-simple libpulse
 # searched after the executable's directory and its build/plugins/
 PLUGIN_DIR ?= $(CURDIR)/$(B)/plugins
 
-CORE_PKGS := ncursesw libpng liblzma libzstd zlib slirp
+CORE_PKGS := ncursesw libpng liblzma libzstd zlib libdeflate slirp
 PKGS    := sdl2 libvncserver libvncclient libpulse-simple libpulse $(CORE_PKGS)
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)

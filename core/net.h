@@ -85,6 +85,12 @@ unsigned net_mcast_hash_bit(const uint8_t *addr);
  * bits. Chain calls through sum; the checksum field gets its complement.
  */
 uint16_t net_csum(uint32_t sum, const uint8_t *p, size_t len);
+/*
+ * The frame check sequence a card appends to a received frame (IEEE 802.3
+ * clause 3.2.9: the CRC-32 of the frame's len bytes), stored least
+ * significant byte first.
+ */
+uint32_t net_fcs(const uint8_t *frame, size_t len);
 
 /* Monitor: `info network`, `info usernet`, hostfwd_add/_remove in QEMU's syntax
  * ("[netdev] [tcp|udp]:[hostaddr]:hostport-[guestaddr]:guestport"). */

@@ -15,7 +15,6 @@
  * vm_write_guest, which refuse anything outside guest RAM.
  */
 #include <string.h>
-#include <zlib.h>
 
 #include "devices/e1000.h"
 #include "core/util.h"
@@ -196,8 +195,7 @@ bool e1000_receive(void *opaque, const uint8_t *frame, size_t len)
 		len = MIN_FRAME;
 	}
 	if (!(s->rctl & RCTL_SECRC)) {
-		uLong crc = crc32(0L, buf, (uInt)len);
-		st32(buf + len, (uint32_t)crc);   /* the FCS, least significant byte first */
+		st32(buf + len, net_fcs(buf, len));   /* least significant byte first */
 		len += 4;
 	}
 	taken = to_ring(s, buf, len, status, errors, special);

@@ -9,7 +9,6 @@
  * which itself was checked to lie inside the 16 KiB.
  */
 #include <string.h>
-#include <zlib.h>
 
 #include "devices/ne2000.h"
 #include "core/net.h"
@@ -116,7 +115,7 @@ bool ne2000_receive_locked(struct ne2000 *s, const uint8_t *frame, size_t len)
 		next -= (unsigned)s->pstop - s->pstart;
 	uint8_t status = RSR_PRX | ((frame[0] & 1) ? RSR_PHY : 0);
 	unsigned count = (unsigned)len + 4;          /* the frame with its FCS */
-	uint32_t fcs = (uint32_t)crc32(0, frame, (uInt)len);
+	uint32_t fcs = net_fcs(frame, len);
 	uint8_t hdr[4] = { status, (uint8_t)next, (uint8_t)count, (uint8_t)(count >> 8) };
 	for (unsigned i = 0; i < 4; i++)
 		ring_put(s, s->curr, i, hdr[i]);

@@ -3,7 +3,7 @@
 # Safe to run again: it only calls apt-get when something is not installed.
 set -e
 PKGS="build-essential pkg-config nasm libsdl2-dev libvncserver-dev libpulse-dev
-libreadline-dev libncurses-dev libpng-dev liblzma-dev libzstd-dev zlib1g-dev
+libreadline-dev libncurses-dev libpng-dev liblzma-dev libzstd-dev zlib1g-dev libdeflate-dev
 seabios xorriso isolinux syslinux-common grub-rescue-pc busybox-static cpio
 qemu-system-x86 xvfb x11-utils imagemagick xdotool tmux pulseaudio pulseaudio-utils
 tigervnc-viewer tigervnc-tools socat sox kmod openbox qemu-utils qemu-system-gui

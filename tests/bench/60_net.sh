@@ -34,6 +34,28 @@ INITRD=$(echo "$paths" | sed -n 's/^INITRD=//p')
 HPORT=$((40000 + $$ % 10000))   # net_peer.py's HTTP server here
 FPORT=$((HPORT + 1))            # hostfwd= -> the guest's :80
 
+# KVM's own counters for a VM (debugfs, each summed over the VM's vCPUs),
+# the same for both VMMs, so their exits and interrupts per MB compare. In
+# the emulated host debugfs is mounted here; elsewhere only when it is.
+[ -z "${VMST_IN_KVMHOST:-}" ] || [ -d /sys/kernel/debug/kvm ] ||
+	mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+KVM_STATS="exits io_exits mmio_exits halt_exits irq_injections irq_window_exits"
+# kvm_stats PID: the counters of the VM of process PID, values in that order
+kvm_stats() {
+	for dir in /sys/kernel/debug/kvm/$1-*; do
+		[ -d "$dir" ] || break
+		for k in $KVM_STATS; do printf '%s ' "$(cat "$dir/$k" 2>/dev/null || echo 0)"; done
+		return
+	done
+	echo none
+}
+# stats_per_mb BEFORE AFTER BYTES: "exits=N/MB io_exits=..." between two kvm_stats
+stats_per_mb() {
+	echo "$1 | $2" | awk -v names="$KVM_STATS" -v b="$3" 'BEGIN { n = split(names, k, " ") }
+		$1 == "none" || $(n + 2) == "none" || b <= 0 { print "not available"; exit }
+		{ for (i = 1; i <= n; i++) printf "%s=%.0f/MB ", k[i], ($(n + 1 + i) - $i) / (b / 1048576); print "" }'
+}
+
 PIDS=""
 cleanup() { for p in $PIDS; do kill "$p" 2>/dev/null; done; bridge_down; }
 trap cleanup EXIT
@@ -95,12 +117,23 @@ CFG
 	PIDS="$PIDS $vm"
 	echo $vm > "$d/pid"
 	T0=$(now_ms)
+	# KVM's counters when the guest's wget starts (it pings first), when its
+	# httpd is up, and after the fetch from it
+	wait_file "$d/com1" "VMST-PING-|VMST-WGET-FAILED|Kernel panic" $LIMIT > /dev/null
+	k0=$(kvm_stats $vm)
 	up=$(wait_file "$d/com1" "VMST-HTTPD-UP|VMST-WGET-FAILED|Kernel panic" $LIMIT)
+	k1=$(kvm_stats $vm)
 	res=error
 	if [ "$up" != timeout ] && grep -aq VMST-HTTPD-UP "$d/com1" && [ -s "$d/h2g" ]; then
 		g2h=$(timeout 300 $peer python3 "$TOP/tests/bench/net_peer.py" fetch $gport $vm $gaddr 2>> "$d/peer.log")
 		[ -n "$g2h" ] && res="$(cat "$d/h2g") $g2h"
 	fi
+	k2=$(kvm_stats $vm)
+	case "$res" in error) ;; *)
+		set -- $res
+		echo "net: $who $model $be: KVM host->guest (wget to httpd up): $(stats_per_mb "$k0" "$k1" "$1")" >&2
+		echo "net: $who $model $be: KVM guest->host: $(stats_per_mb "$k1" "$k2" "$4")" >&2 ;;
+	esac
 	# vmstation's counters: frames dropped on the way are TCP's retransmits
 	[ $who = qemu ] || echo "info network" | socat -t 5 - "UNIX-CONNECT:$d/mon.sock" 2>/dev/null |
 		grep -a ' rx ' | sed "s/^ */net: vmst $model $be: info network: /" >&2
