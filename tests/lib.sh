@@ -72,9 +72,16 @@ guest() {
 # most SECONDS by the clock (not a count of tries: in the emulated host a
 # try's processes take far longer than the pause between tries). The pause
 # is 0.1 s, and 0.5 s in the emulated host, where every try's processes
-# run on the software CPU that the guest being waited for needs too.
+# run on the software CPU that the guest being waited for needs too. There
+# the limit is five times SECONDS, at most two minutes more: the limits are
+# set for this machine's own KVM, and everything, a window's first frame
+# as much as a guest's, comes several times slower on a software CPU.
 poll_until() {
-	uptime_s; _end=$((_up + $1 + 1)); shift   # whole seconds: SECONDS at least
+	_lim=$1; shift
+	if [ -n "${VMST_IN_KVMHOST:-}" ]; then
+		_lim=$((_lim * 5)); [ $_lim -le $((_lim / 5 + 120)) ] || _lim=$((_lim / 5 + 120))
+	fi
+	uptime_s; _end=$((_up + _lim + 1))   # whole seconds: SECONDS at least
 	_nap=0.1; [ -z "${VMST_IN_KVMHOST:-}" ] || _nap=0.5
 	while :; do
 		"$@" && return 0

@@ -96,7 +96,7 @@ pass "panel up"
 keys s
 check "desk runs" wait_screen "desk +running +1 +32M" 10
 check "list: no NIC so Net/s is '-', silent so Snd is '-' (figures sampled)" \
-	wait_screen "desk +running +1 +32M +0:00:[0-9]+ +[0-9]+ +[0-9]+ +0B +- +- *│" 30 ||
+	wait_screen "desk +running +1 +32M +0:00:[0-9]+ +[0-9]+ +[0-9]+ +[0-9.]+[BKMG] +- +- *│" 10 ||
 	cap | sed 's/^/  | /'
 # the details pane's text (the left-hand one), its rows joined: the figures
 # wrap there when the numbers are long
