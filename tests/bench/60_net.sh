@@ -49,6 +49,20 @@ kvm_stats() {
 	done
 	echo none
 }
+# thread_ticks PID: each thread of PID as "tid:name:utime+stime" (clock ticks)
+thread_ticks() {
+	for t in /proc/$1/task/*; do
+		printf '%s:%s:%s ' "${t##*/}" "$(tr ' :' '__' < $t/comm)" \
+			"$(awk '{ s = substr($0, index($0, ") ") + 2); split(s, f, " "); print f[12] + f[13] }' $t/stat)"
+	done 2>/dev/null
+}
+# ticks_between BEFORE AFTER: the threads' CPU between two thread_ticks, in ms
+ticks_between() {
+	echo "$1 | $2" | awk -v hz="$(getconf CLK_TCK)" '{ after = 0
+		for (i = 1; i <= NF; i++) { if ($i == "|") { after = 1; continue }
+			split($i, f, ":"); if (!after) t0[f[1]] = f[3]; else { name[f[1]] = f[2]; t1[f[1]] = f[3] } }
+		for (id in t1) if (t1[id] - t0[id] > 0) printf "%s %d ms; ", name[id], (t1[id] - t0[id]) * 1000 / hz }'
+}
 # stats_per_mb BEFORE AFTER BYTES: "exits=N/MB io_exits=..." between two kvm_stats
 stats_per_mb() {
 	echo "$1 | $2" | awk -v names="$KVM_STATS" -v b="$3" 'BEGIN { n = split(names, k, " ") }
@@ -122,17 +136,18 @@ CFG
 	wait_file "$d/com1" "VMST-PING-|VMST-WGET-FAILED|Kernel panic" $LIMIT > /dev/null
 	k0=$(kvm_stats $vm)
 	up=$(wait_file "$d/com1" "VMST-HTTPD-UP|VMST-WGET-FAILED|Kernel panic" $LIMIT)
-	k1=$(kvm_stats $vm)
+	k1=$(kvm_stats $vm) c1=$(thread_ticks $vm)
 	res=error
 	if [ "$up" != timeout ] && grep -aq VMST-HTTPD-UP "$d/com1" && [ -s "$d/h2g" ]; then
 		g2h=$(timeout 300 $peer python3 "$TOP/tests/bench/net_peer.py" fetch $gport $vm $gaddr 2>> "$d/peer.log")
 		[ -n "$g2h" ] && res="$(cat "$d/h2g") $g2h"
 	fi
-	k2=$(kvm_stats $vm)
+	k2=$(kvm_stats $vm) c2=$(thread_ticks $vm)
 	case "$res" in error) ;; *)
 		set -- $res
 		echo "net: $who $model $be: KVM host->guest (wget to httpd up): $(stats_per_mb "$k0" "$k1" "$1")" >&2
-		echo "net: $who $model $be: KVM guest->host: $(stats_per_mb "$k1" "$k2" "$4")" >&2 ;;
+		echo "net: $who $model $be: KVM guest->host: $(stats_per_mb "$k1" "$k2" "$4")" >&2
+		echo "net: $who $model $be: guest->host, CPU by thread: $(ticks_between "$c1" "$c2")" >&2 ;;
 	esac
 	# vmstation's counters: frames dropped on the way are TCP's retransmits
 	[ $who = qemu ] || echo "info network" | socat -t 5 - "UNIX-CONNECT:$d/mon.sock" 2>/dev/null |
