@@ -19,7 +19,9 @@
 # its CPU ms per MB. BENCH_NET_MIB (default 8), BENCH_NET_RUNS (default 1
 # in the emulated host, 3 elsewhere: the median, the VMMs' order alternated),
 # BENCH_NET_MODELS (default "rtl8139 e1000"), BENCH_NET_BACKENDS (default
-# "slirp bridge").
+# "slirp bridge"), BENCH_NET_QEMU_CPU (QEMU's -cpu, default qemu64,cx16=off;
+# "host,cx16=off,rdrand=off,rdseed=off,xsave=off" shows the guest the CPU
+# vmstation's cpuid= line below gives it).
 . "$(dirname "$0")/lib.sh"
 CACHE="$TOP/build/cache"
 MIB=${BENCH_NET_MIB:-8}
@@ -124,7 +126,7 @@ CFG
 		# interrupt from ring 3 of a 32-bit guest ("invalid tss type")
 		$vmm $QEMU -enable-kvm -machine pc -m 256 -nodefaults -display none -no-reboot \
 			-global kvm-apic.vapic=false \
-			-cpu qemu64,cx16=off -kernel "$KERNEL" -initrd "$INITRD" -append "$cmdline" \
+			-cpu ${BENCH_NET_QEMU_CPU:-qemu64,cx16=off} -kernel "$KERNEL" -initrd "$INITRD" -append "$cmdline" \
 			-netdev "$netdev" -device "$model,netdev=n0" \
 			-serial file:"$d/com1" > "$d/vmm.out" 2>&1 & vm=$!
 	fi
@@ -134,7 +136,7 @@ CFG
 	# KVM's counters when the guest's wget starts (it pings first), when its
 	# httpd is up, and after the fetch from it
 	wait_file "$d/com1" "VMST-PING-|VMST-WGET-FAILED|Kernel panic" $LIMIT > /dev/null
-	k0=$(kvm_stats $vm)
+	k0=$(kvm_stats $vm) c0=$(thread_ticks $vm)
 	up=$(wait_file "$d/com1" "VMST-HTTPD-UP|VMST-WGET-FAILED|Kernel panic" $LIMIT)
 	k1=$(kvm_stats $vm) c1=$(thread_ticks $vm)
 	res=error
@@ -146,6 +148,7 @@ CFG
 	case "$res" in error) ;; *)
 		set -- $res
 		echo "net: $who $model $be: KVM host->guest (wget to httpd up): $(stats_per_mb "$k0" "$k1" "$1")" >&2
+		echo "net: $who $model $be: host->guest (wget to httpd up), CPU by thread: $(ticks_between "$c0" "$c1")" >&2
 		echo "net: $who $model $be: KVM guest->host: $(stats_per_mb "$k1" "$k2" "$4")" >&2
 		echo "net: $who $model $be: guest->host, CPU by thread: $(ticks_between "$c1" "$c2")" >&2 ;;
 	esac
