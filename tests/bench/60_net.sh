@@ -155,10 +155,8 @@ CFG
 	# vmstation's counters: frames dropped on the way are TCP's retransmits
 	[ $who = qemu ] || echo "info network" | socat -t 5 - "UNIX-CONNECT:$d/mon.sock" 2>/dev/null |
 		grep -a ' rx ' | sed "s/^ */net: vmst $model $be: info network: /" >&2
-	# where the VMM's CPU went: each thread's name and user+system ticks
-	echo "net: $who $model $be: threads (name utime+stime ticks): $(for t in /proc/$vm/task/*; do
-		printf '%s %s; ' "$(tr ' ' _ < $t/comm)" "$(awk '{ s = substr($0, index($0, ") ") + 2); split(s, f, " "); print f[12] + f[13] }' $t/stat)"
-	done 2>/dev/null)" >&2
+	# where the VMM's CPU went over the whole run: each thread's user+system ticks
+	echo "net: $who $model $be: threads (tid:name:ticks): $c2" >&2
 	# a VMM already gone: its exit status, for a failed run's line
 	gone=""; kill -0 $vm 2>/dev/null || { wait $vm; gone="; the VMM had exited, status $?"; }
 	kill $vm $srv 2>/dev/null; wait $vm $srv 2>/dev/null
