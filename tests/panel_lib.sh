@@ -17,6 +17,16 @@ screen_has() { cap | grep -qE "$1"; }
 # (long lines wrap there, between words), matches
 wait_pane() { poll_until "$2" pane_has "$1"; }
 pane_has() { cap | awk -F'│' 'NF > 2 { print $(NF - 1) }' | sed 's/ *$//' | tr '\n' ' ' | grep -qE "$1"; }
+# the details pane's text (the left-hand one, below the list), its rows joined
+# and its spaces squeezed: the figures wrap there when the numbers are long
+details_text() { cap | awk -F'│' 'NR > 7 && NF > 4 { print $2 }' | sed 's/ *$//' | tr '\n' ' ' | tr -s ' '; }
+details_has() { details_text | grep -qE "$1"; }
+# wait_details REGEX SECONDS: until the details pane matches; else print it
+wait_details() {
+	poll_until "$2" details_has "$1" && return 0
+	echo "  details: $(details_text)"
+	return 1
+}
 # to_list: Escape out of a pane, then wait until the pane lets go (a key
 # sent at once can be read together with the Escape, as an Alt-key)
 to_list() {

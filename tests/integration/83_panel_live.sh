@@ -98,22 +98,11 @@ check "desk runs" wait_screen "desk +running +1 +32M" 10
 check "list: no NIC so Net/s is '-', silent so Snd is '-' (figures sampled)" \
 	wait_screen "desk +running +1 +32M +0:00:[0-9]+ +[0-9]+ +[0-9]+ +[0-9.]+[BKMG] +- +- *│" 10 ||
 	cap | sed 's/^/  | /'
-# the details pane's text (the left-hand one), its rows joined: the figures
-# wrap there when the numbers are long
-details_text() { cap | awk -F'│' 'NR > 7 && NF > 4 { print $2 }' | sed 's/ *$//' | tr '\n' ' '; }
-details_has() { details_text | grep -qE "$1"; }
-if poll_until 10 details_has "figures +CPU [0-9]+%, [0-9]+ +exits/s, +disk +[0-9.]+[BKMG]/s,"; then
-	pass "details: CPU, exits, disk figures"
-else
-	fail "details: CPU, exits, disk figures; the screen:"
-	cap | sed 's/^/  | /'
-fi
+check "details: CPU, exits, disk figures" \
+	wait_details "figures CPU [0-9]+%, [0-9]+ exits/s, disk [0-9.]+[BKMG]/s," 10
 check "details: net -, sound -" wait_screen "net -, sound - *│" 5
-# the text of the right-hand pane, its rows joined (long lines wrap there)
-pane_text() { cap | awk -F'│' 'NR > 7 && NF > 2 { print $(NF - 1) }' | tr '\n' ' ' | tr -s ' '; }
 keys l
-pane_says() { pane_text | grep -q "$1"; }
-check "the log pane says pool= is not acted on" poll_until 5 pane_says "'pool' accepted but not acted on"
+check "the log pane says pool= is not acted on" wait_pane "'pool' accepted but not acted on" 5
 keys c
 check "no '0B' network figure anywhere" sh -c "! $TMX capture-pane -p -t p | grep -qE 'net 0B'"
 

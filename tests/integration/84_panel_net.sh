@@ -33,14 +33,6 @@ pass "panel up"
 keys s
 check "netvm runs" wait_screen "netvm +running +1 +32M" 10
 check "the guest's ARP requests get replies" wait_for "$T/netvm.com1" "^arp [0-9a-f]{8} reply" 30
-# the details pane's text (the left-hand one), its rows joined
-details_text() { cap | awk -F'│' 'NR > 7 && NF > 4 { print $2 }' | sed 's/ *$//' | tr '\n' ' ' | tr -s ' '; }
-wait_details() {
-	poll_until "$2" details_has "$1" && return 0
-	echo "  details: $(details_text)"
-	return 1
-}
-details_has() { details_text | grep -qE "$1"; }
 check "details: rtl8139.0, its model, MAC, back end, link up" \
 	wait_details "vif 0 rtl8139\.0 rtl8139 00:16:3e:aa:bb:cc, user\.0 \(NAT 10\.0\.2\.0/24\), link up" 10
 check "details: the config's port forward" wait_details "hostfwd tcp:127\.0\.0\.1:$PORT1-10\.0\.2\.15:23" 5
