@@ -19,6 +19,7 @@
 #include "firmware/bzimage.h"
 #include "firmware/decompress.h"
 #include "firmware/elf_load.h"
+#include "firmware/kernel_cache.h"
 #include "devices/i8042.h"
 #include "devices/ide.h"
 #include "core/util.h"
@@ -58,7 +59,7 @@ struct lb_state {
 	struct vm *vm;
 	bool have_power_on;
 	struct kvm_sregs power_on;   /* vCPU 0's KVM reset state, read once at set-up */
-	char desc[400];
+	char desc[512];
 };
 
 unsigned linux_boot_e820(struct vm *vm, struct e820_entry *e, unsigned max)
@@ -79,10 +80,14 @@ unsigned linux_boot_e820(struct vm *vm, struct e820_entry *e, unsigned max)
 	return n;
 }
 
-/* The ELF inside a bzImage: a pointer into img or a malloc'd decompressed copy. */
+/*
+ * The ELF inside a bzImage: a pointer into img, the unpacked copy in the
+ * kernel cache (mapped into *cached), or a malloc'd one unpacked now.
+ */
 static int bzimage_payload(const uint8_t *img, const struct bzimage_info *bi,
 			   const uint8_t **elf, size_t *elf_len, uint8_t **owned,
-			   char *what, size_t whatlen, char *err, size_t errlen)
+			   struct kernel_blob *cached, char *what, size_t whatlen,
+			   char *err, size_t errlen)
 {
 	const uint8_t *pl = img + bi->payload_off;
 	size_t pl_len = bi->payload_len;
@@ -95,21 +100,38 @@ static int bzimage_payload(const uint8_t *img, const struct bzimage_info *bi,
 		snprintf(what, whatlen, "uncompressed payload");
 		return 0;
 	}
+	char dir[4096];
+	bool use_cache = kernel_cache_dir(dir, sizeof(dir));
+	uint64_t t0 = clock_ns();
+	if (use_cache && kernel_cache_load(dir, c, pl, pl_len, cached)) {
+		if (elf_is_elf(cached->data, cached->len)) {
+			*elf = cached->data;
+			*elf_len = cached->len;
+			snprintf(what, whatlen, "%s payload %.1f MiB, unpacked before: %.1f MiB "
+				 "from the kernel cache in %.2f s", compression_name(c),
+				 pl_len / (double)MIB, *elf_len / (double)MIB,
+				 (clock_ns() - t0) / 1e9);
+			return 0;
+		}
+		kernel_blob_release(cached);
+	}
 	/* the build appends the uncompressed size as 32-bit LE (gzip: ISIZE) */
 	size_t hint = pl_len >= 4 ? ld32(pl + pl_len - 4) : 0;
 	if (hint > MAX_KERNEL_ELF)
 		hint = 0;
 	char derr[200];
-	uint64_t t0 = clock_ns();
 	if (decompress_buffer(c, pl, pl_len, hint, MAX_KERNEL_ELF, owned, elf_len,
 			      derr, sizeof(derr)) < 0) {
 		snprintf(err, errlen, "bzImage payload: %s", derr);
 		return -1;
 	}
 	*elf = *owned;
-	snprintf(what, whatlen, "%s payload %.1f MiB -> %.1f MiB in %.2f s",
-		 compression_name(c), pl_len / (double)MIB, *elf_len / (double)MIB,
-		 (clock_ns() - t0) / 1e9);
+	double secs = (clock_ns() - t0) / 1e9;
+	bool kept = use_cache && elf_is_elf(*elf, *elf_len) &&
+		    kernel_cache_store(dir, c, pl, pl_len, *elf, *elf_len);
+	snprintf(what, whatlen, "%s payload %.1f MiB -> %.1f MiB in %.2f s%s",
+		 compression_name(c), pl_len / (double)MIB, *elf_len / (double)MIB, secs,
+		 kept ? ", kept in the kernel cache" : "");
 	return 0;
 }
 
@@ -284,7 +306,8 @@ int linux_boot_load_image(struct vm *vm, const uint8_t *img, size_t len,
 	const uint8_t *elf = img;
 	size_t elf_len = len;
 	uint8_t *owned = NULL;
-	char what[160] = "ELF file";
+	struct kernel_blob cached = { 0 };
+	char what[240] = "ELF file";
 	int rc = -1;
 
 	memset(r, 0, sizeof(*r));
@@ -309,9 +332,9 @@ int linux_boot_load_image(struct vm *vm, const uint8_t *img, size_t len,
 			snprintf(what, sizeof(what), "bzImage (protocol %u.%02u, protected-mode "
 				 "code loaded at 1 MiB)", bi.version >> 8, bi.version & 0xff);
 		} else {
-			char pw[120];
-			if (bzimage_payload(img, &bi, &elf, &elf_len, &owned, pw, sizeof(pw),
-					    err, errlen) < 0)
+			char pw[200];
+			if (bzimage_payload(img, &bi, &elf, &elf_len, &owned, &cached,
+					    pw, sizeof(pw), err, errlen) < 0)
 				return -1;
 			snprintf(what, sizeof(what), "bzImage (protocol %u.%02u, %s)",
 				 bi.version >> 8, bi.version & 0xff, pw);
@@ -448,6 +471,7 @@ int linux_boot_load_image(struct vm *vm, const uint8_t *img, size_t len,
 	rc = 0;
 out:
 	free(owned);
+	kernel_blob_release(&cached);
 	return rc;
 }
 

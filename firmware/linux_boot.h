@@ -64,7 +64,7 @@ struct lb_result {
 	uint64_t entry;
 	uint64_t initrd_addr, initrd_size;
 	uint64_t rsdp;                   /* 0 without ACPI */
-	char desc[400];
+	char desc[512];
 };
 
 struct e820_entry {
