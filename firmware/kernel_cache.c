@@ -77,7 +77,10 @@ bool kernel_cache_load(const char *dir, int format, const uint8_t *packed,
 		close(fd);
 		return false;
 	}
-	uint8_t *m = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	/* populated at once: faulting the pages in one by one as the loader
+	 * copies them cost 12 s for 60 MiB on a software CPU, against 0.6 s
+	 * from memory */
+	uint8_t *m = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
 	if (m == MAP_FAILED) {
 		close(fd);
 		return false;
