@@ -24,6 +24,7 @@ INITRD=$(echo "$paths" | sed -n 's/^INITRD=//p')
 CMDLINE="console=ttyS0 panic=-1 $LINUX_QUIRKS $LINUX_TRIM $LINUX_CLOCK"
 LIMIT=${BENCH_LINUX_TIMEOUT:-3600}
 MARK=${BENCH_LINUX_MARK:-Run /init as init process}
+FIRST='Linux version'   # the kernel's first line on COM1
 
 # linux_pair N: one vmstation run and one QEMU run with N vCPUs
 linux_pair() {
@@ -50,6 +51,7 @@ CFG
 		rm -f "$B/v$n.com1"
 		T0=$(now_ms)
 		XDG_CACHE_HOME="$B/kcache" "$VMST" run -q "$B/linux$n.cfg" & pid=$!
+		vfirst=$(wait_file "$B/v$n.com1" "$FIRST" "$LIMIT")
 		t=$(wait_file "$B/v$n.com1" "$MARK" "$LIMIT")
 		kill $pid 2>/dev/null; wait $pid 2>/dev/null
 		if [ $boot = first ]; then vt_first=$t; else vt=$t; fi
@@ -64,9 +66,10 @@ CFG
 		-cpu qemu64,cx16=off \
 		-kernel "$KERNEL" -initrd "$INITRD" -append "$CMDLINE" \
 		-serial file:"$B/q$n.com1" > "$B/q$n.out" 2>&1 & pid=$!
-	qt=""
+	qt="" qfirst=""
 	end=$(( $(now_ms) + LIMIT * 1000 ))
 	while [ "$(now_ms)" -lt "$end" ]; do
+		[ -n "$qfirst" ] || ! grep -qaE "$FIRST" "$B/q$n.com1" 2>/dev/null || qfirst=$(( $(now_ms) - T0 ))
 		if grep -qaE "$MARK" "$B/q$n.com1" 2>/dev/null; then qt=$(( $(now_ms) - T0 )); break; fi
 		# gone (a zombie until waited for), or stopped by a KVM error (QEMU stays up)
 		st=$(ps -o stat= -p $pid 2>/dev/null | cut -c1)
@@ -83,6 +86,12 @@ CFG
 	if [ -n "$qt" ]; then
 		report "$what, a kernel booted before" "$vt" "$qt" ms "$target"
 		report "$what, its first boot (unpacked then)" "$vt_first" "$qt" ms "informational"
+		# where the time went: until the kernel's serial console starts
+		# (its first COM1 line: the VMM's set-up, QEMU's firmware and the
+		# kernel's own decompressor, the kernel's early set-up), and after
+		# it (the same kernel code, printing through both VMMs' UARTs)
+		report "  of which until the kernel's serial console starts" "$vfirst" "$qfirst" ms "informational"
+		report "  of which from there to the mark" "$((vt - vfirst))" "$((qt - qfirst))" ms "informational"
 	else
 		echo "$what: vmstation $vt ms (first boot $vt_first ms), qemu $qwhy (target: $target)"
 		echo "  last lines of QEMU's COM1: $(tail -n 2 "$B/q$n.com1" 2>/dev/null | tr '\n' ' ' | cut -c1-160)"
