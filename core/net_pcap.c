@@ -90,21 +90,6 @@ void net_capture_frame(struct net_capture *c, const void *frame, size_t len)
 	pthread_mutex_unlock(&c->lock);
 }
 
-static bool write_all(int fd, const void *buf, size_t n)
-{
-	const uint8_t *b = buf;
-	while (n) {
-		ssize_t w = write(fd, b, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return false;
-		b += w;
-		n -= (size_t)w;
-	}
-	return true;
-}
-
 /* Writes the ring out; the record is copied so that producers never wait
  * on the file. Ends when stopped and the ring is empty. */
 static void *cap_thread(void *arg)

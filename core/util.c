@@ -176,6 +176,21 @@ int mkdir_p(const char *path, unsigned mode)
 	return 0;
 }
 
+bool write_all(int fd, const void *buf, size_t n)
+{
+	const uint8_t *b = buf;
+	while (n) {
+		ssize_t w = write(fd, b, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return false;
+		b += w;
+		n -= (size_t)w;
+	}
+	return true;
+}
+
 static char state_dir_buf[4096];
 static pthread_once_t state_dir_once = PTHREAD_ONCE_INIT;
 

@@ -45,6 +45,8 @@ static inline uint64_t clock_ns(void)
 
 /* Read a whole file into a malloc'd buffer; NULL and errno on failure. */
 void *read_file(const char *path, size_t *len);
+/* write() until all n bytes are written (EINTR retried); false on an error. */
+bool write_all(int fd, const void *buf, size_t n);
 /* mkdir -p with mode; 0 or -1 and errno. */
 int mkdir_p(const char *path, unsigned mode);
 /* $XDG_STATE_HOME/vmstation (default ~/.local/state/vmstation), created. */

@@ -102,20 +102,6 @@ bool kernel_cache_load(const char *dir, int format, const uint8_t *packed,
 	return true;
 }
 
-static bool write_all(int fd, const uint8_t *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return false;
-		p += w;
-		n -= (size_t)w;
-	}
-	return true;
-}
-
 /* The entries by age; removes all but the newest KERNEL_CACHE_KEEP. */
 static void evict(const char *dir)
 {

@@ -60,17 +60,10 @@ struct monitor_term {
  */
 static struct monitor_term *rl_term;
 
-static void write_all(const char *buf, size_t n)
+/* the terminal's output; a failed write loses the text, nothing else */
+static void out(const char *buf, size_t n)
 {
-	while (n) {
-		ssize_t w = write(STDOUT_FILENO, buf, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return;
-		buf += w;
-		n -= (size_t)w;
-	}
+	(void)write_all(STDOUT_FILENO, buf, n);
 }
 
 /* A raw terminal does not turn \n into \r\n: do it here in mux mode. */
@@ -78,18 +71,18 @@ static void term_out(void *opaque, const char *buf, size_t n)
 {
 	struct monitor_term *t = opaque ? opaque : rl_term;
 	if (!t || !t->mux) {
-		write_all(buf, n);
+		out(buf, n);
 		return;
 	}
 	size_t start = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (buf[i] == '\n' && (i == 0 || buf[i - 1] != '\r')) {
-			write_all(buf + start, i - start);
-			write_all("\r\n", 2);
+			out(buf + start, i - start);
+			out("\r\n", 2);
 			start = i + 1;
 		}
 	}
-	write_all(buf + start, n - start);
+	out(buf + start, n - start);
 }
 
 static ssize_t rl_out_write(void *cookie, const char *buf, size_t n)
