@@ -72,10 +72,15 @@ kernel_checks() {
 	check "$2: vmstation exited 0 (got $RC)" test "$RC" = 0
 }
 
+# a kernel cache of this test's own: the first boot unpacks the payload and
+# keeps it, the PVH boot below maps it from there
+export XDG_CACHE_HOME="$T/cache"
 boot linux64
 kernel_checks linux64 "64-bit boot protocol"
 check "the log names the entry path used" \
 	grep -rqs '64-bit boot protocol' "$T/linux64.out" "$T/linux64.logs"
+check "the first boot unpacked the xz payload and kept it in the kernel cache" \
+	grep -qs 'xz payload .* in [0-9.]* s, kept in the kernel cache' "$T/linux64.logs/vmstation.log"
 echo "TIME: linux64: whole run ${SECS}s; 'Run /init' at guest clock $(awk -F'[][]' '/Run \/init/ { print $2 + 0; exit }' "$T/linux64.com1")s (${LINUX_CLOCK_SLOWDOWN}x slower than real time)"
 
 # The same kernel through its PVH note (hvm_start_info, memmap, modlist).
@@ -83,6 +88,8 @@ if [ -z "$LINUX_BOOT_SKIP_PVH" ]; then
 	boot linuxpvh VMST_BOOT_ENTRY=pvh
 	kernel_checks linuxpvh "PVH entry"
 	check "the log names the PVH entry" grep -rqs 'PVH entry' "$T/linuxpvh.out" "$T/linuxpvh.logs"
+	check "the second boot took the kernel from the cache" \
+		grep -qs 'unpacked before: .* from the kernel cache' "$T/linuxpvh.logs/vmstation.log"
 	echo "TIME: linux PVH: whole run ${SECS}s"
 fi
 finish
