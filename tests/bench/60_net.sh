@@ -42,6 +42,7 @@ FPORT=$((HPORT + 1))            # hostfwd= -> the guest's :80
 [ -z "${VMST_IN_KVMHOST:-}" ] || [ -d /sys/kernel/debug/kvm ] ||
 	mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 KVM_STATS="exits io_exits mmio_exits halt_exits irq_injections irq_window_exits"
+export KVM_STATS   # net_peer.py takes the host->guest window's snapshots
 # kvm_stats PID: the counters of the VM of process PID, values in that order
 kvm_stats() {
 	for dir in /sys/kernel/debug/kvm/$1-*; do
@@ -133,10 +134,10 @@ CFG
 	PIDS="$PIDS $vm"
 	echo $vm > "$d/pid"
 	T0=$(now_ms)
-	# KVM's counters when the guest's wget starts (it pings first), when its
-	# httpd is up, and after the fetch from it
-	wait_file "$d/com1" "VMST-PING-|VMST-WGET-FAILED|Kernel panic" $LIMIT > /dev/null
-	k0=$(kvm_stats $vm) c0=$(thread_ticks $vm)
+	# KVM's counters and the threads' CPU: over host->guest the peer takes
+	# them at the request and after the last byte ($d/h2g.snap: polling the
+	# guest's COM1 for its wget here could see it after the wget had ended);
+	# guest->host is between the guest's httpd up and the fetch's end
 	up=$(wait_file "$d/com1" "VMST-HTTPD-UP|VMST-WGET-FAILED|Kernel panic" $LIMIT)
 	k1=$(kvm_stats $vm) c1=$(thread_ticks $vm)
 	res=error
@@ -147,8 +148,10 @@ CFG
 	k2=$(kvm_stats $vm) c2=$(thread_ticks $vm)
 	case "$res" in error) ;; *)
 		set -- $res
-		echo "net: $who $model $be: KVM host->guest (wget to httpd up): $(stats_per_mb "$k0" "$k1" "$1")" >&2
-		echo "net: $who $model $be: host->guest (wget to httpd up), CPU by thread: $(ticks_between "$c0" "$c1")" >&2
+		k0=$(sed -n '1s/ | .*//p' "$d/h2g.snap") kh=$(sed -n '2s/ | .*//p' "$d/h2g.snap")
+		c0=$(sed -n '1s/.* | //p' "$d/h2g.snap") ch=$(sed -n '2s/.* | //p' "$d/h2g.snap")
+		echo "net: $who $model $be: KVM host->guest: $(stats_per_mb "${k0:-none}" "${kh:-none}" "$1")" >&2
+		echo "net: $who $model $be: host->guest, CPU by thread: $(ticks_between "$c0" "$ch")" >&2
 		echo "net: $who $model $be: KVM guest->host: $(stats_per_mb "$k1" "$k2" "$4")" >&2
 		echo "net: $who $model $be: guest->host, CPU by thread: $(ticks_between "$c1" "$c2")" >&2 ;;
 	esac

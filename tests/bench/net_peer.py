@@ -7,7 +7,9 @@
 #   net_peer.py serve PORT MIB PIDFILE OUT [ADDR]: answers one HTTP GET on
 #     ADDR:PORT (default 127.0.0.1) with MIB MiB of zeros (the guest's wget
 #     at boot, host -> guest); timed from the request to the guest's close
-#     after the last byte
+#     after the last byte. OUT.snap gets two lines, one at each end of that
+#     window: the VMM's KVM counters (debugfs, the names in $KVM_STATS, or
+#     "none") and its threads' CPU ("tid:name:ticks ..."), split by " | "
 #   net_peer.py fetch PORT PID [ADDR]: GET /big from ADDR:PORT (default
 #     127.0.0.1: the guest's httpd through hostfwd=; on a bridge the
 #     guest's own address), guest -> host; timed from the request to the
@@ -25,6 +27,52 @@ def cpu_ms(pid):
         return 0
     fields = s[s.rindex(")") + 2:].split()
     return (int(fields[11]) + int(fields[12])) * 1000 // TICK
+
+
+def kvm_counters(pid):
+    names = os.environ.get("KVM_STATS", "").split()
+    base = "/sys/kernel/debug/kvm"
+    if names and not os.path.isdir(base):
+        # "ip netns exec" (the bridge rows' peer) mounts a sysfs of its own,
+        # without debugfs; its mounts are private to this process
+        os.system("mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null")
+    try:
+        vm = [d for d in os.listdir(base) if d.startswith("%d-" % pid)]
+    except OSError:
+        vm = []
+    if not vm or not names:
+        return "none"
+    vals = []
+    for n in names:
+        try:
+            with open(os.path.join(base, vm[0], n)) as f:
+                vals.append(f.read().strip())
+        except OSError:
+            vals.append("0")
+    return " ".join(vals)
+
+
+def thread_ticks(pid):
+    out = []
+    try:
+        tids = os.listdir("/proc/%d/task" % pid)
+    except OSError:
+        return ""
+    for t in tids:
+        try:
+            with open("/proc/%d/task/%s/comm" % (pid, t)) as f:
+                name = f.read().strip().replace(" ", "_").replace(":", "_")
+            with open("/proc/%d/task/%s/stat" % (pid, t)) as f:
+                s = f.read()
+        except OSError:
+            continue
+        fields = s[s.rindex(")") + 2:].split()
+        out.append("%s:%s:%d" % (t, name, int(fields[11]) + int(fields[12])))
+    return " ".join(out)
+
+
+def snapshot(pid):
+    return "%s | %s\n" % (kvm_counters(pid), thread_ticks(pid))
 
 
 def serve(port, mib, pidfile, out, addr):
@@ -46,6 +94,7 @@ def serve(port, mib, pidfile, out, addr):
             c.close()
             continue
         pid = int(open(pidfile).read().split()[0])
+        snap0 = snapshot(pid)
         c0, t0 = cpu_ms(pid), time.monotonic()
         c.sendall(b"HTTP/1.0 200 OK\r\nContent-Length: %d\r\n\r\n" % body)
         left = body
@@ -57,7 +106,10 @@ def serve(port, mib, pidfile, out, addr):
         while c.recv(65536):
             pass
         t1, c1 = time.monotonic(), cpu_ms(pid)
+        snap1 = snapshot(pid)
         c.close()
+        with open(out + ".snap", "w") as f:
+            f.write(snap0 + snap1)
         with open(out + ".tmp", "w") as f:
             f.write("%d %d %d\n" % (body, int((t1 - t0) * 1000), c1 - c0))
         os.rename(out + ".tmp", out)
