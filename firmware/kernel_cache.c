@@ -78,8 +78,8 @@ bool kernel_cache_load(const char *dir, int format, const uint8_t *packed,
 		return false;
 	}
 	/* populated at once: faulting the pages in one by one as the loader
-	 * copies them cost 12 s for 60 MiB on a software CPU, against 0.6 s
-	 * from memory */
+	 * copied them took 12.6 s for 60 MiB from a 9p file system under a
+	 * software CPU, 2.7 s populated (0.6 s from memory) */
 	uint8_t *m = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
 	if (m == MAP_FAILED) {
 		close(fd);
